@@ -108,6 +108,8 @@ def batch_status(
     """
     if raw is None:
         return BatchStatus.UNKNOWN
+    provider = provider.lower()
+    raw = raw.strip()
     if provider == "anthropic":
         return _anthropic_status(raw, counts, cancel_initiated)
     table = _TABLES.get(provider, _OPENAI_STYLE)
@@ -119,6 +121,7 @@ def batch_status(
 
 
 def _anthropic_status(raw: str, counts: RequestCounts | None, cancel_initiated: bool) -> BatchStatus:
+    raw = raw.lower()
     if raw == "in_progress":
         return BatchStatus.IN_PROGRESS
     if raw == "canceling":

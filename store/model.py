@@ -184,6 +184,10 @@ class Batch:
     updated_at: float | None = None
     tracked: bool = False
     """True for a batch some other system submitted and we only watch."""
+    cancel_requested_at: float | None = None
+    """When a cancel was requested (ours or the provider's report), if ever."""
+    metadata: dict[str, str] = field(default_factory=dict)
+    """The provider batch's metadata as reported (never secrets)."""
 
 
 @dataclass(slots=True)
@@ -212,6 +216,10 @@ class Item:
     replaces: int | None = None
     result_offset: int | None = None
     result_length: int | None = None
+    result_status: ItemStatus | None = None
+    """The outcome the batch itself reported, kept when an operator replaced the item."""
+    promoted_tier: str | None = None
+    """The realtime tier a promotion used (standard, flex, priority)."""
 
     @property
     def savings(self) -> float | None:

@@ -1,15 +1,21 @@
 """The Store: one SQLite file, opened per thread, with every write and read batchdeck needs.
 
-CONTRACT SKELETON — the store engineer fills in the bodies; other rooms code against these
-signatures and docstrings. Keep names and meanings; add methods freely.
+This class is the contract other rooms code against (names, signatures and docstrings); the
+work is done by small modules: db (connections), migrations (schema), batches and items
+(writes), queries (reads), savings (aggregates), audit (events), prices and ledger (money).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from store import audit, batches, items, queries, savings
+from store.db import ThreadConnections, check_header, create_private_file, damaged
+from store.errors import StoreError
+from store.migrations import LATEST, migrate
 from store.model import (
     Batch,
     BatchStatus,
@@ -19,15 +25,17 @@ from store.model import (
     IngestStats,
     Item,
     ItemResult,
-    ItemStatus,
+    ItemStatus,  # noqa: F401  (part of the skeleton's namespace)
+    PriceRow,
     PriceTier,
     RemoteBatch,
     SavingsRow,
 )
+from store.paths import db_path
+from store.prices import PriceBook
+from store.pricesync import mirror_prices
 
-
-class StoreError(Exception):
-    """A store that cannot be opened or used; the message is one clear sentence with a hint."""
+__all__ = ["Store", "StoreError"]
 
 
 class Store:
@@ -35,18 +43,79 @@ class Store:
 
     path: Path
 
+    def __init__(self, path: Path, connections: ThreadConnections, price_book: PriceBook) -> None:
+        self.path = path
+        self._db = connections
+        self.price_book = price_book
+        """The prices ingest and promotions are costed with (shipped book + user overrides)."""
+
     # ---- lifecycle -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "Store":
+    def open(cls, path: str | Path | None = None, *, price_book: PriceBook | None = None) -> "Store":
         """Open (creating 0600 if missing) and migrate. Path: arg, BATCHDECK_DB, XDG default.
 
         WAL journal, busy timeout, foreign keys on. Raises StoreError for a corrupt file or one
         written by a newer schema (refused, never modified).
+
+        `price_book` defaults to the shipped book plus the user config's [[prices]] rows.
         """
-        raise NotImplementedError
+        resolved = db_path(path)
+        if resolved.is_dir():
+            raise StoreError(f"{resolved} is a directory; give --db the path of a file.")
+        try:
+            create_private_file(resolved)
+        except OSError as exc:
+            raise StoreError(f"cannot create {resolved} ({exc.strerror}); choose another --db path.") from exc
+        check_header(resolved)
+        _refuse_foreign_or_newer(resolved)
+        connections = ThreadConnections(resolved)
+        try:
+            migrate(connections.get(), str(resolved))
+            book = price_book if price_book is not None else PriceBook.load()
+            mirror_prices(connections, book)
+        except sqlite3.DatabaseError as exc:
+            connections.close()
+            raise damaged(resolved, exc) from exc
+        except BaseException:
+            connections.close()
+            raise
+        return cls(resolved, connections, book)
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Close every thread's connection. The Store cannot be used afterwards."""
+        self._db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's raw sqlite3 connection (autocommit; use `transaction()` to write)."""
+        return self._db.get()
+
+    @property
+    def db(self):  # -> sqlite_utils.Database (imported lazily: ~140 ms)
+        """This thread's connection wrapped in sqlite_utils.Database, for ad-hoc queries."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self._db.get(), execute_plugins=False)
+
+    def transaction(self):
+        """A write transaction on this thread's connection (BEGIN IMMEDIATE; nests)."""
+        return self._db.transaction()
+
+    def results_dir(self, batch_id: int) -> Path:
+        """Where the engine should download a batch's results files (created 0700)."""
+        path = self.path.parent / "results" / str(batch_id)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def price_for(self, provider: str | None, model: str | None) -> PriceRow | None:
+        """The price row ingest would use for this provider and model (None: unpriced)."""
+        return self.price_book.lookup(provider, model)
 
     # ---- batches ---------------------------------------------------------------------
     def record_intent(
@@ -65,18 +134,26 @@ class Store:
         request_count: int,
         now: float,
     ) -> int:
-        """Insert a batch in status SUBMITTING before the provider is called; return its id."""
-        raise NotImplementedError
+        """Insert a batch in status SUBMITTING before the provider is called; return its id.
+
+        Idempotent on `submit_token`: recording the same intent again returns the same id.
+        """
+        return batches.record_intent(
+            self._db, provider=provider, profile=profile, endpoint=endpoint, model=model,
+            label=label, deadline=deadline, job_id=job_id, parent_id=parent_id,
+            submitted_by=submitted_by, submit_token=submit_token, request_count=request_count,
+            now=now,
+        )
 
     def attach_remote(self, batch_id: int, remote: RemoteBatch, *, now: float) -> None:
         """The provider accepted an intent: store its id, status, timestamps, file ids."""
-        raise NotImplementedError
+        batches.attach_remote(self._db, batch_id, remote, now=now)
 
     def update_from_remote(
         self, batch_id: int, remote: RemoteBatch, *, now: float
     ) -> tuple[BatchStatus, BatchStatus]:
         """Apply a poll; return (old, new) status. Appends to the status timeline on change."""
-        raise NotImplementedError
+        return batches.update_from_remote(self._db, batch_id, remote, now=now)
 
     def upsert_tracked(
         self, remote: RemoteBatch, *, profile: str, now: float, submitted_by: str | None = None
@@ -85,15 +162,19 @@ class Store:
 
         Returns (local id, created).
         """
-        raise NotImplementedError
+        return batches.upsert_tracked(self._db, remote, profile=profile, now=now, submitted_by=submitted_by)
 
-    def set_batch_fields(self, batch_id: int, **fields: Any) -> None:
-        """Update plain columns (status, label, deadline, results_path, errors, ...)."""
-        raise NotImplementedError
+    def set_batch_fields(self, batch_id: int, *, now: float | None = None, **fields: Any) -> None:
+        """Update plain columns (status, label, deadline, results_path, errors, ...).
+
+        `counts=RequestCounts(...)` sets the six count columns. A status change is appended
+        to the timeline at `now` (default: the current time).
+        """
+        batches.set_batch_fields(self._db, batch_id, now, **fields)
 
     def get_batch(self, ref: int | str) -> Batch | None:
         """A batch by local id (int or digit string) or by provider batch id."""
-        raise NotImplementedError
+        return queries.get_batch(self.conn, ref)
 
     def list_batches(
         self,
@@ -104,28 +185,33 @@ class Store:
         active_only: bool = False,
     ) -> list[Batch]:
         """Batches newest first, filtered."""
-        raise NotImplementedError
+        return queries.list_batches(
+            self.conn, status=status, provider=provider, label=label, active_only=active_only
+        )
 
     def batches_to_sync(self) -> list[Batch]:
         """Non-terminal batches with a provider id, and terminal ones whose results are not ingested."""
-        raise NotImplementedError
+        return queries.batches_to_sync(self.conn)
 
     def pending_intents(self) -> list[Batch]:
         """Batches still SUBMITTING (crash between intent and provider answer): reconcile these."""
-        raise NotImplementedError
+        return queries.pending_intents(self.conn)
 
     def children(self, batch_id: int) -> list[Batch]:
         """Batches resubmitted from this one."""
-        raise NotImplementedError
+        return queries.children(self.conn, batch_id)
 
     def status_history(self, batch_id: int) -> list[tuple[float, str, str | None]]:
         """(at, normalized status, raw status) in time order."""
-        raise NotImplementedError
+        return queries.status_history(self.conn, batch_id)
 
     # ---- items -----------------------------------------------------------------------
-    def add_items(self, batch_id: int, requests: Iterable[tuple[str, str]]) -> int:
-        """Insert PENDING items (custom_id, request JSON text) in order (seq 0..n-1)."""
-        raise NotImplementedError
+    def add_items(self, batch_id: int, requests: Iterable[tuple[str, str]], *, model: str | None = None) -> int:
+        """Insert PENDING items (custom_id, request JSON text) in order (seq 0..n-1).
+
+        `model` (optional) records the model the requests name, before any result says so.
+        """
+        return items.add_items(self._db, batch_id, requests, model=model)
 
     def ingest_results(
         self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
@@ -137,16 +223,18 @@ class Store:
         statuses (a promoted item's batch copy is recorded but not counted as a second output),
         and maintains the savings rollups. Streams: memory does not grow with the input.
         """
-        raise NotImplementedError
+        return items.ingest_results(
+            self._db, self.price_book, batch_id, results, results_path=results_path, now=now
+        )
 
     def mark_ingested(self, batch_id: int, *, now: float) -> None:
         """Results fully ingested: recount the batch's items into its counts."""
-        raise NotImplementedError
+        items.mark_ingested(self._db, batch_id, now=now)
 
     def count_items(
         self, batch_id: int, *, status: str | None = None, error_type: str | None = None
     ) -> int:
-        raise NotImplementedError
+        return queries.count_items(self.conn, batch_id, status=status, error_type=error_type)
 
     def page_items(
         self,
@@ -161,25 +249,29 @@ class Store:
 
         The request body is not loaded (Item.request is None); use get_item for that.
         """
-        raise NotImplementedError
+        return queries.page_items(
+            self.conn, batch_id, offset=offset, limit=limit, status=status, error_type=error_type
+        )
 
     def get_item(self, item_id: int) -> Item | None:
         """One item with its request body."""
-        raise NotImplementedError
+        return queries.get_item(self.conn, item_id)
 
     def find_items(self, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
-        raise NotImplementedError
+        """Items of a batch by custom_id (with request bodies), in seq order."""
+        return queries.find_items(self.conn, batch_id, custom_ids)
 
     def failed_items(self, batch_id: int, *, include_permanent: bool = False) -> list[Item]:
         """Errored/expired/canceled items not yet replaced; retryable only unless asked."""
-        raise NotImplementedError
+        return queries.failed_items(self.conn, batch_id, include_permanent=include_permanent)
 
     def error_groups(self, batch_id: int) -> list[ErrorGroup]:
-        raise NotImplementedError
+        """Failed items grouped by error type (the status when there is none), largest first."""
+        return queries.error_groups(self.conn, batch_id)
 
     def link_resubmission(self, old_item_ids: Iterable[int], new_batch_id: int, *, now: float) -> int:
         """Mark old items RESUBMITTED and point each at the new batch's item with its custom_id."""
-        raise NotImplementedError
+        return items.link_resubmission(self._db, old_item_ids, new_batch_id, now=now)
 
     def record_promotion(
         self,
@@ -192,11 +284,14 @@ class Store:
         now: float,
     ) -> None:
         """A realtime call answered for this item: mark PROMOTED, store usage and its cost."""
-        raise NotImplementedError
+        items.record_promotion(
+            self._db, item_id, result, promoted_cost=promoted_cost, realtime_cost=realtime_cost,
+            tier=tier, now=now,
+        )
 
     def raw_result(self, item: Item) -> str | None:
         """The item's raw result line, read from the results file by offset (None if absent)."""
-        raise NotImplementedError
+        return queries.raw_result(self.conn, item.id)
 
     # ---- audit -----------------------------------------------------------------------
     def append_event(
@@ -209,21 +304,48 @@ class Store:
         now: float | None = None,
     ) -> int:
         """Append an audit event; actor defaults to user@host."""
-        raise NotImplementedError
+        return audit.append_event(self._db, action, target, details, actor_name=actor, now=now)
 
     def events(
         self, *, limit: int = 200, offset: int = 0, action: str | None = None, text: str | None = None
     ) -> list[Event]:
         """Newest first, filterable by action and free text."""
-        raise NotImplementedError
+        return audit.events(self.conn, limit=limit, offset=offset, action=action, text=text)
 
     # ---- savings ---------------------------------------------------------------------
     def savings(
         self, *, by: str, since: float | None = None, until: float | None = None
     ) -> list[SavingsRow]:
         """Realized savings grouped by 'provider', 'model', 'day' (UTC date) or 'batch'."""
-        raise NotImplementedError
+        return savings.savings(self.conn, by=by, since=since, until=until)
 
     def fleet_totals(self, *, now: float) -> FleetTotals:
         """In flight, items pending, failures waiting, savings today and this month."""
-        raise NotImplementedError
+        return savings.fleet_totals(self.conn, now=now)
+
+
+def _refuse_foreign_or_newer(path: Path) -> None:
+    """Read-only look before we write anything: a newer schema or someone else's database."""
+    try:
+        # Not mode=ro: a read-only connection cannot open a WAL file whose -shm is missing.
+        # Reading writes nothing to the database itself.
+        conn = sqlite3.connect(str(path))
+    except sqlite3.Error as exc:
+        raise damaged(path, exc) from exc
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from exc
+    finally:
+        conn.close()
+    if version > LATEST:
+        raise StoreError(
+            f"{path} was written by a newer batchdeck (schema v{version}, this one knows up to "
+            f"v{LATEST}); upgrade batchdeck, or point --db at another file."
+        )
+    if version == 0 and tables:
+        raise StoreError(
+            f"{path} is an SQLite database but not batchdeck's; point --db or BATCHDECK_DB at another file."
+        )
+

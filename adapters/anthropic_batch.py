@@ -1,0 +1,367 @@
+"""Anthropic Message Batches adapter (official `anthropic` SDK, async client, `max_retries=0`).
+
+Wire facts (reference §3): requests go inline in one create call; there are three statuses
+(`in_progress`, `canceling`, `ended`) and counts stay 0 until the end, so completed / expired /
+canceled are derived (`adapters.lifecycle`); results stream as JSONL from the absolute
+`results_url`; there is no batch metadata and no way to read a batch's requests back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from adapters import download as dl
+from adapters.base import (
+    BatchAdapter,
+    BatchRequest,
+    Capabilities,
+    DownloadReport,
+    RealtimeResult,
+    iter_lines_with_offsets,
+)
+from adapters.errors import (
+    AdapterError,
+    AuthFailed,
+    ReadbackUnsupported,
+    ResultsNotReady,
+    wrap_sdk_error,
+)
+from adapters.lifecycle import batch_status, classify_error
+from adapters.mapping import MappingError, openai_chat_to_anthropic
+from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
+
+ENDPOINT = "/v1/messages"
+_CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+_STATUS = {
+    "succeeded": ItemStatus.SUCCEEDED,
+    "errored": ItemStatus.ERRORED,
+    "canceled": ItemStatus.CANCELED,
+    "expired": ItemStatus.EXPIRED,
+}
+
+_TIER_PARAM = {PriceTier.STANDARD: "standard_only", PriceTier.PRIORITY: "auto"}
+
+READBACK_HINT = (
+    "Anthropic cannot give back a batch's requests; pass --input FILE with the original "
+    "JSONL (lines are matched by custom_id)"
+)
+
+
+def _ts(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _i(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
+    """Anthropic usage: `input_tokens` already excludes cache reads and writes."""
+    if not isinstance(usage, dict):
+        return None
+    return Usage(
+        input_tokens=_i(usage.get("input_tokens")),
+        output_tokens=_i(usage.get("output_tokens")),
+        cache_read_tokens=_i(usage.get("cache_read_input_tokens")),
+        cache_write_tokens=_i(usage.get("cache_creation_input_tokens")),
+    )
+
+
+def parse_line(data: dict[str, Any]) -> ItemResult:
+    """One results line `{custom_id, result: {type, ...}}`, normalized."""
+    custom_id = str(data.get("custom_id"))
+    result = data.get("result") or {}
+    kind = result.get("type")
+    status = _STATUS.get(kind, ItemStatus.ERRORED)
+    if status is ItemStatus.SUCCEEDED:
+        message = result.get("message") or {}
+        return ItemResult(custom_id=custom_id, status=status,
+                          usage=normalize_usage(message.get("usage")), model=message.get("model"))
+    if status is ItemStatus.ERRORED:
+        outer = result.get("error") or {}
+        inner = outer.get("error") if isinstance(outer.get("error"), dict) else outer
+        etype = inner.get("type") or kind or "error"
+        return ItemResult(custom_id=custom_id, status=status, error_type=etype,
+                          error_message=inner.get("message"),
+                          error_class=classify_error(etype, None))
+    # canceled / expired: nothing ran, resubmit as is.
+    return ItemResult(custom_id=custom_id, status=status, error_type=kind,
+                      error_class=classify_error(kind, None))
+
+
+class AnthropicBatchAdapter(BatchAdapter):
+    """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""
+
+    name = "anthropic"
+    default_endpoint = ENDPOINT
+    capabilities = Capabilities(
+        max_requests=100_000,
+        max_bytes=256_000_000,
+        max_line_bytes=10_000_000,
+        endpoints=(ENDPOINT,),
+        tiers=(PriceTier.STANDARD,),
+        supports_request_readback=False,
+        supports_metadata=False,
+        mixed_models=True,
+    )
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 timeout: float = 120.0, **_: Any) -> None:
+        from anthropic import AsyncAnthropic
+
+        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
+        if not key:
+            raise AuthFailed("no Anthropic API key: set ANTHROPIC_API_KEY or name a profile with --profile")
+        self._secrets = (key,)
+        self.client = AsyncAnthropic(
+            api_key=key,
+            base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
+            max_retries=0,
+            timeout=timeout,
+        )
+
+    def _wrap(self, exc: BaseException) -> AdapterError:
+        return wrap_sdk_error(exc, provider="Anthropic", secrets=self._secrets)
+
+    def to_remote(self, b: Any) -> RemoteBatch:
+        rc = b.request_counts
+        succeeded, errored = _i(rc.succeeded), _i(rc.errored)
+        canceled, expired, processing = _i(rc.canceled), _i(rc.expired), _i(rc.processing)
+        counts = RequestCounts(
+            total=succeeded + errored + canceled + expired + processing,
+            succeeded=succeeded, errored=errored, expired=expired, canceled=canceled,
+            processing=processing,
+        )
+        cancel_at = _ts(getattr(b, "cancel_initiated_at", None))
+        raw = b.processing_status
+        return RemoteBatch(
+            provider="anthropic",
+            provider_batch_id=b.id,
+            status=batch_status("anthropic", raw, counts=counts, cancel_initiated=cancel_at is not None),
+            raw_status=raw,
+            endpoint=ENDPOINT,
+            counts=counts,
+            created_at=_ts(b.created_at),
+            started_at=_ts(b.created_at),
+            ended_at=_ts(b.ended_at),
+            expires_at=_ts(b.expires_at),
+            cancel_requested_at=cancel_at,
+            results_url=b.results_url or None,
+        )
+
+    # ---- batches ---------------------------------------------------------------------
+    async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
+                           metadata: dict[str, str]) -> RemoteBatch:
+        # No metadata on Anthropic batches: the engine reconciles by time window + count.
+        try:
+            batch = await self.client.messages.batches.create(
+                requests=[{"custom_id": r.custom_id, "params": r.body} for r in requests]  # type: ignore[misc]
+            )
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+        return self.to_remote(batch)
+
+    async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
+        try:
+            return self.to_remote(await self.client.messages.batches.retrieve(provider_batch_id))
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+
+    async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
+        after: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"limit": 1000}
+            if after:
+                kwargs["after_id"] = after
+            try:
+                page = await self.client.messages.batches.list(**kwargs)
+            except Exception as exc:  # noqa: BLE001
+                raise self._wrap(exc) from None
+            data = list(page.data)
+            for b in data:
+                remote = self.to_remote(b)
+                if since is not None and remote.created_at is not None and remote.created_at < since:
+                    return
+                yield remote
+            last = getattr(page, "last_id", None) or (data[-1].id if data else None)
+            if not data or not getattr(page, "has_more", False) or not last:
+                return
+            after = last
+
+    async def cancel(self, provider_batch_id: str) -> RemoteBatch:
+        try:
+            return self.to_remote(await self.client.messages.batches.cancel(provider_batch_id))
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+
+    # ---- results ---------------------------------------------------------------------
+    async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
+        if not remote.results_url:
+            raise ResultsNotReady(
+                f"Anthropic batch {remote.provider_batch_id} has no results yet ({remote.raw_status})"
+            )
+        import httpx2
+
+        url = remote.results_url
+
+        @asynccontextmanager
+        async def open_stream(headers: dict[str, str]) -> Any:
+            try:
+                resp = await self.client.get(
+                    url,
+                    cast_to=httpx2.Response,
+                    options={"headers": {"Accept": "application/binary", **headers}},
+                    stream=True,
+                )
+            except Exception as exc:  # noqa: BLE001
+                raise self._wrap(exc) from None
+            try:
+                yield _Stream(resp)
+            finally:
+                await resp.aclose()
+
+        return await dl.download(dest, [open_stream], wrap=self._wrap)
+
+    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+        loads = json.loads
+        for offset, line in iter_lines_with_offsets(path):
+            try:
+                data = loads(line)
+            except ValueError:
+                continue
+            result = parse_line(data)
+            result.offset = offset
+            result.length = len(line)
+            yield result
+
+    # ---- requests --------------------------------------------------------------------
+    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+        raise ReadbackUnsupported(READBACK_HINT)
+        yield  # pragma: no cover - makes this an async generator
+
+    @classmethod
+    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
+        if source == "openai" and url and url.rstrip("/") not in ("/v1/messages", "/v1/chat/completions"):
+            raise MappingError(f"{url} has no Anthropic equivalent (only chat maps to /v1/messages)")
+        if not isinstance(payload, dict):
+            raise MappingError("body must be a JSON object")
+        if source == "openai" or (source == "body" and _looks_openai_chat(payload)):
+            if url and url.rstrip("/") == "/v1/messages":
+                return ENDPOINT, payload
+            return ENDPOINT, openai_chat_to_anthropic(payload)
+        return ENDPOINT, payload
+
+    @classmethod
+    def validate_body(cls, body: Any, endpoint: str) -> str | None:
+        if endpoint != ENDPOINT:
+            return f"Anthropic batches only take {ENDPOINT} requests"
+        if not isinstance(body, dict):
+            return "params must be a JSON object"
+        missing = [k for k in ("model", "max_tokens", "messages") if k not in body]
+        if missing:
+            return f"params lack {', '.join(missing)}"
+        if not isinstance(body["max_tokens"], int) or body["max_tokens"] < 1:
+            return "max_tokens must be a positive integer"
+        if not isinstance(body["messages"], list) or not body["messages"]:
+            return "messages must be a non-empty list"
+        if body.get("stream"):
+            return "stream: true is not allowed in a batch"
+        return None
+
+    @classmethod
+    def validate_custom_id(cls, custom_id: str) -> str | None:
+        if not _CUSTOM_ID.fullmatch(custom_id):
+            return "custom_id must be 1-64 letters, digits, '_' or '-' for Anthropic"
+        return None
+
+    @classmethod
+    def response_body(cls, line: dict[str, Any]) -> Any:
+        result = line.get("result")
+        if isinstance(result, dict) and result.get("type") == "succeeded":
+            return result.get("message")
+        if line.get("type") == "message":  # a realtime Message
+            return line
+        return None
+
+    @classmethod
+    def response_text(cls, body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return None
+        content = body.get("content")
+        if isinstance(content, list):
+            texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"]
+            return "".join(texts)
+        return None
+
+    # ---- realtime --------------------------------------------------------------------
+    async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
+                       tier: PriceTier) -> RealtimeResult:
+        import httpx2
+
+        payload = dict(body)
+        payload.pop("stream", None)
+        if tier in _TIER_PARAM and "service_tier" not in payload:
+            payload["service_tier"] = _TIER_PARAM[tier]
+        started = time.monotonic()
+        try:
+            resp = await self.client.post(ENDPOINT, body=payload, cast_to=httpx2.Response)
+        except Exception as exc:  # noqa: BLE001
+            err = self._wrap(exc)
+            if err.retryable:
+                raise err from None
+            result = ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED,
+                                error_type=err.error_type or f"http_{err.status}",
+                                error_message=err.message, http_status=err.status,
+                                error_class=classify_error(err.error_type, err.status))
+            return RealtimeResult(result=result, raw="", latency_s=time.monotonic() - started)
+        text = resp.text
+        data = json.loads(text) if text else {}
+        usage = data.get("usage") or {}
+        result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
+                            usage=normalize_usage(usage), model=data.get("model"))
+        return RealtimeResult(result=result, raw=text, tier=usage.get("service_tier"),
+                              latency_s=time.monotonic() - started)
+
+    async def aclose(self) -> None:
+        await self.client.close()
+
+
+def _looks_openai_chat(body: dict[str, Any]) -> bool:
+    """A `{custom_id, body}` line for Anthropic written in OpenAI chat shape (system role
+    message, or no max_tokens but max_completion_tokens)."""
+    messages = body.get("messages")
+    if isinstance(messages, list) and any(
+        isinstance(m, dict) and m.get("role") in ("system", "developer") for m in messages
+    ):
+        return True
+    return "max_completion_tokens" in body and "max_tokens" not in body
+
+
+class _Stream:
+    """Adapts a raw httpx2 streaming response to the download helper's interface."""
+
+    def __init__(self, resp: Any) -> None:
+        self._resp = resp
+        self.status_code = resp.status_code
+        self.headers = resp.headers
+
+    def iter_bytes(self, size: int) -> AsyncIterator[bytes]:
+        return self._resp.aiter_bytes(size)

@@ -1,0 +1,236 @@
+"""The one provider interface the engine speaks: `BatchAdapter`.
+
+An adapter turns a provider's batch API into `store.model` types and nothing else leaks out:
+no SDK objects, no raw statuses without their normalized twin, no provider error classes.
+Adapters import only `store.model` from the store and their SDK, lazily (in `__init__`), so
+that `import adapters` stays cheap.
+
+Every network method is async. SDK clients are built with `max_retries=0`: a failure raises
+an `adapters.errors.AdapterError` once, and the engine retries with bounded backoff.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from store.model import ItemResult, PriceTier, RemoteBatch
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a provider allows; the engine plans around these, never around provider names.
+
+    Attributes:
+        max_requests: requests per batch.
+        max_bytes: bytes of one batch's input (file or request body).
+        max_line_bytes: bytes of one serialized request line (the reference documents no
+            per-line limit for OpenAI or Anthropic; this is a conservative default).
+        endpoints: the endpoints a batch may target.
+        tiers: realtime service tiers a promotion can use.
+        supports_request_readback: the provider can give a batch's original requests back
+            (OpenAI keeps the input file; Anthropic cannot).
+        supports_metadata: the batch carries our submit token (exactly-once by tag); without
+            it the engine reconciles by time window and request count.
+        mixed_models: one batch may mix models.
+    """
+
+    max_requests: int
+    max_bytes: int
+    max_line_bytes: int
+    endpoints: tuple[str, ...]
+    tiers: tuple[PriceTier, ...]
+    supports_request_readback: bool
+    supports_metadata: bool
+    mixed_models: bool = False
+
+
+@dataclass(slots=True)
+class BatchRequest:
+    """One normalized request: the provider's body for `endpoint`, keyed by `custom_id`."""
+
+    custom_id: str
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class RealtimeResult:
+    """One realtime call's outcome, normalized.
+
+    `result.status` is SUCCEEDED with `usage` set, or ERRORED with the error fields set.
+    `raw` is the response body as JSON text (kept for export); `tier` is the tier the
+    provider reports it ran on (may differ from the one asked for).
+    """
+
+    result: ItemResult
+    raw: str
+    tier: str | None = None
+    latency_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class DownloadReport:
+    """What a `download_results` call did: bytes fetched now, and whether it resumed."""
+
+    path: Path
+    bytes_total: int
+    bytes_fetched: int
+    resumed: bool
+    parts: int
+
+
+class BatchAdapter(ABC):
+    """A provider's batch API, normalized. One instance per (provider, profile, event loop).
+
+    Attributes:
+        name: the provider name used in the store (`openai`, `anthropic`).
+        capabilities: limits and flags the engine plans with.
+    """
+
+    name: str = ""
+    capabilities: Capabilities
+    default_endpoint: str = ""
+
+    # ---- batches -----------------------------------------------------------------
+    @abstractmethod
+    async def create_batch(
+        self,
+        requests: list[BatchRequest],
+        *,
+        endpoint: str,
+        model: str | None,
+        metadata: dict[str, str],
+    ) -> RemoteBatch:
+        """Submit one batch (already validated and within limits) and return its state.
+
+        `metadata` carries our submit token where the provider stores metadata; otherwise
+        it is ignored and the engine reconciles by time window and request count.
+        """
+
+    @abstractmethod
+    async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
+        """The batch's current state (one GET)."""
+
+    @abstractmethod
+    def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
+        """Every batch the account lists, newest first; stops early at `created_at < since`."""
+
+    @abstractmethod
+    async def cancel(self, provider_batch_id: str) -> RemoteBatch:
+        """Ask the provider to cancel; returns the batch (usually `canceling`)."""
+
+    # ---- results -----------------------------------------------------------------
+    @abstractmethod
+    async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
+        """Stream the batch's results (and errors) to `dest`, resuming a broken download.
+
+        Never holds the whole file in memory. A break midway raises
+        `DownloadIncomplete` and keeps the partial part file; the next call continues with
+        an HTTP Range request when the server honours it, or restarts that part otherwise.
+        `dest` appears only once complete (atomic rename), so its presence means "whole".
+        Raises `ResultsNotReady` when the provider has no results (yet).
+        """
+
+    @abstractmethod
+    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+        """Normalized results from a downloaded file, each with its line's byte offset/length."""
+
+    # ---- requests ----------------------------------------------------------------
+    @abstractmethod
+    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+        """The batch's original requests as (custom_id, body JSON text), where the provider
+        can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
+
+    @classmethod
+    @abstractmethod
+    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
+        """(endpoint, body) for one input line, converting the other provider's shape.
+
+        `source` is "body" (`{custom_id, body}`), "openai" (`{custom_id, method, url, body}`)
+        or "anthropic" (`{custom_id, params}`). Raises `adapters.mapping.MappingError` with a
+        one-sentence reason when no faithful mapping exists.
+        """
+
+    @classmethod
+    @abstractmethod
+    def validate_body(cls, body: Any, endpoint: str) -> str | None:
+        """Why this body cannot go to `endpoint` (one short sentence), or None if it can."""
+
+    @classmethod
+    def validate_custom_id(cls, custom_id: str) -> str | None:
+        """Why this custom_id is unacceptable to the provider, or None."""
+        return None
+
+    @classmethod
+    def response_body(cls, line: dict[str, Any]) -> Any:
+        """The provider's response body inside one raw results line (None for failures)."""
+        return None
+
+    @classmethod
+    def response_text(cls, body: Any) -> str | None:
+        """The generated text inside a response body, where there is one."""
+        return None
+
+    # ---- realtime ----------------------------------------------------------------
+    @abstractmethod
+    async def realtime(
+        self, custom_id: str, body: dict[str, Any], *, endpoint: str, tier: PriceTier
+    ) -> RealtimeResult:
+        """Send one request through the realtime API at `tier` and normalize the answer.
+
+        Transport failures and HTTP 429/5xx raise `AdapterError` (the engine retries);
+        a permanent 4xx for this request comes back as an ERRORED result instead.
+        """
+
+    async def aclose(self) -> None:
+        """Close the SDK client."""
+
+
+# ---- shared helpers -----------------------------------------------------------------
+
+
+def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
+    offset = 0
+    with open(path, "rb", buffering=chunk) as f:
+        for line in f:
+            n = len(line)
+            stripped = line.rstrip(b"\r\n")
+            if stripped.strip():
+                yield offset, stripped
+            offset += n
+
+
+def part_paths(dest: Path, count: int) -> list[Path]:
+    """The part files a multi-source download writes before they are joined into `dest`."""
+    return [dest.with_name(f"{dest.name}.part{i}") for i in range(count)]
+
+
+def join_parts(parts: list[Path], dest: Path) -> int:
+    """Concatenate completed part files into `dest` (atomically), ensuring a newline between.
+
+    Returns the size of `dest`. Streams in 1 MiB blocks.
+    """
+    tmp = dest.with_name(dest.name + ".joining")
+    total = 0
+    with open(tmp, "wb") as out:
+        for part in parts:
+            last = b"\n"
+            with open(part, "rb") as f:
+                while block := f.read(1 << 20):
+                    out.write(block)
+                    total += len(block)
+                    last = block[-1:]
+            if last != b"\n":
+                out.write(b"\n")
+                total += 1
+    os.replace(tmp, dest)
+    for part in parts:
+        part.unlink(missing_ok=True)
+        part.with_name(part.name + ".ok").unlink(missing_ok=True)
+    return total

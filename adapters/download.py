@@ -1,0 +1,99 @@
+"""Resumable, streaming downloads of results files (provider-neutral).
+
+A results file is written in parts (OpenAI: output file, then error file; Anthropic: one
+results stream). Each part streams to `<dest>.partN` in blocks; when it is complete a marker
+`<dest>.partN.ok` is written. A break midway keeps the partial part: the next attempt asks for
+the rest with `Range: bytes=<size>-` and appends on `206 Partial Content`, or starts that part
+over on a plain `200`. When every part is complete they are joined into `dest` atomically, so
+the presence of `dest` means "whole file". Memory stays at one block whatever the file size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+from adapters.base import DownloadReport, join_parts, part_paths
+from adapters.errors import AdapterError, DownloadIncomplete
+
+OpenStream = Callable[[dict[str, str]], AbstractAsyncContextManager[Any]]
+"""headers -> async context manager yielding a response with status_code, headers, iter_bytes()."""
+
+BLOCK = 1 << 20
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    name = type(exc).__name__
+    module = type(exc).__module__ or ""
+    return module.startswith(("httpx", "httpcore", "h11", "anyio", "ssl")) or name in (
+        "RemoteProtocolError", "ReadError", "ReadTimeout", "ConnectError", "IncompleteRead",
+        "ConnectionResetError", "BrokenPipeError", "StreamClosed",
+    ) or isinstance(exc, (ConnectionError, TimeoutError, EOFError))
+
+
+async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[BaseException], AdapterError]) -> tuple[int, bool]:
+    """Download one part (resuming). Returns (bytes fetched now, resumed?)."""
+    ok = part.with_name(part.name + ".ok")
+    if ok.exists():
+        return 0, False
+    start = part.stat().st_size if part.exists() else 0
+    headers = {"Range": f"bytes={start}-"} if start else {}
+    fetched = 0
+    resumed = False
+    try:
+        async with open_stream(headers) as resp:
+            status = resp.status_code
+            if start and status == 206:
+                resumed = True
+                mode = "ab"
+            else:
+                start, mode = 0, "wb"
+            expected = resp.headers.get("content-length")
+            with open(part, mode) as f:
+                async for chunk in resp.iter_bytes(BLOCK):
+                    f.write(chunk)
+                    fetched += len(chunk)
+            if expected is not None and expected.isdigit() and fetched < int(expected):
+                raise DownloadIncomplete(
+                    f"results download stopped after {start + fetched} bytes; it resumes on the next sync",
+                    retryable=True,
+                )
+    except AdapterError:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - classify, keep the partial file
+        if getattr(exc, "status_code", None) == 416:
+            # Our partial file is not a prefix the server recognises: start this part over.
+            part.unlink(missing_ok=True)
+            raise DownloadIncomplete("results download restarted (range not satisfiable)", retryable=True) from None
+        if _is_transport_error(exc):
+            raise DownloadIncomplete(
+                f"results download broke after {start + fetched} bytes ({type(exc).__name__}); "
+                "it resumes on the next attempt",
+                retryable=True,
+            ) from None
+        if isinstance(exc, Exception):
+            raise wrap(exc) from None
+        raise
+    ok.touch()
+    return fetched, resumed
+
+
+async def download(
+    dest: Path, openers: list[OpenStream], *, wrap: Callable[[BaseException], AdapterError]
+) -> DownloadReport:
+    """Fetch every part (resuming broken ones) and join them into `dest`."""
+    if dest.exists():
+        return DownloadReport(dest, dest.stat().st_size, 0, False, len(openers))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    parts = part_paths(dest, len(openers))
+    fetched_total = 0
+    resumed_any = False
+    for opener, part in zip(openers, parts):
+        fetched, resumed = await fetch_part(opener, part, wrap=wrap)
+        fetched_total += fetched
+        resumed_any = resumed_any or resumed
+    size = join_parts(parts, dest)
+    return DownloadReport(dest, size, fetched_total, resumed_any, len(openers))
+

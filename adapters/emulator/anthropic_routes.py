@@ -1,0 +1,255 @@
+"""Anthropic wire protocol: Message Batches and realtime Messages (no /v1 in the base URL).
+
+MessageBatch objects carry exactly the fields of reference §3.3: RFC 3339 datetimes with
+microseconds and `Z`, `processing_status` in_progress/canceling/ended, counts that stay 0
+(except `processing`) until the batch ends, `cancel_initiated_at`, and an absolute
+`results_url` on the host and port the client called. `?beta=true` is accepted everywhere
+(and echoed on `results_url`, as the API did for the old beta SDK).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from . import rand, results
+from .content import max_output_tokens, prompt_tokens
+from .core import Emulator, anthropic_error, gate, jresp, raw_json, rfc3339
+from .faults import FaultSpecError, parse_spec
+from .inputs import InputError, bad_call, parse_anthropic
+from .openai_routes import break_after
+from .state import ANTHROPIC_RETENTION, Batch
+
+RESULTS_MEDIA_TYPE = "application/x-jsonl"
+TIER_LATENCY_FACTOR = {"priority": 0.5, "standard": 1.0}
+
+
+def _emu(request: Request) -> Emulator:
+    return request.app.state.emu
+
+
+def _h(request: Request) -> dict[str, str]:
+    return getattr(request.state, "request_headers", {})
+
+
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def batch_object(b: Batch, now: float, origin: str, beta: bool = False) -> dict[str, Any]:
+    v = b.view(now)
+    p = b.plan()
+    n = len(b.items)
+    ended = v.status == "ended"
+    counts = {"processing": n, "succeeded": 0, "errored": 0, "canceled": 0, "expired": 0}
+    if ended:
+        unrun = n - v.done
+        counts = {
+            "processing": 0,
+            "succeeded": p.cum_ok[v.done],
+            "errored": p.cum_err[v.done],
+            "canceled": unrun if v.unrun_kind == "canceled" else 0,
+            "expired": unrun if v.unrun_kind == "expired" else 0,
+        }
+    archived = b.created_at + ANTHROPIC_RETENTION
+    url = None
+    if ended:
+        url = f"{origin}/v1/messages/batches/{b.id}/results" + ("?beta=true" if beta else "")
+    return {
+        "id": b.id,
+        "type": "message_batch",
+        "processing_status": v.status,
+        "request_counts": counts,
+        "ended_at": rfc3339(v.at.get("ended_at")),
+        "created_at": rfc3339(b.created_at),
+        "expires_at": rfc3339(b.expires_at),
+        "archived_at": rfc3339(archived) if now >= archived else None,
+        "cancel_initiated_at": rfc3339(v.at.get("cancel_initiated_at")),
+        "results_url": url,
+    }
+
+
+def _beta(request: Request) -> bool:
+    return request.query_params.get("beta") == "true"
+
+
+def _lookup(request: Request) -> Batch | None:
+    b = _emu(request).state.batches.get(request.path_params["batch_id"])
+    if b is None or b.provider != "anthropic" or b.deleted:
+        return None
+    return b
+
+
+def _not_found(request: Request) -> Response:
+    return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", _h(request))
+
+
+async def create_batch(request: Request) -> Response:
+    emu = _emu(request)
+    if (bad := await gate(emu, request, "anthropic")) is not None:
+        return bad
+    h = _h(request)
+    raw = await request.body()
+    try:
+        knobs = parse_spec(request.headers.get("x-emulator-faults"))
+    except FaultSpecError as exc:
+        return anthropic_error(400, "invalid_request_error", str(exc), h)
+    faults = emu.faults.with_(knobs)
+    try:
+        body = json.loads(raw) if len(raw) < 2_000_000 else await asyncio.to_thread(json.loads, raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return anthropic_error(400, "invalid_request_error", "The request body is not valid JSON.", h)
+    if not isinstance(body, dict):
+        return anthropic_error(400, "invalid_request_error", "The request body must be a JSON object.", h)
+    try:
+        items = parse_anthropic(body.get("requests"), faults.max_requests, faults.max_bytes, len(raw))
+    except InputError as exc:
+        return anthropic_error(exc.status, exc.kind, str(exc), h)
+    state = emu.state
+    now = emu.now()
+    batch = Batch(provider="anthropic", id=state.new_id("anthropic_batch"), seq=len(state.batches),
+                  created_at=now, items=items, base_faults=emu.faults, seed=emu.seed, overrides=knobs)
+    state.add_batch(batch)
+    return jresp(batch_object(batch, now, _origin(request), _beta(request)), headers=h)
+
+
+async def retrieve_batch(request: Request) -> Response:
+    emu = _emu(request)
+    b = _lookup(request)
+    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
+        return bad
+    if b is None:
+        return _not_found(request)
+    return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=_h(request))
+
+
+async def list_batches(request: Request) -> Response:
+    emu = _emu(request)
+    if (bad := await gate(emu, request, "anthropic")) is not None:
+        return bad
+    h = _h(request)
+    q = request.query_params
+    try:
+        limit = int(q.get("limit") or 20)
+    except ValueError:
+        return anthropic_error(400, "invalid_request_error", "limit: Input should be a valid integer", h)
+    if not 1 <= limit <= 1000:
+        return anthropic_error(400, "invalid_request_error", "limit: must be between 1 and 1000", h)
+    rows = emu.state.listing("anthropic")
+    ids = [b.id for b in rows]
+    before, after = q.get("before_id"), q.get("after_id")
+    if before:
+        older_than_cursor = rows[: ids.index(before)] if before in ids else []
+        page = older_than_cursor[-limit:]
+        has_more = len(older_than_cursor) > len(page)
+    else:
+        if after:
+            rows = rows[ids.index(after) + 1 :] if after in ids else []
+        page = rows[:limit]
+        has_more = len(rows) > len(page)
+    now = emu.now()
+    origin, beta = _origin(request), _beta(request)
+    return jresp({"data": [batch_object(b, now, origin, beta) for b in page], "has_more": has_more,
+                  "first_id": page[0].id if page else None, "last_id": page[-1].id if page else None}, headers=h)
+
+
+async def cancel_batch(request: Request) -> Response:
+    emu = _emu(request)
+    b = _lookup(request)
+    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
+        return bad
+    if b is None:
+        return _not_found(request)
+    now = emu.now()
+    status = b.view(now).status
+    if status == "ended":
+        return anthropic_error(400, "invalid_request_error", "Message batch has already ended and cannot be canceled.", _h(request))
+    if status == "in_progress":
+        b.cancel_at = now
+    return jresp(batch_object(b, now, _origin(request), _beta(request)), headers=_h(request))
+
+
+async def delete_batch(request: Request) -> Response:
+    emu = _emu(request)
+    b = _lookup(request)
+    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
+        return bad
+    if b is None:
+        return _not_found(request)
+    status = b.view(emu.now()).status
+    if status != "ended":
+        return anthropic_error(400, "invalid_request_error",
+                               f"Message batch {b.id} is {status} and cannot be deleted until processing has ended; cancel it first.",
+                               _h(request))
+    b.deleted = True
+    b.file_cache.clear()
+    return jresp({"id": b.id, "type": "message_batch_deleted"}, headers=_h(request))
+
+
+async def batch_results(request: Request) -> Response:
+    emu = _emu(request)
+    b = _lookup(request)
+    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
+        return bad
+    if b is None:
+        return _not_found(request)
+    now = emu.now()
+    v = b.view(now)
+    if v.status != "ended":
+        return anthropic_error(400, "invalid_request_error", f"Message batch {b.id} has not finished processing; results are not available yet.", _h(request))
+    if now >= b.created_at + ANTHROPIC_RETENTION:
+        return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", _h(request))
+    b.downloads += 1
+    chunks = results.anthropic_results(b, v)
+    f = b.faults
+    if f.broken_download > 0 and (f.broken_download_times is None or b.downloads <= f.broken_download_times):
+        chunks = break_after(chunks, len(b.items), f.broken_download)
+    return StreamingResponse(chunks, media_type=RESULTS_MEDIA_TYPE, headers=_h(request))
+
+
+async def messages(request: Request) -> Response:
+    emu = _emu(request)
+    if (bad := await gate(emu, request, "anthropic")) is not None:
+        return bad
+    h = _h(request)
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return anthropic_error(400, "invalid_request_error", "The request body is not valid JSON.", h)
+    if not isinstance(body, dict):
+        return anthropic_error(400, "invalid_request_error", "The request body must be a JSON object.", h)
+    problem = bad_call({**body, "stream": None}, "anthropic")
+    if problem is not None:
+        return anthropic_error(400, "invalid_request_error", f"{problem[2]}: {problem[1]}", h)
+    if body.get("stream") is True:
+        return anthropic_error(400, "invalid_request_error", "stream: the emulator does not stream; send stream=false.", h)
+    requested = body.get("service_tier")
+    if requested not in (None, "auto", "standard_only"):
+        return anthropic_error(400, "invalid_request_error", f"service_tier: unexpected value {requested!r}", h)
+    tier = "standard"
+    delay = emu.faults.realtime_latency_ms * TIER_LATENCY_FACTOR[tier]
+    if delay > 0:
+        await asyncio.sleep(delay / 1000.0)
+    hh = rand.h128(emu.rt_key, raw.decode("utf-8", "replace"))
+    in_tokens, uses_cache = prompt_tokens(body, "anthropic")
+    text = results.message_body(hh, rand.b62(hh, 22), json.dumps(body.get("model")), in_tokens, uses_cache,
+                                max_output_tokens(body), tier)
+    return raw_json(text, headers=h)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/v1/messages/batches", create_batch, methods=["POST"]),
+        Route("/v1/messages/batches", list_batches, methods=["GET"]),
+        Route("/v1/messages/batches/{batch_id}", retrieve_batch, methods=["GET"]),
+        Route("/v1/messages/batches/{batch_id}", delete_batch, methods=["DELETE"]),
+        Route("/v1/messages/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+        Route("/v1/messages/batches/{batch_id}/results", batch_results, methods=["GET"]),
+        Route("/v1/messages", messages, methods=["POST"]),
+    ]

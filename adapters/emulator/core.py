@@ -1,0 +1,160 @@
+"""The emulator's shared context (clock, state, server-wide faults) and the HTTP gate.
+
+Every provider route calls `gate()` first: it checks that an API key is present (either
+`x-api-key` or `Authorization: Bearer`), counts the call, adds the configured latency, and
+answers a 429 (with `retry-after`), 500 or 529/503 for the configured share of calls. The
+choice is a hash of (seed, call number): the same sequence of calls meets the same faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import rand
+from .clock import Clock
+from .faults import Faults
+from .state import State
+
+
+class Emulator:
+    def __init__(self, *, seed: int = 0, speed: float = 1.0, start: float | None = None,
+                 faults: Mapping[str, Any] | None = None) -> None:
+        self.seed = seed
+        self.clock = Clock(speed=speed, start=start)
+        self.state = State(seed)
+        self.faults = Faults().with_(faults or {})
+        self.calls = 0
+        self.flex_calls = 0
+        self.rt_key = rand.key_for(seed, "realtime")
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def next_call(self) -> int:
+        self.calls += 1
+        return self.calls
+
+    def reset(self) -> None:
+        self.state = State(self.seed)
+        self.calls = 0
+        self.flex_calls = 0
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+def jresp(obj: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(json.dumps(obj), status_code=status, media_type="application/json", headers=dict(headers or {}))
+
+
+def raw_json(text: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(text, status_code=status, media_type="application/json", headers=dict(headers or {}))
+
+
+def openai_error(status: int, message: str, etype: str = "invalid_request_error", code: str | None = None,
+                 param: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
+    body = {"error": {"message": message, "type": etype, "param": param, "code": code}}
+    return jresp(body, status, headers)
+
+
+def anthropic_error(status: int, kind: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    rid = headers.get("request-id") if headers else None
+    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": rid}
+    return jresp(body, status, headers)
+
+
+def rfc3339(t: float | None) -> str | None:
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unix(t: float | None) -> int | None:
+    return None if t is None else int(t)
+
+
+# --- the gate --------------------------------------------------------------------------------
+
+
+def _api_key(request: Request) -> str | None:
+    key = request.headers.get("x-api-key")
+    if key:
+        return key
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer " and auth[7:].strip():
+        return auth[7:].strip()
+    return None
+
+
+async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | None = None) -> Response | None:
+    """None to go on, or the error response this call gets (401, or an injected fault)."""
+    n = emu.next_call()
+    h = rand.mix(emu.seed, "call", n)
+    rid = ("req_" + rand.hex_id(h, 24)) if provider == "openai" else ("req_01" + rand.b62(h, 22))
+    headers = {"x-request-id": rid} if provider == "openai" else {"request-id": rid}
+    if not _api_key(request):
+        if provider == "openai":
+            return openai_error(401, "You didn't provide an API key. You need to provide your API key in an "
+                                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                                code=None, headers=headers)
+        return anthropic_error(401, "authentication_error", "x-api-key header is required", headers)
+    f = faults or emu.faults
+    delay = f.latency_ms
+    if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
+        delay += f.slow_ms
+    if delay > 0:
+        await asyncio.sleep(delay / 1000.0)
+    u = rand.unit(h, 0)
+    if u < f.http_429_rate:
+        headers = {**headers, "retry-after": _fmt_secs(f.retry_after), "retry-after-ms": str(int(f.retry_after * 1000))}
+        if provider == "openai":
+            return openai_error(429, "Rate limit reached for requests per minute. Please try again later.",
+                                "requests", "rate_limit_exceeded", headers=headers)
+        return anthropic_error(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit.", headers)
+    u -= f.http_429_rate
+    if u < f.http_500_rate:
+        if provider == "openai":
+            return openai_error(500, "The server had an error while processing your request. Sorry about that!",
+                                "server_error", headers=headers)
+        return anthropic_error(500, "api_error", "Internal server error", headers)
+    u -= f.http_500_rate
+    if u < f.http_529_rate:
+        if provider == "openai":
+            return openai_error(503, "The engine is currently overloaded, please try again later.",
+                                "server_error", "server_is_overloaded", headers=headers)
+        return anthropic_error(529, "overloaded_error", "Overloaded", headers)
+    request.state.request_headers = headers
+    return None
+
+
+def _fmt_secs(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+class BrokenDownload(Exception):
+    """Raised mid-stream to cut a results download (the `broken_download` fault)."""
+
+
+class _DropBrokenDownload(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, BrokenDownload):
+                return False
+            exc = exc.__cause__ or exc.__context__ or (exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None)
+        return True
+
+
+def quiet_broken_downloads() -> None:
+    """Keep uvicorn from printing a traceback for every deliberately broken download."""
+    for name in ("uvicorn.error", "uvicorn"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _DropBrokenDownload) for f in log.filters):
+            log.addFilter(_DropBrokenDownload())

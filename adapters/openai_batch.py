@@ -1,0 +1,440 @@
+"""OpenAI Batch API adapter (official `openai` SDK, async client, `max_retries=0`).
+
+Wire facts (reference §2): upload a JSONL file (`purpose=batch`), then create a batch naming
+it; results come back as an output file and an error file (two error-line shapes); a batch
+whose items all failed ends `completed` with no output file; an empty-string file id means
+none. Realtime promotion POSTs the line's body to its URL with `service_tier`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from adapters import download as dl
+from adapters.base import (
+    BatchAdapter,
+    BatchRequest,
+    Capabilities,
+    DownloadReport,
+    RealtimeResult,
+    iter_lines_with_offsets,
+)
+from adapters.errors import AdapterError, AuthFailed, ResultsNotReady, wrap_sdk_error
+from adapters.mapping import MappingError, anthropic_to_openai_chat
+from adapters.lifecycle import batch_status, classify_error
+from store.model import (
+    ErrorClass,
+    ItemResult,
+    ItemStatus,
+    PriceTier,
+    RemoteBatch,
+    RequestCounts,
+    Usage,
+)
+
+ENDPOINTS = (
+    "/v1/responses",
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/completions",
+    "/v1/moderations",
+)
+
+_TIER_PARAM = {
+    PriceTier.FLEX: "flex",
+    PriceTier.STANDARD: "default",
+    PriceTier.PRIORITY: "priority",
+}
+
+_REQUIRED = {
+    "/v1/chat/completions": ("model", "messages"),
+    "/v1/responses": ("model", "input"),
+    "/v1/embeddings": ("model", "input"),
+    "/v1/completions": ("model", "prompt"),
+    "/v1/moderations": ("input",),
+}
+
+_TERMINAL_ITEM = {
+    "batch_expired": ItemStatus.EXPIRED,
+    "batch_cancelled": ItemStatus.CANCELED,
+    "batch_canceled": ItemStatus.CANCELED,
+}
+
+
+def _i(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
+    """OpenAI usage (chat, responses or embeddings shape) with cache tokens split out."""
+    if not isinstance(usage, dict):
+        return None
+    if "prompt_tokens" in usage:
+        prompt = _i(usage.get("prompt_tokens"))
+        details = usage.get("prompt_tokens_details") or {}
+        output = _i(usage.get("completion_tokens"))
+    else:
+        prompt = _i(usage.get("input_tokens"))
+        details = usage.get("input_tokens_details") or {}
+        output = _i(usage.get("output_tokens"))
+    cached = _i(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    written = _i(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
+    return Usage(
+        input_tokens=max(0, prompt - cached - written),
+        output_tokens=output,
+        cache_read_tokens=cached,
+        cache_write_tokens=written,
+    )
+
+
+def _error_type(err: dict[str, Any]) -> str | None:
+    """OpenAI's most specific error name: rate limits say type "requests"/"tokens" and put
+    the meaningful name in `code` ("rate_limit_exceeded")."""
+    kind, code = err.get("type"), err.get("code")
+    if code and kind in (None, "", "requests", "tokens"):
+        return str(code)
+    return kind or (str(code) if code else None)
+
+
+def parse_line(data: dict[str, Any]) -> ItemResult:
+    """One output- or error-file line, normalized (both error shapes)."""
+    custom_id = str(data.get("custom_id"))
+    error = data.get("error")
+    response = data.get("response")
+    if error:
+        code = error.get("code") or error.get("type") or "error"
+        status = _TERMINAL_ITEM.get(code, ItemStatus.ERRORED)
+        return ItemResult(
+            custom_id=custom_id,
+            status=status,
+            error_type=code,
+            error_message=error.get("message"),
+            error_class=classify_error(code, None),
+        )
+    if not isinstance(response, dict):
+        return ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED, error_type="missing_response",
+                          error_message="result line has neither response nor error",
+                          error_class=ErrorClass.RETRYABLE)
+    code = response.get("status_code")
+    body = response.get("body")
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = {}
+    body = body if isinstance(body, dict) else {}
+    if isinstance(code, int) and 200 <= code < 300:
+        return ItemResult(
+            custom_id=custom_id,
+            status=ItemStatus.SUCCEEDED,
+            usage=normalize_usage(body.get("usage")),
+            model=body.get("model"),
+        )
+    err = body.get("error") if isinstance(body.get("error"), dict) else {}
+    etype = _error_type(err) or f"http_{code}"
+    return ItemResult(
+        custom_id=custom_id,
+        status=ItemStatus.ERRORED,
+        error_type=etype,
+        error_message=err.get("message"),
+        http_status=code if isinstance(code, int) else None,
+        error_class=classify_error(etype, code if isinstance(code, int) else None),
+        usage=normalize_usage(body.get("usage")),
+        model=body.get("model"),
+    )
+
+
+def _none_if_empty(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+class OpenAIBatchAdapter(BatchAdapter):
+    """OpenAI through `openai.AsyncOpenAI` (base URL must end in /v1)."""
+
+    name = "openai"
+    default_endpoint = "/v1/chat/completions"
+    capabilities = Capabilities(
+        max_requests=50_000,
+        max_bytes=200_000_000,
+        max_line_bytes=10_000_000,
+        endpoints=ENDPOINTS,
+        tiers=(PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY),
+        supports_request_readback=True,
+        supports_metadata=True,
+        mixed_models=False,
+    )
+
+    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
+                 timeout: float = 120.0, **_: Any) -> None:
+        from openai import AsyncOpenAI
+
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise AuthFailed("no OpenAI API key: set OPENAI_API_KEY or name a profile with --profile")
+        self._secrets = (key,)
+        self.client = AsyncOpenAI(
+            api_key=key,
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
+            max_retries=0,
+            timeout=timeout,
+        )
+
+    def _wrap(self, exc: BaseException) -> AdapterError:
+        return wrap_sdk_error(exc, provider="OpenAI", secrets=self._secrets)
+
+    # ---- conversion ------------------------------------------------------------------
+    def to_remote(self, b: Any) -> RemoteBatch:
+        raw = b.status
+        rc = b.request_counts
+        total = _i(getattr(rc, "total", 0)) if rc else 0
+        done = _i(getattr(rc, "completed", 0)) if rc else 0
+        failed = _i(getattr(rc, "failed", 0)) if rc else 0
+        rest = max(0, total - done - failed)
+        status = batch_status("openai", raw)
+        expired = rest if raw == "expired" else 0
+        canceled = rest if raw == "cancelled" else 0
+        processing = 0 if status.is_terminal else rest
+        counts = RequestCounts(total=total, succeeded=done, errored=failed, expired=expired,
+                               canceled=canceled, processing=processing)
+        errors = None
+        if getattr(b, "errors", None) and getattr(b.errors, "data", None):
+            errors = "; ".join(
+                f"{e.code or 'error'}"
+                + (f" (line {e.line})" if getattr(e, "line", None) else "")
+                + (f": {e.message}" if e.message else "")
+                for e in b.errors.data
+            )
+        ended = b.completed_at or b.failed_at or b.expired_at or b.cancelled_at
+        return RemoteBatch(
+            provider="openai",
+            provider_batch_id=b.id,
+            status=status,
+            raw_status=raw,
+            endpoint=b.endpoint,
+            model=getattr(b, "model", None),
+            counts=counts,
+            created_at=float(b.created_at) if b.created_at else None,
+            started_at=float(b.in_progress_at) if b.in_progress_at else None,
+            ended_at=float(ended) if ended else None,
+            expires_at=float(b.expires_at) if b.expires_at else None,
+            cancel_requested_at=float(b.cancelling_at) if b.cancelling_at else None,
+            input_file_id=_none_if_empty(b.input_file_id),
+            output_file_id=_none_if_empty(b.output_file_id),
+            error_file_id=_none_if_empty(b.error_file_id),
+            metadata=dict(b.metadata or {}),
+            errors=errors,
+        )
+
+    # ---- batches ---------------------------------------------------------------------
+    async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
+                           metadata: dict[str, str]) -> RemoteBatch:
+        dumps = json.dumps
+        with tempfile.SpooledTemporaryFile(max_size=16 << 20) as fh:
+            for r in requests:
+                fh.write(dumps({"custom_id": r.custom_id, "method": "POST", "url": endpoint,
+                                "body": r.body}, separators=(",", ":"), ensure_ascii=False).encode())
+                fh.write(b"\n")
+            fh.seek(0)
+            try:
+                uploaded = await self.client.files.create(
+                    file=("batchdeck.jsonl", fh, "application/jsonl"), purpose="batch"
+                )
+            except Exception as exc:  # noqa: BLE001
+                raise self._wrap(exc) from None
+        try:
+            batch = await self.client.batches.create(
+                input_file_id=uploaded.id,
+                endpoint=endpoint,  # type: ignore[arg-type]
+                completion_window="24h",
+                metadata=metadata or None,
+            )
+        except Exception as exc:  # noqa: BLE001
+            try:
+                await self.client.files.delete(uploaded.id)
+            except Exception:  # noqa: BLE001 - best effort clean-up
+                pass
+            raise self._wrap(exc) from None
+        return self.to_remote(batch)
+
+    async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
+        try:
+            return self.to_remote(await self.client.batches.retrieve(provider_batch_id))
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+
+    async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
+        after: str | None = None
+        while True:
+            try:
+                kwargs: dict[str, Any] = {"limit": 100}
+                if after:
+                    kwargs["after"] = after
+                page = await self.client.batches.list(**kwargs)
+            except Exception as exc:  # noqa: BLE001
+                raise self._wrap(exc) from None
+            data = list(page.data)
+            for b in data:
+                remote = self.to_remote(b)
+                if since is not None and remote.created_at is not None and remote.created_at < since:
+                    return
+                yield remote
+            if not data or not getattr(page, "has_more", False):
+                return
+            after = data[-1].id
+
+    async def cancel(self, provider_batch_id: str) -> RemoteBatch:
+        try:
+            return self.to_remote(await self.client.batches.cancel(provider_batch_id))
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+
+    # ---- results ---------------------------------------------------------------------
+    def _opener(self, file_id: str) -> dl.OpenStream:
+        @asynccontextmanager
+        async def open_stream(headers: dict[str, str]) -> Any:
+            try:
+                cm = self.client.files.with_streaming_response.content(file_id, extra_headers=headers)
+                resp = await cm.__aenter__()
+            except Exception as exc:  # noqa: BLE001
+                raise self._wrap(exc) from None
+            try:
+                yield resp
+            finally:
+                await cm.__aexit__(None, None, None)
+
+        return open_stream
+
+    async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
+        ids = [f for f in (remote.output_file_id, remote.error_file_id) if f]
+        if not ids:
+            raise ResultsNotReady(f"OpenAI batch {remote.provider_batch_id} has no output or error file")
+        return await dl.download(dest, [self._opener(f) for f in ids], wrap=self._wrap)
+
+    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+        loads = json.loads
+        for offset, line in iter_lines_with_offsets(path):
+            try:
+                data = loads(line)
+            except ValueError:
+                continue
+            result = parse_line(data)
+            result.offset = offset
+            result.length = len(line)
+            yield result
+
+    # ---- requests --------------------------------------------------------------------
+    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+        if not remote.input_file_id:
+            raise ResultsNotReady(f"OpenAI batch {remote.provider_batch_id} names no input file")
+        tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
+        try:
+            tmp.unlink()
+            await dl.download(tmp, [self._opener(remote.input_file_id)], wrap=self._wrap)
+            dumps = json.dumps
+            for _, line in iter_lines_with_offsets(tmp):
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and "custom_id" in data:
+                    yield str(data["custom_id"]), dumps(data.get("body") or {}, separators=(",", ":"))
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @classmethod
+    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
+        if source == "anthropic":
+            if not isinstance(payload, dict):
+                raise MappingError("params must be a JSON object")
+            return "/v1/chat/completions", anthropic_to_openai_chat(payload)
+        endpoint = url or cls.default_endpoint
+        if not endpoint.startswith("/v1/"):
+            endpoint = "/v1/" + endpoint.lstrip("/")
+        return endpoint, payload
+
+    @classmethod
+    def validate_body(cls, body: Any, endpoint: str) -> str | None:
+        if endpoint not in ENDPOINTS:
+            return f"endpoint {endpoint} is not one batchdeck can send to OpenAI ({', '.join(ENDPOINTS)})"
+        if not isinstance(body, dict):
+            return "body must be a JSON object"
+        missing = [k for k in _REQUIRED.get(endpoint, ()) if k not in body]
+        if missing:
+            return f"body for {endpoint} lacks {', '.join(missing)}"
+        if body.get("stream"):
+            return "stream: true is not allowed in a batch"
+        if endpoint == "/v1/chat/completions" and not (isinstance(body["messages"], list) and body["messages"]):
+            return "messages must be a non-empty list"
+        return None
+
+    @classmethod
+    def response_body(cls, line: dict[str, Any]) -> Any:
+        response = line.get("response")
+        if isinstance(response, dict) and 200 <= (response.get("status_code") or 0) < 300:
+            return response.get("body")
+        return None
+
+    @classmethod
+    def response_text(cls, body: Any) -> str | None:
+        if not isinstance(body, dict):
+            return None
+        choices = body.get("choices")
+        if isinstance(choices, list) and choices:
+            first = choices[0] or {}
+            message = first.get("message") or {}
+            content = message.get("content") if isinstance(message, dict) else None
+            if content is None:
+                content = first.get("text")
+            return content if isinstance(content, str) else None
+        if isinstance(body.get("output_text"), str):
+            return body["output_text"]
+        output = body.get("output")
+        if isinstance(output, list):
+            texts = [
+                part.get("text", "")
+                for entry in output if isinstance(entry, dict)
+                for part in (entry.get("content") or []) if isinstance(part, dict)
+                and part.get("type") in ("output_text", "text")
+            ]
+            return "".join(texts) if texts else None
+        return None
+
+    # ---- realtime --------------------------------------------------------------------
+    async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
+                       tier: PriceTier) -> RealtimeResult:
+        import httpx2
+
+        payload = dict(body)
+        payload.pop("stream", None)
+        if tier in _TIER_PARAM:
+            payload["service_tier"] = _TIER_PARAM[tier]
+        path = endpoint[3:] if endpoint.startswith("/v1/") else endpoint
+        started = time.monotonic()
+        try:
+            resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
+        except Exception as exc:  # noqa: BLE001
+            err = self._wrap(exc)
+            if err.retryable:
+                raise err from None
+            result = ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED,
+                                error_type=err.error_type or f"http_{err.status}",
+                                error_message=err.message, http_status=err.status,
+                                error_class=classify_error(err.error_type, err.status))
+            return RealtimeResult(result=result, raw="", tier=None,
+                                  latency_s=time.monotonic() - started)
+        text = resp.text
+        data = json.loads(text) if text else {}
+        result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
+                            usage=normalize_usage(data.get("usage")), model=data.get("model"))
+        return RealtimeResult(result=result, raw=text, tier=data.get("service_tier"),
+                              latency_s=time.monotonic() - started)
+
+    async def aclose(self) -> None:
+        await self.client.close()

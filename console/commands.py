@@ -1,0 +1,63 @@
+"""Command palette (ctrl+p): every screen, every action, and "go to batch #N" for each batch.
+
+Read-only mode leaves the spending and cancelling commands out, as it does their keys.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+SCREENS = (
+    ("Batches", "Home: every batch (1)", "switch_mode('batches')"),
+    ("Savings", "Realized savings by provider, model, day, batch (2)", "switch_mode('savings')"),
+    ("Audit log", "Every operator action, newest first (3)", "switch_mode('audit')"),
+    ("Track a batch by id", "Watch a batch submitted elsewhere (t)", "track"),
+    ("Help: keys of this screen", "Every key of the current screen (?)", "help"),
+    ("Toggle UTC / local time", "Show times in UTC or local time (z)", "toggle_utc"),
+    ("Toggle monochrome theme", "Readable without colour", "toggle_mono"),
+)
+SCREEN_ACTIONS = (
+    ("Resubmit failures", "Resubmit retryable failures of the batch or selection (r)", "resubmit", True),
+    ("Promote to realtime", "Send pending items through the realtime API, with tier costs (p)",
+     "promote", True),
+    ("Cancel batch", "Ask the provider to cancel (c)", "cancel_batch", True),
+    ("Export results", "Write the batch's results to a JSONL or CSV file (e)", "export", False),
+    ("Needs attention", "Show only batches with failures, near expiry or at risk (n)", "attention",
+     False),
+    ("Sort", "Cycle the sort order (s)", "sort", False),
+)
+
+
+class BatchdeckCommands(Provider):
+    """Screens, actions of the current screen, and one "Open batch #N" per batch."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        out: list[tuple[str, str, Any]] = [
+            (name, help_, partial(app.run_action, action)) for name, help_, action in SCREENS]
+        screen = self.screen
+        for name, help_, action, spends in SCREEN_ACTIONS:
+            if spends and app.read_only:
+                continue
+            if callable(getattr(screen, f"action_{action}", None)):
+                out.append((name, help_, partial(screen.run_action, action)))
+        for batch in (app.fleet.batches if app.fleet else [])[:500]:
+            label = batch.label or batch.provider_batch_id or ""
+            out.append((f"Open batch #{batch.id} {label}".strip(),
+                        f"{batch.provider} · {batch.status} · {batch.model or '—'}",
+                        partial(app.open_batch, batch.id)))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, help_, callback in self._commands()[: len(SCREENS) + len(SCREEN_ACTIONS)]:
+            yield DiscoveryHit(name, callback, help=help_)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_)

@@ -1,0 +1,239 @@
+"""A deterministic demo store: a realistic fleet at a frozen instant (3 a.m., on call).
+
+Used by the snapshot tests, the screenshots, the Pilot tests and the benchmark. It writes
+through the Store API only (record_intent → attach_remote → update_from_remote, add_items →
+ingest_results with real results files), exactly as the engine would, so every screen reads
+what a real sync would have left. Same arguments, same bytes: no wall clock, seeded RNG.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from console.clock import DEMO_NOW
+from console.demo import lines
+from store.model import (BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch,
+                         RequestCounts, Usage)
+
+H, M = 3600.0, 60.0
+ACTOR = "oncall@ops-1"
+HOSTILE_INDEX = 3
+"""Which item of the `hostile` batch carries the escape-laden answer (always a success)."""
+ENDPOINT = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
+RAW = {  # normalized status -> each provider's raw word
+    "openai": {"validating": "validating", "in_progress": "in_progress", "completed": "completed",
+               "failed": "failed", "expired": "expired", "canceled": "cancelled", "unknown": "paused"},
+    "anthropic": {"in_progress": "in_progress", "completed": "ended", "expired": "ended",
+                  "canceled": "ended", "failed": "ended"},
+}
+
+
+@dataclass
+class Spec:
+    """One demo batch: who, how big, where it is in its life, and what went wrong."""
+
+    provider: str
+    label: str | None
+    model: str | None
+    size: int
+    status: str
+    created: float
+    """Seconds before now."""
+    ended: float | None = None
+    progress: float = 0.0
+    """Fraction done, for batches still running (from the provider's counts)."""
+    failures: dict[str, int] = field(default_factory=dict)
+    """error_type -> how many items failed so (ingested only for ended batches)."""
+    expired_items: int = 0
+    canceled_items: int = 0
+    deadline: float | None = None
+    """Seconds after now."""
+    parent: int | None = None
+    promote: int = 0
+    errors: str | None = None
+    tracked: bool = False
+    hostile: bool = False
+    """Plant a response full of markup and escape sequences (the literal-text test)."""
+
+
+def fleet(big: int | None = None) -> list[Spec]:
+    """The demo fleet; `big` adds one completed batch of that many items (the benchmark)."""
+    specs = [
+        Spec("anthropic", "support-triage", "claude-sonnet-5-5", 1200, "completed", 30 * H, ended=26 * H,
+             failures={"overloaded_error": 38, "invalid_request_error": 4}),
+        Spec("anthropic", "support-triage retry", "claude-sonnet-5-5", 38, "in_progress", 20 * M,
+             progress=0.5, parent=1),
+        Spec("openai", "nightly-evals", "gpt-4o-mini", 5000, "in_progress", 5 * H, progress=0.62,
+             failures={"rate_limit_error": 12}, deadline=6 * H),
+        Spec("openai", "embeddings-backfill", "gpt-4o-mini", 20000, "in_progress", 22 * H + 40 * M,
+             progress=0.4),
+        Spec("anthropic", "doc-summaries", "claude-haiku-4-5", 2000, "expired", 26 * H, ended=2 * H,
+             expired_items=600),
+        Spec("openai", "bad-input-run", "gpt-6-luna", 300, "failed", 4 * H, ended=4 * H - 30,
+             errors="line 12: model 'gpt-6-lunar' does not exist; line 40: missing 'messages'"),
+        Spec("openai", "labels-q2", "gpt-6-luna", 50000, "in_progress", 1 * H, progress=0.02,
+             deadline=3 * H),
+        Spec("anthropic", "literal-check", "claude-haiku-4-5", 10, "completed", 4 * H, ended=3 * H,
+             failures={"invalid_request_error": 1}, hostile=True),
+        Spec("openai", None, None, 0, "unknown", 2 * H, tracked=True),
+        Spec("openai", "fine-tune-eval", "ft:gpt-4o-mini:acme:v3", 400, "completed", 8 * H, ended=6 * H),
+        Spec("anthropic", "canceled-run", "claude-sonnet-5-5", 500, "canceled", 7 * H, ended=5 * H,
+             canceled_items=380),
+        Spec("openai", "priority-queue", "gpt-4o-mini", 800, "completed", 3 * H, ended=1 * H, promote=5),
+    ]
+    if big:
+        specs.append(Spec("openai", "bench-1m", "gpt-4o-mini", big, "completed", 23 * H, ended=2 * H,
+                          failures={"rate_limit_error": big // 1000}))
+    return specs
+
+
+def seed(store: Any, *, now: float = DEMO_NOW, big: int | None = None, rng_seed: int = 7) -> list[int]:
+    """Fill `store` with the demo fleet as seen at `now`; returns the local batch ids."""
+    rng = random.Random(rng_seed)
+    ids = [_one(store, spec, i + 1, now, rng) for i, spec in enumerate(fleet(big))]
+    _resubmission_links(store, ids, now)
+    _audit(store, ids, now)
+    return ids
+
+
+def _remote(spec: Spec, n: int, status: str, counts: RequestCounts, now: float) -> RemoteBatch:
+    created = now - spec.created
+    ended = now - spec.ended if spec.ended is not None else None
+    prefix = "batch_" if spec.provider == "openai" else "msgbatch_"
+    return RemoteBatch(
+        provider=spec.provider, provider_batch_id=f"{prefix}demo{n:03d}{'ext' if spec.tracked else ''}",
+        status=BatchStatus(status), raw_status=RAW[spec.provider].get(status, status),
+        endpoint=ENDPOINT[spec.provider], model=spec.model, counts=counts, created_at=created,
+        started_at=created + 60 if status != "validating" else None, ended_at=ended,
+        expires_at=created + 24 * H, errors=spec.errors)
+
+
+def _one(store: Any, spec: Spec, n: int, now: float, rng: random.Random) -> int:
+    created = now - spec.created
+    if spec.tracked:
+        remote = _remote(spec, n, spec.status, RequestCounts(total=120, succeeded=80, processing=40), now)
+        batch_id, _ = store.upsert_tracked(remote, profile="default", now=created + 5 * M,
+                                           submitted_by="another-team@ci")
+        return batch_id
+    batch_id = store.record_intent(
+        provider=spec.provider, profile="default", endpoint=ENDPOINT[spec.provider], model=spec.model,
+        label=spec.label, deadline=now + spec.deadline if spec.deadline else None, job_id=f"job{n:03d}",
+        parent_id=spec.parent, submitted_by=ACTOR, submit_token=f"demo-token-{n:03d}",
+        request_count=spec.size, now=created)
+    custom = _custom_ids(spec, n)
+    store.add_items(batch_id, ((cid, lines.request_body(spec.provider, spec.model, cid, i))
+                               for i, cid in enumerate(custom)), model=spec.model)
+    store.attach_remote(batch_id, _remote(spec, n, "validating" if spec.provider == "openai" else
+                                          "in_progress", RequestCounts(total=spec.size), now), now=created + 2)
+    running = RequestCounts(total=spec.size, processing=spec.size)
+    store.update_from_remote(batch_id, _remote(spec, n, "in_progress", running, now), now=created + 60)
+    if spec.status in ("in_progress", "unknown"):
+        done = int(spec.size * spec.progress)
+        errored = sum(spec.failures.values())
+        counts = RequestCounts(total=spec.size, succeeded=done - errored, errored=errored,
+                               processing=spec.size - done)
+        store.update_from_remote(batch_id, _remote(spec, n, spec.status, counts, now), now=now - 30)
+        return batch_id
+    ended = now - (spec.ended or 0)
+    if spec.status == "failed":  # rejected at validation: nothing ran
+        store.update_from_remote(batch_id, _remote(spec, n, "failed", RequestCounts(total=spec.size), now),
+                                 now=ended)
+        return batch_id
+    if spec.promote:
+        _promote(store, batch_id, spec, custom, ended - 20 * M, rng)
+    results = _results(store, batch_id, spec, custom, rng)
+    final = RequestCounts(total=spec.size, succeeded=spec.size - sum(spec.failures.values())
+                          - spec.expired_items - spec.canceled_items,
+                          errored=sum(spec.failures.values()), expired=spec.expired_items,
+                          canceled=spec.canceled_items)
+    store.update_from_remote(batch_id, _remote(spec, n, spec.status, final, now), now=ended)
+    if results is not None:
+        path, rows = results
+        store.ingest_results(batch_id, rows, results_path=str(path), now=ended + 30)
+        store.mark_ingested(batch_id, now=ended + 31)
+    return batch_id
+
+
+def _custom_ids(spec: Spec, n: int) -> list[str]:
+    stem = (spec.label or "req").replace(" ", "-")
+    return [f"{stem}-{i:06d}" for i in range(spec.size)]
+
+
+def _results(store: Any, batch_id: int, spec: Spec, custom: list[str],
+             rng: random.Random) -> tuple[Path, list[ItemResult]] | None:
+    """Write a provider-shaped results file and the normalized rows pointing into it."""
+    if spec.status == "failed" or not custom:
+        return None
+    outcome: dict[int, tuple[str, str | None]] = {}
+    pool = [i for i in range(len(custom)) if not (spec.hostile and i == HOSTILE_INDEX)]
+    picks = rng.sample(pool, sum(spec.failures.values()) + spec.expired_items + spec.canceled_items)
+    cursor = 0
+    for etype, count in spec.failures.items():
+        for i in picks[cursor:cursor + count]:
+            outcome[i] = ("errored", etype)
+        cursor += count
+    for status, count in (("expired", spec.expired_items), ("canceled", spec.canceled_items)):
+        for i in picks[cursor:cursor + count]:
+            outcome[i] = (status, None)
+        cursor += count
+    path = store.results_dir(batch_id) / "results.jsonl"
+    rows: list[ItemResult] = []
+    offset = 0
+    with path.open("wb") as fh:
+        for i, cid in enumerate(custom):
+            status, etype = outcome.get(i, ("succeeded", None))
+            usage = Usage(rng.randint(150, 1400), rng.randint(40, 420)) if status == "succeeded" else None
+            hostile = spec.hostile and i == HOSTILE_INDEX
+            raw = lines.result_line(spec.provider, spec.model, cid, i, status, etype, usage, hostile)
+            data = (json.dumps(raw, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+            fh.write(data)
+            eclass = None
+            if status != "succeeded":
+                eclass = ErrorClass.PERMANENT if etype == "invalid_request_error" else ErrorClass.RETRYABLE
+            rows.append(ItemResult(
+                custom_id=cid, status=ItemStatus(status), usage=usage, model=spec.model,
+                error_type=etype, error_message=lines.error_message(etype) if etype else None,
+                http_status=lines.http_status(etype) if etype else None, error_class=eclass,
+                offset=offset, length=len(data)))
+            offset += len(data)
+    return path, rows
+
+
+def _promote(store: Any, batch_id: int, spec: Spec, custom: list[str], at: float,
+             rng: random.Random) -> None:
+    found = store.find_items(batch_id, custom[: spec.promote])
+    for item in found:
+        usage = Usage(rng.randint(300, 900), rng.randint(100, 300))
+        realtime = (usage.input_tokens * 0.15 + usage.output_tokens * 0.6) / 1e6
+        store.record_promotion(item.id, ItemResult(item.custom_id, ItemStatus.SUCCEEDED, usage=usage,
+                                                   model=spec.model),
+                               promoted_cost=realtime, realtime_cost=realtime,
+                               tier=PriceTier.STANDARD, now=at)
+
+
+def _resubmission_links(store: Any, ids: list[int], now: float) -> None:
+    """Batch 2 is the resubmission of batch 1's retryable failures."""
+    parent, child = ids[0], ids[1]
+    retryable = store.failed_items(parent)
+    store.link_resubmission([i.id for i in retryable], child, now=now - 20 * M)
+
+
+def _audit(store: Any, ids: list[int], now: float) -> None:
+    events = [
+        (30 * H, "submit", ids[0], {"provider": "anthropic", "requests": 1200}),
+        (22 * H + 40 * M, "submit", ids[3], {"provider": "openai", "requests": 20000}),
+        (8 * H, "submit", ids[9], {"provider": "openai", "requests": 400}),
+        (5 * H, "submit", ids[2], {"provider": "openai", "requests": 5000}),
+        (5 * H + 1, "cancel", ids[10], {"pending_items": 380}),
+        (4 * H, "submit", ids[5], {"provider": "openai", "requests": 300}),
+        (2 * H, "track", ids[8], {"provider": "openai", "provider_batch_id": "batch_demo009ext"}),
+        (80 * M, "promote", ids[11], {"items": 5, "tier": "standard", "cost": 0.0021}),
+        (1 * H, "submit", ids[6], {"provider": "openai", "requests": 50000}),
+        (20 * M, "resubmit", ids[0], {"items": 38, "new_batch_ids": [ids[1]]}),
+    ]
+    for ago, action, target, details in sorted(events, key=lambda e: -e[0]):
+        store.append_event(action, str(target), details, actor=ACTOR, now=now - ago)

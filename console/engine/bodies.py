@@ -1,0 +1,73 @@
+"""Finding the request bodies of items to resubmit or promote.
+
+In order: the store (batches we submitted keep every request); the operator's --input FILE
+(matched by custom_id); the provider (OpenAI keeps the input file). Anthropic cannot give a
+batch's requests back, so a tracked Anthropic batch needs --input FILE, and we say exactly that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from adapters.errors import AdapterError, ReadbackUnsupported
+from console.engine import providers, requests as reqs
+from console.engine.types import NeedsInput, ProviderFailed
+
+
+def from_store(engine: Any, items: list[Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        body = item.request
+        if body is None:
+            full = engine.store.get_item(item.id)
+            body = full.request if full is not None else None
+        if body is not None:
+            out[item.custom_id] = body
+    return out
+
+
+def needs_input_message(batch: Any, missing: int) -> str:
+    caps = providers.capabilities(batch.provider)
+    if not caps.supports_request_readback:
+        return (f"batch {batch.id} has no stored requests for {missing} items and {batch.provider} "
+                "cannot give a batch's requests back; pass --input FILE with the original JSONL "
+                "(lines are matched by custom_id)")
+    return (f"batch {batch.id} has no stored requests for {missing} items and the provider's "
+            "input file is not available; pass --input FILE with the original JSONL")
+
+
+def local_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Path | None) -> tuple[dict[str, str], int]:
+    """Bodies available without calling the provider, and how many are still missing."""
+    bodies = from_store(engine, items)
+    missing = {i.custom_id for i in items} - bodies.keys()
+    if missing and input_path is not None:
+        bodies.update(reqs.bodies_by_custom_id(Path(input_path), providers.adapter_cls(batch.provider), missing))
+        missing -= bodies.keys()
+    return bodies, len(missing)
+
+
+async def all_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Path | None) -> dict[str, str]:
+    """Every item's body, reading the provider's copy if need be; NeedsInput if impossible."""
+    bodies, missing = local_bodies(engine, batch, items, input_path)
+    if not missing:
+        return bodies
+    caps = providers.capabilities(batch.provider)
+    if input_path is not None or not caps.supports_request_readback or not batch.input_file_id:
+        raise NeedsInput(needs_input_message(batch, missing))
+    from console.engine.ingest import remote_from_batch
+
+    wanted = {i.custom_id for i in items} - bodies.keys()
+    adapter = engine.adapter(batch.provider, batch.profile)
+    try:
+        async for custom_id, body in adapter.fetch_requests(remote_from_batch(batch)):
+            if custom_id in wanted:
+                bodies[custom_id] = body
+    except ReadbackUnsupported:
+        raise NeedsInput(needs_input_message(batch, missing)) from None
+    except AdapterError as exc:
+        raise ProviderFailed(f"could not read the batch's input file back: {exc.message}") from None
+    still = wanted - bodies.keys()
+    if still:
+        raise NeedsInput(f"{len(still)} items are not in the batch's input file; pass --input FILE")
+    return bodies

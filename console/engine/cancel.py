@@ -1,0 +1,46 @@
+"""Cancel a batch (the front ends ask first, showing `cancel_preview`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.errors import AdapterError
+from console.engine import retry
+from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed
+from store.model import BatchStatus, ItemStatus
+
+
+def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
+    status = BatchStatus(batch.status)
+    pending = engine.store.count_items(batch.id, status=ItemStatus.PENDING.value)
+    cancellable = not status.is_terminal and status is not BatchStatus.CANCELING and bool(batch.provider_batch_id)
+    if cancellable:
+        summary = (f"cancel {batch.provider} batch {batch.provider_batch_id} (our {batch.id}): "
+                   f"{pending} items not yet finished will not run; finished ones are kept")
+    elif status is BatchStatus.CANCELING:
+        summary = f"batch {batch.id} is already being cancelled"
+    elif not batch.provider_batch_id:
+        summary = f"batch {batch.id} has no provider id yet (still submitting); sync first"
+    else:
+        summary = f"batch {batch.id} is {status.value}; there is nothing to cancel"
+    return CancelPreview(batch_id=batch.id, provider=batch.provider,
+                         provider_batch_id=batch.provider_batch_id, status=status.value,
+                         pending_items=pending, cancellable=cancellable, summary=summary)
+
+
+async def cancel(engine: Any, batch: Any) -> CancelResult:
+    preview = cancel_preview(engine, batch)
+    if not preview.cancellable:
+        raise BadInput(preview.summary)
+    adapter = engine.adapter(batch.provider, batch.profile)
+    try:
+        remote = await retry.call(lambda: adapter.cancel(batch.provider_batch_id),
+                                  policy=engine.retry, sleep=engine.sleep)
+    except AdapterError as exc:
+        raise ProviderFailed(f"cancel failed: {exc.message}") from None
+    _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
+    new_value = new.value if hasattr(new, "value") else str(new)
+    engine.audit("cancel", str(batch.id), {"provider_batch_id": batch.provider_batch_id,
+                                           "status": new_value, "pending_items": preview.pending_items})
+    return CancelResult(batch_id=batch.id, status=new_value,
+                        summary=f"batch {batch.id} is {new_value}")

@@ -1,0 +1,95 @@
+"""Estimate a JSONL file before submitting: tokens, cost per route, split, and the cheapest
+route that meets a deadline.
+
+Tokens ≈ characters of prompt text / 4; output = `max_tokens` (an upper bound) or 256.
+Routes and their time assumptions (say so in `route_reason`):
+  batch     — guaranteed only within the 24 h window (most finish within an hour);
+  flex      — realtime, best-effort: minutes for a file (OpenAI only);
+  standard  — realtime at list price; priority — fastest, about 2× list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from console.engine import pricing, providers, requests as reqs
+from console.engine.types import FileEstimate, TierCost
+from store.model import PriceTier, Usage
+
+BATCH_WINDOW = 24 * 3600.0
+REALTIME_CONCURRENCY = 32
+SECONDS_PER_CALL = {"flex": 20.0, "standard": 6.0, "priority": 3.0}
+"""Rough seconds per realtime call (flex waits for spare capacity)."""
+
+NOTES = {
+    "batch": "24 h window, usually under an hour; half price",
+    "flex": "realtime, best-effort, about the batch price",
+    "standard": "realtime at list price",
+    "priority": "realtime, fastest, about twice list price",
+}
+
+
+def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
+                  deadline: float | None, endpoint: str | None) -> FileEstimate:
+    cls = providers.adapter_cls(provider)
+    caps = cls.capabilities
+    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    chunks = reqs.plan(scanned.lines, caps)
+    in_tok = out_tok = 0
+    totals: dict[str, float | None] = {t.value: 0.0 for t in PriceTier}
+    rows: dict[str | None, Any] = {}
+    for li in scanned.lines:
+        i_tok = pricing.estimate_tokens(li.input_chars)
+        o_tok = li.max_output or 256
+        in_tok += i_tok
+        out_tok += o_tok
+        m = li.model or model
+        if m not in rows:
+            rows[m] = pricing.price_row(engine.store, provider, m)
+        usage = Usage(input_tokens=i_tok, output_tokens=o_tok)
+        for t in totals:
+            c = pricing.cost(usage, rows[m], t)
+            totals[t] = None if (c is None or totals[t] is None) else totals[t] + c
+    costs = [TierCost("batch", totals["batch"], NOTES["batch"])]
+    for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
+        costs.append(TierCost(t.value, totals[t.value], NOTES[t.value], available=t in caps.tiers))
+    route, reason = choose_route(len(scanned.lines), deadline, engine.clock(), caps, totals)
+    models = sorted({li.model for li in scanned.lines if li.model})
+    money = f"${totals['batch']:.4f}" if totals["batch"] is not None else "unpriced"
+    summary = (f"{len(scanned.lines)} requests, ~{in_tok:,} input and ≤{out_tok:,} output tokens; "
+               f"batch cost about {money} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "
+               f"route: {route} ({reason})")
+    return FileEstimate(path=str(path), provider=provider, model=model or (models[0] if len(models) == 1 else None),
+                        endpoint=scanned.endpoint or cls.default_endpoint, requests=len(scanned.lines),
+                        input_tokens=in_tok, output_tokens=out_tok, batches=reqs.split_plans(chunks),
+                        costs=costs, route=route, route_reason=reason, deadline=deadline, summary=summary)
+
+
+def choose_route(n: int, deadline: float | None, now: float, caps: Any,
+                 totals: dict[str, float | None]) -> tuple[str, str]:
+    """The cheapest route whose expected duration fits before the deadline."""
+    if deadline is None:
+        return "batch", "no deadline given: batch is cheapest"
+    left = deadline - now
+    if left <= 0:
+        return "priority" if PriceTier.PRIORITY in caps.tiers else "standard", "the deadline has passed: fastest route"
+    if left >= BATCH_WINDOW:
+        return "batch", "the deadline is beyond the 24 h batch window"
+    for tier in ("flex", "standard", "priority"):
+        if PriceTier(tier) not in caps.tiers:
+            continue
+        duration = SECONDS_PER_CALL[tier] * -(-n // REALTIME_CONCURRENCY)
+        if duration <= left:
+            return tier, (f"{_dur(left)} left is inside the batch window's 24 h guarantee; {tier} "
+                          f"needs about {_dur(duration)} at concurrency {REALTIME_CONCURRENCY}")
+    fastest = "priority" if PriceTier.PRIORITY in caps.tiers else "standard"
+    return fastest, f"no route is expected to finish in {_dur(left)}; {fastest} is the fastest"
+
+
+def _dur(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

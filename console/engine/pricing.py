@@ -1,0 +1,71 @@
+"""Cost arithmetic for estimates and promotions: usage × price row, per route.
+
+Routes: `batch` (the row's batch prices, or list × (1 − discount)), `standard` (list),
+`flex` (list × flex_multiplier; OpenAI's flex is about the batch price), `priority`
+(list × priority_multiplier, about 2× standard). A model without a price gives None,
+never $0. The price rows come from the store's price book.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store.model import PriceRow, PriceTier, Usage
+
+DEFAULT_PRIORITY_MULTIPLIER = 2.0
+TOKENS_PER_CHAR = 0.25
+"""Token estimate ≈ characters / 4 (English prose; code and CJK run denser)."""
+
+
+_BOOK: Any = None
+
+
+def price_book(store: Any) -> Any:
+    """The store's price book (shipped rows + config overrides), loaded once per process."""
+    global _BOOK
+    for name in ("prices", "price_book"):
+        book = getattr(store, name, None)
+        if callable(book) and not hasattr(book, "lookup"):
+            book = book()
+        if book is not None and hasattr(book, "lookup"):
+            return book
+    if _BOOK is None:
+        from store.prices import PriceBook
+
+        try:
+            _BOOK = PriceBook.load()
+        except Exception:  # noqa: BLE001 - a broken user config must not stop estimates
+            _BOOK = PriceBook.shipped()
+    return _BOOK
+
+
+def price_row(store: Any, provider: str, model: str | None) -> PriceRow | None:
+    """The price row for (provider, model), or None if the model is not priced."""
+    if not model:
+        return None
+    lookup = getattr(store, "price_for", None)
+    if callable(lookup):
+        return lookup(provider, model)
+    return price_book(store).lookup(provider, model)
+
+
+def cost(usage: Usage | None, row: PriceRow | None, tier: PriceTier | str) -> float | None:
+    """USD for `usage` on route `tier` (store.ledger's arithmetic); None when unpriced.
+
+    A row without a flex multiplier prices flex at the batch rates (OpenAI documents flex
+    at the batch price); without a priority multiplier, priority is 2x list.
+    """
+    from store import ledger
+
+    if usage is None or row is None:
+        return None
+    tier = PriceTier(tier)
+    if tier is PriceTier.FLEX and row.flex_multiplier is None:
+        tier = PriceTier.BATCH
+    if tier is PriceTier.PRIORITY and row.priority_multiplier is None:
+        return ledger.standard_rates(row).cost(usage) * DEFAULT_PRIORITY_MULTIPLIER
+    return ledger.cost(usage, row, tier)
+
+
+def estimate_tokens(chars: int) -> int:
+    return max(1, round(chars * TOKENS_PER_CHAR)) if chars else 0

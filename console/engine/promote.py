@@ -1,0 +1,185 @@
+"""Promote items to the realtime API: estimate per tier first, then send with bounded concurrency.
+
+No provider can cancel one item of a batch, so a promoted item may also finish in its batch:
+the store keeps that copy but does not count it as a second output. Realtime answers are
+appended to `results/<batch>-promoted.jsonl` (the export reads them from there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from adapters.errors import AdapterError
+from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, retry, select
+from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
+from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier, Usage
+
+PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
+
+TIER_NOTES = {
+    "batch": "leave it in the batch: 24 h window, usually under an hour",
+    "flex": "realtime at about the batch price; best-effort, slower, may be shed (429) under load",
+    "standard": "realtime at list price",
+    "priority": "realtime, fastest, at about twice the list price",
+}
+
+_PROMOTABLE = {ItemStatus.PENDING} | set(FAILED_ITEM_STATUSES)
+
+
+def promoted_path(engine: Any, batch: Any) -> Path:
+    return engine.batch_dir(batch.id) / "promoted.jsonl"
+
+
+def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
+               custom_ids: Sequence[str] | None) -> list[Any]:
+    named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
+    if named is None:
+        return select.all_with_status(engine, batch.id, ItemStatus.PENDING.value)
+    for item in named:
+        status = ItemStatus(item.status)
+        if status not in _PROMOTABLE or item.replaced_by is not None:
+            raise BadInput(f"item {item.custom_id!r} is {status.value}; only pending or failed items "
+                           "can be promoted")
+    return named
+
+
+def _default_tier(caps: Any, tier: str | None) -> PriceTier:
+    if tier is None:
+        return PriceTier.STANDARD
+    try:
+        chosen = PriceTier(tier)
+    except ValueError:
+        raise BadInput(f"unknown tier {tier!r}; choose flex, standard or priority") from None
+    if chosen not in caps.tiers:
+        offered = ", ".join(t.value for t in caps.tiers)
+        raise BadInput(f"tier {chosen.value} is not offered for this provider (offered: {offered})")
+    return chosen
+
+
+def _expected_output(engine: Any, batch: Any) -> int | None:
+    """Mean output tokens of this batch's succeeded items (a better guess than max_tokens)."""
+    rows = engine.store.page_items(batch.id, offset=0, limit=200, status=ItemStatus.SUCCEEDED.value)
+    outs = [r.usage.output_tokens for r in rows if r.usage is not None]
+    return round(sum(outs) / len(outs)) if outs else None
+
+
+def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+                       custom_ids: Sequence[str] | None, tier: str | None,
+                       input_path: str | Path | None) -> PromotionEstimate:
+    caps = providers.capabilities(batch.provider)
+    chosen = _default_tier(caps, tier)
+    items = _selection(engine, batch, item_ids, custom_ids)
+    bodies, missing = bodies_mod.local_bodies(engine, batch, items, input_path)
+    needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
+                                     or not batch.input_file_id)
+    typical_out = _expected_output(engine, batch)
+    in_tok = out_tok = 0
+    totals: dict[str, float | None] = {t: 0.0 for t in ("batch", "flex", "standard", "priority")}
+    for item in items:
+        body: Any = None
+        if item.custom_id in bodies:
+            try:
+                body = json.loads(bodies[item.custom_id])
+            except ValueError:
+                body = None
+        i_tok = pricing.estimate_tokens(reqs.prompt_chars(body)) if body is not None else 0
+        o_tok = typical_out or (reqs.max_output_tokens(body) if body is not None else None) or 256
+        in_tok += i_tok
+        out_tok += o_tok
+        model = (body.get("model") if isinstance(body, dict) else None) or item.model or batch.model
+        row = pricing.price_row(engine.store, batch.provider, model)
+        usage = Usage(input_tokens=i_tok, output_tokens=o_tok)
+        for t in totals:
+            c = pricing.cost(usage, row, t)
+            totals[t] = None if (c is None or totals[t] is None) else totals[t] + c
+    costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"])]
+    for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
+        costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
+    def money(v: float | None) -> str:
+        return f"${v:.4f}" if v is not None else "unpriced"
+    if not items:
+        summary = f"batch {batch.id} has no pending items to promote"
+    elif needs_input:
+        summary = bodies_mod.needs_input_message(batch, missing)
+    else:
+        summary = (f"promote {len(items)} items of batch {batch.id} to realtime at {chosen.value}: "
+                   f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
+                   f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
+    return PromotionEstimate(batch_id=batch.id, provider=batch.provider, model=batch.model,
+                             items=len(items), missing_requests=missing, needs_input=needs_input,
+                             input_tokens=in_tok, output_tokens=out_tok, costs=costs,
+                             tier=chosen.value, summary=summary)
+
+
+async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+                  custom_ids: Sequence[str] | None, tier: str | None,
+                  input_path: str | Path | None, concurrency: int,
+                  on_progress: Callable[[int, int], Any] | None) -> PromoteResult:
+    caps = providers.capabilities(batch.provider)
+    chosen = _default_tier(caps, tier)
+    items = _selection(engine, batch, item_ids, custom_ids)
+    if not items:
+        raise BadInput(f"batch {batch.id} has no pending items to promote")
+    bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
+    adapter = engine.adapter(batch.provider, batch.profile)
+    endpoint = batch.endpoint or adapter.default_endpoint
+    sem = asyncio.Semaphore(max(1, concurrency))
+    stats = retry.RetryStats()
+    failed: dict[str, str] = {}
+    promoted = 0
+    total_cost: float | None = 0.0
+    started = time.monotonic()
+    sidecar = open(promoted_path(engine, batch), "a", encoding="utf-8")
+    rows: dict[str | None, Any] = {}
+
+    async def one(item: Any) -> None:
+        nonlocal promoted, total_cost
+        body = json.loads(bodies[item.custom_id])
+        async with sem:
+            try:
+                answer = await retry.call(
+                    lambda: adapter.realtime(item.custom_id, body, endpoint=endpoint, tier=chosen),
+                    policy=PROMOTE_POLICY, sleep=engine.sleep, stats=stats)
+            except AdapterError as exc:
+                failed[item.custom_id] = exc.message
+                return
+        result = answer.result
+        if result.status is not ItemStatus.SUCCEEDED:
+            failed[item.custom_id] = result.error_message or result.error_type or "error"
+            return
+        model = result.model or body.get("model") or batch.model
+        if model not in rows:
+            rows[model] = pricing.price_row(engine.store, batch.provider, model)
+        row = rows[model]
+        paid = pricing.cost(result.usage, row, chosen)
+        standard = pricing.cost(result.usage, row, PriceTier.STANDARD)
+        sidecar.write(json.dumps({"custom_id": item.custom_id, "tier": answer.tier or chosen.value,
+                                  "response": json.loads(answer.raw) if answer.raw else None},
+                                 separators=(",", ":")) + "\n")
+        engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
+                                      tier=chosen, now=engine.clock())
+        promoted += 1
+        total_cost = None if (paid is None or total_cost is None) else total_cost + paid
+        if on_progress is not None:
+            on_progress(promoted + len(failed), len(items))
+
+    try:
+        await asyncio.gather(*(one(i) for i in items))
+    finally:
+        sidecar.close()
+    seconds = time.monotonic() - started
+    engine.audit("promote", str(batch.id), {
+        "tier": chosen.value, "items": len(items), "promoted": promoted, "failed": len(failed),
+        "cost": total_cost, "retries": stats.retries, "throttled": stats.throttled,
+    })
+    money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
+    summary = f"promoted {promoted} of {len(items)} items of batch {batch.id} at {chosen.value} for {money}"
+    if failed:
+        summary += f"; {len(failed)} could not be sent and were left as they were"
+    return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=promoted, failed=failed,
+                         cost=total_cost, retries=stats.retries, seconds=seconds, summary=summary)

@@ -1,0 +1,86 @@
+"""Building adapters for the engine: profile → credentials → adapter, one per event loop.
+
+SDK async clients bind their connection pool to the loop they first run on; the console may
+run engine calls on a worker's loop and the CLI on `asyncio.run`'s, so adapters are cached per
+(provider, profile, loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from console.engine.types import BadInput
+
+DEFAULT_CONCURRENCY = {"openai": 16, "anthropic": 16}
+"""Concurrent provider calls per provider during sync (config `concurrency.<provider>`)."""
+
+
+def config_profiles(config: Any) -> Mapping[str, Any]:
+    """`[profiles.NAME]` tables from the loaded config (mapping or attribute style)."""
+    if config is None:
+        return {}
+    profiles = config.get("profiles") if isinstance(config, Mapping) else getattr(config, "profiles", None)
+    return profiles or {}
+
+
+def concurrency_for(engine: Any, provider: str) -> int:
+    cfg = engine.config
+    table = None
+    if isinstance(cfg, Mapping):
+        table = cfg.get("concurrency")
+    elif cfg is not None:
+        table = getattr(cfg, "concurrency", None)
+    if isinstance(table, Mapping) and isinstance(table.get(provider), int):
+        return max(1, table[provider])
+    return DEFAULT_CONCURRENCY.get(provider, 8)
+
+
+def capabilities(provider: str) -> Any:
+    """The adapter class's capability flags (imports the adapter module, not the SDK)."""
+    return adapter_cls(provider).capabilities
+
+
+def adapter_for(engine: Any, provider: str, profile: str | None) -> Any:
+    """The engine's adapter for (provider, profile) on the running loop (built on first use)."""
+    profile = profile or engine.profile
+    try:
+        loop_id = id(asyncio.get_running_loop())
+    except RuntimeError:
+        loop_id = 0
+    key = (provider, profile, loop_id)
+    adapter = engine._adapters.get(key)
+    if adapter is None:
+        if engine._adapter_factory is not None:
+            adapter = engine._adapter_factory(provider, profile)
+        else:
+            adapter = build_adapter(engine.config, provider, profile)
+        engine._adapters[key] = adapter
+    return adapter
+
+
+def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
+    """Resolve the profile (or environment) and build the registry's adapter."""
+    import adapters
+    from adapters.profiles import ProfileError, resolve
+
+    try:
+        creds = resolve(provider, profile, config_profiles(config))
+    except ProfileError as exc:
+        raise BadInput(str(exc)) from None
+    try:
+        cls = adapters.adapter_class(creds.provider)
+    except KeyError as exc:
+        raise BadInput(str(exc.args[0])) from None
+    return cls(api_key=creds.api_key, base_url=creds.base_url)
+
+
+def adapter_cls(provider: str) -> Any:
+    """The adapter class (for validation and capabilities; builds no client)."""
+    import adapters
+
+    try:
+        return adapters.adapter_class(provider)
+    except KeyError as exc:
+        raise BadInput(str(exc.args[0])) from None

@@ -1,0 +1,123 @@
+"""Resubmit failed items as a new batch linked to its parent.
+
+Default selection: the batch's retryable failures (errored/expired/canceled) not yet replaced.
+Permanent failures go only with `include_permanent`. The new batch goes through the same
+exactly-once path as `submit`; the old items are marked RESUBMITTED and linked to their
+replacements as soon as the new batch's intent is recorded (before the provider call), so a
+crash cannot send them twice.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, select, submit
+from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
+from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
+
+
+def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
+               include_permanent: bool) -> list[Any]:
+    named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
+    if named is None:
+        return list(engine.store.failed_items(batch.id, include_permanent=include_permanent))
+    out = []
+    for item in named:
+        status = ItemStatus(item.status)
+        if status not in FAILED_ITEM_STATUSES or item.replaced_by is not None:
+            raise BadInput(f"item {item.custom_id!r} is {status.value}; only failed items that were "
+                           "not replaced can be resubmitted")
+        if item.error_class == ErrorClass.PERMANENT and not include_permanent:
+            raise BadInput(f"item {item.custom_id!r} failed permanently ({item.error_type}); "
+                           "fix the request or pass --include-permanent")
+        out.append(item)
+    return out
+
+
+def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+                      custom_ids: Sequence[str] | None, include_permanent: bool,
+                      input_path: str | Path | None) -> ResubmitEstimate:
+    items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
+    permanent = sum(1 for i in items if i.error_class == ErrorClass.PERMANENT)
+    bodies, missing = bodies_mod.local_bodies(engine, batch, items, input_path)
+    caps = providers.capabilities(batch.provider)
+    needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
+                                     or not batch.input_file_id)
+    cost = _batch_cost(engine, batch, bodies)
+    n_batches = max(1, -(-len(items) // caps.max_requests)) if items else 0
+    if not items:
+        summary = f"batch {batch.id} has no failed items to resubmit" + (
+            "" if include_permanent else " (permanent failures need --include-permanent)")
+    elif needs_input:
+        summary = bodies_mod.needs_input_message(batch, missing)
+    else:
+        money = f"about ${cost:.4f}" if cost is not None else "cost unknown (model not in the price book)"
+        summary = (f"resubmit {len(items)} failed items of batch {batch.id} "
+                   f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
+                   f"{batch.provider} batch: {money} at batch prices")
+    return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
+                            retryable=len(items) - permanent, permanent=permanent,
+                            missing_requests=missing, needs_input=needs_input, batches=n_batches,
+                            cost=TierCost("batch", cost, "24 h window, usually under an hour"),
+                            summary=summary)
+
+
+def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None:
+    from store.model import Usage
+
+    total = 0.0
+    for text in bodies.values():
+        try:
+            body = json.loads(text)
+        except ValueError:
+            continue
+        model = body.get("model") if isinstance(body, dict) else None
+        row = pricing.price_row(engine.store, batch.provider, model or batch.model)
+        if row is None:
+            return None
+        usage = Usage(input_tokens=pricing.estimate_tokens(reqs.prompt_chars(body)),
+                      output_tokens=reqs.max_output_tokens(body) or 256)
+        total += pricing.cost(usage, row, PriceTier.BATCH) or 0.0
+    return total
+
+
+async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+                   custom_ids: Sequence[str] | None, include_permanent: bool,
+                   input_path: str | Path | None) -> ResubmitResult:
+    items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
+    if not items:
+        raise BadInput(f"batch {batch.id} has no failed items to resubmit"
+                       + ("" if include_permanent else " (permanent failures need --include-permanent)"))
+    bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
+    caps = providers.capabilities(batch.provider)
+    job_id = uuid.uuid4().hex[:12]
+    new_ids: list[int] = []
+    endpoint = batch.endpoint or providers.adapter_cls(batch.provider).default_endpoint
+    # Same model grouping and limits as submit.
+    groups: dict[str | None, list[Any]] = {}
+    for item in items:
+        key = None if caps.mixed_models else (item.model or batch.model)
+        groups.setdefault(key, []).append(item)
+    for model, group in groups.items():
+        for start in range(0, len(group), caps.max_requests):
+            chunk = group[start:start + caps.max_requests]
+            pairs = [(i.custom_id, bodies[i.custom_id]) for i in chunk]
+            new_id, token = submit.record(engine, provider=batch.provider, profile=batch.profile,
+                                          endpoint=endpoint, model=model or batch.model,
+                                          label=batch.label, deadline=batch.deadline, job_id=job_id,
+                                          parent_id=batch.id, items=pairs)
+            engine.store.link_resubmission([i.id for i in chunk], new_id, now=engine.clock())
+            new_ids.append(new_id)
+            await submit.send(engine, new_id, token, provider=batch.provider, profile=batch.profile,
+                              endpoint=endpoint, model=model or batch.model, job_id=job_id, items=pairs)
+    engine.audit("resubmit", str(batch.id), {
+        "items": len(items), "new_batches": new_ids, "include_permanent": include_permanent,
+        "input": str(input_path) if input_path else None,
+    })
+    return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=len(items),
+                          summary=f"resubmitted {len(items)} items of batch {batch.id} as batch "
+                                  f"{', '.join(map(str, new_ids))}")

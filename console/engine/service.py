@@ -1,0 +1,348 @@
+"""`Engine`: the one service both front ends call — the command line and the Textual console.
+
+Each operator action is one method here, so there is one code path per action and it writes
+one audit event (`store.append_event`, actor `user@host`). Methods that talk to a provider are
+async; estimates and previews are plain (they read the store and the price book only).
+
+    engine = Engine(store, config)
+    est = engine.estimate_promotion(14, item_ids=None, tier="flex")   # shows est.summary
+    result = await engine.promote(14, tier="flex")                    # after the operator agrees
+
+Provider details stay in `adapters/`; the engine sees `adapters.base.BatchAdapter` only.
+No Textual imports here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from console.engine.retry import RetryPolicy
+from console.engine.types import (
+    CancelPreview,
+    CancelResult,
+    EngineError,
+    ExportResult,
+    FileEstimate,
+    NotFound,
+    PromoteResult,
+    PromotionEstimate,
+    ReadOnly,
+    ResubmitEstimate,
+    ResubmitResult,
+    SubmitResult,
+    SyncReport,
+    TrackResult,
+)
+
+AdapterFactory = Callable[[str, str | None], Any]
+"""(provider, profile) -> BatchAdapter; tests and the demo may inject their own."""
+
+
+def default_actor() -> str:
+    """`user@host` of the operator running this process."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no passwd entry in some containers
+        user = os.environ.get("USER") or "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+class Engine:
+    """Every batchdeck action, over one store.
+
+    Args:
+        store: an open `store.Store`.
+        config: the loaded config (`store.config.load_config()`), or None for defaults. Only
+            its `profiles` (name -> provider/base_url/api_key/api_key_env) and optional
+            `concurrency` mapping are read.
+        read_only: refuse actions that spend money or cancel (submit, resubmit, promote,
+            cancel); reads, sync, track, estimate and export stay allowed.
+        actor: who acts, for the audit log (default `user@host`).
+        clock: seconds since the epoch (injectable for tests).
+        sleep: async sleep used by backoff (injectable for tests).
+        adapter_factory: (provider, profile) -> adapter; default builds the registry's
+            adapter with the profile's (or environment's) key and base URL.
+        results_dir: where downloaded results files live (default: `results/` beside the DB).
+        retry: bounded backoff policy for provider calls.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        config: Any = None,
+        *,
+        read_only: bool = False,
+        actor: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        adapter_factory: AdapterFactory | None = None,
+        results_dir: str | Path | None = None,
+        retry: RetryPolicy | None = None,
+        profile: str | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.read_only = read_only
+        self.actor = actor or default_actor()
+        self.clock = clock
+        self.sleep = sleep
+        self.profile = profile
+        self.retry = retry or RetryPolicy()
+        self._adapter_factory = adapter_factory
+        self._adapters: dict[tuple[str, str | None, int], Any] = {}
+        self.results_dir = Path(results_dir) if results_dir is not None else None
+        """Override for where results files go (default: the store's per-batch directory)."""
+        self.next_poll: dict[int, float] = {}
+        """batch id -> earliest time the next sync pass polls it (adaptive interval)."""
+        self.intent_grace = 60.0
+        """Seconds before an unmatched SUBMITTING intent is sent again (see reconcile.py)."""
+        self.poll_scale = 1.0
+        """Multiplier on adaptive poll intervals (the demo's compressed clock uses < 1)."""
+        self.poll_policy = RetryPolicy(attempts=3, base=0.2, cap=5.0)
+        """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
+        self._ingest_lock: asyncio.Lock | None = None
+
+    # ---- plumbing ---------------------------------------------------------------------
+    def adapter(self, provider: str, profile: str | None = None) -> Any:
+        """The adapter for (provider, profile), one per event loop (SDK clients bind to one)."""
+        from console.engine import providers
+
+        return providers.adapter_for(self, provider, profile)
+
+    def audit(self, action: str, target: str | None, details: dict[str, Any] | None = None) -> None:
+        """Append one audit event as this engine's actor."""
+        self.store.append_event(action, target, details or {}, actor=self.actor, now=self.clock())
+
+    def require_writable(self, action: str) -> None:
+        if self.read_only:
+            raise ReadOnly(f"{action} is refused in read-only mode (started with --read-only)")
+
+    def batch_dir(self, batch_id: int) -> Path:
+        """Directory for a batch's downloaded results and promoted answers."""
+        if self.results_dir is not None:
+            path = self.results_dir / str(batch_id)
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+        return self.store.results_dir(batch_id)
+
+    def batch(self, ref: int | str) -> Any:
+        """A batch by our id or the provider's id; NotFound otherwise."""
+        found = self.store.get_batch(ref)
+        if found is None:
+            raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")
+        return found
+
+    async def aclose(self) -> None:
+        """Close every adapter (SDK client) this engine opened."""
+        adapters, self._adapters = list(self._adapters.values()), {}
+        for adapter in adapters:
+            try:
+                await adapter.aclose()
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+
+    # ---- submit / estimate --------------------------------------------------------------
+    def estimate_file(
+        self,
+        path: str | Path,
+        *,
+        provider: str,
+        model: str | None = None,
+        deadline: float | None = None,
+        endpoint: str | None = None,
+    ) -> FileEstimate:
+        """Validate a JSONL file and say what it would cost and how it would be split.
+
+        Tokens are estimated from the text (≈ chars/4 of the prompt; output from
+        `max_tokens`, an upper bound). Costs: batch, and each realtime tier the provider
+        offers. With `deadline`, `route` is the cheapest route that meets it. Raises
+        InvalidFile listing every bad line.
+        """
+        from console.engine import estimate
+
+        return estimate.estimate_file(self, Path(path), provider=provider, model=model,
+                                      deadline=deadline, endpoint=endpoint)
+
+    async def submit(
+        self,
+        path: str | Path,
+        *,
+        provider: str,
+        model: str | None = None,
+        deadline: float | None = None,
+        label: str | None = None,
+        endpoint: str | None = None,
+        profile: str | None = None,
+    ) -> SubmitResult:
+        """Validate, split over provider limits, and submit a JSONL file exactly once.
+
+        Each batch is recorded locally (SUBMITTING, with a token) before the provider is
+        called, tagged with the token where the provider keeps metadata, and attached once
+        accepted; a crash in between is repaired by `reconcile_intents()` on the next start
+        or sync. All batches share one job id. Raises InvalidFile (every bad line listed).
+        """
+        self.require_writable("submit")
+        from console.engine import submit
+
+        return await submit.submit_file(self, Path(path), provider=provider, model=model,
+                                        deadline=deadline, label=label, endpoint=endpoint,
+                                        profile=profile)
+
+    # ---- track / sync -------------------------------------------------------------------
+    async def track(
+        self,
+        provider: str,
+        provider_batch_id: str | None = None,
+        *,
+        all: bool = False,
+        profile: str | None = None,
+    ) -> TrackResult:
+        """Start watching a batch something else submitted (or, with `all`, every batch the
+        account lists). Idempotent: known batches are reported as existing."""
+        from console.engine import track
+
+        return await track.track(self, provider, provider_batch_id, all=all, profile=profile)
+
+    async def reconcile_intents(self) -> list[int]:
+        """Match batches left SUBMITTING by a crash to the provider's batches (by our token
+        in metadata, or for Anthropic by time window + request count), or send them if the
+        provider never got them. Returns the local ids resolved."""
+        from console.engine import reconcile
+
+        return await reconcile.reconcile_intents(self)
+
+    async def sync_once(self, *, force: bool = True) -> SyncReport:
+        """One pass: reconcile intents, poll every non-terminal batch concurrently (per-provider
+        limits, backoff honouring retry-after), and ingest results of batches that ended.
+
+        `force=False` skips batches whose adaptive poll interval has not elapsed (the
+        long-running `sync` loop and the console use that). A throttled poll leaves the
+        batch untouched.
+        """
+        from console.engine import sync
+
+        return await sync.sync_once(self, force=force)
+
+    async def sync_forever(
+        self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None
+    ) -> None:
+        """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled)."""
+        from console.engine import sync
+
+        await sync.sync_forever(self, stop=stop, on_pass=on_pass)
+
+    async def ingest(self, batch_ref: int | str) -> int:
+        """Download (resuming) and ingest one ended batch's results; returns lines ingested.
+        Idempotent: running it again yields the same rows."""
+        from console.engine import ingest
+
+        return await ingest.ingest_batch(self, self.batch(batch_ref))
+
+    # ---- resubmit -----------------------------------------------------------------------
+    def estimate_resubmit(
+        self,
+        batch_ref: int | str,
+        *,
+        item_ids: Sequence[int] | None = None,
+        custom_ids: Sequence[str] | None = None,
+        include_permanent: bool = False,
+        input_path: str | Path | None = None,
+    ) -> ResubmitEstimate:
+        """Which failed items `resubmit` would send (default: retryable failures not yet
+        replaced), at what batch cost, and whether --input FILE is needed."""
+        from console.engine import resubmit
+
+        return resubmit.estimate_resubmit(self, self.batch(batch_ref), item_ids=item_ids,
+                                          custom_ids=custom_ids, include_permanent=include_permanent,
+                                          input_path=input_path)
+
+    async def resubmit(
+        self,
+        batch_ref: int | str,
+        *,
+        item_ids: Sequence[int] | None = None,
+        custom_ids: Sequence[str] | None = None,
+        include_permanent: bool = False,
+        input_path: str | Path | None = None,
+    ) -> ResubmitResult:
+        """Send the chosen failed items as a new batch linked to its parent; the old items
+        become RESUBMITTED and point at their replacements. Raises NeedsInput when the
+        provider cannot give the requests back and no --input FILE was given."""
+        self.require_writable("resubmit")
+        from console.engine import resubmit
+
+        return await resubmit.resubmit(self, self.batch(batch_ref), item_ids=item_ids,
+                                       custom_ids=custom_ids, include_permanent=include_permanent,
+                                       input_path=input_path)
+
+    # ---- promote ------------------------------------------------------------------------
+    def estimate_promotion(
+        self,
+        batch_ref: int | str,
+        item_ids: Sequence[int] | None = None,
+        *,
+        custom_ids: Sequence[str] | None = None,
+        tier: str | None = None,
+        input_path: str | Path | None = None,
+    ) -> PromotionEstimate:
+        """What promoting items to the realtime API would cost at each tier, beside the batch
+        cost. Default items: those still pending in the batch."""
+        from console.engine import promote
+
+        return promote.estimate_promotion(self, self.batch(batch_ref), item_ids=item_ids,
+                                          custom_ids=custom_ids, tier=tier, input_path=input_path)
+
+    async def promote(
+        self,
+        batch_ref: int | str,
+        item_ids: Sequence[int] | None = None,
+        *,
+        custom_ids: Sequence[str] | None = None,
+        tier: str | None = None,
+        input_path: str | Path | None = None,
+        concurrency: int = 32,
+        on_progress: Callable[[int, int], Any] | None = None,
+    ) -> PromoteResult:
+        """Send the items through the realtime API now (bounded concurrency, 429 backoff).
+
+        Each answer lands on its item as PROMOTED with its realtime cost; a later batch result
+        for the same custom_id is kept but not counted twice. Items that could not be sent
+        after bounded retries are left as they were and listed in `failed`.
+        """
+        self.require_writable("promote")
+        from console.engine import promote
+
+        return await promote.promote(self, self.batch(batch_ref), item_ids=item_ids,
+                                     custom_ids=custom_ids, tier=tier, input_path=input_path,
+                                     concurrency=concurrency, on_progress=on_progress)
+
+    # ---- cancel -------------------------------------------------------------------------
+    def cancel_preview(self, batch_ref: int | str) -> CancelPreview:
+        """What cancelling would mean (pending items lost from this batch), for the question."""
+        from console.engine import cancel
+
+        return cancel.cancel_preview(self, self.batch(batch_ref))
+
+    async def cancel(self, batch_ref: int | str) -> CancelResult:
+        """Ask the provider to cancel the batch; records the new status and an audit event."""
+        self.require_writable("cancel")
+        from console.engine import cancel
+
+        return await cancel.cancel(self, self.batch(batch_ref))
+
+    # ---- export -------------------------------------------------------------------------
+    def export(self, batch_ref: int | str, out: IO[str], *, format: str = "jsonl") -> ExportResult:
+        """Write the batch's results in original order as JSONL or CSV to `out` (streamed)."""
+        from console.engine import export
+
+        return export.export(self, self.batch(batch_ref), out, format=format)
+
+
+__all__ = ["Engine", "EngineError", "default_actor"]

@@ -1,0 +1,188 @@
+"""Submitting batches exactly once.
+
+For each planned batch:
+  1. `store.record_intent` (status SUBMITTING, a fresh token) and its items, committed
+     before any provider call;
+  2. the provider call, tagged with the token in `metadata` where the provider keeps it;
+  3. `store.attach_remote` once the provider answered.
+A crash between 2 and 3 leaves the intent SUBMITTING; `reconcile.reconcile_intents` finds the
+provider batch by token (or, for Anthropic, by time window and request count) and attaches it,
+so the work is never sent twice and never lost. Only a 429 is retried here (the provider did
+not accept); an ambiguous failure (timeout, 5xx, broken connection) leaves the intent for
+reconciliation instead of risking a duplicate.
+
+Test hook: `BATCHDECK_CRASH_AT=after_provider_accept` exits the process (status 75) right
+after the provider accepted a batch and before it is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from adapters.base import BatchRequest
+from adapters.errors import AdapterError, RateLimited
+from console.engine import providers, requests as reqs, retry
+from console.engine.types import ProviderFailed, SubmitResult
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RequestCounts
+
+CRASH_ENV = "BATCHDECK_CRASH_AT"
+
+
+def _crash_point(name: str) -> None:
+    if os.environ.get(CRASH_ENV) == name:
+        os._exit(75)
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def metadata_for(token: str, batch_id: int, job_id: str | None) -> dict[str, str]:
+    meta = {"batchdeck_token": token, "batchdeck_batch": str(batch_id)}
+    if job_id:
+        meta["batchdeck_job"] = job_id
+    return meta
+
+
+def record(
+    engine: Any,
+    *,
+    provider: str,
+    profile: str | None,
+    endpoint: str,
+    model: str | None,
+    label: str | None,
+    deadline: float | None,
+    job_id: str | None,
+    parent_id: int | None,
+    items: list[tuple[str, str]],
+) -> tuple[int, str]:
+    """Step 1: record the intent and its items; returns (local id, token)."""
+    token = new_token()
+    batch_id = engine.store.record_intent(
+        provider=provider,
+        profile=profile or "default",
+        endpoint=endpoint,
+        model=model,
+        label=label,
+        deadline=deadline,
+        job_id=job_id,
+        parent_id=parent_id,
+        submitted_by=engine.actor,
+        submit_token=token,
+        request_count=len(items),
+        now=engine.clock(),
+    )
+    engine.store.add_items(batch_id, items, model=model)
+    return batch_id, token
+
+
+async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile: str | None,
+               endpoint: str, model: str | None, job_id: str | None,
+               items: Iterable[tuple[str, str]]) -> Any:
+    """Steps 2 and 3: call the provider and attach its batch. Returns the RemoteBatch, or
+    None when the outcome is ambiguous (left SUBMITTING for reconciliation)."""
+    adapter = engine.adapter(provider, profile)
+    batch_requests = [BatchRequest(cid, json.loads(body) if isinstance(body, str) else body)
+                      for cid, body in items]
+    meta = metadata_for(token, batch_id, job_id)
+
+    async def create() -> Any:
+        try:
+            return await adapter.create_batch(batch_requests, endpoint=endpoint, model=model, metadata=meta)
+        except RateLimited:
+            raise
+        except AdapterError as exc:
+            # Not a 429: the provider may or may not have accepted. Never retry blindly.
+            exc.retryable = False
+            raise
+
+    try:
+        remote = await retry.call(create, policy=engine.retry, sleep=engine.sleep)
+    except AdapterError as exc:
+        if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (408, 409, 429):
+            reject(engine, batch_id, f"the provider refused this batch: {exc.message}")
+            raise ProviderFailed(f"{provider} refused batch {batch_id}: {exc.message}") from None
+        engine.audit("submit.pending", str(batch_id), {"reason": exc.message, "status": exc.status})
+        return None
+    _crash_point("after_provider_accept")
+    keep_known_total(remote, len(batch_requests))
+    engine.store.attach_remote(batch_id, remote, now=engine.clock())
+    return remote
+
+
+def keep_known_total(remote: Any, known_total: int) -> None:
+    """OpenAI reports `total: 0` while validating; we know how many we sent."""
+    if remote.counts.total == 0 and known_total and not remote.status.is_terminal:
+        remote.counts = RequestCounts(total=known_total, processing=known_total)
+
+
+def reject(engine: Any, batch_id: int, message: str) -> None:
+    """The provider refused an intent outright: the batch is FAILED and its items errored."""
+    now = engine.clock()
+    engine.store.set_batch_fields(batch_id, status=BatchStatus.FAILED.value, errors=message, ended_at=now)
+    ids = pending_custom_ids(engine.store, batch_id)
+    engine.store.ingest_results(
+        batch_id,
+        (ItemResult(cid, ItemStatus.ERRORED, error_type="batch_rejected", error_message=message,
+                    error_class=ErrorClass.PERMANENT) for cid in ids),
+        results_path=None,
+        now=now,
+    )
+    engine.store.mark_ingested(batch_id, now=now)
+    engine.audit("submit.rejected", str(batch_id), {"reason": message})
+
+
+def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]:
+    out: list[str] = []
+    offset = 0
+    while True:
+        rows = store.page_items(batch_id, offset=offset, limit=page, status=ItemStatus.PENDING.value)
+        out.extend(r.custom_id for r in rows)
+        if len(rows) < page:
+            return out
+        offset += page
+
+
+async def submit_file(engine: Any, path: Path, *, provider: str, model: str | None,
+                      deadline: float | None, label: str | None, endpoint: str | None,
+                      profile: str | None) -> SubmitResult:
+    """Validate, split and submit `path` (see module docstring)."""
+    cls = providers.adapter_cls(provider)
+    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    chunks = reqs.plan(scanned.lines, cls.capabilities)
+    await engine.reconcile_intents()
+    job_id = uuid.uuid4().hex[:12]
+    batch_ids: list[int] = []
+    provider_ids: list[str | None] = []
+    engine.audit("submit.start", str(path), {"provider": provider, "job_id": job_id,
+                                             "requests": len(scanned.lines), "batches": len(chunks)})
+    for chunk in chunks:
+        items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+                 for cid, body in reqs.load(path, chunk, cls, model=model, endpoint=endpoint)]
+        ep = chunk[0].endpoint
+        chunk_model = model or chunk[0].model
+        batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
+                                 model=chunk_model, label=label, deadline=deadline, job_id=job_id,
+                                 parent_id=None, items=items)
+        batch_ids.append(batch_id)
+        remote = await send(engine, batch_id, token, provider=provider, profile=profile,
+                            endpoint=ep, model=chunk_model, job_id=job_id, items=items)
+        provider_ids.append(remote.provider_batch_id if remote else None)
+        engine.audit("submit", str(batch_id), {
+            "provider": provider, "job_id": job_id, "requests": len(items),
+            "provider_batch_id": remote.provider_batch_id if remote else None,
+            "label": label, "deadline": deadline, "file": str(path),
+        })
+    pending = sum(1 for p in provider_ids if p is None)
+    summary = (f"submitted {len(scanned.lines)} requests to {provider} as {len(batch_ids)} "
+               f"batch{'es' if len(batch_ids) != 1 else ''} (job {job_id})")
+    if pending:
+        summary += f"; {pending} awaiting provider confirmation (resolved by the next sync)"
+    return SubmitResult(job_id=job_id, batch_ids=batch_ids, provider_batch_ids=provider_ids,
+                        requests=len(scanned.lines), provider=provider, summary=summary)

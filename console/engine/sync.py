@@ -1,0 +1,151 @@
+"""Sync: poll every batch that is not done, concurrently, and ingest the ones that ended.
+
+* One asyncio task per batch, bounded by a semaphore per provider (`providers.concurrency_for`).
+* Each poll retries 429/5xx a few times honouring `retry-after` (`engine.poll_policy`); if the
+  provider still refuses, the batch is left exactly as it was — a throttled poll never marks
+  anything failed — and is tried again after the provider's `retry-after`.
+* Adaptive interval: batches far from done are polled less often (`next_interval`), the
+  long-running loop (`force=False`) skips batches not yet due; `sync --once` polls all.
+* A batch seen ending is ingested in the same pass (download + parse + store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from typing import Any
+
+from adapters.errors import AdapterError, NotFoundError
+from console.engine import ingest, providers, retry
+from console.engine.submit import keep_known_total
+from console.engine.types import BatchChange, SyncReport
+from store.model import BatchStatus
+
+MIN_INTERVAL = 5.0
+MAX_INTERVAL = 300.0
+
+
+def next_interval(remote_status: BatchStatus, done: int, total: int, created: float | None,
+                  expires: float | None, deadline: float | None, now: float) -> float:
+    """Seconds until the next poll: short when the batch is close to done, long when far."""
+    if remote_status in (BatchStatus.FINALIZING, BatchStatus.CANCELING):
+        interval = MIN_INTERVAL
+    elif remote_status in (BatchStatus.VALIDATING, BatchStatus.SUBMITTING):
+        interval = 10.0
+    else:
+        if total and done:
+            fraction = done / total
+        elif created and expires and expires > created:
+            # Anthropic counts stay 0 until the end: use the share of the window elapsed,
+            # weighted so the first hour (when most batches finish) is polled often.
+            fraction = min(1.0, (now - created) / 3600.0)
+        else:
+            fraction = 0.0
+        if fraction >= 0.9:
+            interval = 10.0
+        elif fraction >= 0.5:
+            interval = 30.0
+        elif fraction >= 0.1:
+            interval = 60.0
+        else:
+            interval = 120.0
+    for horizon in (deadline, expires):
+        if horizon is not None and horizon - now < 3600:
+            interval = min(interval, 15.0)
+    return max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
+
+
+async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
+    started = time.monotonic()
+    report = SyncReport()
+    try:
+        report.reconciled = await engine.reconcile_intents()
+    except AdapterError as exc:
+        report.errors[0] = f"reconciling pending submissions: {exc.message}"
+    batches = engine.store.batches_to_sync()
+    now = engine.clock()
+    due = []
+    for b in batches:
+        if not force and engine.next_poll.get(b.id, 0.0) > now:
+            report.skipped += 1
+            continue
+        due.append(b)
+    sems: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(1))
+    for provider in {b.provider for b in due}:
+        sems[provider] = asyncio.Semaphore(providers.concurrency_for(engine, provider))
+
+    async def one(b: Any) -> None:
+        async with sems[b.provider]:
+            await _sync_batch(engine, b, report)
+
+    await asyncio.gather(*(one(b) for b in due))
+    if engine.next_poll:
+        upcoming = [t for bid, t in engine.next_poll.items()]
+        report.next_poll_in = max(0.0, min(upcoming) - engine.clock()) if upcoming else None
+    report.seconds = time.monotonic() - started
+    if report.changed or report.ingested or report.reconciled:
+        engine.audit("sync", None, {
+            "polled": report.polled,
+            "changed": [c.to_dict() for c in report.changed][:200],
+            "ingested": {str(k): v for k, v in report.ingested.items()},
+            "throttled": len(report.throttled),
+        })
+    return report
+
+
+async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
+    now = engine.clock()
+    status = BatchStatus(b.status)
+    remote = None
+    if not status.is_terminal:
+        adapter = engine.adapter(b.provider, b.profile)
+        try:
+            remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
+                                      policy=engine.poll_policy, sleep=engine.sleep)
+        except AdapterError as exc:
+            if exc.retryable:
+                report.throttled.append(b.id)
+                wait = max(exc.retry_after or 0.0, MIN_INTERVAL)
+                engine.next_poll[b.id] = engine.clock() + wait
+            else:
+                report.errors[b.id] = exc.message
+                if isinstance(exc, NotFoundError):
+                    engine.next_poll[b.id] = engine.clock() + MAX_INTERVAL
+            return
+        report.polled += 1
+        keep_known_total(remote, b.counts.total)
+        old, new = engine.store.update_from_remote(b.id, remote, now=engine.clock())
+        if old != new:
+            report.changed.append(BatchChange(b.id, str(old.value if hasattr(old, "value") else old),
+                                              str(new.value if hasattr(new, "value") else new)))
+        status = BatchStatus(new)
+        engine.next_poll[b.id] = now + engine.poll_scale * next_interval(
+            status, remote.counts.done, remote.counts.total, remote.created_at,
+            remote.expires_at, b.deadline, now)
+    if status.is_terminal and b.ingested_at is None:
+        fresh = engine.store.get_batch(b.id) if remote is not None else b
+        try:
+            lines = await ingest.ingest_batch(engine, fresh, remote)
+        except AdapterError as exc:
+            # Download broke beyond the retry budget: the partial file is kept, the next
+            # pass resumes it. The batch's status is already right.
+            report.errors[b.id] = exc.message
+            return
+        report.ingested[b.id] = lines
+        engine.next_poll.pop(b.id, None)
+
+
+async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None) -> None:
+    """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s)."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        report = await sync_once(engine, force=False)
+        if on_pass is not None:
+            on_pass(report)
+        wait = report.next_poll_in if report.next_poll_in is not None else 30.0
+        wait = max(1.0, min(30.0, wait))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except asyncio.TimeoutError:
+            pass

@@ -1,0 +1,40 @@
+"""Track batches something else submitted: one by id, or every batch the account lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adapters.errors import AdapterError
+from console.engine import retry
+from console.engine.types import BadInput, ProviderFailed, TrackResult
+
+
+async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
+                profile: str | None) -> TrackResult:
+    if not all and not provider_batch_id:
+        raise BadInput("name a batch id to track, or pass --all")
+    adapter = engine.adapter(provider, profile)
+    # Our own unconfirmed submissions must be matched first, or --all would import them
+    # a second time as "tracked".
+    await engine.reconcile_intents()
+    created: list[int] = []
+    existing: list[int] = []
+    now = engine.clock()
+    try:
+        if all:
+            async for remote in adapter.list_batches():
+                local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+                (created if new else existing).append(local)
+        else:
+            remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
+                                      policy=engine.retry, sleep=engine.sleep)
+            local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+            (created if new else existing).append(local)
+    except AdapterError as exc:
+        if exc.status == 404:
+            raise BadInput(f"{provider} has no batch {provider_batch_id!r}") from None
+        raise ProviderFailed(f"tracking failed: {exc.message}") from None
+    engine.audit("track", provider_batch_id or f"{provider}:all",
+                 {"provider": provider, "created": created, "existing": len(existing)})
+    what = f"{len(created)} new" + (f", {len(existing)} already tracked" if existing else "")
+    return TrackResult(created=created, existing=existing, summary=f"tracking {provider} batches: {what}")

@@ -1,0 +1,272 @@
+"""What the engine's actions return: plain dataclasses the CLI prints and the console shows.
+
+Every result has a `summary` in words ("Promote 212 items of batch 14 at flex: about
+$0.42, versus $0.40 if left in the batch") so that both front ends say the same thing.
+`to_dict()` gives the stable JSON shape the CLI prints (documented in README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class EngineError(Exception):
+    """An action that cannot be done; the message is one sentence an operator can act on.
+
+    `exit_code`: 1 for an operational failure (provider down, store busy), 2 for bad usage
+    or bad input (unknown batch, invalid file, read-only mode).
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(EngineError):
+    """The operator's input is wrong (file, ids, flags)."""
+
+    exit_code = 2
+
+
+class NotFound(BadInput):
+    """No such batch or item."""
+
+
+class ReadOnly(BadInput):
+    """A spending or cancelling action was asked for in read-only mode."""
+
+
+class NeedsInput(BadInput):
+    """The provider cannot give the requests back: the operator must pass --input FILE."""
+
+
+class ProviderFailed(EngineError):
+    """The provider refused or could not be reached after bounded retries."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True, slots=True)
+class LineProblem:
+    """One bad line of a JSONL file (1-based line number)."""
+
+    line: int
+    message: str
+    custom_id: str | None = None
+
+
+class InvalidFile(BadInput):
+    """A JSONL file with bad lines; `problems` lists every one of them by number."""
+
+    def __init__(self, path: str, problems: list[LineProblem], total_lines: int) -> None:
+        self.problems = problems
+        self.total_lines = total_lines
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
+        super().__init__(f"{path} line {first.line}: {first.message}{more}")
+
+
+class _Dict:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(slots=True)
+class TierCost(_Dict):
+    """Estimated cost of sending items through one route.
+
+    `tier` is "batch", "flex", "standard" or "priority"; `cost` is None when the model has
+    no price (never $0); `note` says what the route means for latency/reliability.
+    """
+
+    tier: str
+    cost: float | None
+    note: str = ""
+    available: bool = True
+
+
+@dataclass(slots=True)
+class SplitPlan(_Dict):
+    """One provider batch a job would become: which lines, how many bytes."""
+
+    index: int
+    requests: int
+    bytes: int
+    first_line: int
+    last_line: int
+
+
+@dataclass(slots=True)
+class FileEstimate(_Dict):
+    """`estimate FILE`: tokens, costs by route, the split, and the cheapest route for a deadline."""
+
+    path: str
+    provider: str
+    model: str | None
+    endpoint: str
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    batches: list[SplitPlan]
+    costs: list[TierCost]
+    route: str
+    """Cheapest route meeting the deadline: "batch", "flex", "standard" or "priority"."""
+    route_reason: str
+    deadline: float | None
+    summary: str
+
+
+@dataclass(slots=True)
+class SubmitResult(_Dict):
+    """`submit`: the job and the local/provider ids of each batch it became."""
+
+    job_id: str
+    batch_ids: list[int]
+    provider_batch_ids: list[str | None]
+    requests: int
+    provider: str
+    summary: str
+
+
+@dataclass(slots=True)
+class TrackResult(_Dict):
+    """`track`: local ids created (new) and already known."""
+
+    created: list[int]
+    existing: list[int]
+    summary: str
+
+
+@dataclass(slots=True)
+class BatchChange(_Dict):
+    batch_id: int
+    old: str
+    new: str
+
+
+@dataclass(slots=True)
+class SyncReport(_Dict):
+    """One sync pass: what was polled, what changed, what was ingested, what was throttled.
+
+    A throttled poll changes nothing in the store (never marks anything failed).
+    """
+
+    polled: int = 0
+    skipped: int = 0
+    changed: list[BatchChange] = field(default_factory=list)
+    ingested: dict[int, int] = field(default_factory=dict)
+    """batch id -> result lines ingested this pass."""
+    throttled: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+    reconciled: list[int] = field(default_factory=list)
+    """Intents matched to a provider batch (or sent) this pass."""
+    next_poll_in: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> str:
+        parts = [f"polled {self.polled}"]
+        if self.changed:
+            parts.append(f"{len(self.changed)} changed")
+        if self.ingested:
+            parts.append(f"ingested {sum(self.ingested.values())} results from {len(self.ingested)} batches")
+        if self.throttled:
+            parts.append(f"{len(self.throttled)} throttled (retry later)")
+        if self.errors:
+            parts.append(f"{len(self.errors)} errors")
+        if self.reconciled:
+            parts.append(f"{len(self.reconciled)} pending submissions reconciled")
+        return ", ".join(parts)
+
+
+@dataclass(slots=True)
+class ResubmitEstimate(_Dict):
+    """What `resubmit` would do: items chosen, how many lack a request body, batch cost."""
+
+    batch_id: int
+    provider: str
+    items: int
+    retryable: int
+    permanent: int
+    missing_requests: int
+    needs_input: bool
+    batches: int
+    cost: TierCost
+    summary: str
+
+
+@dataclass(slots=True)
+class ResubmitResult(_Dict):
+    parent_id: int
+    new_batch_ids: list[int]
+    items: int
+    summary: str
+
+
+@dataclass(slots=True)
+class PromotionEstimate(_Dict):
+    """What `promote` would cost: per tier, beside leaving the items in the batch.
+
+    `costs` has one TierCost per route ("batch" first, then the provider's realtime tiers,
+    unavailable ones marked so). `tier` is the tier that will be used unless told otherwise.
+    """
+
+    batch_id: int
+    provider: str
+    model: str | None
+    items: int
+    missing_requests: int
+    needs_input: bool
+    input_tokens: int
+    output_tokens: int
+    costs: list[TierCost]
+    tier: str
+    summary: str
+
+    def cost_for(self, tier: str) -> float | None:
+        for c in self.costs:
+            if c.tier == tier:
+                return c.cost
+        return None
+
+
+@dataclass(slots=True)
+class PromoteResult(_Dict):
+    batch_id: int
+    tier: str
+    promoted: int
+    failed: dict[str, str]
+    """custom_id -> why it could not be promoted (left as it was)."""
+    cost: float | None
+    retries: int
+    seconds: float
+    summary: str
+
+
+@dataclass(slots=True)
+class CancelPreview(_Dict):
+    batch_id: int
+    provider: str
+    provider_batch_id: str | None
+    status: str
+    pending_items: int
+    cancellable: bool
+    summary: str
+
+
+@dataclass(slots=True)
+class CancelResult(_Dict):
+    batch_id: int
+    status: str
+    summary: str
+
+
+@dataclass(slots=True)
+class ExportResult(_Dict):
+    batch_id: int
+    rows: int
+    format: str
+    summary: str

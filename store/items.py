@@ -1,0 +1,250 @@
+"""Writes to the items table: requests, result ingest, resubmission links, promotions.
+
+Every write keeps the savings rollup in step inside its own transaction (store/rollup.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from itertools import islice
+
+from store import ledger, rollup
+from store.db import ThreadConnections
+from store.errors import StoreError
+from store.model import (
+    ErrorClass,
+    IngestStats,
+    ItemResult,
+    ItemStatus,
+    PriceTier,
+)
+from store.prices import PriceBook
+from store.rows import COUNT_COLUMNS
+
+CHUNK = 5_000
+"""Rows per executemany and per transaction: big enough to amortize the commit, small enough
+that the console's reads and the engine's other writes are never held up for long."""
+
+# Plain str values: sqlite3 binds a str subclass (our StrEnums) through its adapter lookup,
+# which measurably slows the ingest loop.
+_PLAIN = {**{s: str(s) for s in ItemStatus}, **{c: str(c) for c in ErrorClass}, None: None}
+_RETRYABLE_BY_STATUS = {ItemStatus.EXPIRED: "retryable", ItemStatus.CANCELED: "retryable"}
+
+# A promoted item keeps its realtime answer (usage, realtime cost, error fields, billing day);
+# its batch copy only adds its own batch cost (0.0 unless it succeeded and was billed).
+# A resubmitted item keeps its status; everything else follows the result line.
+_UPSERT = """
+INSERT INTO items (batch_id, seq, custom_id, status, result_status, model, error_class,
+    error_type, error_message, http_status, input_tokens, output_tokens, cache_read_tokens,
+    cache_write_tokens, batch_cost, realtime_cost, billed_day, result_file, result_offset,
+    result_length, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (batch_id, custom_id) DO UPDATE SET
+    status = CASE WHEN items.status IN ('promoted', 'resubmitted') THEN items.status
+                  ELSE excluded.status END,
+    result_status = excluded.result_status,
+    model = CASE WHEN items.status = 'promoted' THEN coalesce(items.model, excluded.model)
+                 ELSE coalesce(excluded.model, items.model) END,
+    error_class = CASE WHEN items.status = 'promoted' THEN items.error_class ELSE excluded.error_class END,
+    error_type = CASE WHEN items.status = 'promoted' THEN items.error_type ELSE excluded.error_type END,
+    error_message = CASE WHEN items.status = 'promoted' THEN items.error_message ELSE excluded.error_message END,
+    http_status = CASE WHEN items.status = 'promoted' THEN items.http_status ELSE excluded.http_status END,
+    input_tokens = CASE WHEN items.status = 'promoted' THEN items.input_tokens ELSE excluded.input_tokens END,
+    output_tokens = CASE WHEN items.status = 'promoted' THEN items.output_tokens ELSE excluded.output_tokens END,
+    cache_read_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_read_tokens ELSE excluded.cache_read_tokens END,
+    cache_write_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_write_tokens ELSE excluded.cache_write_tokens END,
+    batch_cost = excluded.batch_cost,
+    realtime_cost = CASE WHEN items.status = 'promoted' THEN items.realtime_cost ELSE excluded.realtime_cost END,
+    billed_day = CASE WHEN items.status = 'promoted' THEN items.billed_day ELSE excluded.billed_day END,
+    result_file = excluded.result_file,
+    result_offset = excluded.result_offset,
+    result_length = excluded.result_length,
+    updated_at = excluded.updated_at
+"""
+
+
+def utc_day(ts: float) -> str:
+    """The UTC calendar day of an epoch time, as the rollup keys it ("2026-11-22")."""
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
+
+
+def add_items(db: ThreadConnections, batch_id: int, requests: Iterable[tuple[str, str]],
+              *, model: str | None = None) -> int:
+    """Insert PENDING items in order, continuing the batch's seq; return how many."""
+    conn = db.get()
+    start = conn.execute(
+        "SELECT coalesce(max(seq) + 1, 0) FROM items WHERE batch_id = ?", (batch_id,)
+    ).fetchone()[0]
+    added = 0
+    rows = ((batch_id, start + i, cid, body) for i, (cid, body) in enumerate(requests))
+    while chunk := list(islice(rows, CHUNK)):
+        with db.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO items (batch_id, seq, custom_id, model) VALUES (?, ?, ?, ?)",
+                [(b, seq, cid, model) for b, seq, cid, _ in chunk],
+            )
+            conn.executemany(
+                """INSERT INTO item_requests (item_id, body)
+                   SELECT id, ? FROM items WHERE batch_id = ? AND custom_id = ?""",
+                [(body, b, cid) for b, _, cid, body in chunk if body is not None],
+            )
+        added += len(chunk)
+    return added
+
+
+def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
+                   results: Iterable[ItemResult], *, results_path: str | None,
+                   now: float) -> IngestStats:
+    conn = db.get()
+    batch = conn.execute(
+        "SELECT provider, model, ended_at, tracked FROM batches WHERE id = ?", (batch_id,)
+    ).fetchone()
+    if batch is None:
+        raise StoreError(f"no batch with local id {batch_id}; list batches with `batchdeck ls`.")
+    provider, batch_model, ended_at, tracked = batch
+    file_id = _register_file(db, batch_id, results_path) if results_path else None
+    # Items a tracked batch never had are created in result order (seq = line number, so a
+    # re-run after a crash lands on the same seq); for our own batches they come after ours.
+    base_seq = 0 if tracked else conn.execute(
+        "SELECT coalesce(max(seq) + 1, 0) FROM items WHERE batch_id = ?", (batch_id,)
+    ).fetchone()[0]
+    before = _count(conn, batch_id)
+    stats = IngestStats()
+    rows = _result_rows(book, provider, batch_model, batch_id, base_seq, results,
+                        utc_day(ended_at or now), file_id, now, stats)
+    while chunk := list(islice(rows, CHUNK)):
+        with db.transaction() as conn:
+            conn.executemany(_UPSERT, chunk)
+            conn.execute("UPDATE batches SET rollup_stale = 1 WHERE id = ?", (batch_id,))
+    with db.transaction() as conn:
+        rollup.rebuild_batch(conn, batch_id)
+    stats.inserted = _count(conn, batch_id) - before
+    stats.updated = stats.lines - stats.inserted
+    return stats
+
+
+def _result_rows(book: PriceBook, provider: str, batch_model: str | None, batch_id: int,
+                 base_seq: int, results: Iterable[ItemResult], day: str, file_id: int | None,
+                 now: float, stats: IngestStats) -> Iterator[tuple]:
+    """Result lines as upsert tuples, costed. The hot loop: one tuple per line, no lookups
+    beyond a dict hit for the model's precomputed per-token rates."""
+    rates_by_model: dict[str | None, tuple[float, ...] | None] = {}
+    lines = unpriced = 0
+    try:
+        for seq, r in enumerate(results, base_seq):
+            lines += 1
+            model = r.model or batch_model
+            try:
+                rates = rates_by_model[model]
+            except KeyError:
+                rates = rates_by_model[model] = ledger.rate_tuple(book.lookup(provider, model))
+            status = r.status
+            plain = _PLAIN[status]
+            u = r.usage
+            if u is None:
+                it = ot = cr = cw = None
+            else:
+                it, ot, cr, cw = u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
+            if rates is None:
+                unpriced += 1
+                bc = rc = None
+            elif plain == "succeeded" and u is not None:
+                bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]
+                rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]
+            else:
+                bc = rc = 0.0
+            yield (batch_id, seq, r.custom_id, plain, plain, model,
+                   _PLAIN[r.error_class] or _RETRYABLE_BY_STATUS.get(status), r.error_type,
+                   r.error_message, r.http_status, it, ot, cr, cw, bc, rc, day, file_id,
+                   r.offset, r.length, now)
+    finally:
+        stats.lines = lines
+        stats.unpriced = unpriced
+
+
+def _register_file(db: ThreadConnections, batch_id: int, path: str) -> int:
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO result_files (batch_id, path) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (batch_id, path),
+        )
+        conn.execute("UPDATE batches SET results_path = ? WHERE id = ?", (path, batch_id))
+        return conn.execute(
+            "SELECT id FROM result_files WHERE batch_id = ? AND path = ?", (batch_id, path)
+        ).fetchone()[0]
+
+
+def _count(conn: sqlite3.Connection, batch_id: int) -> int:
+    return conn.execute("SELECT count(*) FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0]
+
+
+def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:
+    """Recount the batch's items by the outcome the batch reported (result_status)."""
+    with db.transaction() as conn:
+        counts = dict.fromkeys(COUNT_COLUMNS, 0)
+        for status, n in conn.execute(
+            "SELECT coalesce(result_status, 'pending'), count(*) FROM items WHERE batch_id = ? GROUP BY 1",
+            (batch_id,),
+        ):
+            key = "processing" if status == ItemStatus.PENDING else status
+            if key in counts:
+                counts[key] += n
+            counts["total"] += n
+        sets = ", ".join(f"{c} = :{c}" for c in COUNT_COLUMNS)
+        conn.execute(
+            f"UPDATE batches SET {sets}, ingested_at = :now, updated_at = :now WHERE id = :id",
+            {**counts, "now": now, "id": batch_id},
+        )
+
+
+def link_resubmission(db: ThreadConnections, old_item_ids: Iterable[int], new_batch_id: int,
+                      *, now: float) -> int:
+    """Mark each old item RESUBMITTED and link it both ways to the new batch's item with the
+    same custom_id. Items without a counterpart in the new batch are left alone."""
+    linked = 0
+    with db.transaction() as conn:
+        for old_id in old_item_ids:
+            new = conn.execute(
+                """SELECT n.id FROM items n JOIN items o ON o.custom_id = n.custom_id
+                   WHERE o.id = ? AND n.batch_id = ?""",
+                (old_id, new_batch_id),
+            ).fetchone()
+            if new is None:
+                continue
+            with rollup.changing(conn, [old_id]):
+                conn.execute(
+                    "UPDATE items SET status = 'resubmitted', replaced_by = ?, updated_at = ? WHERE id = ?",
+                    (new[0], now, old_id),
+                )
+            conn.execute("UPDATE items SET replaces = ? WHERE id = ?", (old_id, new[0]))
+            linked += 1
+    return linked
+
+
+def record_promotion(db: ThreadConnections, item_id: int, result: ItemResult, *,
+                     promoted_cost: float | None, realtime_cost: float | None,
+                     tier: PriceTier | str, now: float) -> None:
+    """Mark PROMOTED with the realtime answer's usage and costs.
+
+    A batch cost already recorded (the batch copy finished first) stays: it was billed, and
+    the item's savings go negative by that much. Otherwise the batch copy has cost nothing
+    yet (0.0), and a later ingest of it fills in what it cost.
+    """
+    u = result.usage
+    tokens = (None,) * 4 if u is None else (
+        u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens)
+    with db.transaction() as conn, rollup.changing(conn, [item_id]):
+        cur = conn.execute(
+            """UPDATE items SET status = 'promoted', model = coalesce(?, model),
+                   input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?,
+                   promoted_cost = ?, realtime_cost = ?, promoted_tier = ?,
+                   batch_cost = CASE WHEN ? IS NULL THEN batch_cost ELSE coalesce(batch_cost, 0.0) END,
+                   billed_day = ?, updated_at = ?
+               WHERE id = ?""",
+            (result.model, *tokens, promoted_cost, realtime_cost, str(PriceTier(tier)),
+             realtime_cost, utc_day(now), now, item_id),
+        )
+        if cur.rowcount == 0:
+            raise StoreError(f"no item with id {item_id}; it may belong to a deleted batch.")

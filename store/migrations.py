@@ -1,0 +1,255 @@
+"""The schema, as an ordered list of forward migrations keyed by `PRAGMA user_version`.
+
+Each step runs in its own IMMEDIATE transaction together with the bump of `user_version`, so a
+crash leaves the file at the previous version, and two processes opening an old file at the
+same moment migrate it once (the second re-reads the version after taking the write lock).
+A file whose version is newer than `LATEST` was written by a newer batchdeck: it is refused
+untouched rather than "repaired" by code that does not understand it.
+
+Never edit a released step; append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from store.errors import StoreError
+
+# ---- v1 --------------------------------------------------------------------------------
+# Money is USD (REAL), times are UTC epoch seconds (REAL), NULL means "not known".
+V1 = """
+CREATE TABLE batches (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL,
+    profile TEXT NOT NULL DEFAULT 'default',
+    provider_batch_id TEXT,
+    status TEXT NOT NULL,
+    raw_status TEXT,
+    endpoint TEXT,
+    model TEXT,
+    label TEXT,
+    job_id TEXT,
+    total INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    errored INTEGER NOT NULL DEFAULT 0,
+    expired INTEGER NOT NULL DEFAULT 0,
+    canceled INTEGER NOT NULL DEFAULT 0,
+    processing INTEGER NOT NULL DEFAULT 0,
+    created_at REAL,
+    started_at REAL,
+    ended_at REAL,
+    expires_at REAL,
+    deadline REAL,
+    input_file_id TEXT,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    results_url TEXT,
+    parent_id INTEGER REFERENCES batches(id),
+    submitted_by TEXT,
+    submit_token TEXT UNIQUE,
+    errors TEXT,
+    results_path TEXT,
+    ingested_at REAL,
+    updated_at REAL,
+    tracked INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT,
+    rollup_stale INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (provider, provider_batch_id)
+);
+CREATE INDEX batches_by_status ON batches (status);
+CREATE INDEX batches_by_parent ON batches (parent_id);
+
+CREATE TABLE batch_status_history (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    at REAL NOT NULL,
+    status TEXT NOT NULL,
+    raw_status TEXT
+);
+CREATE INDEX status_history_by_batch ON batch_status_history (batch_id, at);
+
+-- Downloaded results files, kept immutable on disk: an item points at its raw line by
+-- (result_file, offset, length) instead of copying it (OpenAI splits output and errors
+-- into two files, hence a table rather than one path per batch).
+CREATE TABLE result_files (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    UNIQUE (batch_id, path)
+);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    custom_id TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    result_status TEXT,
+    model TEXT,
+    error_class TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    http_status INTEGER,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    cache_read_tokens INTEGER,
+    cache_write_tokens INTEGER,
+    batch_cost REAL,
+    realtime_cost REAL,
+    promoted_cost REAL,
+    promoted_tier TEXT,
+    billed_day TEXT,
+    replaced_by INTEGER REFERENCES items(id),
+    replaces INTEGER REFERENCES items(id),
+    result_file INTEGER,  -- result_files.id (no FK: checked per row on the ingest hot path)
+    result_offset INTEGER,
+    result_length INTEGER,
+    updated_at REAL
+);
+CREATE UNIQUE INDEX items_by_custom_id ON items (batch_id, custom_id);
+CREATE INDEX items_by_seq ON items (batch_id, seq);
+-- Partial: only the rows the failures view filters for, so ingesting a batch that mostly
+-- succeeds does not rewrite an index entry per item. Queries repeat the WHERE verbatim.
+CREATE INDEX items_not_ok ON items (batch_id, status, seq) WHERE status NOT IN ('pending', 'succeeded');
+
+-- Request bodies apart from items: a body can be kilobytes, and ingest rewrites every item
+-- row; keeping bodies out makes those rewrites (and item pages) small.
+CREATE TABLE item_requests (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    body TEXT NOT NULL
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    details TEXT
+);
+CREATE INDEX events_by_action ON events (action, id);
+
+CREATE TABLE prices (
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input REAL NOT NULL,
+    output REAL NOT NULL,
+    cached_input REAL,
+    cache_write REAL,
+    batch_discount REAL NOT NULL DEFAULT 0.5,
+    batch_input REAL,
+    batch_output REAL,
+    batch_cached_input REAL,
+    batch_cache_write REAL,
+    flex_multiplier REAL,
+    priority_multiplier REAL,
+    source TEXT NOT NULL DEFAULT '',
+    effective TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL DEFAULT 'book',
+    PRIMARY KEY (provider, model)
+);
+
+-- Running savings totals per (batch, model, UTC day), so the console's once-a-second
+-- aggregates read a few thousand rows instead of millions of items. Kept by store/rollup.py in
+-- the same transaction as every item write. Only settled items (status <> 'pending')
+-- contribute; an unpriced item adds to unpriced_items and to no dollar column.
+CREATE TABLE savings_rollup (
+    batch_id INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    day TEXT NOT NULL,
+    items INTEGER NOT NULL DEFAULT 0,
+    priced_items INTEGER NOT NULL DEFAULT 0,
+    unpriced_items INTEGER NOT NULL DEFAULT 0,
+    failed_waiting INTEGER NOT NULL DEFAULT 0,
+    batch_cost REAL NOT NULL DEFAULT 0,
+    realtime_cost REAL NOT NULL DEFAULT 0,
+    promoted_cost REAL NOT NULL DEFAULT 0,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (batch_id, model, day)
+) WITHOUT ROWID;
+CREATE INDEX savings_rollup_by_day ON savings_rollup (day);
+"""
+
+# ---- v2 --------------------------------------------------------------------------------
+# The failures view filters and groups by error type; Anthropic reports when a cancel was
+# initiated, which decides "canceled" vs "expired" and is worth keeping.
+V2 = """
+CREATE INDEX items_by_error_type ON items (batch_id, error_type, seq) WHERE error_type IS NOT NULL;
+ALTER TABLE batches ADD COLUMN cancel_requested_at REAL;
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        # Statement by statement: executescript() would COMMIT our transaction first.
+        for statement in _split(sql):
+            conn.execute(statement)
+
+    return run
+
+
+def _split(sql: str) -> list[str]:
+    """Split a script into complete statements (trigger bodies contain semicolons)."""
+    statements, current = [], ""
+    for piece in sql.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "batches, items, events, prices, savings rollup", _script(V1)),
+    Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
+)
+LATEST = MIGRATIONS[-1].version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
+    """Bring `conn`'s database up to LATEST; return the versions applied (maybe none).
+
+    `conn` must be in autocommit mode (isolation_level=None): each step is its own
+    BEGIN IMMEDIATE ... COMMIT.
+    """
+    current = schema_version(conn)
+    if current > LATEST:
+        raise StoreError(
+            f"{path} was written by a newer batchdeck (schema v{current}, this one knows up to "
+            f"v{LATEST}); upgrade batchdeck, or point --db at another file."
+        )
+    applied: list[int] = []
+    for step in MIGRATIONS:
+        if step.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the write lock.
+            if schema_version(conn) >= step.version:
+                conn.execute("COMMIT")
+                current = step.version
+                continue
+            step.apply(conn)
+            conn.execute(f"PRAGMA user_version = {int(step.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(step.version)
+        current = step.version
+    return applied

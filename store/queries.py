@@ -1,0 +1,201 @@
+"""Reads: batches, their timeline, item pages, failures. Plain SQL on indexed columns.
+
+Item pages never load request bodies; `get_item` and `failed_items` (which resubmission
+needs) do.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from store.model import (
+    TERMINAL_BATCH_STATUSES,
+    Batch,
+    BatchStatus,
+    ErrorClass,
+    ErrorGroup,
+    FAILED_ITEM_STATUSES,
+    Item,
+)
+from store.rows import (
+    BATCH_SELECT,
+    ITEM_SELECT,
+    ITEM_SELECT_WITH_REQUEST,
+    batch_from_row,
+    item_from_row,
+)
+
+_TERMINAL = tuple(str(s) for s in TERMINAL_BATCH_STATUSES)
+_TERMINAL_SQL = "(" + ", ".join(f"'{s}'" for s in sorted(_TERMINAL)) + ")"
+_FAILED_SQL = "(" + ", ".join(f"'{s}'" for s in sorted(FAILED_ITEM_STATUSES)) + ")"
+_NEWEST_FIRST = " ORDER BY coalesce(created_at, updated_at, 0) DESC, id DESC"
+
+
+def get_batch(conn: sqlite3.Connection, ref: int | str) -> Batch | None:
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        row = conn.execute(BATCH_SELECT + " WHERE id = ?", (int(ref),)).fetchone()
+        if row is not None or isinstance(ref, int):
+            return batch_from_row(row) if row else None
+    row = conn.execute(
+        BATCH_SELECT + " WHERE provider_batch_id = ? ORDER BY id DESC LIMIT 1", (str(ref),)
+    ).fetchone()
+    return batch_from_row(row) if row else None
+
+
+def list_batches(conn: sqlite3.Connection, *, status: str | Iterable[str] | None = None,
+                 provider: str | None = None, label: str | None = None,
+                 active_only: bool = False) -> list[Batch]:
+    where, args = [], []
+    if status is not None:
+        statuses = [status] if isinstance(status, str) else [str(s) for s in status]
+        where.append(f"status IN ({', '.join('?' * len(statuses))})")
+        args.extend(statuses)
+    if provider is not None:
+        where.append("provider = ?")
+        args.append(provider)
+    if label is not None:
+        where.append("label = ?")
+        args.append(label)
+    if active_only:
+        where.append(f"status NOT IN {_TERMINAL_SQL}")
+    sql = BATCH_SELECT + (" WHERE " + " AND ".join(where) if where else "") + _NEWEST_FIRST
+    return [batch_from_row(r) for r in conn.execute(sql, args)]
+
+
+def batches_to_sync(conn: sqlite3.Connection) -> list[Batch]:
+    sql = (
+        BATCH_SELECT
+        + f""" WHERE provider_batch_id IS NOT NULL
+               AND (status NOT IN {_TERMINAL_SQL} OR ingested_at IS NULL)"""
+        + " ORDER BY id"
+    )
+    return [batch_from_row(r) for r in conn.execute(sql)]
+
+
+def pending_intents(conn: sqlite3.Connection) -> list[Batch]:
+    sql = BATCH_SELECT + " WHERE status = ? ORDER BY id"
+    return [batch_from_row(r) for r in conn.execute(sql, (str(BatchStatus.SUBMITTING),))]
+
+
+def children(conn: sqlite3.Connection, batch_id: int) -> list[Batch]:
+    sql = BATCH_SELECT + " WHERE parent_id = ? ORDER BY id"
+    return [batch_from_row(r) for r in conn.execute(sql, (batch_id,))]
+
+
+def status_history(conn: sqlite3.Connection, batch_id: int) -> list[tuple[float, str, str | None]]:
+    return [
+        tuple(r)
+        for r in conn.execute(
+            "SELECT at, status, raw_status FROM batch_status_history WHERE batch_id = ? ORDER BY at, id",
+            (batch_id,),
+        )
+    ]
+
+
+# ---- items ---------------------------------------------------------------------------
+# Repeated verbatim from the partial index items_not_ok so that SQLite can use it.
+_NOT_OK = "status NOT IN ('pending', 'succeeded')"
+
+
+def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list]:
+    where, args = ["batch_id = ?"], [batch_id]
+    if status is not None:
+        where.append("status = ?")
+        args.append(str(status))
+        if str(status) not in ("pending", "succeeded"):
+            where.append(_NOT_OK)
+    if error_type is not None:
+        where.append("error_type = ?")
+        args.append(error_type)
+    return " WHERE " + " AND ".join(where), args
+
+
+def count_items(conn: sqlite3.Connection, batch_id: int, *, status: str | None = None,
+                error_type: str | None = None) -> int:
+    where, args = _item_filter(batch_id, status, error_type)
+    return conn.execute("SELECT count(*) FROM items" + where, args).fetchone()[0]
+
+
+def page_items(conn: sqlite3.Connection, batch_id: int, *, offset: int, limit: int,
+               status: str | None = None, error_type: str | None = None) -> list[Item]:
+    if status is None and error_type is None and _seq_is_dense(conn, batch_id):
+        # Our own batches number items 0..n-1: a page is a range on the (batch_id, seq) index.
+        rows = conn.execute(
+            ITEM_SELECT + " WHERE batch_id = ? AND seq >= ? AND seq < ? ORDER BY seq",
+            (batch_id, offset, offset + limit),
+        )
+    else:
+        # Filtered pages skip `offset` index entries (no table rows), so deep pages stay cheap.
+        where, args = _item_filter(batch_id, status, error_type)
+        rows = conn.execute(ITEM_SELECT + where + " ORDER BY seq LIMIT ? OFFSET ?", [*args, limit, offset])
+    return [item_from_row(r) for r in rows]
+
+
+def _seq_is_dense(conn: sqlite3.Connection, batch_id: int) -> bool:
+    lo, hi, n = conn.execute(
+        "SELECT min(seq), max(seq), count(*) FROM items WHERE batch_id = ?", (batch_id,)
+    ).fetchone()
+    return n == 0 or (lo == 0 and hi == n - 1)
+
+
+def get_item(conn: sqlite3.Connection, item_id: int) -> Item | None:
+    row = conn.execute(ITEM_SELECT_WITH_REQUEST + " WHERE id = ?", (item_id,)).fetchone()
+    return item_from_row(row) if row else None
+
+
+def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
+    found: list[Item] = []
+    ids = list(custom_ids)
+    for start in range(0, len(ids), 500):  # stay well under SQLite's variable limit
+        part = ids[start:start + 500]
+        found.extend(
+            item_from_row(r)
+            for r in conn.execute(
+                ITEM_SELECT_WITH_REQUEST
+                + f" WHERE batch_id = ? AND custom_id IN ({', '.join('?' * len(part))})",
+                [batch_id, *part],
+            )
+        )
+    found.sort(key=lambda item: item.seq)
+    return found
+
+
+def failed_items(conn: sqlite3.Connection, batch_id: int, *, include_permanent: bool = False) -> list[Item]:
+    sql = ITEM_SELECT_WITH_REQUEST + (
+        f" WHERE batch_id = ? AND status IN {_FAILED_SQL} AND {_NOT_OK} AND replaced_by IS NULL"
+    )
+    args: list = [batch_id]
+    if not include_permanent:
+        # An unclassified failure counts as retryable (see adapters.lifecycle.classify_error).
+        sql += " AND coalesce(error_class, ?) = ?"
+        args += [str(ErrorClass.RETRYABLE), str(ErrorClass.RETRYABLE)]
+    return [item_from_row(r) for r in conn.execute(sql + " ORDER BY seq", args)]
+
+
+def error_groups(conn: sqlite3.Connection, batch_id: int) -> list[ErrorGroup]:
+    rows = conn.execute(
+        f"""SELECT coalesce(error_type, status), error_class, count(*) FROM items
+            WHERE batch_id = ? AND status IN {_FAILED_SQL} AND {_NOT_OK}
+            GROUP BY 1, 2 ORDER BY 3 DESC, 1""",
+        (batch_id,),
+    )
+    return [ErrorGroup(t, ErrorClass(c) if c else None, n) for t, c, n in rows]
+
+
+def raw_result(conn: sqlite3.Connection, item_id: int) -> str | None:
+    row = conn.execute(
+        """SELECT f.path, i.result_offset, i.result_length FROM items i
+           JOIN result_files f ON f.id = i.result_file WHERE i.id = ?""",
+        (item_id,),
+    ).fetchone()
+    if row is None or row[1] is None or row[2] is None:
+        return None
+    path, offset, length = row
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace").rstrip("\r\n")

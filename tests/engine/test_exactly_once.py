@@ -1,0 +1,88 @@
+"""Exactly-once submission: a crash between "provider accepted" and "we recorded it"."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.base import BatchRequest
+from store.model import BatchStatus
+from tests.engine.conftest import anthropic_lines, make_engine, openai_lines, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "console.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+async def test_a_crash_after_the_provider_accepted_never_submits_twice(emulator, store, tmp_path):
+    """The submit process dies right after OpenAI accepted the batch; the restart finds the
+    batch by our token instead of sending it again."""
+    db = tmp_path / "batchdeck.db"
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(12))
+    env = {**os.environ, "OPENAI_API_KEY": "test-key", "OPENAI_BASE_URL": emulator.base_url_openai,
+           "BATCHDECK_CRASH_AT": "after_provider_accept"}
+    crashed = run_cli(["--db", str(db), "submit", str(path), "--provider", "openai"], env)
+    assert crashed.returncode == 75
+    assert len(emulator.state()["batches"]) == 1
+    [intent] = store.pending_intents()
+    assert intent.status == BatchStatus.SUBMITTING and intent.provider_batch_id is None
+
+    engine = make_engine(store, emulator)
+    report = await engine.sync_once()
+    await engine.aclose()
+    assert report.reconciled == [intent.id]
+    batch = store.get_batch(intent.id)
+    [remote_id] = [b["id"] for b in emulator.state()["batches"]]
+    assert batch.provider_batch_id == remote_id
+    assert len(emulator.state()["batches"]) == 1
+    assert store.pending_intents() == []
+    [event] = store.events(action="submit.reconciled")
+    assert event.details["reconciled_by"] == "token"
+
+
+async def test_anthropic_intents_are_matched_by_time_window_and_request_count(engine, store, emulator):
+    """Anthropic keeps no metadata: the intent is matched to the batch created just after it
+    with the same number of requests, never to someone else's batch of another size."""
+    from console.engine import submit
+
+    adapter = engine.adapter("anthropic")
+    other = await adapter.create_batch(
+        [BatchRequest(f"x{i}", r["params"]) for i, r in enumerate(anthropic_lines(3))],
+        endpoint="/v1/messages", model=None, metadata={})
+    items = [(r["custom_id"], json.dumps(r["params"])) for r in anthropic_lines(5)]
+    batch_id, token = submit.record(engine, provider="anthropic", profile=None, endpoint="/v1/messages",
+                                    model=None, label=None, deadline=None, job_id="j1", parent_id=None,
+                                    items=items)
+    # The provider accepts, then the process "dies" before attach_remote.
+    ours = await adapter.create_batch([BatchRequest(c, json.loads(b)) for c, b in items],
+                                      endpoint="/v1/messages", model=None, metadata={})
+    assert await engine.reconcile_intents() == [batch_id]
+    assert store.get_batch(batch_id).provider_batch_id == ours.provider_batch_id
+    assert store.get_batch(other.provider_batch_id) is None
+    assert len(emulator.state()["batches"]) == 2
+    [event] = store.events(action="submit.reconciled")
+    assert event.details["reconciled_by"] == "window"
+
+
+async def test_an_intent_the_provider_never_received_is_sent_once_after_the_grace_period(engine, store, emulator):
+    from console.engine import submit
+
+    items = [(r["custom_id"], json.dumps(r["body"])) for r in openai_lines(4)]
+    batch_id, _ = submit.record(engine, provider="openai", profile=None, endpoint="/v1/chat/completions",
+                                model="gpt-6-luna", label=None, deadline=None, job_id="j2",
+                                parent_id=None, items=items)
+    # Young intent: another process may still be submitting it. Leave it alone.
+    assert await engine.reconcile_intents() == []
+    assert len(emulator.state()["batches"]) == 0
+    emulator.advance(engine.intent_grace + 1)
+    assert await engine.reconcile_intents() == [batch_id]
+    assert await engine.reconcile_intents() == []
+    assert len(emulator.state()["batches"]) == 1
+    assert store.get_batch(batch_id).provider_batch_id == emulator.state()["batches"][0]["id"]
+    assert len(store.events(action="submit.resent")) == 1

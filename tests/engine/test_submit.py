@@ -1,0 +1,146 @@
+"""Submitting a JSONL file: validation of every line, format mapping, splitting, audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from adapters.anthropic_batch import AnthropicBatchAdapter
+from adapters.openai_batch import OpenAIBatchAdapter
+from console.engine.types import InvalidFile
+from store.model import BatchStatus
+from tests.engine.conftest import anthropic_lines, openai_lines, write_jsonl
+
+
+async def test_every_bad_line_is_reported_by_number_and_nothing_is_sent(engine, store, emulator, tmp_path):
+    good = openai_lines(3)
+    huge = {"custom_id": "huge", "body": {"model": "gpt-6-luna",
+                                          "messages": [{"role": "user", "content": "x" * 10_000_001}]}}
+    lines = [
+        good[0],
+        "{not json",
+        {"body": good[1]["body"]},                       # no custom_id
+        good[1],
+        {**good[2], "custom_id": "req-1"},               # duplicate of line 4
+        {"custom_id": "no-messages", "body": {"model": "gpt-6-luna"}},
+        huge,
+    ]
+    path = write_jsonl(tmp_path / "bad.jsonl", lines)
+    with pytest.raises(InvalidFile) as info:
+        await engine.submit(path, provider="openai")
+    problems = {p.line: p.message for p in info.value.problems}
+    assert sorted(problems) == [2, 3, 5, 6, 7]
+    assert problems[2].startswith("bad JSON")
+    assert problems[3] == "missing custom_id"
+    assert "duplicate custom_id 'req-1' (first on line 4)" in problems[5]
+    assert "lacks messages" in problems[6]
+    assert "over the 10,000,000-byte limit" in problems[7]
+    assert info.value.exit_code == 2
+    assert store.list_batches() == []
+    assert emulator.state()["batches"] == [] or len(emulator.state()["batches"]) == 0
+
+
+async def test_openai_batch_lines_are_mapped_for_anthropic(engine, store, tmp_path):
+    rows = [{"custom_id": "a1", "method": "POST", "url": "/v1/chat/completions",
+             "body": {"model": "claude-haiku-5-5", "max_tokens": 50,
+                      "messages": [{"role": "system", "content": "Be brief."},
+                                   {"role": "user", "content": "Hello"}]}}]
+    path = write_jsonl(tmp_path / "oa.jsonl", rows)
+    result = await engine.submit(path, provider="anthropic")
+    item = store.find_items(result.batch_ids[0], ["a1"])[0]
+    assert json.loads(item.request) == {"model": "claude-haiku-5-5", "max_tokens": 50,
+                                        "messages": [{"role": "user", "content": "Hello"}],
+                                        "system": "Be brief."}
+
+
+async def test_unmappable_lines_are_refused_with_the_reason(engine, tmp_path):
+    rows = [{"custom_id": "e1", "method": "POST", "url": "/v1/embeddings",
+             "body": {"model": "text-embedding-3-small", "input": "hi"}}]
+    with pytest.raises(InvalidFile) as info:
+        await engine.submit(write_jsonl(tmp_path / "e.jsonl", rows), provider="anthropic")
+    assert "/v1/embeddings has no Anthropic equivalent" in info.value.problems[0].message
+
+
+async def test_a_job_over_the_request_limit_is_split_under_one_job_id(engine, store, emulator, tmp_path, monkeypatch):
+    small = dataclasses.replace(OpenAIBatchAdapter.capabilities, max_requests=10)
+    monkeypatch.setattr(OpenAIBatchAdapter, "capabilities", small)
+    path = write_jsonl(tmp_path / "big.jsonl", openai_lines(25))
+    result = await engine.submit(path, provider="openai", label="nightly", deadline=1_900_000_000.0)
+    assert len(result.batch_ids) == 3
+    batches = [store.get_batch(i) for i in result.batch_ids]
+    assert [b.counts.total for b in batches] == [10, 10, 5]
+    assert {b.job_id for b in batches} == {result.job_id}
+    assert all(b.label == "nightly" and b.deadline == 1_900_000_000.0 for b in batches)
+    assert all(b.provider_batch_id for b in batches)
+    assert len(emulator.state()["batches"]) == 3
+    # items keep file order across the split
+    assert [i.custom_id for i in store.page_items(batches[2].id, offset=0, limit=10)] == [
+        f"req-{i}" for i in range(20, 25)]
+
+
+async def test_openai_batches_are_split_by_model_and_tagged_with_our_token(engine, store, emulator, tmp_path):
+    path = write_jsonl(tmp_path / "m.jsonl", openai_lines(3, "gpt-6-luna", "a") + openai_lines(2, "gpt-6-sol", "b"))
+    result = await engine.submit(path, provider="openai")
+    batches = [store.get_batch(i) for i in result.batch_ids]
+    assert sorted((b.model, b.counts.total) for b in batches) == [("gpt-6-luna", 3), ("gpt-6-sol", 2)]
+    client = emulator.openai_client()
+    remote = client.batches.retrieve(batches[0].provider_batch_id)
+    assert remote.metadata["batchdeck_token"] == batches[0].submit_token
+    assert remote.metadata["batchdeck_batch"] == str(batches[0].id)
+
+
+async def test_submit_is_audited_with_the_operator(engine, store, tmp_path):
+    await engine.submit(write_jsonl(tmp_path / "a.jsonl", anthropic_lines(4)), provider="anthropic")
+    events = store.events(action="submit")
+    assert len(events) == 1
+    assert events[0].actor == "tester@host"
+    assert events[0].details["requests"] == 4
+    assert events[0].details["provider_batch_id"].startswith("msgbatch_")
+
+
+async def test_anthropic_custom_ids_are_checked_before_sending(engine, tmp_path):
+    rows = anthropic_lines(1)
+    rows[0]["custom_id"] = "has space"
+    with pytest.raises(InvalidFile) as info:
+        await engine.submit(write_jsonl(tmp_path / "c.jsonl", rows), provider="anthropic")
+    assert info.value.problems[0].line == 1
+    assert "1-64 letters" in info.value.problems[0].message
+
+
+def test_estimate_shows_each_route_and_picks_the_cheapest_that_meets_the_deadline(engine, tmp_path):
+    path = write_jsonl(tmp_path / "e.jsonl", openai_lines(40))
+    now = engine.clock()
+    no_deadline = engine.estimate_file(path, provider="openai")
+    assert no_deadline.route == "batch"
+    costs = {c.tier: c.cost for c in no_deadline.costs}
+    assert costs["batch"] == pytest.approx(costs["standard"] / 2)
+    assert costs["flex"] == pytest.approx(costs["batch"])
+    assert costs["priority"] == pytest.approx(costs["standard"] * 2)
+    assert no_deadline.input_tokens > 0 and no_deadline.output_tokens == 40 * 64
+    soon = engine.estimate_file(path, provider="openai", deadline=now + 1800)
+    assert soon.route == "flex"
+    very_soon = engine.estimate_file(path, provider="openai", deadline=now + 30)
+    assert very_soon.route == "standard"
+    far = engine.estimate_file(path, provider="openai", deadline=now + 2 * 86400)
+    assert far.route == "batch"
+    assert [s.requests for s in far.batches] == [40]
+    anth = engine.estimate_file(write_jsonl(tmp_path / "a.jsonl", anthropic_lines(5)),
+                                provider="anthropic", deadline=now + 1800)
+    assert anth.route == "standard"  # Anthropic offers no flex tier
+    assert {c.tier: c.available for c in anth.costs}["flex"] is False
+
+
+async def test_a_batch_the_provider_rejects_is_failed_with_its_items(engine, store, emulator, tmp_path, monkeypatch):
+    from console.engine.types import ProviderFailed
+
+    small = dataclasses.replace(AnthropicBatchAdapter.capabilities, max_requests=1000)
+    monkeypatch.setattr(AnthropicBatchAdapter, "capabilities", small)
+    emulator.set_faults(max_requests=5)
+    with pytest.raises(ProviderFailed):
+        await engine.submit(write_jsonl(tmp_path / "r.jsonl", anthropic_lines(8)), provider="anthropic")
+    [batch] = store.list_batches()
+    assert batch.status == BatchStatus.FAILED
+    assert store.count_items(batch.id, status="errored") == 8
+    assert store.pending_intents() == []

@@ -1,0 +1,151 @@
+"""The command line contract: commands, JSON shapes, exit codes, one-sentence errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.emulator.testing import running_emulator
+from tests.engine.conftest import anthropic_lines, openai_lines, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def emu():
+    with running_emulator(seed=3) as server:
+        yield server
+
+
+@pytest.fixture
+def cli(tmp_path, emu, monkeypatch, capsys):
+    """Run the command line in this process (same code path as the console script)."""
+    from console.cli import main
+
+    db = tmp_path / "cli.db"
+    for key in list(os.environ):
+        if key.startswith(("OPENAI_", "ANTHROPIC_", "BATCHDECK_")):
+            monkeypatch.delenv(key)
+    for key, value in dict(OPENAI_API_KEY="sk-test-secret-key-123456", OPENAI_BASE_URL=emu.base_url_openai,
+                           ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=emu.base_url_anthropic,
+                           XDG_DATA_HOME=str(tmp_path / "data"),
+                           XDG_CONFIG_HOME=str(tmp_path / "config")).items():
+        monkeypatch.setenv(key, value)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        try:
+            code = main(["--db", str(db), *args])
+        except SystemExit as exc:
+            code = exc.code
+        captured = capsys.readouterr()
+        return subprocess.CompletedProcess(args, code, captured.out, captured.err)
+
+    return run
+
+
+def test_help_and_version_answer_fast():
+    for args in (["--help"], ["--version"]):
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "console.cli", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=30)
+        elapsed = time.perf_counter() - start
+        assert done.returncode == 0
+        assert elapsed < 0.5, f"{args} took {elapsed:.2f}s"
+    assert "promote" in done.stdout or done.stdout.startswith("batchdeck ")
+
+
+def test_submit_sync_show_export_round_trip(cli, emu, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(6))
+    sub = cli("submit", str(path), "--provider", "openai", "--label", "nightly",
+              "--deadline", "2030-01-01T00:00:00Z", "--format", "json")
+    assert sub.returncode == 0, sub.stderr
+    out = json.loads(sub.stdout)
+    assert out["requests"] == 6 and out["provider"] == "openai" and len(out["batch_ids"]) == 1
+    batch_id = out["batch_ids"][0]
+    emu.advance(6 * 3600)
+    sync = cli("sync", "--once", "--format", "json")
+    assert sync.returncode == 0, sync.stderr
+    assert json.loads(sync.stdout)["ingested"] == {str(batch_id): 6}
+    ls = json.loads(cli("ls", "--format", "json").stdout)
+    [row] = ls["batches"]
+    assert row["status"] == "completed" and row["label"] == "nightly"
+    assert row["counts"] == {"total": 6, "succeeded": 6, "errored": 0, "expired": 0, "canceled": 0,
+                             "processing": 0}
+    assert row["deadline"] == 1893456000.0
+    show = json.loads(cli("show", out["provider_batch_ids"][0], "--format", "json").stdout)
+    assert show["batch"]["id"] == batch_id and len(show["items"]) == 6
+    assert show["items"][0]["usage"]["output_tokens"] > 0
+    exported = cli("export", str(batch_id)).stdout.splitlines()
+    assert [json.loads(line)["custom_id"] for line in exported] == [f"req-{i}" for i in range(6)]
+    table = cli("ls").stdout
+    assert "completed" in table and "6/6" in table
+    savings = json.loads(cli("savings", "--by", "model", "--format", "json").stdout)
+    assert savings["rows"][0]["key"] == "gpt-6-luna" and savings["rows"][0]["savings"] > 0
+
+
+def test_bad_input_exits_2_with_one_sentence(cli, tmp_path):
+    bad = write_jsonl(tmp_path / "bad.jsonl", ["{oops", json.dumps(openai_lines(1)[0])])
+    done = cli("submit", str(bad), "--provider", "openai")
+    assert done.returncode == 2
+    assert done.stderr.startswith("batchdeck: ") and "line 1: bad JSON" in done.stderr
+    assert "Traceback" not in done.stderr
+    missing = cli("show", "nope")
+    assert missing.returncode == 2 and missing.stderr.strip() == (
+        "batchdeck: no batch 'nope' in this store (use our id or the provider's id)")
+    usage = cli("promote")
+    assert usage.returncode == 2
+
+
+def test_provider_failures_exit_1_without_leaking_the_key(cli, emu, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(2))
+    emu.set_faults(http_500_rate=1.0)
+    done = cli("track", "openai", "batch_missing")
+    assert done.returncode in (1, 2)
+    assert "sk-test-secret" not in done.stderr and "Traceback" not in done.stderr
+    emu.set_faults(http_500_rate=0.0)
+    debug = cli("--debug", "show", "nope")
+    assert debug.returncode == 2 and "Traceback" in debug.stderr
+
+
+def test_actions_ask_first_and_scripts_pass_yes(cli, emu, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", anthropic_lines(4))
+    batch_id = json.loads(cli("submit", str(path), "--provider", "anthropic", "--format", "json").stdout)["batch_ids"][0]
+    refused = cli("cancel", str(batch_id))
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    promote = cli("promote", str(batch_id), "--items", "req-0,req-1", "--yes", "--format", "json")
+    assert promote.returncode == 0, promote.stderr
+    assert "standard" in promote.stderr and "batch" in promote.stderr  # the cost shown first
+    assert json.loads(promote.stdout)["promoted"] == 2
+    cancel = cli("cancel", str(batch_id), "--yes")
+    assert cancel.returncode == 0 and "canceling" in cancel.stdout
+    read_only = cli("--read-only", "promote", str(batch_id), "--yes")
+    assert read_only.returncode == 2 and "read-only" in read_only.stderr
+
+
+def test_estimate_and_track_and_resubmit_from_the_command_line(cli, emu, tmp_path):
+    path = write_jsonl(tmp_path / "e.jsonl", openai_lines(10))
+    est = json.loads(cli("estimate", str(path), "--provider", "openai", "--deadline", "+30m",
+                         "--format", "json").stdout)
+    assert est["requests"] == 10 and est["route"] == "flex"
+    assert [c["tier"] for c in est["costs"]] == ["batch", "flex", "standard", "priority"]
+    client = emu.anthropic_client()
+    theirs = client.messages.batches.create(requests=[
+        {"custom_id": r["custom_id"], "params": r["params"]} for r in anthropic_lines(5)])
+    emu.batch_faults(theirs.id, error_rate=1.0, retryable_share=1.0)
+    tracked = cli("track", "anthropic", theirs.id, "--format", "json")
+    assert tracked.returncode == 0 and len(json.loads(tracked.stdout)["created"]) == 1
+    emu.advance(6 * 3600)
+    assert cli("sync", "--once").returncode == 0
+    needs = cli("resubmit", theirs.id, "--yes")
+    assert needs.returncode == 2 and "pass --input FILE" in needs.stderr
+    original = write_jsonl(tmp_path / "orig.jsonl", anthropic_lines(5))
+    done = cli("resubmit", theirs.id, "--input", str(original), "--yes", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["items"] == 5
