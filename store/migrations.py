@@ -101,8 +101,10 @@ CREATE TABLE items (
     promoted_cost REAL,
     promoted_tier TEXT,
     billed_day TEXT,
-    replaced_by INTEGER REFERENCES items(id),
-    replaces INTEGER REFERENCES items(id),
+    -- Links between an item and its replacement (no FK: a self-reference would make every
+    -- delete of items scan items for children; a link to a deleted batch is just dangling).
+    replaced_by INTEGER,
+    replaces INTEGER,
     result_file INTEGER,  -- result_files.id (no FK: checked per row on the ingest hot path)
     result_offset INTEGER,
     result_length INTEGER,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from store import audit, batches, items, queries, savings
+from store import audit, batches, items, queries, rollup, savings
 from store.db import ThreadConnections, check_header, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
@@ -71,6 +71,7 @@ class Store:
         connections = ThreadConnections(resolved)
         try:
             migrate(connections.get(), str(resolved))
+            _repair_rollups(connections)
             book = price_book if price_book is not None else PriceBook.load()
             mirror_prices(connections, book)
         except sqlite3.DatabaseError as exc:
@@ -322,6 +323,14 @@ class Store:
     def fleet_totals(self, *, now: float) -> FleetTotals:
         """In flight, items pending, failures waiting, savings today and this month."""
         return savings.fleet_totals(self.conn, now=now)
+
+
+def _repair_rollups(connections: ThreadConnections) -> None:
+    """Rebuild savings rollups an interrupted ingest left stale (rare; cheap check)."""
+    conn = connections.get()
+    if conn.execute("SELECT 1 FROM batches WHERE rollup_stale <> 0 LIMIT 1").fetchone():
+        with connections.transaction() as conn:
+            rollup.repair_stale(conn)
 
 
 def _refuse_foreign_or_newer(path: Path) -> None:

@@ -116,7 +116,10 @@ def _file_size(b: Batch, v: View, kind: str) -> int:
     return cached[0]
 
 
-def file_object(emu: Emulator, f: FileRec, now: float) -> dict[str, Any] | None:
+def file_object(emu: Emulator, f: FileRec, now: float, with_size: bool = True) -> dict[str, Any] | None:
+    """The FileObject of `f` at `now`, or None if it does not exist (deleted, expired, not yet
+    written). A batch output file's `bytes` needs one generation pass (then cached): pass
+    `with_size=False` for a mere existence check."""
     if f.deleted:
         return None
     if f.batch_id is None:
@@ -133,7 +136,7 @@ def file_object(emu: Emulator, f: FileRec, now: float) -> dict[str, Any] | None:
     expires = created + (b.output_expires_after or FILE_RETENTION)
     if now >= expires:
         return None
-    return {"id": f.id, "object": "file", "bytes": _file_size(b, v, f.kind or "output"),
+    return {"id": f.id, "object": "file", "bytes": _file_size(b, v, f.kind or "output") if with_size else -1,
             "created_at": unix(created), "filename": f.filename, "purpose": "batch_output",
             "status": "processed", "expires_at": unix(expires), "status_details": None}
 
@@ -237,7 +240,7 @@ async def delete_file(request: Request) -> Response:
         return bad
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
-    if f is None or file_object(emu, f, emu.now()) is None:
+    if f is None or file_object(emu, f, emu.now(), with_size=False) is None:
         return _no_file(fid, _h(request))
     f.deleted = True
     f.data = None
@@ -254,7 +257,7 @@ async def file_content(request: Request) -> Response:
         return bad
     h = _h(request)
     now = emu.now()
-    if f is None or file_object(emu, f, now) is None:
+    if f is None or file_object(emu, f, now, with_size=False) is None:
         return _no_file(fid, h)
     if f.batch_id is None:
         return Response(f.data or b"", media_type="application/octet-stream", headers=h)
@@ -337,7 +340,7 @@ async def create_batch(request: Request) -> Response:
     fid = body["input_file_id"]
     f = emu.state.files.get(fid)
     now = emu.now()
-    if f is None or f.batch_id is not None or file_object(emu, f, now) is None:
+    if f is None or f.batch_id is not None or file_object(emu, f, now, with_size=False) is None:
         return openai_error(404, f"No such File object: {fid}", param="input_file_id", headers=h)
     if f.purpose != "batch":
         return openai_error(400, f"File {fid} has purpose {f.purpose!r}; batch input files need purpose 'batch'.",

@@ -12,7 +12,7 @@ import json
 from typing import Iterator
 
 from . import content
-from .state import ERR_INVALID, ERR_PERM, ERR_RETRY, OK, Batch, View
+from .state import ERR_INVALID, ERR_RETRY, OK, Batch, View
 
 CHUNK_LINES = 1000
 

@@ -140,14 +140,18 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     async def one(item: Any) -> None:
         nonlocal promoted, total_cost
         body = json.loads(bodies[item.custom_id])
-        async with sem:
-            try:
-                answer = await retry.call(
-                    lambda: adapter.realtime(item.custom_id, body, endpoint=endpoint, tier=chosen),
-                    policy=PROMOTE_POLICY, sleep=engine.sleep, stats=stats)
-            except AdapterError as exc:
-                failed[item.custom_id] = exc.message
-                return
+
+        async def attempt() -> Any:
+            # The slot is held only during the call: a throttled item waits out its
+            # retry-after without blocking the others.
+            async with sem:
+                return await adapter.realtime(item.custom_id, body, endpoint=endpoint, tier=chosen)
+
+        try:
+            answer = await retry.call(attempt, policy=PROMOTE_POLICY, sleep=engine.sleep, stats=stats)
+        except AdapterError as exc:
+            failed[item.custom_id] = exc.message
+            return
         result = answer.result
         if result.status is not ItemStatus.SUCCEEDED:
             failed[item.custom_id] = result.error_message or result.error_type or "error"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.emulator.testing import running_emulator
-
-START = 1_800_000_000.0  # 2027-01-15T08:00:00Z: pinned so timestamps are exact
+from tests.emulator.helpers import START
 
 
 @pytest.fixture

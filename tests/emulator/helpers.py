@@ -7,6 +7,7 @@ from typing import Any
 
 DAY = 86_400
 HOUR = 3_600
+START = 1_800_000_000.0  # 2027-01-15T08:00:00Z: the pinned emulated start, so timestamps are exact
 
 
 def chat_line(i: int, model: str = "gpt-6-luna", prompt: str | None = None, **body: Any) -> dict[str, Any]:

@@ -10,8 +10,7 @@ import openai
 import pytest
 
 from adapters.emulator.testing import running_emulator
-from tests.emulator.conftest import START
-from tests.emulator.helpers import DAY, HOUR, anthropic_requests, lines_of, openai_batch
+from tests.emulator.helpers import DAY, HOUR, START, anthropic_requests, chat_line, lines_of, openai_batch
 
 
 def _outcomes(seed: int) -> tuple[list[str], tuple[int, int], list[str], list[tuple[str, str]]]:
@@ -41,8 +40,6 @@ def test_the_same_seed_gives_the_same_ids_counts_and_outcomes():
 
 def test_outcomes_do_not_depend_on_the_order_requests_arrive_in(emulator, oai):
     emulator.set_faults(error_rate=0.3)
-    from tests.emulator.helpers import chat_line
-
     forward = [chat_line(i) for i in range(50)]
     b1 = openai_batch(oai, lines=forward)
     emulator.reset()  # same batch sequence number again, requests reversed

@@ -6,8 +6,7 @@ import openai
 import pytest
 from openai.types import FileDeleted, FileObject
 
-from tests.emulator.conftest import START
-from tests.emulator.helpers import DAY, HOUR, chat_line, jsonl, openai_batch
+from tests.emulator.helpers import DAY, HOUR, START, chat_line, jsonl, openai_batch
 
 
 def test_files_upload_retrieve_content_list_and_delete(oai):

@@ -107,6 +107,9 @@ def _ingest_child(db: str, base: str) -> None:
                                     base_url=base + "/v1" if provider == "openai" else base)
 
     engine = Engine(store, None, adapter_factory=factory, actor="bench@host")
+    import anthropic  # noqa: F401 - import cost is start-up, not throughput
+    import openai  # noqa: F401
+
     rss0 = _hwm_mb()
 
     async def go() -> Any:
