@@ -9,8 +9,8 @@ The measuring is done by the rooms' own benchmark functions, imported here:
 `tests.engine.bench_engine` (end-to-end ingest, sync, promote against the emulator),
 `tests.store.bench_store` (store-only ingest, aggregate refresh), and
 `tests.console.bench_console` when it exists. This file only runs each case in a fresh
-Python process (so one case's memory never inflates another's: the parent reads the child's
-own peak RSS with `os.wait4`), checks each figure against its target, computes how cost grows
+Python process (so one case's memory never inflates another's: each child reports its own
+peak RSS, VmHWM), checks each figure against its target, computes how cost grows
 with size, prints the table and writes it as JSON under `bench-results/` (not committed).
 
 Benchmarks are never timed assertions inside `make test`; `tests/test_bench_smoke.py` runs
@@ -24,8 +24,10 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -168,20 +170,30 @@ class CaseRun:
 def run_case(case: str, size: int, *, timeout: float = 3600) -> CaseRun:
     """Run one case in a new interpreter; its figures come back as the last stdout line."""
     env = dict(os.environ)
-    env.setdefault("BATCHDECK_CONFIG", os.devnull)  # never read the developer's config or keys
+    # Never read the developer's config or keys: a config directory with no file means defaults.
+    env.pop("BATCHDECK_CONFIG", None)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     cmd = [sys.executable, "-m", "tests.bench", "--case", case, "--size", str(size)]
+    # The rooms' benchmarks make temporary directories they do not remove (a 1M-item ingest
+    # leaves about 1 GB): give each case its own TMPDIR and delete it afterwards.
+    scratch = tempfile.mkdtemp(prefix=f"batchdeck-bench-{case}-")
+    env["TMPDIR"] = scratch
+    env["XDG_CONFIG_HOME"] = os.path.join(scratch, "config")
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        return CaseRun(case, size, False, time.perf_counter() - t, error=f"timed out after {timeout:.0f} s")
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            return CaseRun(case, size, False, time.perf_counter() - t, error=f"timed out after {timeout:.0f} s")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     seconds = time.perf_counter() - t
-    # communicate() has reaped the child; its rusage is folded into RUSAGE_CHILDREN only as
-    # a maximum over all children, so the child reports its own high-water mark instead.
+    # The child reports its own high-water mark (VmHWM), measured in a process that ran
+    # nothing else: RUSAGE_CHILDREN would be the maximum over every child ever reaped.
     lines = [line for line in out.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines:
         msg = (err.strip().splitlines() or ["no output"])[-1]
