@@ -124,10 +124,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _passthrough(argv: list[str]) -> tuple[str, list[str]] | None:
+    """`demo` and `emulator` own their options; argparse's REMAINDER drops leading `--flags`."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("--db", "--profile"):
+            i += 2
+            continue
+        if word.startswith("-"):
+            i += 1
+            continue
+        return (word, argv[i + 1 :]) if word in ("demo", "emulator") else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    passthrough = _passthrough(argv)
+    if passthrough is not None:
+        command, rest = passthrough
+        args = parser.parse_args(argv[: len(argv) - len(rest)])
+        args.args = rest
+    else:
+        args = parser.parse_args(argv)
     command = args.command or "console"
     try:
         if command == "console":
@@ -148,6 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("batchdeck: interrupted\n")
         return 130
+    except BrokenPipeError:
+        # `batchdeck show 1 | head`: the reader left; that is not an error worth a sentence.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
         if isinstance(exc, SystemExit):
             raise

@@ -108,8 +108,9 @@ def _parse(path: Path, data: dict[str, Any]) -> Config:
     unknown = set(ui_table) - _UI_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown [ui] setting(s) {', '.join(sorted(unknown))}.")
-    hours = ui_table.get("expiry_warning_hours", UiConfig.expiry_warning_hours)
-    bell = ui_table.get("bell", UiConfig.bell)
+    defaults = UiConfig()
+    hours = ui_table.get("expiry_warning_hours", defaults.expiry_warning_hours)
+    bell = ui_table.get("bell", defaults.bell)
     if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours < 0:
         raise ConfigError(f"{path}: [ui] expiry_warning_hours must be a number of hours.")
     if not isinstance(bell, bool):

@@ -8,11 +8,12 @@ work is done by small modules: db (connections), migrations (schema), batches an
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from store import audit, batches, items, queries, rollup, savings
+from store import audit, batches, ingest, items, queries, rollup, savings
 from store.db import ThreadConnections, check_header, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
@@ -48,6 +49,7 @@ class Store:
         self._db = connections
         self.price_book = price_book
         """The prices ingest and promotions are costed with (shipped book + user overrides)."""
+        self._wrappers = threading.local()
 
     # ---- lifecycle -------------------------------------------------------------------
     @classmethod
@@ -57,7 +59,8 @@ class Store:
         WAL journal, busy timeout, foreign keys on. Raises StoreError for a corrupt file or one
         written by a newer schema (refused, never modified).
 
-        `price_book` defaults to the shipped book plus the user config's [[prices]] rows.
+        `price_book` defaults to the shipped book plus the user config's [[prices]] rows
+        (so a broken config file raises store.config.ConfigError here).
         """
         resolved = db_path(path)
         if resolved.is_dir():
@@ -100,9 +103,13 @@ class Store:
     @property
     def db(self):  # -> sqlite_utils.Database (imported lazily: ~140 ms)
         """This thread's connection wrapped in sqlite_utils.Database, for ad-hoc queries."""
-        import sqlite_utils
+        conn = self._db.get()
+        wrapper = getattr(self._wrappers, "db", None)
+        if wrapper is None or wrapper.conn is not conn:
+            import sqlite_utils
 
-        return sqlite_utils.Database(self._db.get(), execute_plugins=False)
+            wrapper = self._wrappers.db = sqlite_utils.Database(conn, execute_plugins=False)
+        return wrapper
 
     def transaction(self):
         """A write transaction on this thread's connection (BEGIN IMMEDIATE; nests)."""
@@ -224,13 +231,13 @@ class Store:
         statuses (a promoted item's batch copy is recorded but not counted as a second output),
         and maintains the savings rollups. Streams: memory does not grow with the input.
         """
-        return items.ingest_results(
+        return ingest.ingest_results(
             self._db, self.price_book, batch_id, results, results_path=results_path, now=now
         )
 
     def mark_ingested(self, batch_id: int, *, now: float) -> None:
         """Results fully ingested: recount the batch's items into its counts."""
-        items.mark_ingested(self._db, batch_id, now=now)
+        ingest.mark_ingested(self._db, batch_id, now=now)
 
     def count_items(
         self, batch_id: int, *, status: str | None = None, error_type: str | None = None

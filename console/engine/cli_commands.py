@@ -226,19 +226,29 @@ def cmd_show(args: Any) -> int:
 def cmd_savings(args: Any) -> int:
     store = open_store(args)
     rows = store.savings(by=args.by)
+
+    def dollars(r: Any, value: float) -> float | None:
+        # A group with no priced item has no dollar figure at all: never show it as $0.
+        return value if r.priced_items else None
+
     if args.format == "json":
         emit_json({"by": args.by, "rows": [{
             "key": r.key, "items": r.items, "priced_items": r.priced_items,
-            "unpriced_items": r.unpriced_items, "batch_cost": r.batch_cost,
-            "realtime_cost": r.realtime_cost, "promoted_cost": r.promoted_cost, "savings": r.savings,
+            "unpriced_items": r.unpriced_items, "batch_cost": dollars(r, r.batch_cost),
+            "realtime_cost": dollars(r, r.realtime_cost), "promoted_cost": dollars(r, r.promoted_cost),
+            "savings": dollars(r, r.savings),
             "input_tokens": r.input_tokens, "output_tokens": r.output_tokens} for r in rows]})
         return EXIT_OK
     if not rows:
         out("no priced results yet")
         return EXIT_OK
+
+    def cell(r: Any, value: float) -> str:
+        return f"{value:.4f}" if r.priced_items else "unpriced"
+
     table([args.by.upper(), "ITEMS", "UNPRICED", "REALTIME $", "BATCH $", "PROMOTED $", "SAVED $"],
-          [[r.key, r.items, r.unpriced_items, f"{r.realtime_cost:.4f}", f"{r.batch_cost:.4f}",
-            f"{r.promoted_cost:.4f}", f"{r.savings:.4f}"] for r in rows])
+          [[r.key, r.items, r.unpriced_items, cell(r, r.realtime_cost), cell(r, r.batch_cost),
+            cell(r, r.promoted_cost), cell(r, r.savings)] for r in rows])
     return EXIT_OK
 
 
@@ -289,6 +299,11 @@ def cmd_submit(args: Any) -> int:
                                        deadline=parse_time(args.deadline), label=args.label,
                                        endpoint=args.endpoint, profile=args.profile))
     _print_result(args, result)
+    if any(pid is None for pid in result.provider_batch_ids):
+        # Recorded but unconfirmed: scripts must not treat this as submitted.
+        sys.stderr.write("batchdeck: the provider did not confirm every batch; it is recorded locally "
+                         "and `batchdeck sync` will attach or send it, never twice\n")
+        return EXIT_FAIL
     return EXIT_OK
 
 

@@ -116,7 +116,14 @@ def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None
         ep, body = adapter_cls.adapt_line(kind, url or endpoint, payload)
     except MappingError as exc:
         raise ValueError(str(exc)) from None
-    if model and isinstance(body, dict) and not body.get("model"):
+    translated = body is not payload
+    if translated and isinstance(body, dict):
+        # A request mapped from another provider's format names that provider's model.
+        if not model:
+            raise ValueError(f"this {kind}-format request needs --model to name the "
+                             f"{adapter_cls.name} model to run it on")
+        body = {**body, "model": model}
+    elif model and isinstance(body, dict) and not body.get("model"):
         body = {**body, "model": model}
     return custom_id, ep, body
 

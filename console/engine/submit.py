@@ -155,6 +155,9 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     """Validate, split and submit `path` (see module docstring)."""
     cls = providers.adapter_cls(provider)
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    # Credentials first: an intent recorded for a provider we cannot even call would be sent
+    # later by a sync the operator never asked for.
+    engine.adapter(provider, profile)
     chunks = reqs.plan(scanned.lines, cls.capabilities)
     await engine.reconcile_intents()
     job_id = uuid.uuid4().hex[:12]

@@ -61,6 +61,7 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
     report = SyncReport()
     try:
         report.reconciled = await engine.reconcile_intents()
+        report.awaiting = len(engine.store.pending_intents())
     except AdapterError as exc:
         report.errors[0] = f"reconciling pending submissions: {exc.message}"
     batches = engine.store.batches_to_sync()

@@ -163,6 +163,8 @@ class SyncReport(_Dict):
     errors: dict[int, str] = field(default_factory=dict)
     reconciled: list[int] = field(default_factory=list)
     """Intents matched to a provider batch (or sent) this pass."""
+    awaiting: int = 0
+    """Intents still unconfirmed after this pass (provider unreachable, or inside the grace period)."""
     next_poll_in: float | None = None
     seconds: float = 0.0
 
@@ -179,6 +181,8 @@ class SyncReport(_Dict):
             parts.append(f"{len(self.errors)} errors")
         if self.reconciled:
             parts.append(f"{len(self.reconciled)} pending submissions reconciled")
+        if self.awaiting:
+            parts.append(f"{self.awaiting} submissions awaiting provider confirmation")
         return ", ".join(parts)
 
 

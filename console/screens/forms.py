@@ -11,7 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Static
+
+from console.widgets.choice import Choice
 
 
 class _Form(ModalScreen):
@@ -32,8 +34,7 @@ class _Form(ModalScreen):
         self.submit()
 
     def choice(self) -> str | None:
-        pressed = self.query_one(RadioSet).pressed_button
-        return pressed.name if pressed is not None else None
+        return self.query_one(Choice).value
 
     def submit(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -52,9 +53,7 @@ class TrackScreen(_Form):
             yield Static(Text("Start watching a batch someone else submitted. Nothing is sent "
                               "or spent; the batch is read from the provider and synced."),
                          classes="dialog-body")
-            with RadioSet(id="provider"):
-                for i, name in enumerate(self.providers):
-                    yield RadioButton(name, value=i == 0, name=name)
+            yield Choice([(name, name, True) for name in self.providers], id="provider")
             yield Input(placeholder="provider batch id, e.g. batch_abc123 or msgbatch_…", id="batch-id")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Track (enter)", id="yes", variant="primary")
@@ -86,9 +85,8 @@ class ExportScreen(_Form):
             yield Static(Text(f"Write the results of {self.rows:,} items, in original order, to the "
                               "file below (an existing file is replaced). Costs nothing."),
                          classes="dialog-body")
-            with RadioSet(id="format"):
-                yield RadioButton("JSONL", value=True, name="jsonl")
-                yield RadioButton("CSV", name="csv")
+            yield Choice([("jsonl", "JSONL (one result line per item)", True),
+                          ("csv", "CSV (one row per item)", True)], "jsonl", id="format")
             yield Input(value=self.default_path, id="path")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", id="yes", variant="primary")
@@ -97,8 +95,8 @@ class ExportScreen(_Form):
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    @on(RadioSet.Changed)
-    def _format(self, event: RadioSet.Changed) -> None:
+    @on(Choice.Changed)
+    def _format(self, event: Choice.Changed) -> None:
         box = self.query_one(Input)
         stem, _, ext = box.value.rpartition(".")
         if ext in ("jsonl", "csv") and stem:

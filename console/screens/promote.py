@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, RadioButton, RadioSet, Static
+from textual.widgets import Button, Static
 
 from console.fmt import fmt_int, fmt_money
+from console.widgets.choice import Choice
 
 TIER_WORDS = {
     "flex": "cheaper, slower, may be refused under load",
@@ -30,7 +31,7 @@ def tier_line(tier: str, cost: float | None, batch_cost: float | None, note: str
         line.append(f"  ({fmt_money(cost - batch_cost, signed=True)} vs batch)")
     elif cost is None:
         line.append("  (unpriced: cost unknown)")
-    line.append(f"  {note or TIER_WORDS.get(tier, '')}", style="dim")
+    line.append(f"\n        {note or TIER_WORDS.get(tier, '')}", style="dim")
     return line
 
 
@@ -68,23 +69,20 @@ class PromoteScreen(ModalScreen[str | None]):
             for note in self.notes:
                 facts.append(f"\n{note}")
             yield Static(facts, classes="dialog-body")
-            with RadioSet(id="tiers"):
-                for tier, cost, note, available in self.tiers:
-                    label = tier_line(tier, cost, self.batch_cost, note if available else "not offered here")
-                    yield RadioButton(label, value=tier == self.default, disabled=not available,
-                                      name=tier)
-            yield Static(Text("Choose a tier with ↑/↓ and space, then y to promote or esc to cancel."),
+            yield Choice([(tier, tier_line(tier, cost, self.batch_cost,
+                                           note if available else "not offered for this model"), available)
+                          for tier, cost, note, available in self.tiers], self.default, id="tiers")
+            yield Static(Text("Choose a tier with ↑/↓ (or 1-3), then y to promote; esc cancels."),
                          classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Promote (y)", id="yes", variant="warning")
                 yield Button("Cancel (n/esc)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one(RadioSet).focus()
+        self.query_one(Choice).focus()
 
     def chosen(self) -> str | None:
-        pressed = self.query_one(RadioSet).pressed_button
-        return pressed.name if pressed is not None else None
+        return self.query_one(Choice).value
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -96,7 +94,7 @@ class PromoteScreen(ModalScreen[str | None]):
     def action_confirm(self) -> None:
         tier = self.chosen()
         if tier is None:
-            self.notify("Pick a tier first (↑/↓, then space).", severity="warning")
+            self.notify("No realtime tier is available for these items.", severity="warning")
             return
         self.dismiss(tier)
 

@@ -109,11 +109,14 @@ def bench_ingest(n: int = 100_000, *, tracked: bool = False, prebuilt: bool = Fa
             figures["add_items_per_s"] = round(n / (time.perf_counter() - t))
         source = list(_results(n, line_length)) if prebuilt else _results(n, line_length)
         rss_before = _peak_rss_mb()
-        t = time.perf_counter()
+        cpu, t = time.process_time(), time.perf_counter()
         stats = store.ingest_results(bid, iter(source), results_path=str(results_path), now=T0)
-        elapsed = time.perf_counter() - t
+        elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
         figures["ingest_s"] = round(elapsed, 3)
         figures["ingest_items_per_s"] = round(n / elapsed)
+        # CPU time of this process only: the figure a busy machine (other jobs on both
+        # cores) cannot drag down; wall-clock is the one to quote when the machine is idle.
+        figures["ingest_items_per_cpu_s"] = round(n / cpu)
         t = time.perf_counter()
         store.ingest_results(bid, _results(n, line_length), results_path=str(results_path), now=T0)
         figures["reingest_items_per_s"] = round(n / (time.perf_counter() - t))

@@ -242,7 +242,7 @@ def test_migrations_are_ordered_and_each_bumps_the_version_once(tmp_path):
     conn.close()
 
 
-def test_a_failed_step_leaves_the_file_at_the_old_version(tmp_path, monkeypatch):
+def test_a_failed_step_leaves_the_file_at_the_old_version(tmp_path):
     path = tmp_path / "old.db"
     _make_v1_database(path)
     conn = sqlite3.connect(path, isolation_level=None)

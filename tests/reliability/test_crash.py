@@ -1,0 +1,243 @@
+"""Crash anywhere: the engine process is killed (SIGKILL, or an `os._exit` at a named store
+write) during submit, ingest, resubmit and promote; after a restart and one `sync --once`
+the store matches the emulator exactly — nothing submitted twice, no result lost or
+duplicated, nothing counted twice in savings, the audit log consistent.
+
+Each test has its own emulator (frozen clock, so outcomes are fixed) and its own database
+file; the `batchdeck` commands run as real subprocesses. Random kill moments come from a
+fixed seed, so a failure reproduces.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+
+import pytest
+
+from adapters.emulator.testing import running_emulator
+from tests.engine.conftest import make_engine
+from tests.reliability.crashpoint import EXIT_CRASHED
+from tests.reliability.helpers import (
+    anthropic_rows,
+    backdate_intents,
+    check_store_matches_emulator,
+    cli,
+    cli_crashing_at,
+    cli_env,
+    cli_killed_after,
+    openai_rows,
+    rows,
+    write_jsonl,
+)
+
+SEED = 20261123
+HOUR = 3600.0
+
+
+@pytest.fixture
+def emu():
+    with running_emulator(seed=41) as server:
+        yield server
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "crash.db"
+
+
+@pytest.fixture
+def env(tmp_path, emu):
+    return cli_env(tmp_path, emu)
+
+
+def sync_ok(env, db) -> dict:
+    done = cli(["sync", "--once", "--format", "json"], env, db)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def local_batches_by_prefix(db, prefix: str) -> list[int]:
+    return [r[0] for r in rows(db, "SELECT DISTINCT batch_id FROM items WHERE custom_id LIKE ?", (prefix + "-%",))]
+
+
+async def setup_batches(db, emu, files: list[tuple[str, list]], *, end: bool) -> list[int]:
+    """Submit files in this process (fast), optionally end them and ingest; return batch ids."""
+    from store import Store
+
+    store = Store.open(db)
+    engine = make_engine(store, emu)
+    ids = []
+    try:
+        for provider, lines in files:
+            path = db.parent / f"setup-{len(ids)}.jsonl"
+            write_jsonl(path, lines)
+            ids += (await engine.submit(path, provider=provider)).batch_ids
+        if end:
+            emu.advance(30 * HOUR)
+            report = await engine.sync_once()
+            assert set(report.ingested) == set(ids)
+    finally:
+        await engine.aclose()
+        store.close()
+    return ids
+
+
+def test_submit_killed_at_random_moments_never_sends_twice_nor_loses_a_batch(tmp_path, emu, env, db):
+    rng = random.Random(SEED)
+    # How long one submit takes here, so that the kill moments cover all of it.
+    calib = write_jsonl(tmp_path / "calib.jsonl", openai_rows(3, "calib"))
+    t = time.perf_counter()
+    assert cli(["submit", str(calib), "--provider", "openai"], env, db).returncode == 0
+    span = time.perf_counter() - t
+    killed = 0
+    for round_no in range(8):
+        provider = "openai" if round_no % 2 == 0 else "anthropic"
+        n = 4 + round_no  # distinct sizes: Anthropic intents are matched by request count
+        lines = openai_rows(n, f"r{round_no}") if provider == "openai" else anthropic_rows(n, f"r{round_no}")
+        path = write_jsonl(tmp_path / f"r{round_no}.jsonl", lines)
+        code, was_killed = cli_killed_after(["submit", str(path), "--provider", provider], env, db,
+                                            delay=rng.uniform(0.25, 1.1) * span)
+        killed += was_killed
+        assert was_killed or code == 0
+        sync_ok(env, db)
+        assert check_store_matches_emulator(db, emu) == [], f"after round {round_no}"
+    assert killed >= 5, "the kill moments should land inside most submits"
+    # Intents that never reached the provider are sent once their grace period is over.
+    backdate_intents(db, 120)
+    sync_ok(env, db)
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
+    for round_no in range(8):
+        local = local_batches_by_prefix(db, f"r{round_no}")
+        assert len(local) <= 1, f"round {round_no} became {len(local)} local batches"
+    assert len(rows(db, "SELECT id FROM batches WHERE provider_batch_id IS NOT NULL")) == len(emu.state()["batches"])
+
+
+CRASH_POINTS_SUBMIT = [
+    "record_intent:after:1",   # intent recorded, no items yet
+    "add_items:after:1",       # intent + items, provider not called
+    "attach_remote:before:1",  # provider accepted, we never recorded it
+    "attach_remote:after:1",   # recorded, the submit audit event not yet written
+]
+
+
+def test_submit_crashing_at_each_store_write_is_repaired_by_the_next_sync(tmp_path, emu, env, db):
+    for i, point in enumerate(CRASH_POINTS_SUBMIT * 2):
+        provider = "openai" if i < len(CRASH_POINTS_SUBMIT) else "anthropic"
+        n = 5 + i
+        lines = openai_rows(n, f"p{i}") if provider == "openai" else anthropic_rows(n, f"p{i}")
+        path = write_jsonl(tmp_path / f"p{i}.jsonl", lines)
+        done = cli_crashing_at(point, ["submit", str(path), "--provider", provider], env, db)
+        assert done.returncode == EXIT_CRASHED, (point, done.stderr)
+    report = sync_ok(env, db)
+    # Both "provider accepted, not recorded" intents are found (OpenAI by token, Anthropic by
+    # window and count) on the first sync; the others wait out their grace period.
+    assert len(report["reconciled"]) == 2
+    assert check_store_matches_emulator(db, emu) == []
+    backdate_intents(db, 120)
+    sync_ok(env, db)
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
+    # "record_intent:after" left an intent without items: it must not become an empty batch.
+    sizes = {r[0]: r[1] for r in rows(db, "SELECT b.provider_batch_id, count(i.id) FROM batches b "
+                                          "LEFT JOIN items i ON i.batch_id = b.id GROUP BY b.id")}
+    assert all(n > 0 for pid, n in sizes.items() if pid is not None), sizes
+
+
+CRASH_POINTS_INGEST = [
+    "update_from_remote:after:1",  # status says ended, nothing ingested
+    "ingest_results:during:20",    # inside the first chunk of a small batch
+    "ingest_results:during:7000",  # after the first 5,000-row chunk of the big batch committed
+    "ingest_results:after:1",      # results written, leftovers not settled, not marked
+    "mark_ingested:before:1",
+    "mark_ingested:after:1",       # marked, the ingest audit event not written
+]
+
+
+async def test_ingest_crashing_anywhere_yields_the_same_rows_as_an_uninterrupted_ingest(tmp_path, emu, env, db):
+    emu.set_faults(error_rate=0.2)
+    ids = await setup_batches(db, emu, [("openai", openai_rows(12_000, "big")),
+                                        ("openai", openai_rows(40, "small")),
+                                        ("anthropic", anthropic_rows(30, "anth"))], end=False)
+    emu.advance(30 * HOUR)
+    crashed = 0
+    for point in CRASH_POINTS_INGEST:
+        done = cli_crashing_at(point, ["sync", "--once"], env, db)
+        assert done.returncode in (EXIT_CRASHED, 0), (point, done.stderr)
+        crashed += done.returncode == EXIT_CRASHED
+        assert check_store_matches_emulator(db, emu) == [], point
+    assert crashed >= 5
+    rng = random.Random(SEED)
+    for _ in range(3):
+        cli_killed_after(["sync", "--once"], env, db, delay=rng.uniform(0.5, 2.5))
+    report = sync_ok(env, db)
+    assert report["errors"] == {}
+    assert check_store_matches_emulator(db, emu) == []
+    assert {r[0] for r in rows(db, "SELECT id FROM batches WHERE ingested_at IS NOT NULL")} == set(ids)
+    # Once ingested, another pass changes nothing.
+    before = rows(db, "SELECT id, status, input_tokens, output_tokens, batch_cost, result_offset FROM items ORDER BY id")
+    assert sync_ok(env, db)["ingested"] == {}
+    assert rows(db, "SELECT id, status, input_tokens, output_tokens, batch_cost, result_offset FROM items ORDER BY id") == before
+    assert rows(db, "SELECT sum(items) FROM savings_rollup")[0][0] == 12_000 + 40 + 30
+
+
+CRASH_POINTS_RESUBMIT = [
+    "record_intent:after:1",
+    "add_items:after:1",
+    "link_resubmission:after:1",
+    "attach_remote:before:1",
+]
+
+
+async def test_resubmit_crashing_and_run_again_sends_each_failed_item_once(tmp_path, emu, env, db):
+    emu.set_faults(error_rate=0.5, retryable_share=1.0)
+    parents = await setup_batches(db, emu, [("openai", openai_rows(30, f"par{i}")) for i in range(4)], end=True)
+    emu.set_faults(error_rate=0.0)
+    failed = {p: rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'errored'", (p,))[0][0]
+              for p in parents}
+    assert all(n > 5 for n in failed.values()), failed
+    for parent, point in zip(parents, CRASH_POINTS_RESUBMIT):
+        done = cli_crashing_at(point, ["resubmit", str(parent), "--yes"], env, db)
+        assert done.returncode == EXIT_CRASHED, (point, done.stderr)
+        # The operator runs it again; it sends what is left to send, or says nothing is.
+        again = cli(["resubmit", str(parent), "--yes"], env, db)
+        assert again.returncode in (0, 2), again.stderr
+        assert "Traceback" not in again.stderr
+    backdate_intents(db, 120)
+    sync_ok(env, db)
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
+    for parent in parents:
+        sent = rows(db, "SELECT i.custom_id, count(*) FROM items i JOIN batches b ON b.id = i.batch_id "
+                        "WHERE b.parent_id = ? GROUP BY i.custom_id", (parent,))
+        twice = [cid for cid, n in sent if n > 1]
+        assert twice == [], f"batch {parent}: {len(twice)} failed items resubmitted twice"
+        assert len(sent) == failed[parent], f"batch {parent}: {len(sent)} of {failed[parent]} failed items resubmitted"
+        dangling = rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'resubmitted' "
+                            "AND replaced_by IS NULL", (parent,))[0][0]
+        assert dangling == 0
+
+
+async def test_promote_killed_and_run_again_promotes_each_item_once_and_counts_it_once(tmp_path, emu, env, db):
+    [batch] = await setup_batches(db, emu, [("openai", openai_rows(80, "pro"))], end=False)
+    for point in ("record_promotion:before:5", "record_promotion:after:20"):
+        done = cli_crashing_at(point, ["promote", str(batch), "--yes", "--concurrency", "4"], env, db)
+        assert done.returncode == EXIT_CRASHED, (point, done.stderr)
+    rng = random.Random(SEED)
+    for _ in range(2):
+        cli_killed_after(["promote", str(batch), "--yes", "--concurrency", "4"], env, db,
+                         delay=rng.uniform(1.0, 2.0))
+    final = cli(["promote", str(batch), "--yes", "--format", "json"], env, db)
+    assert final.returncode in (0, 2), final.stderr
+    statuses = dict(rows(db, "SELECT status, count(*) FROM items WHERE batch_id = ? GROUP BY status", (batch,)))
+    assert statuses == {"promoted": 80}
+    assert rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND promoted_cost IS NULL", (batch,))[0][0] == 0
+    # The batch finishes anyway: its copies are kept, not counted as second outputs.
+    emu.advance(30 * HOUR)
+    sync_ok(env, db)
+    assert check_store_matches_emulator(db, emu) == []
+    [row] = json.loads(cli(["savings", "--by", "batch", "--format", "json"], env, db).stdout)["rows"]
+    assert row["items"] == 80
+    exported = cli(["export", str(batch)], env, db).stdout.splitlines()
+    assert len(exported) == 80
+    assert {json.loads(line)["source"] for line in exported} == {"realtime"}
+    assert sorted(json.loads(line)["custom_id"] for line in exported) == sorted(f"pro-{i}" for i in range(80))
