@@ -111,12 +111,11 @@ def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
                     conn.executemany(_UPSERT_PENDING, chunk)
                     if conn.total_changes - written == len(chunk):
                         _add_contributions(conn, batch_id, day, contributions)
-                        contributions.clear()
                         continue
                     fast = False
                 conn.executemany(_UPSERT_ANY, chunk)
                 conn.execute("UPDATE batches SET rollup_stale = 1 WHERE id = ?", (batch_id,))
-                contributions.clear()
+                _zero(contributions)
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
     if not fast:
@@ -129,66 +128,77 @@ def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
 
 def _add_contributions(conn: sqlite3.Connection, batch_id: int, day: str,
                        contributions: dict[str | None, list]) -> None:
+    """Write the chunk's sums and zero them in place (the row generator holds the lists)."""
     conn.executemany(
         rollup.ADD_ROW,
-        [(batch_id, model or "", day, *acc[:6], 0.0, acc[6], acc[7]) for model, acc in contributions.items()],
+        [(batch_id, model or "", day, *acc[:6], 0.0, acc[6], acc[7])
+         for model, acc in contributions.items() if acc[0]],
     )
+    _zero(contributions)
+
+
+def _zero(contributions: dict[str | None, list]) -> None:
+    for acc in contributions.values():
+        acc[:] = (0, 0, 0, 0, 0.0, 0.0, 0, 0)
 
 
 def _result_rows(book: PriceBook, provider: str, batch_model: str | None, batch_id: int,
                  base_seq: int, results: Iterable[ItemResult], day: str, file_id: int | None,
                  now: float, stats: IngestStats, contributions: dict[str | None, list]) -> Iterator[tuple]:
     """Result lines as upsert tuples, costed, adding each line's rollup contribution to
-    `contributions[model]` (the caller empties it after each chunk). The hot loop: one tuple
-    per line, a dict hit for the model's precomputed per-token rates, no other lookups."""
+    `contributions[model]` (the caller zeroes those lists in place after each chunk).
+
+    The hot loop: one tuple per line; the model's per-token rates and accumulator are looked
+    up only when the model differs from the previous line's.
+    """
     rates_by_model: dict[str | None, tuple[float, ...] | None] = {}
-    lines = unpriced = 0
+    unpriced = 0
+    seq = base_seq - 1
+    last_model: object = object()
+    rates: tuple[float, ...] | None = None
+    acc: list = []
     try:
         for seq, r in enumerate(results, base_seq):
-            lines += 1
             model = r.model or batch_model
-            try:
+            if model != last_model:
+                last_model = model
+                if model not in rates_by_model:
+                    rates_by_model[model] = ledger.rate_tuple(book.lookup(provider, model))
                 rates = rates_by_model[model]
-            except KeyError:
-                rates = rates_by_model[model] = ledger.rate_tuple(book.lookup(provider, model))
+                acc = contributions.setdefault(model, [0, 0, 0, 0, 0.0, 0.0, 0, 0])
             status = r.status
             plain = _PLAIN[status]
             u = r.usage
+            # acc: items, priced, unpriced, failed_waiting, batch $, realtime $, tokens in, out
+            acc[0] += 1
             if u is None:
                 it = ot = cr = cw = None
-                tokens_in = tokens_out = 0
             else:
                 it, ot, cr, cw = u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
-                tokens_in, tokens_out = it + cr + cw, ot
+                acc[6] += it + cr + cw
+                acc[7] += ot
             if rates is None:
                 unpriced += 1
-                bc = rc = None
-            elif plain == "succeeded" and u is not None:
-                bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]
-                rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]
-            else:
-                bc = rc = 0.0
-            # items, priced, unpriced, failed_waiting, batch $, realtime $, tokens in, out
-            acc = contributions.get(model)
-            if acc is None:
-                acc = contributions[model] = [0, 0, 0, 0, 0.0, 0.0, 0, 0]
-            acc[0] += 1
-            if bc is None:
                 acc[2] += 1
+                bc = rc = None
             else:
                 acc[1] += 1
-                acc[4] += bc
-                acc[5] += rc
+                if plain == "succeeded" and u is not None:
+                    bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]
+                    rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]
+                    acc[4] += bc
+                    acc[5] += rc
+                else:
+                    bc = rc = 0.0
             if plain != "succeeded":
                 acc[3] += 1
-            acc[6] += tokens_in
-            acc[7] += tokens_out
+            ec = r.error_class
             yield (batch_id, seq, r.custom_id, plain, plain, model,
-                   _PLAIN[r.error_class] or _RETRYABLE_BY_STATUS.get(status), r.error_type,
+                   _PLAIN[ec] if ec is not None else _RETRYABLE_BY_STATUS.get(status), r.error_type,
                    r.error_message, r.http_status, it, ot, cr, cw, bc, rc, day, file_id,
                    r.offset, r.length, now)
     finally:
-        stats.lines = lines
+        stats.lines = seq - base_seq + 1
         stats.unpriced = unpriced
 
 

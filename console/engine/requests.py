@@ -117,11 +117,9 @@ def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None
     except MappingError as exc:
         raise ValueError(str(exc)) from None
     translated = body is not payload
-    if translated and isinstance(body, dict):
-        # A request mapped from another provider's format names that provider's model.
-        if not model:
-            raise ValueError(f"this {kind}-format request needs --model to name the "
-                             f"{adapter_cls.name} model to run it on")
+    if translated and model and isinstance(body, dict):
+        # A request mapped from another provider's format usually names that provider's
+        # model: --model says which model of this provider runs it.
         body = {**body, "model": model}
     elif model and isinstance(body, dict) and not body.get("model"):
         body = {**body, "model": model}

@@ -40,12 +40,21 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("esc closes this help"), classes="dialog-hint")
 
 
+MOVES = ("↑/↓ pgup/pgdn home/end", "Move the cursor, scroll", True)
+# Stock widget plumbing (focus cycling, horizontal cell moves, text copy) would bury the keys
+# that matter; batchdeck's own screens, widgets and the app are listed in full.
+_STOCK = {"focus_next", "focus_previous", "copy_text", "cursor_left", "cursor_right", "cursor_up",
+          "cursor_down", "page_up", "page_down", "page_left", "page_right", "scroll_top",
+          "scroll_bottom", "scroll_home", "scroll_end", "cursor(-1)", "cursor(1)", "page(-1)",
+          "page(1)", "jump(0)", "jump(-1)", "command_palette", "help_quit", "maximize"}
+
+
 def bindings_of(app: object) -> list[tuple[str, str, bool]]:
     """Every binding reachable from the focused widget up to the app, first key wins."""
     seen: dict[str, tuple[str, str, bool]] = {}
     for key, active in app.active_bindings.items():  # type: ignore[attr-defined]
         binding: Binding = active.binding
-        if not binding.description or key in seen:
+        if not binding.description or key in seen or binding.action.split(".")[-1] in _STOCK:
             continue
         seen[key] = (key, binding.description, bool(active.enabled))
     # Group by description so "up,k" style aliases read as one line.
@@ -53,4 +62,5 @@ def bindings_of(app: object) -> list[tuple[str, str, bool]]:
     for key, description, enabled in seen.values():
         keys, on = merged.setdefault(description, ([], enabled))
         keys.append(key)
-    return [(",".join(keys), description, enabled) for description, (keys, enabled) in merged.items()]
+    rows = [(",".join(keys), description, enabled) for description, (keys, enabled) in merged.items()]
+    return [MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]

@@ -9,6 +9,7 @@ status, progress, expiry, failures and deadline risk).
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -29,6 +30,12 @@ class BatchTable(DataTable):
     DEFAULT_CSS = """
     BatchTable { height: 1fr; }
     """
+    # DataTable binds space to "select the row" (which would open the batch); here space
+    # marks a batch for a multi-batch action, as everywhere else in batchdeck.
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", show=False),
+        Binding("space", "screen.select", "Select", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False, cell_padding=PADDING)

@@ -130,10 +130,13 @@ def test_submit_crashing_at_each_store_write_is_repaired_by_the_next_sync(tmp_pa
         path = write_jsonl(tmp_path / f"p{i}.jsonl", lines)
         done = cli_crashing_at(point, ["submit", str(path), "--provider", provider], env, db)
         assert done.returncode == EXIT_CRASHED, (point, done.stderr)
-    report = sync_ok(env, db)
-    # Both "provider accepted, not recorded" intents are found (OpenAI by token, Anthropic by
-    # window and count) on the first sync; the others wait out their grace period.
-    assert len(report["reconciled"]) == 2
+    sync_ok(env, db)
+    # Both "provider accepted, not recorded" intents were found (OpenAI by token, Anthropic by
+    # window and count: by the next submit's own reconcile, or this sync); the others wait out
+    # their grace period.
+    how = sorted(json.loads(r[0])["reconciled_by"] for r in
+                 rows(db, "SELECT details FROM events WHERE action = 'submit.reconciled'"))
+    assert how == ["token", "window"]
     assert check_store_matches_emulator(db, emu) == []
     backdate_intents(db, 120)
     sync_ok(env, db)
@@ -205,7 +208,6 @@ async def test_resubmit_crashing_and_run_again_sends_each_failed_item_once(tmp_p
         assert "Traceback" not in again.stderr
     backdate_intents(db, 120)
     sync_ok(env, db)
-    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
     for parent in parents:
         sent = rows(db, "SELECT i.custom_id, count(*) FROM items i JOIN batches b ON b.id = i.batch_id "
                         "WHERE b.parent_id = ? GROUP BY i.custom_id", (parent,))
@@ -215,6 +217,7 @@ async def test_resubmit_crashing_and_run_again_sends_each_failed_item_once(tmp_p
         dangling = rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'resubmitted' "
                             "AND replaced_by IS NULL", (parent,))[0][0]
         assert dangling == 0
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
 
 
 async def test_promote_killed_and_run_again_promotes_each_item_once_and_counts_it_once(tmp_path, emu, env, db):
@@ -239,5 +242,32 @@ async def test_promote_killed_and_run_again_promotes_each_item_once_and_counts_i
     assert row["items"] == 80
     exported = cli(["export", str(batch)], env, db).stdout.splitlines()
     assert len(exported) == 80
-    assert {json.loads(line)["source"] for line in exported} == {"realtime"}
     assert sorted(json.loads(line)["custom_id"] for line in exported) == sorted(f"pro-{i}" for i in range(80))
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: promote writes the realtime answer to a buffered sidecar "
+                   "file and commits the item as promoted first, so a kill loses paid-for answers")
+async def test_a_promotion_recorded_before_a_kill_keeps_its_realtime_answer(tmp_path, emu, env, db):
+    [batch] = await setup_batches(db, emu, [("openai", openai_rows(30, "ans"))], end=False)
+    done = cli_crashing_at("record_promotion:after:12", ["promote", str(batch), "--yes", "--concurrency", "4"],
+                           env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    promoted = {r[0] for r in rows(db, "SELECT custom_id FROM items WHERE batch_id = ? AND status = 'promoted'",
+                                   (batch,))}
+    assert len(promoted) == 12
+    exported = [json.loads(line) for line in cli(["export", str(batch)], env, db).stdout.splitlines()]
+    answers = {e["custom_id"]: e for e in exported if e["custom_id"] in promoted}
+    lost = sorted(cid for cid, e in answers.items() if e["source"] != "realtime" or not e["text"])
+    assert lost == [], f"{len(lost)} promoted items lost their realtime answer: {lost[:3]}"
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: ingest writes its audit event after mark_ingested, in "
+                   "another transaction; a kill in between leaves an ingested batch with no ingest event")
+async def test_an_ingest_killed_after_marking_still_has_its_audit_event(tmp_path, emu, env, db):
+    [batch] = await setup_batches(db, emu, [("openai", openai_rows(10, "aud"))], end=False)
+    emu.advance(30 * HOUR)
+    done = cli_crashing_at("mark_ingested:after:1", ["sync", "--once"], env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    sync_ok(env, db)
+    assert rows(db, "SELECT ingested_at IS NOT NULL FROM batches WHERE id = ?", (batch,))[0][0] == 1
+    assert check_store_matches_emulator(db, emu, require_ingest_events=True) == []

@@ -151,3 +151,17 @@ def test_a_stale_rollup_left_by_a_crash_is_rebuilt_on_open(tmp_path):
     with Store.open(path, price_book=PriceBook.shipped()) as s:
         assert s.savings(by="batch")[0].items == 2
         assert s.conn.execute("SELECT rollup_stale FROM batches").fetchone() == (0,)
+
+
+def test_a_first_ingest_with_mixed_models_and_a_duplicate_line_still_adds_up(store):
+    bid, _ = store.upsert_tracked(remote(pid="mixed", status=BatchStatus.COMPLETED, raw="completed"),
+                                  profile="default", now=T0)
+    lines = [ok("m0", model="gpt-6-luna"), ok("m1", model="gpt-6-sol"), ok("m2", model="gpt-6-luna"),
+             ok("m3", model="gpt-99-mystery"), ok("m1", model="gpt-6-sol", it=9000)]  # m1 twice
+    stats = store.ingest_results(bid, lines, results_path=None, now=T0)
+    assert (stats.lines, stats.inserted, stats.unpriced) == (5, 4, 1)
+    assert _kept(store) == _recomputed(store)
+    by_model = {r.key: r.items for r in store.savings(by="model")}
+    assert by_model == {"gpt-6-luna": 2, "gpt-6-sol": 1, "gpt-99-mystery": 1}
+    # the last line for m1 wins: (9000*2.00 + 200*10.00)/1e6 = 0.02 realtime
+    assert store.find_items(bid, ["m1"])[0].realtime_cost == pytest.approx(0.02)

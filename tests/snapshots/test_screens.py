@@ -1,0 +1,133 @@
+"""Snapshots of every screen at the frozen demo instant (2025-06-12 03:00 UTC), 100x32 unless
+stated, refresh ticks off. Update with `make snapshots-update` after checking the report."""
+
+from __future__ import annotations
+
+from console.app import BatchdeckApp
+from tests.console.support import make_app, press, settle
+
+SIZE = (100, 32)
+
+
+def keys(*sequence: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await press(pilot, *sequence)
+
+    return run_before
+
+
+def test_batches_home(snap_compare, app):
+    """You should see the fleet line (In flight 5, Failures waiting 1,023, savings), the sort
+    line "sort: needs attention first ▲", and 12 batches: embeddings-backfill first with
+    "⚠ 1h 20m" and "at risk", labels-q2 "at risk", the tracked batch with "—" label."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys())
+
+
+def test_batches_80x24(snap_compare, app):
+    """At 80x24 you should see label, status, progress, expiry, deadline and failure columns
+    (provider, model, counts, savings and age are dropped) and the footer."""
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys())
+
+
+def test_batches_needs_attention_sorted_by_expiry(snap_compare, app):
+    """You should see only batches needing attention, sorted "expires soonest first ▲" with the
+    ▲ on the Expires header, and "needs attention only" in the status line."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("n", "s"))
+
+
+def test_batches_filtered(snap_compare, app):
+    """You should see the filter box with "anthropic" and only the five anthropic batches."""
+    assert snap_compare(app, terminal_size=SIZE,
+                        run_before=keys("slash", *"anthropic", "enter"))
+
+
+def test_empty_store(snap_compare, tmp_path):
+    """You should see an empty table and the hint "No batches in this store yet."."""
+    from store.store import Store
+
+    store = Store.open(tmp_path / "empty.db")
+    assert snap_compare(make_app(store), terminal_size=SIZE, run_before=keys())
+
+
+def test_batch_detail_with_failures(snap_compare, app):
+    """You should see batch #1 support-triage: completed, lineage "children #2", a timeline,
+    "failures: overloaded_error 38 (retryable) · invalid_request_error 4 (permanent)", and the
+    items table filtered to status errored."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        app.open_batch(1)
+        await settle(pilot)
+        await press(pilot, "f", "f", "f")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_batch_detail_80x24(snap_compare, app):
+    """At 80x24 you should see batch #4 embeddings-backfill "⚠ 1h 20m", "at risk of expiring
+    before done", and pending items with the footer."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        app.open_batch(4)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_item_inspector_literal(snap_compare, app):
+    """You should see item seq 3 of batch #8 and its answer "[bold]Totally normal answer[/bold]
+    ␛[31mRED ALERT…" as plain characters: nothing bold, nothing red, no screen cleared."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        app.open_batch(8)
+        await settle(pilot)
+        await press(pilot, "down", "down", "down", "enter")
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_promote_modal(snap_compare, app):
+    """You should see "Promote 5,000 items of batch #3 to realtime", the batch cost, and three
+    tiers flex / standard / priority each with its cost and "vs batch" difference, standard
+    marked "▶ ●"."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        app.open_batch(3)
+        await settle(pilot)
+        await pilot.press("p")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if type(app.screen).__name__ == "PromoteScreen":
+                break
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_savings_by_provider(snap_compare, app):
+    """You should see "Saved $3.86 …", 400 unpriced counted apart, a bar per provider with its
+    dollar value printed, and the table by provider."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("2"))
+
+
+def test_savings_by_day(snap_compare, app):
+    """You should see savings grouped by day (g pressed twice: model, then day)."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("2", "g", "g"))
+
+
+def test_audit_log(snap_compare, app):
+    """You should see ten events newest first: resubmit at 02:40 on top, submit of batch 1
+    (Jun 10 21:00) at the bottom."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("3"))
+
+
+def test_help_screen(snap_compare, app):
+    """You should see every key of the Batches screen (enter, /, s, n, space, r, p, c, e, …)
+    plus the global keys (1, 2, 3, t, z, ?, q)."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("question_mark"))
+
+
+def test_read_only_home(snap_compare, store):
+    """You should see "READ-ONLY" in the status line and no Resubmit/Promote in the footer."""
+    app: BatchdeckApp = make_app(store, read_only=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys())
