@@ -199,6 +199,9 @@ def classify(exc: BaseException) -> tuple[int, str]:
     errors = sys.modules.get("adapters.errors")
     if errors is not None and isinstance(exc, errors.AdapterError):
         return (EXIT_USAGE if isinstance(exc, errors.AuthFailed) else EXIT_FAIL), exc.message
+    config_mod = sys.modules.get("store.config")
+    if config_mod is not None and isinstance(exc, config_mod.ConfigError):
+        return EXIT_USAGE, str(exc)
     store_mod = sys.modules.get("store.store")
     if store_mod is not None and isinstance(exc, getattr(store_mod, "StoreError", ())):
         return EXIT_FAIL, str(exc)

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from console.fmt import fmt_int, fmt_money
-from console.literal import literal, pretty_json
+from console.literal import answer_of, literal, pretty_json
 from console.messages import ItemLoaded
 from console.widgets.activity import ActivityBar
 
@@ -78,6 +78,9 @@ class ItemInspectorScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="inspector"):
             yield Static(Text(f"item {self.item_id} — loading…"), id="facts")
+            yield Static(Text("Answer (decoded; control characters shown as ␛ ␇ …)", style="bold"),
+                         classes="section")
+            yield Static("", id="answer", classes="json")
             yield Static(Text("Request", style="bold"), classes="section")
             yield Static("", id="request", classes="json")
             yield Static(Text("Response or error (raw result line)", style="bold"), classes="section")
@@ -106,6 +109,9 @@ class ItemInspectorScreen(Screen):
             self.query_one("#facts", Static).update(Text(f"Item {self.item_id} is not in this store."))
             return
         self.query_one("#facts", Static).update(facts_text(item, message.batch))
+        answer = answer_of(message.raw)
+        self.query_one("#answer", Static).update(
+            literal(answer, multiline=True) if answer is not None else Text("—"))
         self.query_one("#request", Static).update(
             pretty_json(item.request) if item.request else Text("— (request body not stored)"))
         self.query_one("#response", Static).update(

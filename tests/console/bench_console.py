@@ -1,0 +1,116 @@
+"""Benchmark (not a test): open a 10-item and a 1,000,000-item batch and page through them.
+
+    .venv/bin/python -m tests.console.bench_console [--pages 200] [--rebuild]
+
+Reports, per batch: time to first paint (open the detail screen until the first page of rows
+is drawn), time per page (pagedown, end to end through Textual's event loop, and the UI
+thread's own work: cursor move + drawing every visible line), store page reads done on the
+UI thread, and memory (Python heap peak via tracemalloc while paging, and process max RSS).
+The 1M-item store is built once (about a minute) under bench-results/ and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import shutil
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+from console.screens.detail import BatchDetailScreen
+from console.widgets.item_table import ItemTable
+from tests.console.support import build_template, make_app, settle
+
+CACHE = Path("bench-results/console-1m")
+BIG = 1_000_000
+
+
+def big_store(rebuild: bool) -> Path:
+    marker = CACHE / "seeded-v1"
+    if rebuild and CACHE.exists():
+        shutil.rmtree(CACHE)
+    if not marker.exists():
+        print(f"building the {BIG:,}-item demo store in {CACHE} (once; about a minute)…", flush=True)
+        build_template(CACHE, big=BIG)
+        marker.touch()
+    return CACHE / "demo.db"
+
+
+async def measure(db: Path, batch_id: int, pages: int) -> dict[str, float]:
+    from store.store import Store
+
+    store = Store.open(db)
+    app = make_app(store)
+    out: dict[str, float] = {}
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        tracemalloc.start()
+        start = time.perf_counter()
+        app.open_batch(batch_id)
+        table = None
+        while True:
+            await asyncio.sleep(0)
+            screen = app.screen
+            if isinstance(screen, BatchDetailScreen):
+                found = screen.query(ItemTable)
+                table = found.first() if found else None
+                if table is not None and table.total and 0 in table.pages:
+                    break
+            if time.perf_counter() - start > 10:
+                raise RuntimeError("first paint took over 10 s")
+        out["first_paint_ms"] = (time.perf_counter() - start) * 1000
+        await settle(pilot)
+        assert table is not None
+        tracemalloc.reset_peak()
+        heap_before = tracemalloc.get_traced_memory()[0]
+        loop_times, ui_times = [], []
+        reads_before = table.reads
+        for _ in range(pages):
+            t = time.perf_counter()
+            await pilot.press("pagedown")
+            loop_times.append((time.perf_counter() - t) * 1000)
+        for _ in range(pages):  # the UI thread's own work per page, without event-loop waits
+            t = time.perf_counter()
+            table.action_page(1)
+            for y in range(table.size.height):
+                table.render_line(y)
+            ui_times.append((time.perf_counter() - t) * 1000)
+            await pilot.pause()
+        t = time.perf_counter()
+        await pilot.press("end")
+        await pilot.pause()
+        out["jump_to_end_ms"] = (time.perf_counter() - t) * 1000
+        out["page_loop_ms_mean"] = statistics.mean(loop_times)
+        out["page_loop_ms_p95"] = sorted(loop_times)[int(0.95 * len(loop_times)) - 1]
+        out["page_ui_ms_mean"] = statistics.mean(ui_times)
+        out["page_ui_ms_max"] = max(ui_times)
+        out["ui_thread_reads"] = table.reads - reads_before
+        out["heap_growth_mb"] = (tracemalloc.get_traced_memory()[0] - heap_before) / 1e6
+        out["heap_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+        out["pages_cached"] = len(table.pages)
+        tracemalloc.stop()
+    store.close()
+    out["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    big = big_store(args.rebuild)
+    small = build_template(Path("bench-results/console-small"))
+    rows = [("10 items", asyncio.run(measure(small, 8, min(args.pages, 5)))),
+            (f"{BIG:,} items", asyncio.run(measure(big, 13, args.pages)))]
+    keys = list(rows[1][1])
+    print(f"{'':24}" + "".join(f"{name:>16}" for name, _ in rows))
+    for key in keys:
+        print(f"{key:24}" + "".join(f"{r[key]:>16.1f}" for _, r in rows))
+
+
+if __name__ == "__main__":
+    main()

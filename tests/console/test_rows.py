@@ -1,0 +1,104 @@
+"""Pure rendering (rows.py, fmt.py, fleet.notices): values in, words out, `now` injected."""
+
+from __future__ import annotations
+
+from console.clock import DEMO_NOW as NOW, fmt_clock
+from console.fleet import notices, savings_by_batch
+from console.fmt import PLAIN, fmt_duration, fmt_money
+from console.messages import FleetLoaded
+from console.rows import (attention_reasons, batch_cells, deadline_risk, expiry_text, item_cells,
+                          progress_text)
+from console.widgets.bar_chart import bar, bar_chart_text
+from console.widgets.batch_table import columns_for
+from store.model import Batch, BatchStatus, Item, ItemStatus, RequestCounts, SavingsRow
+
+H = 3600
+
+
+def running(**kw) -> Batch:
+    base = dict(id=1, provider="openai", status=BatchStatus.IN_PROGRESS, label="x",
+                counts=RequestCounts(total=100, succeeded=50), created_at=NOW - 2 * H,
+                started_at=NOW - 2 * H, expires_at=NOW + 22 * H)
+    base.update(kw)
+    return Batch(**base)
+
+
+def test_durations_and_money():
+    assert fmt_duration(23 * H + 12 * 60) == "23h 12m"
+    assert fmt_duration(None) == "—" and fmt_duration(float("nan")) == "—" and fmt_duration(-5) == "—"
+    assert fmt_money(1234.5) == "$1,234.50" and fmt_money(0.004) == "<$0.01"
+    assert fmt_money(None) == "—" and fmt_money(-0.5) == "-$0.50" and fmt_money(0.1, signed=True) == "+$0.10"
+
+
+def test_expiry_countdown_warning_and_expired():
+    assert expiry_text(running(), NOW, PLAIN).plain == "22h 00m"
+    assert expiry_text(running(expires_at=NOW + 80 * 60), NOW, PLAIN).plain == "⚠ 1h 20m"
+    assert expiry_text(running(expires_at=NOW - 1), NOW, PLAIN).plain == "expired"
+    assert expiry_text(running(status=BatchStatus.EXPIRED), NOW, PLAIN).plain == "expired"
+    assert expiry_text(running(status=BatchStatus.COMPLETED), NOW, PLAIN).plain == "—"
+
+
+def test_deadline_risk_in_words():
+    assert deadline_risk(running(deadline=NOW + 3 * H), NOW) == "on track"  # 2 h more at this rate
+    assert deadline_risk(running(deadline=NOW + 1 * H), NOW) == "at risk"
+    assert deadline_risk(running(deadline=NOW - 1), NOW) == "late"
+    assert deadline_risk(running(status=BatchStatus.COMPLETED), NOW) is None
+    stalled = running(counts=RequestCounts(total=10), deadline=NOW + H)
+    assert deadline_risk(stalled, NOW) == "at risk"
+
+
+def test_attention_reasons():
+    b = running(counts=RequestCounts(total=10, succeeded=4, errored=1), expires_at=NOW + 600)
+    assert attention_reasons(b, NOW) == ["failures", "near expiry", "at risk"]
+    assert attention_reasons(running(), NOW) == []
+
+
+def test_progress_reads_without_colour():
+    text = progress_text(RequestCounts(total=10, succeeded=6, errored=2), PLAIN, width=10).plain
+    assert text == "██████▒▒░░  80%"
+    assert progress_text(RequestCounts(), PLAIN).plain.endswith("—")
+
+
+def test_strange_batch_never_crashes():
+    odd = Batch(id=9, provider=None, status="paused?", counts=None, created_at="yesterday",  # type: ignore[arg-type]
+                expires_at=float("inf"), label="\x1b[2Jlabel")
+    cells = batch_cells(odd, NOW, PLAIN)
+    assert cells["status"].plain.startswith("?") and cells["provider"].plain == "—"
+    assert cells["label"].plain == "␛[2Jlabel" and cells["expires"].plain == "—"
+
+
+def test_item_cells_literal_and_dash():
+    item = Item(id=1, batch_id=1, custom_id="a\x1b]8;;x\x07", seq=0, status=ItemStatus.ERRORED,
+                error_type="[bold]rate", error_class="permanent")
+    cells = item_cells(item, PLAIN)
+    assert cells["custom_id"].plain == "a␛]8;;x␇" and cells["error"].plain == "[bold]rate (perm)"
+    assert cells["cost"].plain == "—"
+
+
+def test_narrow_terminal_keeps_the_essentials():
+    keys = [c.key for c in columns_for(80)]
+    assert keys == ["sel", "id", "label", "status", "progress", "expires", "risk", "failed"]
+    assert len(columns_for(200)) == 13
+
+
+def test_clock_formats():
+    assert fmt_clock(NOW - 600, utc=True, now=NOW) == "02:50"
+    assert fmt_clock(NOW - 86400, utc=True, now=NOW) == "Jun 11 03:00"
+    assert fmt_clock(None, utc=True) == "—" and fmt_clock("x", utc=True) == "—"  # type: ignore[arg-type]
+
+
+def test_notices_on_completion_and_expiry_threshold():
+    before = FleetLoaded([running(), running(id=2, expires_at=NOW + 3 * H)], None, {}, NOW)
+    after = FleetLoaded([running(status=BatchStatus.COMPLETED),
+                         running(id=2, expires_at=NOW + 3 * H)], None, {}, NOW + 1.5 * H)
+    said = notices(before, after, warn=2 * H)
+    assert ("information", "Batch #1 x completed.") in said
+    assert ("warning", "Batch #2 x expires in 1h 30m.") in said
+
+
+def test_savings_keys_and_bars():
+    rows = [SavingsRow("14", 1, 1, 0, 1.0, 3.0, 0.0), SavingsRow("x", 1, 1, 0, 0, 0, 0)]
+    assert savings_by_batch(rows) == {14: 2.0}
+    assert bar(5, 10, 4) == "██" and bar(0, 10, 4) == ""
+    chart = bar_chart_text([("openai", 2.0), ("anthropic", -1.0)], width=4, label_width=10).plain
+    assert "████      $2.00" in chart and "░░" in chart and "-$1.00" in chart
