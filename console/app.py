@@ -23,6 +23,7 @@ from console.clock import Clock
 from console.commands import BatchdeckCommands
 from console.engine_loop import EngineLoop
 from console.fleet import notices, read_fleet
+from console.literal import clean
 from console.messages import FleetLoaded
 from console.fmt import PLAIN, Palette
 from console.rows import EXPIRY_WARN_SECONDS
@@ -112,10 +113,26 @@ class BatchdeckApp(App[int]):
         return self._engine
 
     # ---- fleet watcher -------------------------------------------------------------------
+    background: Any = None
+    """A callable returning a coroutine to run on the engine loop while the app is up
+    (the live demo's submit-and-sync task); cancelled on exit."""
+
     def on_mount(self) -> None:
+        if self.background is not None:
+            future = self.engine_loop.submit(self.background())
+            future.add_done_callback(self._background_ended)
         self.refresh_now()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self._tick)
+
+    def _background_ended(self, future: Any) -> None:  # runs on the engine thread
+        if future.cancelled() or future.exception() is None or not self.is_running:
+            return
+        message = Text(f"Background sync stopped: {future.exception()}")
+        try:
+            self.call_from_thread(self.notify, message, severity="error", timeout=30)
+        except RuntimeError:  # the app is already shutting down
+            pass
 
     def on_unmount(self) -> None:
         self.engine_loop.stop(self._engine if not callable(self._engine) else None)
@@ -162,6 +179,14 @@ class BatchdeckApp(App[int]):
 
     def open_item(self, item_id: int) -> None:
         self.push_screen(ItemInspectorScreen(item_id))
+
+    def notify(self, message: Any, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts are literal text: engine summaries quote provider errors and batch labels,
+        so markup is off and control characters are made visible (Text is accepted too)."""
+        plain = message.plain if isinstance(message, Text) else str(message)
+        super().notify(clean(plain, multiline=True), title=clean(title), severity=severity,  # type: ignore[arg-type]
+                       timeout=timeout, markup=markup)
 
     def publish_jobs(self) -> None:
         self.jobs_signal.publish(list(self.jobs.values()))

@@ -40,6 +40,8 @@ class BatchLoaded(_Replaceable):
     groups: list[ErrorGroup]
     matching: int
     now: float
+    first_page: list[Any] | None = None
+    """Rows of page 0, read in the same thread on first load so the UI never waits for them."""
 
 
 @dataclass

@@ -72,7 +72,7 @@ def deadline_risk(batch: Batch, now: float) -> str | None:
     """`at risk`, `late`, `on track`, or None (finished, or nothing to judge by).
 
     The target is the operator's deadline, else the provider's expiry. The finish estimate
-    extrapolates the rate so far; a batch with no progress after ten minutes is at risk.
+    extrapolates the rate so far; with no progress reported, half the time gone means at risk.
     """
     if is_terminal(batch):
         return None
@@ -91,7 +91,9 @@ def deadline_risk(batch: Batch, now: float) -> str | None:
         return None
     elapsed = now - start
     if done <= 0:
-        return "at risk" if elapsed > 600 else "on track"
+        # Nothing reported yet (Anthropic reports only "processing" until the end): at risk
+        # once half the time to the target has gone by with no result.
+        return "at risk" if elapsed > (target - start) / 2 else "on track"
     eta = now + (total - done) * elapsed / done
     return "at risk" if eta > target else "on track"
 

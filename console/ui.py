@@ -10,43 +10,46 @@ import sys
 
 
 def main(db_path: str | None, *, read_only: bool, utc: bool, bell: bool = False) -> int:
-    """Run the console on the store at `db_path` (or the default); returns an exit code."""
+    """Run the console on the store at `db_path` (or the default); returns an exit code.
+
+    The config file's `read_only = true` makes the console read-only even without the flag;
+    its `[ui]` table sets the expiry warning threshold and the bell.
+    """
+    from store.config import ConfigError, load_config
     from store.store import Store, StoreError
 
     try:
+        config = load_config()
         store = Store.open(db_path)
-    except StoreError as exc:
+    except (StoreError, ConfigError) as exc:
         print(f"batchdeck: {exc}", file=sys.stderr)
         return 2
-    try:
-        return run(store, read_only=read_only, utc=utc, bell=bell)
-    finally:
-        store.close()
-
-
-def run(store, *, read_only: bool, utc: bool, bell: bool = False, engine=None,
-        title: str | None = None) -> int:
-    """Run the app on an open store (the demo passes its own engine)."""
-    from console.app import BatchdeckApp
+    read_only = read_only or bool(config.read_only)
 
     def make_engine():
         from console.engine import Engine
 
-        config = _load_config()
         return Engine(store, config, read_only=read_only)
 
-    app = BatchdeckApp(store, engine=engine or make_engine, read_only=read_only, utc=utc,
-                       bell=bell or os.environ.get("BATCHDECK_BELL") == "1")
+    try:
+        return run(store, read_only=read_only, utc=utc, engine=make_engine,
+                   bell=bell or config.ui.bell, expiry_warn=config.ui.expiry_warning_hours * 3600)
+    finally:
+        store.close()
+
+
+def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=None,
+        background=None, title: str | None = None, expiry_warn: float | None = None) -> int:
+    """Run the app on an open store. `engine` is an Engine or a factory for one; `background`
+    makes a coroutine run on the engine thread while the app is up (the demo's sync loop)."""
+    from console.app import BatchdeckApp
+
+    extra = {} if expiry_warn is None else {"expiry_warn": expiry_warn}
+    app = BatchdeckApp(store, engine=engine, read_only=read_only, utc=utc, clock=clock,
+                       bell=bell or os.environ.get("BATCHDECK_BELL") == "1", **extra)
     if title:
         app.title = title
+    if background is not None:
+        app.background = background
     result = app.run()
     return int(result or 0)
-
-
-def _load_config():
-    """The user's config if the store package provides a loader, else defaults."""
-    try:
-        from store.config import load_config  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return load_config()

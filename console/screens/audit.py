@@ -82,7 +82,7 @@ class AuditScreen(Screen):
         box = self.query_one("#filter-input", Input)
         box.display = True
         box.value = self.text
-        box.focus()
+        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -172,7 +172,7 @@ class BatchesScreen(Screen):
         box = self.query_one("#filter-input", Input)
         box.display = True
         box.value = self.query_text
-        box.focus()
+        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:

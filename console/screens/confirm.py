@@ -54,8 +54,7 @@ class ConfirmScreen(ModalScreen[bool]):
                              variant="error" if self.danger else "primary")
                 yield Button("Cancel (n/esc)", id="no")
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+    AUTO_FOCUS = "#no"
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:

@@ -100,13 +100,16 @@ class BatchDetailScreen(Screen):
         groups = store.error_groups(self.batch_id) if batch else []
         matching = store.count_items(self.batch_id, status=self.status, error_type=self.error_type)
         pages: dict[int, list[Any]] = {}
+        first_page = (store.page_items(self.batch_id, offset=0, limit=PAGE, status=self.status,
+                                       error_type=self.error_type) if first and matching else None)
         if not first:
             for number in self._visible_pages:
                 pages[number] = store.page_items(self.batch_id, offset=number * PAGE, limit=PAGE,
                                                  status=self.status, error_type=self.error_type)
         if get_current_worker().is_cancelled:
             return
-        self.post_message(BatchLoaded(batch, parent, children, history, groups, matching, now))
+        self.post_message(BatchLoaded(batch, parent, children, history, groups, matching, now,
+                                      first_page))
         if pages:
             self.post_message(PagesLoaded(pages, generation))
 
@@ -120,7 +123,7 @@ class BatchDetailScreen(Screen):
         self.loaded = message
         table = self.query_one(ItemTable)
         if first:
-            table.set_source(self._page_source(), total=message.matching)
+            table.set_source(self._page_source(), total=message.matching, first_page=message.first_page)
         else:
             table.set_total(message.matching)
         self._pages_on_screen = table.visible_pages()
@@ -183,7 +186,7 @@ class BatchDetailScreen(Screen):
     def action_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
         box.display = True
-        box.focus()
+        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -59,8 +59,7 @@ class TrackScreen(_Form):
                 yield Button("Track (enter)", id="yes", variant="primary")
                 yield Button("Cancel (esc)", id="no")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    AUTO_FOCUS = "#batch-id"
 
     def submit(self) -> None:
         value = self.query_one(Input).value.strip()
@@ -92,8 +91,7 @@ class ExportScreen(_Form):
                 yield Button("Export (enter)", id="yes", variant="primary")
                 yield Button("Cancel (esc)", id="no")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    AUTO_FOCUS = "#path"
 
     @on(Choice.Changed)
     def _format(self, event: Choice.Changed) -> None:

@@ -78,8 +78,7 @@ class PromoteScreen(ModalScreen[str | None]):
                 yield Button("Promote (y)", id="yes", variant="warning")
                 yield Button("Cancel (n/esc)", id="no")
 
-    def on_mount(self) -> None:
-        self.query_one(Choice).focus()
+    AUTO_FOCUS = "#tiers"
 
     def chosen(self) -> str | None:
         return self.query_one(Choice).value

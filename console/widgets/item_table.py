@@ -101,12 +101,18 @@ class ItemTable(ScrollView, can_focus=True):
         self.refresh()
 
     # ---- data ---------------------------------------------------------------------------
-    def set_source(self, source: PageSource, total: int | None = None) -> None:
-        """Show another batch or filter: drop the cache, count, go to the top."""
+    def set_source(self, source: PageSource, total: int | None = None,
+                   first_page: list[Any] | None = None) -> None:
+        """Show another batch or filter: drop the cache, count, go to the top.
+
+        `first_page`, when the caller already read it off the UI thread, seeds the cache.
+        """
         self.source = source
         self.generation += 1
         self._in_flight.clear()
         self.pages.clear()
+        if first_page is not None:
+            self.pages[0] = first_page
         self.all_matching = False
         self.total = source.count() if total is None else total
         self.virtual_size = Size(self._width, self.total + 1)

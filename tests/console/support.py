@@ -23,7 +23,9 @@ def build_template(folder: Path, *, big: int | None = None) -> Path:
     from console.demo.seed import seed
     from store.store import Store
 
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():  # always a fresh seed: same arguments, same bytes
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     path = folder / "demo.db"
     store = Store.open(path)
     try:

@@ -56,3 +56,12 @@ async def test_inspector_shows_hostile_response_literally(app):
 def test_hostile_fixture_has_every_danger():
     for needle in ("[bold]", "\x1b[31m", "\x1b]52;", "\x1b[2J", "\x9b"):
         assert needle in HOSTILE
+
+
+async def test_notifications_are_literal(app):
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.notify(Text("batch [bold]x[/bold] \x1b[2J done"), title="[red]t")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "batch [bold]x[/bold] ␛[2J done" in text and "[red]t" in text

@@ -43,8 +43,9 @@ def test_deadline_risk_in_words():
     assert deadline_risk(running(deadline=NOW + 1 * H), NOW) == "at risk"
     assert deadline_risk(running(deadline=NOW - 1), NOW) == "late"
     assert deadline_risk(running(status=BatchStatus.COMPLETED), NOW) is None
-    stalled = running(counts=RequestCounts(total=10), deadline=NOW + H)
+    stalled = running(counts=RequestCounts(total=10), deadline=NOW + H)  # 2 h in, 1 h left
     assert deadline_risk(stalled, NOW) == "at risk"
+    assert deadline_risk(running(counts=RequestCounts(total=10), deadline=NOW + 3 * H), NOW) == "on track"
 
 
 def test_attention_reasons():

@@ -295,6 +295,29 @@ def check_store_matches_emulator(db: Path, emu: Any, *, foreign: set[str] = froz
     return m.problems
 
 
+async def setup_batches(db, emu, files: list[tuple[str, list]], *, end: bool) -> list[int]:
+    """Submit files in this process (fast), optionally end them and ingest; return batch ids."""
+    from store import Store
+    from tests.engine.conftest import make_engine
+
+    store = Store.open(db)
+    engine = make_engine(store, emu)
+    ids = []
+    try:
+        for provider, lines in files:
+            path = db.parent / f"setup-{len(ids)}.jsonl"
+            write_jsonl(path, lines)
+            ids += (await engine.submit(path, provider=provider)).batch_ids
+        if end:
+            emu.advance(30 * 3600)
+            report = await engine.sync_once()
+            assert set(report.ingested) == set(ids)
+    finally:
+        await engine.aclose()
+        store.close()
+    return ids
+
+
 def wait_until(predicate, *, timeout: float, interval: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

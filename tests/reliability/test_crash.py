@@ -17,7 +17,6 @@ import time
 import pytest
 
 from adapters.emulator.testing import running_emulator
-from tests.engine.conftest import make_engine
 from tests.reliability.crashpoint import EXIT_CRASHED
 from tests.reliability.helpers import (
     anthropic_rows,
@@ -29,6 +28,7 @@ from tests.reliability.helpers import (
     cli_killed_after,
     openai_rows,
     rows,
+    setup_batches,
     write_jsonl,
 )
 
@@ -60,28 +60,6 @@ def sync_ok(env, db) -> dict:
 
 def local_batches_by_prefix(db, prefix: str) -> list[int]:
     return [r[0] for r in rows(db, "SELECT DISTINCT batch_id FROM items WHERE custom_id LIKE ?", (prefix + "-%",))]
-
-
-async def setup_batches(db, emu, files: list[tuple[str, list]], *, end: bool) -> list[int]:
-    """Submit files in this process (fast), optionally end them and ingest; return batch ids."""
-    from store import Store
-
-    store = Store.open(db)
-    engine = make_engine(store, emu)
-    ids = []
-    try:
-        for provider, lines in files:
-            path = db.parent / f"setup-{len(ids)}.jsonl"
-            write_jsonl(path, lines)
-            ids += (await engine.submit(path, provider=provider)).batch_ids
-        if end:
-            emu.advance(30 * HOUR)
-            report = await engine.sync_once()
-            assert set(report.ingested) == set(ids)
-    finally:
-        await engine.aclose()
-        store.close()
-    return ids
 
 
 def test_submit_killed_at_random_moments_never_sends_twice_nor_loses_a_batch(tmp_path, emu, env, db):
