@@ -12,13 +12,13 @@ import json
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapters import download as dl
+from adapters import download as dl, fastparse
 from adapters.base import (
     BatchAdapter,
     BatchRequest,
@@ -27,6 +27,7 @@ from adapters.base import (
     RealtimeResult,
     iter_lines_with_offsets,
 )
+from adapters.fastparse import FastParser
 from adapters.errors import (
     AdapterError,
     AuthFailed,
@@ -106,6 +107,15 @@ def parse_line(data: dict[str, Any]) -> ItemResult:
     return ItemResult(custom_id=custom_id, status=status, error_type=kind,
                       error_class=classify_error(kind, None))
 
+
+
+def parse_raw_line(line: bytes) -> ItemResult | None:
+    """The reference parse of one raw results line; None if it is not JSON (skipped)."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return parse_line(data)
 
 class AnthropicBatchAdapter(BatchAdapter):
     """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""
@@ -240,14 +250,19 @@ class AnthropicBatchAdapter(BatchAdapter):
 
         return await dl.download(dest, [open_stream], wrap=self._wrap)
 
+    @classmethod
+    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
+        """A parser for the lines of one results file: `line -> ItemResult`, or None for a
+        line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
+        `adapters.fastparse`. One per file (it learns the file's line shapes)."""
+        return FastParser(fastparse.ANTHROPIC, parse_raw_line, normalize_usage).parse
+
     def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        loads = json.loads
+        parse = self.line_parser()
         for offset, line in iter_lines_with_offsets(path):
-            try:
-                data = loads(line)
-            except ValueError:
+            result = parse(line)
+            if result is None:
                 continue
-            result = parse_line(data)
             result.offset = offset
             result.length = len(line)
             yield result

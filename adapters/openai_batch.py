@@ -12,12 +12,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from adapters import download as dl
+from adapters import download as dl, fastparse
 from adapters.base import (
     BatchAdapter,
     BatchRequest,
@@ -26,6 +26,7 @@ from adapters.base import (
     RealtimeResult,
     iter_lines_with_offsets,
 )
+from adapters.fastparse import FastParser
 from adapters.errors import AdapterError, AuthFailed, ResultsNotReady, wrap_sdk_error
 from adapters.mapping import MappingError, anthropic_to_openai_chat
 from adapters.lifecycle import batch_status, classify_error
@@ -150,6 +151,15 @@ def parse_line(data: dict[str, Any]) -> ItemResult:
         model=body.get("model"),
     )
 
+
+
+def parse_raw_line(line: bytes) -> ItemResult | None:
+    """The reference parse of one raw results line; None if it is not JSON (skipped)."""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return parse_line(data)
 
 def _none_if_empty(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
@@ -317,14 +327,19 @@ class OpenAIBatchAdapter(BatchAdapter):
             raise ResultsNotReady(f"OpenAI batch {remote.provider_batch_id} has no output or error file")
         return await dl.download(dest, [self._opener(f) for f in ids], wrap=self._wrap)
 
+    @classmethod
+    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
+        """A parser for the lines of one results file: `line -> ItemResult`, or None for a
+        line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
+        `adapters.fastparse`. One per file (it learns the file's line shapes)."""
+        return FastParser(fastparse.OPENAI, parse_raw_line, normalize_usage).parse
+
     def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        loads = json.loads
+        parse = self.line_parser()
         for offset, line in iter_lines_with_offsets(path):
-            try:
-                data = loads(line)
-            except ValueError:
+            result = parse(line)
+            if result is None:
                 continue
-            result = parse_line(data)
             result.offset = offset
             result.length = len(line)
             yield result

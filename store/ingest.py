@@ -121,7 +121,11 @@ def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
     if not fast:
         with db.transaction() as conn:
             rollup.rebuild_batch(conn, batch_id)
-    stats.inserted = _count(conn, batch_id) - before
+    after = _count(conn, batch_id)
+    stats.inserted = after - before
+    if stats.inserted:
+        with db.transaction() as conn:
+            conn.execute("UPDATE batches SET item_count = ? WHERE id = ?", (after, batch_id))
     stats.updated = stats.lines - stats.inserted
     return stats
 
@@ -232,6 +236,7 @@ def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:
             counts["total"] += n
         sets = ", ".join(f"{c} = :{c}" for c in COUNT_COLUMNS)
         conn.execute(
-            f"UPDATE batches SET {sets}, ingested_at = :now, updated_at = :now WHERE id = :id",
+            f"UPDATE batches SET {sets}, item_count = :total, ingested_at = :now, updated_at = :now "
+            "WHERE id = :id",
             {**counts, "now": now, "id": batch_id},
         )

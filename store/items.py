@@ -44,6 +44,8 @@ def add_items(db: ThreadConnections, batch_id: int, requests: Iterable[tuple[str
                    SELECT id, ? FROM items WHERE batch_id = ? AND custom_id = ?""",
                 [(body, b, cid) for b, _, cid, body in chunk if body is not None],
             )
+            conn.execute("UPDATE batches SET item_count = item_count + ? WHERE id = ?",
+                         (len(chunk), batch_id))
         added += len(chunk)
     return added
 

@@ -229,6 +229,9 @@ def test_a_v1_database_opens_migrated_with_every_row(tmp_path):
         # v2's column is usable on the old rows.
         store.set_batch_fields(2, cancel_requested_at=T0 + 50)
         assert store.get_batch(2).cancel_requested_at == T0 + 50
+        # v3 backfilled each batch's kept item count from its rows.
+        assert store.count_items(1) == store.conn.execute(
+            "SELECT count(*) FROM items WHERE batch_id = 1").fetchone()[0] > 0
 
 
 def test_migrations_are_ordered_and_each_bumps_the_version_once(tmp_path):
@@ -236,7 +239,7 @@ def test_migrations_are_ordered_and_each_bumps_the_version_once(tmp_path):
     path = tmp_path / "old.db"
     _make_v1_database(path)
     conn = sqlite3.connect(path, isolation_level=None)
-    assert migrate(conn) == [2]
+    assert migrate(conn) == [2, 3]
     assert migrate(conn) == []
     assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
     conn.close()

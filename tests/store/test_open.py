@@ -91,7 +91,7 @@ def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"newer batchdeck .*schema v3.*upgrade batchdeck"):
+    with pytest.raises(StoreError, match=rf"newer batchdeck .*schema v{LATEST + 1}.*upgrade batchdeck"):
         Store.open(path, price_book=PriceBook.shipped())
     assert path.read_bytes() == before
     assert not (tmp_path / "future.db-wal").exists()
