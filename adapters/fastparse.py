@@ -233,10 +233,9 @@ ANTHROPIC = Spec("anthropic", status_path=("result", "type"), container=("result
 
 @dataclass(slots=True)
 class _Template:
-    pattern: re.Pattern[bytes]
+    match: Callable[[bytes], re.Match[bytes] | None]
     groups: dict[str, int]
     fast: bool
-    hits: int = 0
 
 
 def _learn(spec: Spec, line: bytes) -> _Template | None:
@@ -272,7 +271,10 @@ def _learn(spec: Spec, line: bytes) -> _Template | None:
         pattern, groups = _compile(root, spaced, capture)
     except (re.error, RecursionError, OverflowError):
         return None
-    return _Template(pattern, groups, fast)
+    return _Template(pattern.fullmatch, groups, fast)
+
+
+_OK_CODES = frozenset(str(code).encode() for code in range(200, 300))
 
 
 class FastParser:
@@ -290,79 +292,82 @@ class FastParser:
         self.spec = spec
         self.full = full
         self.normalize_usage = usage
-        self.templates: list[_Template] = []
+        self.templates: list[tuple[Callable[[bytes], Any], Callable[..., Any] | None]] = []
         self.attempts = 0
-        self.fast = 0
-        self.slow = 0
+        self.misses = 0
         self.enabled = True
         self._usage: dict[bytes, Usage | None] = {}
         self._models: dict[bytes, str] = {}
-        self._ok = b'"succeeded"' if spec is ANTHROPIC else None
 
     def parse(self, line: bytes) -> ItemResult | None:
-        if self.enabled:
-            for i, t in enumerate(self.templates):
-                m = t.pattern.fullmatch(line)
-                if m is None:
-                    continue
-                if i:  # most recently used first
-                    self.templates.insert(0, self.templates.pop(i))
-                if t.fast:
-                    result = self._extract(t, m, line)
-                    if result is not None:
-                        self.fast += 1
-                        return result
-                self.slow += 1
-                return self.full(line)
-            result = self.full(line)
-            self.slow += 1
-            if result is not None and self.attempts < MAX_LEARN_ATTEMPTS:
-                self.attempts += 1
-                template = _learn(self.spec, line)
-                if template is not None:
-                    self.templates.insert(0, template)
-                    del self.templates[MAX_TEMPLATES:]
-            elif self.slow > 1000 and self.slow > 4 * self.fast:
-                self.enabled = False  # a file of ever-changing shapes: stop trying
-            return result
-        return self.full(line)
+        if not self.enabled:
+            return self.full(line)
+        templates = self.templates
+        for match, extract in templates:
+            m = match(line)
+            if m is None:
+                continue
+            if templates[0][0] is not match:  # most recently used first
+                templates.remove((match, extract))
+                templates.insert(0, (match, extract))
+            if extract is not None:
+                result = extract(m.groups(), line)
+                if result is not None:
+                    return result
+            return self.full(line)
+        result = self.full(line)
+        self.misses += 1
+        if result is not None and self.attempts < MAX_LEARN_ATTEMPTS:
+            self.attempts += 1
+            template = _learn(self.spec, line)
+            if template is not None:
+                templates.insert(0, (template.match, self._extractor(template) if template.fast else None))
+                del templates[MAX_TEMPLATES:]
+        elif self.misses > 4096:
+            self.enabled = False  # a file of ever-changing shapes: stop trying
+        return result
 
-    def _extract(self, t: _Template, m: re.Match[bytes], line: bytes) -> ItemResult | None:
-        g = t.groups
-        status = m.group(g["status"])
-        if self._ok is None:
-            if not status.isdigit() or not 200 <= int(status) < 300:
+    def _extractor(self, t: _Template) -> Callable[[tuple, bytes], ItemResult | None]:
+        """The per-line extraction for template `t` (its groups at fixed places)."""
+        gs = t.groups
+        ci, si = gs["cid"] - 1, gs["status"] - 1
+        mi = gs["model"] - 1 if "model" in gs else None
+        ui = gs["usage"] - 1 if "usage" in gs else None
+        ok = _OK_CODES if self.spec is OPENAI else frozenset((b'"succeeded"',))
+        models, memo, normalize = self._models, self._usage, self.normalize_usage
+        succeeded, loads = ItemStatus.SUCCEEDED, json.loads
+
+        def extract(g: tuple, line: bytes) -> ItemResult | None:
+            if g[si] not in ok:
                 return None
-        elif status != self._ok:
-            return None
-        if not line.isascii():
-            try:
-                line.decode("utf-8", "surrogatepass")
-            except UnicodeDecodeError:
-                return None  # the full parser skips (or otherwise handles) it
-        cid = m.group(g["cid"])
-        if b"\\" in cid:
-            return None
-        model = None
-        if "model" in g:
-            raw = m.group(g["model"])
-            model = self._models.get(raw)
-            if model is None:
-                if b"\\" in raw:
-                    return None
-                if len(self._models) > 4096:
-                    self._models.clear()
-                model = self._models[raw] = raw[1:-1].decode("utf-8", "surrogatepass")
-        usage = None
-        if "usage" in g:
-            raw = m.group(g["usage"])
-            memo = self._usage
-            if raw in memo:
-                usage = memo[raw]
-            else:
-                usage = self.normalize_usage(json.loads(raw))
-                if len(memo) >= _USAGE_MEMO:
-                    memo.clear()
-                memo[raw] = usage
-        return ItemResult(cid[1:-1].decode("utf-8", "surrogatepass"), ItemStatus.SUCCEEDED,
-                          usage, model)
+            if not line.isascii():
+                try:
+                    line.decode("utf-8", "surrogatepass")
+                except UnicodeDecodeError:
+                    return None  # the full parser skips it
+            cid = g[ci]
+            if b"\\" in cid:
+                return None
+            model = None
+            if mi is not None:
+                raw = g[mi]
+                model = models.get(raw)
+                if model is None:
+                    if b"\\" in raw:
+                        return None
+                    if len(models) > 4096:
+                        models.clear()
+                    model = models[raw] = raw[1:-1].decode("utf-8", "surrogatepass")
+            usage = None
+            if ui is not None:
+                raw = g[ui]
+                try:
+                    usage = memo[raw]
+                except KeyError:
+                    usage = normalize(loads(raw))
+                    if len(memo) >= _USAGE_MEMO:
+                        memo.clear()
+                    memo[raw] = usage
+            return ItemResult(cid[1:-1].decode("utf-8", "surrogatepass"), succeeded, usage, model)
+
+        return extract

@@ -13,6 +13,7 @@ from console.clock import fmt_clock
 from console.literal import compact_json, literal
 from console.messages import EventsLoaded
 from console.widgets.activity import ActivityBar
+from console.screens.filter_box import filter_binding, open_filter_box
 
 LIMIT = 500
 
@@ -21,7 +22,7 @@ class AuditScreen(Screen):
     """The store's append-only event log."""
 
     BINDINGS = [
-        Binding("slash", "filter", "Filter", id="filter"),
+        filter_binding(),
         Binding("escape", "back", "Back / clear", id="back"),
     ]
 
@@ -79,10 +80,7 @@ class AuditScreen(Screen):
         self.query_one("#audit-status", Static).update(Text(" · ".join(parts)))
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter-input", Input)
-        box.display = True
-        box.value = self.text
-        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
+        open_filter_box(self, self.text)
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -20,6 +20,7 @@ from console.messages import FleetLoaded
 from console.rows import SORTS, attention_reasons, batch_cells, batch_sort_key
 from console.widgets.activity import ActivityBar
 from console.widgets.batch_table import BatchTable
+from console.screens.filter_box import filter_binding, open_filter_box
 
 SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest first",
               "failures": "most failures first", "newest": "newest first", "provider": "by provider"}
@@ -47,7 +48,7 @@ class BatchesScreen(Screen):
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open"),
-        Binding("slash", "filter", "Filter", id="filter"),
+        filter_binding(),
         Binding("s", "sort", "Sort", id="sort"),
         Binding("S", "reverse", "Reverse sort", show=False, id="reverse"),
         Binding("n", "attention", "Needs attention", id="attention"),
@@ -169,10 +170,7 @@ class BatchesScreen(Screen):
             self.app.open_batch(batch_id)
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter-input", Input)
-        box.display = True
-        box.value = self.query_text
-        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
+        open_filter_box(self, self.query_text)
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -22,6 +22,7 @@ from console.messages import BatchLoaded, PagesLoaded
 from console.screens.detail_text import failures_text, lineage_text, summary_text, timeline_text
 from console.widgets.activity import ActivityBar
 from console.widgets.item_table import PAGE, ItemTable, source_from
+from console.screens.filter_box import filter_binding, open_filter_box
 from store.model import ItemStatus
 
 STATUS_CYCLE = (None, *(s.value for s in ItemStatus))
@@ -35,7 +36,7 @@ class BatchDetailScreen(Screen):
         Binding("enter", "inspect", "Inspect item", id="inspect"),
         Binding("f", "status_filter", "Status filter", id="status_filter"),
         Binding("x", "error_filter", "Error filter", id="error_filter"),
-        Binding("slash", "filter", "Filter", show=False, id="filter"),
+        filter_binding(show=False),
         Binding("space", "select", "Select", id="select"),
         Binding("a", "select_all", "Select all matching", show=False, id="select_all"),
         Binding("r", "resubmit", "Resubmit", id="resubmit"),
@@ -184,9 +185,7 @@ class BatchDetailScreen(Screen):
         self.set_filter(self.status, types[(current + 1) % len(types)])
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter-input", Input)
-        box.display = True
-        self.set_focus(box)  # now, not after the queue: keys typed right after / must land here
+        open_filter_box(self)
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:
