@@ -6,14 +6,25 @@ results stream). Each part streams to `<dest>.partN` in blocks; when it is compl
 the rest with `Range: bytes=<size>-` and appends on `206 Partial Content`, or starts that part
 over on a plain `200`. When every part is complete they are joined into `dest` atomically, so
 the presence of `dest` means "whole file". Memory stays at one block whatever the file size.
+
+A part's `.ok` marker records the part's size, so joining appends the later parts to the
+first one (after truncating it to its recorded size: a join cut short by a crash is simply
+redone) and renames it to `dest`, instead of copying every byte once more.
+
+Watching: code that wants to consume a results file while it downloads (the engine's
+pipelined ingest) installs a `Watcher` with `watching(w)` around the download; the download
+then reports each part's progress (bytes flushed to disk), completion and any break. The
+watcher only observes: the download behaves the same with or without one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from adapters.base import DownloadReport, join_parts, part_paths
 from adapters.errors import AdapterError, DownloadIncomplete
@@ -22,6 +33,38 @@ OpenStream = Callable[[dict[str, str]], AbstractAsyncContextManager[Any]]
 """headers -> async context manager yielding a response with status_code, headers, iter_bytes()."""
 
 BLOCK = 1 << 20
+
+
+class Watcher(Protocol):
+    """Observes a download (called on the event loop's thread; must not block)."""
+
+    def begin(self, parts: list[Path]) -> None:
+        """The download of these parts (in order) starts; `dest` does not exist yet."""
+
+    def started(self, index: int, part: Path, kept: int) -> None:
+        """Part `index` is being written from byte `kept` on (bytes before it are valid)."""
+
+    def wrote(self, index: int, size: int) -> None:
+        """Part `index` holds `size` valid bytes, flushed to the file."""
+
+    def done(self, index: int, part: Path, size: int) -> None:
+        """Part `index` is complete with `size` bytes."""
+
+    def broken(self) -> None:
+        """An attempt failed (it will resume or restart), or there was nothing to watch."""
+
+
+_WATCHER: ContextVar[Watcher | None] = ContextVar("batchdeck_download_watcher", default=None)
+
+
+@contextmanager
+def watching(watcher: Watcher) -> Iterator[Watcher]:
+    """Report the downloads started inside this block (this task and its children) to `watcher`."""
+    token = _WATCHER.set(watcher)
+    try:
+        yield watcher
+    finally:
+        _WATCHER.reset(token)
 
 
 def _is_transport_error(exc: BaseException) -> bool:
@@ -33,11 +76,31 @@ def _is_transport_error(exc: BaseException) -> bool:
     ) or isinstance(exc, (ConnectionError, TimeoutError, EOFError))
 
 
-async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[BaseException], AdapterError]) -> tuple[int, bool]:
+def _ok_path(part: Path) -> Path:
+    return part.with_name(part.name + ".ok")
+
+
+def _recorded_size(part: Path) -> int | None:
+    """The size a part's `.ok` marker records (None for an empty marker of an older version)."""
+    try:
+        text = _ok_path(part).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[BaseException], AdapterError],
+                     index: int = 0) -> tuple[int, bool]:
     """Download one part (resuming). Returns (bytes fetched now, resumed?)."""
-    ok = part.with_name(part.name + ".ok")
+    ok = _ok_path(part)
+    watcher = _WATCHER.get()
     if ok.exists():
-        return 0, False
+        if part.exists():
+            if watcher is not None:
+                recorded = _recorded_size(part)
+                watcher.done(index, part, recorded if recorded is not None else part.stat().st_size)
+            return 0, False
+        ok.unlink()  # a marker without its part (a crash mid-clean-up): fetch it again
     start = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={start}-"} if start else {}
     fetched = 0
@@ -52,17 +115,26 @@ async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[Bas
                 start, mode = 0, "wb"
             expected = resp.headers.get("content-length")
             with open(part, mode) as f:
+                if watcher is not None:
+                    watcher.started(index, part, start)
                 async for chunk in resp.iter_bytes(BLOCK):
                     f.write(chunk)
                     fetched += len(chunk)
+                    if watcher is not None:
+                        f.flush()
+                        watcher.wrote(index, start + fetched)
             if expected is not None and expected.isdigit() and fetched < int(expected):
                 raise DownloadIncomplete(
                     f"results download stopped after {start + fetched} bytes; it resumes on the next sync",
                     retryable=True,
                 )
     except AdapterError:
+        if watcher is not None:
+            watcher.broken()
         raise
     except BaseException as exc:  # noqa: BLE001 - classify, keep the partial file
+        if watcher is not None:
+            watcher.broken()
         if getattr(exc, "status_code", None) == 416:
             # Our partial file is not a prefix the server recognises: start this part over.
             part.unlink(missing_ok=True)
@@ -76,24 +148,74 @@ async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[Bas
         if isinstance(exc, Exception):
             raise wrap(exc) from None
         raise
-    ok.touch()
+    size = start + fetched
+    tmp = ok.with_name(ok.name + ".tmp")
+    tmp.write_text(str(size))
+    os.replace(tmp, ok)  # a marker is whole or absent
+    if watcher is not None:
+        watcher.done(index, part, size)
     return fetched, resumed
+
+
+def _join(parts: list[Path], dest: Path) -> int:
+    """Join completed parts into `dest` by appending parts 1.. to part 0 and renaming it.
+
+    Part 0 is first truncated to its recorded size, so a join a crash cut short is redone
+    from scratch. A newline goes after every part that does not end with one (as
+    `join_parts` does). Falls back to `join_parts` (a full copy) for markers without sizes.
+    """
+    sizes = [_recorded_size(p) for p in parts]
+    if any(size is None for size in sizes):
+        return join_parts(parts, dest)
+    first = parts[0]
+    total = 0
+    with open(first, "r+b") as out:
+        for i, (part, size) in enumerate(zip(parts, sizes)):
+            if i == 0:
+                out.truncate(size)
+                out.seek(size)
+                if size:
+                    out.seek(size - 1)
+                    last = out.read(1)
+            else:
+                last = b"\n"
+                with open(part, "rb") as f:
+                    remaining = size
+                    while remaining > 0 and (block := f.read(min(BLOCK, remaining))):
+                        out.write(block)
+                        remaining -= len(block)
+                        last = block[-1:]
+            total += size
+            if size and last != b"\n":
+                out.write(b"\n")
+                total += 1
+    os.replace(first, dest)
+    for part in parts:
+        if part != first:
+            part.unlink(missing_ok=True)
+        _ok_path(part).unlink(missing_ok=True)
+    return total
 
 
 async def download(
     dest: Path, openers: list[OpenStream], *, wrap: Callable[[BaseException], AdapterError]
 ) -> DownloadReport:
     """Fetch every part (resuming broken ones) and join them into `dest`."""
+    watcher = _WATCHER.get()
     if dest.exists():
+        if watcher is not None:
+            watcher.broken()  # nothing to watch: the file is whole already
         return DownloadReport(dest, dest.stat().st_size, 0, False, len(openers))
     dest.parent.mkdir(parents=True, exist_ok=True)
     parts = part_paths(dest, len(openers))
+    if watcher is not None:
+        watcher.begin(parts)
     fetched_total = 0
     resumed_any = False
-    for opener, part in zip(openers, parts):
-        fetched, resumed = await fetch_part(opener, part, wrap=wrap)
+    for index, (opener, part) in enumerate(zip(openers, parts)):
+        fetched, resumed = await fetch_part(opener, part, wrap=wrap, index=index)
         fetched_total += fetched
         resumed_any = resumed_any or resumed
-    size = join_parts(parts, dest)
+    size = _join(parts, dest)
     return DownloadReport(dest, size, fetched_total, resumed_any, len(openers))
 
