@@ -149,7 +149,7 @@ async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[Bas
             raise wrap(exc) from None
         raise
     size = start + fetched
-    tmp = ok.with_name(ok.name + ".tmp")
+    tmp = ok.with_name(f"{ok.name}.{os.getpid()}.tmp")  # two engines may finish one part
     tmp.write_text(str(size))
     os.replace(tmp, ok)  # a marker is whole or absent
     if watcher is not None:
@@ -216,6 +216,13 @@ async def download(
         fetched, resumed = await fetch_part(opener, part, wrap=wrap, index=index)
         fetched_total += fetched
         resumed_any = resumed_any or resumed
-    size = _join(parts, dest)
+    try:
+        size = _join(parts, dest)
+    except FileNotFoundError:
+        # Another process (a second engine on the same store) joined the same parts first.
+        if not dest.exists():
+            raise DownloadIncomplete("results download restarts (a part file vanished)",
+                                     retryable=True) from None
+        size = dest.stat().st_size
     return DownloadReport(dest, size, fetched_total, resumed_any, len(openers))
 

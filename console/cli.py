@@ -9,6 +9,7 @@ one sentence; `--debug` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -140,6 +141,17 @@ def _passthrough(argv: list[str]) -> tuple[str, list[str]] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything this process creates (database, results files, promoted answers, exports)
+    # is private to its user, whatever directory --db points into. (Restored on return, for
+    # callers that run main() in their own process, such as tests.)
+    previous = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     passthrough = _passthrough(argv)
@@ -171,8 +183,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # `batchdeck show 1 | head`: the reader left; that is not an error worth a sentence.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
@@ -187,7 +197,10 @@ def _report(exc: BaseException, *, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    sys.stderr.write(f"batchdeck: {message}\n")
+    from console.textclean import clean
+
+    # Messages may quote provider text: its control characters are shown, never sent.
+    sys.stderr.write(f"batchdeck: {clean(message, multiline=True)}\n")
     return code
 
 

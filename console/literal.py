@@ -4,7 +4,8 @@ Two dangers: Rich markup (`[bold]`, `[link=...]`) that would be interpreted if a
 passed where Textual expects markup, and terminal control sequences (ANSI CSI, OSC 52 clipboard
 writes, OSC 8 links, bidi overrides) that would reach the terminal. We never build markup from
 such text (always `rich.text.Text(...)`), and we replace every control character with a visible
-stand-in so the bytes are shown, not obeyed: ESC becomes `␛`, BEL `␇`, C1 controls `\\x9b`.
+stand-in so the bytes are shown, not obeyed: ESC becomes `␛`, BEL `␇`, C1 controls `\\x9b`
+(`clean`, defined in the stdlib-only `console.textclean` so the command line can use it too).
 """
 
 from __future__ import annotations
@@ -15,29 +16,9 @@ from typing import Any
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
-# C0 controls map to the Unicode "control pictures" block (U+2400 + code): ␀ ␁ ... ␛ ... ␟.
-_TABLE: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
-_TABLE[0x7F] = "␡"
-# C1 controls (0x80-0x9F) include CSI (0x9B) and OSC (0x9D) on some terminals: show as escapes.
-_TABLE.update({code: f"\\x{code:02x}" for code in range(0x80, 0xA0)})
-# Bidi overrides and isolates can reorder what the operator reads (trojan-source style).
-_TABLE.update(
-    {code: f"\\u{code:04x}" for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
-)
-_MULTILINE = dict(_TABLE)
-_MULTILINE.pop(0x0A)  # keep newlines and tabs where the text may span lines
-_MULTILINE.pop(0x09)
-_SINGLE = dict(_TABLE)
-_SINGLE[0x0A] = "⏎"
-_SINGLE[0x09] = " "
+from console.textclean import clean  # noqa: F401  (re-exported: the console imports it from here)
 
 _json_highlighter = JSONHighlighter()
-
-
-def clean(value: Any, *, multiline: bool = False) -> str:
-    """The string with every control character replaced by a visible stand-in."""
-    text = value if isinstance(value, str) else str(value)
-    return text.translate(_MULTILINE if multiline else _SINGLE)
 
 
 def literal(value: Any, *, style: str = "", multiline: bool = False) -> Text:

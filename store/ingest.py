@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from operator import itemgetter
 
 from store import ledger, rollup
 from store.db import ThreadConnections
@@ -23,6 +24,9 @@ from store.rows import COUNT_COLUMNS
 # Plain str values: sqlite3 binds a str subclass (our StrEnums) through its adapter lookup,
 # which measurably slows the ingest loop.
 _PLAIN = {**{s: str(s) for s in ItemStatus}, **{c: str(c) for c in ErrorClass}, None: None}
+INGEST_CHUNK = 4 * CHUNK
+"""Result rows per write transaction (a few MB of tuples)."""
+_CUSTOM_ID = itemgetter(2)
 _RETRYABLE_BY_STATUS = {ItemStatus.EXPIRED: "retryable", ItemStatus.CANCELED: "retryable"}
 
 _INSERT = """
@@ -104,7 +108,11 @@ def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
     # The pragma is per connection and cannot change inside a transaction, hence out here.
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        while chunk := list(islice(rows, CHUNK)):
+        while chunk := list(islice(rows, INGEST_CHUNK)):
+            # Results arrive in completion order, i.e. scattered over the batch's rows: in
+            # key order each index and table page is visited once per chunk (~2x faster).
+            # The sort is stable, so duplicate lines of one custom_id keep their order.
+            chunk.sort(key=_CUSTOM_ID)
             with db.transaction() as conn:
                 if fast:
                     written = conn.total_changes

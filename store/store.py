@@ -7,6 +7,7 @@ work is done by small modules: db (connections), migrations (schema), batches an
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable
@@ -116,9 +117,19 @@ class Store:
         return self._db.transaction()
 
     def results_dir(self, batch_id: int) -> Path:
-        """Where the engine should download a batch's results files (created 0700)."""
-        path = self.path.parent / "results" / str(batch_id)
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Where the engine should download a batch's results files (created 0700).
+
+        Every level batchdeck creates (`results/` and the batch's directory) is 0700, whatever
+        the umask and however open the database's directory is: the files hold model output.
+        """
+        results = self.path.parent / "results"
+        path = results / str(batch_id)
+        for level in (results, path):
+            try:
+                level.mkdir(mode=0o700)
+            except FileExistsError:
+                continue
+            os.chmod(level, 0o700)  # the umask may have removed bits; never adds any
         return path
 
     def price_for(self, provider: str | None, model: str | None) -> PriceRow | None:

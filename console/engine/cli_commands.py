@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from console.engine.types import BadInput, EngineError
+from console.textclean import clean
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -50,7 +51,9 @@ def run(engine: Any, coro: Any) -> Any:
 
 
 def out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """One line of human-readable output. Provider and model text (custom_ids, labels, error
+    messages) may hold control characters: they are shown as visible symbols, never sent."""
+    sys.stdout.write(clean(text, multiline=True) + "\n")
 
 
 def emit_json(data: Any) -> None:
@@ -138,7 +141,8 @@ def item_json(i: Any) -> dict[str, Any]:
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    # Cleaned before measuring, so a `\x9b` stand-in is counted at its shown width.
+    cells = [[("" if c is None else clean(c)) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
     out("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for r in cells:
@@ -277,8 +281,18 @@ def cmd_export(args: Any) -> int:
             result = engine.export(args.batch, f, format=args.format)
         sys.stderr.write(result.summary + "\n")
     else:
-        engine.export(args.batch, sys.stdout, format=args.format)
+        # On a terminal, model output must not drive it: control characters are escaped
+        # (JSONL: as JSON escapes, same value; CSV: visible symbols). Through a pipe the
+        # export stays byte-exact.
+        engine.export(args.batch, sys.stdout, format=args.format, terminal=_isatty(sys.stdout))
     return EXIT_OK
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 # ---- provider-touching commands -----------------------------------------------------

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from console.engine import promote, providers
 from console.engine.types import BadInput, ExportResult
+from console.textclean import MULTILINE, json_escape
 
 PAGE = 2000
 CSV_COLUMNS = ["custom_id", "status", "source", "input_tokens", "output_tokens", "cache_read_tokens",
@@ -38,9 +39,30 @@ def _promoted(engine: Any, batch: Any) -> dict[str, Any]:
     return out
 
 
-def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl") -> ExportResult:
+class _CleanCells:
+    """A text stream for `csv.writer` that writes to a terminal: every control character is
+    shown as a visible symbol, except the row terminator and newlines (kept inside quoted
+    cells). A carriage return anywhere else would let a cell overwrite what is shown."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        body, crlf = (text[:-2], "\r\n") if text.endswith("\r\n") else (text, "")
+        return self._out.write(body.translate(MULTILINE) + crlf)
+
+
+def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
+           terminal: bool = False) -> ExportResult:
+    """Stream the batch to `out`. Byte-exact, unless `terminal` (`out` is the operator's
+    terminal): then no control character reaches it — JSONL lines escape DEL, C1 and bidi
+    controls as `\\uXXXX` (json.dumps already escapes C0), which decode to the same values;
+    CSV cells show every control character as a visible symbol (`␛`), keeping newlines."""
     if format not in ("jsonl", "csv"):
         raise BadInput(f"unknown export format {format!r}; choose jsonl or csv")
+    safe_line = json_escape if terminal else None
+    if terminal and format == "csv":
+        out = _CleanCells(out)
     cls = providers.adapter_cls(batch.provider)
     promoted = _promoted(engine, batch)
     writer = csv.writer(out) if format == "csv" else None
@@ -76,9 +98,10 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl") -> E
                 error = {"type": item.error_type, "message": item.error_message, "class": klass,
                          "http_status": item.http_status}
             if writer is None:
-                out.write(dumps({"custom_id": item.custom_id, "status": status, "source": source,
-                                 "text": text, "usage": usage, "error": error, "response": response},
-                                ensure_ascii=False) + "\n")
+                line = dumps({"custom_id": item.custom_id, "status": status, "source": source,
+                              "text": text, "usage": usage, "error": error, "response": response},
+                             ensure_ascii=False)
+                out.write((safe_line(line) if safe_line else line) + "\n")
             else:
                 writer.writerow([item.custom_id, status, source or "",
                                  *(("", "", "", "") if usage is None else

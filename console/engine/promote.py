@@ -8,6 +8,9 @@ appended to `results/<batch>-promoted.jsonl` (the export reads them from there).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -29,6 +32,51 @@ TIER_NOTES = {
 }
 
 _PROMOTABLE = {ItemStatus.PENDING} | set(FAILED_ITEM_STATUSES)
+
+
+class Slots:
+    """At most `n` calls at once; a waiting retry is served before any first attempt.
+
+    With a plain FIFO semaphore an item throttled at the start of a 1,000-item run would,
+    after its retry-after, queue behind every item not yet sent: its retry would come at
+    the end of the run, and a second 429 would add its whole wait on top of that.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.free = n
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, *, first: bool) -> Any:
+        await self._acquire(1 if first else 0)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, rank: int) -> None:
+        if self.free > 0 and not self._waiting:
+            self.free -= 1
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (rank, next(self._seq), fut))
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._release()  # handed a slot just as we were cancelled: pass it on
+            else:
+                fut.cancel()  # dropped from the heap lazily by _release
+            raise
+
+    def _release(self) -> None:
+        while self._waiting:
+            _, _, fut = heapq.heappop(self._waiting)
+            if not fut.done():
+                fut.set_result(None)  # the slot passes straight to the waiter
+                return
+        self.free += 1
 
 
 def promoted_path(engine: Any, batch: Any) -> Path:
@@ -128,7 +176,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     adapter = engine.adapter(batch.provider, batch.profile)
     endpoint = batch.endpoint or adapter.default_endpoint
-    sem = asyncio.Semaphore(max(1, concurrency))
+    slots = Slots(max(1, concurrency))
     stats = retry.RetryStats()
     failed: dict[str, str] = {}
     promoted = 0
@@ -140,11 +188,15 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     async def one(item: Any) -> None:
         nonlocal promoted, total_cost
         body = json.loads(bodies[item.custom_id])
+        tries = 0
 
         async def attempt() -> Any:
             # The slot is held only during the call: a throttled item waits out its
-            # retry-after without blocking the others.
-            async with sem:
+            # retry-after without blocking the others, then goes ahead of items not yet
+            # started (otherwise it would queue behind all of them once more).
+            nonlocal tries
+            tries += 1
+            async with slots.slot(first=tries == 1):
                 return await adapter.realtime(item.custom_id, body, endpoint=endpoint, tier=chosen)
 
         try:
@@ -165,6 +217,9 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         sidecar.write(json.dumps({"custom_id": item.custom_id, "tier": answer.tier or chosen.value,
                                   "response": json.loads(answer.raw) if answer.raw else None},
                                  separators=(",", ":")) + "\n")
+        # The paid-for answer reaches the file before the item is marked promoted: a kill in
+        # between leaves an answer without the mark (promoted again later, never lost).
+        sidecar.flush()
         engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
                                       tier=chosen, now=engine.clock())
         promoted += 1

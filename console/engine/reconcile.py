@@ -12,7 +12,11 @@ For each pending intent, list the provider's batches created since shortly befor
 
 An intent no provider batch matches is sent now, but only once it is older than
 `engine.intent_grace` seconds: a younger one may belong to a submission still in flight in
-another process (the console syncing while the CLI submits), and the listing may lag.
+another process (the console syncing while the CLI submits), and the listing may lag. An
+intent whose stored items do not add up to its recorded total is never sent: it is marked
+FAILED with the reason and a `submit.abandoned` audit event (see `abandon`).
+
+Every attach is written in the same transaction as the audit event that records it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
 
 WINDOW = 600.0
 """Seconds after an intent in which its Anthropic batch must have been created."""
@@ -76,26 +81,55 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
         if match is not None:
             claimed.add(match.provider_batch_id)
             submit.keep_known_total(match, intent.counts.total)
-            engine.store.attach_remote(intent.id, match, now=now)
-            engine.audit("submit.reconciled", str(intent.id), {
-                "provider_batch_id": match.provider_batch_id, "reconciled_by": how,
-            })
+            with engine.store.transaction():  # the batch and its audit record, or neither
+                engine.store.attach_remote(intent.id, match, now=now)
+                engine.audit("submit.reconciled", str(intent.id), {
+                    "provider_batch_id": match.provider_batch_id, "reconciled_by": how,
+                })
             resolved.append(intent.id)
             continue
         age = now - (intent.created_at or now)
         if age < engine.intent_grace:
             continue
         items = _items_with_bodies(engine.store, intent.id)
+        if len(items) != intent.counts.total:
+            # Never send a short (or empty) batch: the missing requests would be lost silently.
+            abandon(engine, intent, len(items))
+            continue
         remote = await submit.send(engine, intent.id, intent.submit_token, provider=provider,
                                    profile=profile, endpoint=intent.endpoint or adapter.default_endpoint,
-                                   model=intent.model, job_id=intent.job_id, items=items)
+                                   model=intent.model, job_id=intent.job_id, items=items,
+                                   event="submit.resent",
+                                   details={"reason": f"no provider batch matched after {age:.0f} s"})
         if remote is not None:
-            engine.audit("submit.resent", str(intent.id), {
-                "provider_batch_id": remote.provider_batch_id,
-                "reason": f"no provider batch matched after {age:.0f} s",
-            })
             resolved.append(intent.id)
     return resolved
+
+
+def abandon(engine: Any, intent: Any, found: int) -> None:
+    """An intent whose stored requests do not add up to its recorded total (written by a
+    process killed mid-record): mark it FAILED with the reason, settle what items it has as
+    errored, and record `submit.abandoned` — all in one transaction. It is never sent."""
+    now = engine.clock()
+    message = (f"abandoned before sending: the intent recorded {intent.counts.total} requests but "
+               f"only {found} were stored (the submitting process was interrupted); submit the "
+               "file again")
+    with engine.store.transaction():
+        engine.store.set_batch_fields(intent.id, status=BatchStatus.FAILED.value, errors=message,
+                                      ended_at=now, now=now)
+        ids = submit.pending_custom_ids(engine.store, intent.id)
+        if ids:
+            engine.store.ingest_results(
+                intent.id,
+                (ItemResult(cid, ItemStatus.ERRORED, error_type="intent_incomplete",
+                            error_message=message, error_class=ErrorClass.PERMANENT) for cid in ids),
+                results_path=None, now=now,
+            )
+        engine.store.mark_ingested(intent.id, now=now)
+        engine.audit("submit.abandoned", str(intent.id), {
+            "reason": message, "recorded_requests": intent.counts.total, "stored_requests": found,
+            "job_id": intent.job_id, "parent_id": intent.parent_id,
+        })
 
 
 def _items_with_bodies(store: Any, batch_id: int, page: int = 5000) -> list[tuple[str, str]]:

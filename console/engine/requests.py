@@ -156,37 +156,46 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                 continue
             try:
                 obj = loads(line)
+            except RecursionError:
+                bad("bad JSON (nested too deeply)")
+                continue
             except ValueError as exc:
                 bad(f"bad JSON ({exc.msg if hasattr(exc, 'msg') else exc})")
                 continue
             try:
-                custom_id, ep, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
-            except ValueError as exc:
+                try:
+                    custom_id, ep, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
+                except ValueError as exc:
+                    cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
+                    bad(str(exc), cid)
+                    continue
+                why = adapter_cls.validate_custom_id(custom_id)
+                if why:
+                    bad(why, custom_id)
+                    continue
+                if custom_id in seen:
+                    bad(f"duplicate custom_id {custom_id!r} (first on line {seen[custom_id]})", custom_id)
+                    continue
+                seen[custom_id] = line_no
+                why = adapter_cls.validate_body(body, ep)
+                if why:
+                    bad(f"{why}", custom_id)
+                    continue
+                body_model = body.get("model") if isinstance(body.get("model"), str) else None
+                if model and body_model and body_model != model and not caps.mixed_models:
+                    bad(f"model {body_model!r} differs from --model {model!r}", custom_id)
+                    continue
+                size = len(dumps(body, separators=(",", ":"), ensure_ascii=False).encode()) + len(custom_id) + _WIRE_OVERHEAD
+                if size > caps.max_line_bytes:
+                    bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request", custom_id)
+                    continue
+                out.lines.append(LineInfo(line_no, here, length, custom_id, ep, body_model, size,
+                                          prompt_chars(body), max_output_tokens(body)))
+            except RecursionError:
+                # Loadable JSON, but too deep to map, validate or encode.
                 cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
-                bad(str(exc), cid)
+                bad("request is nested too deeply", cid)
                 continue
-            why = adapter_cls.validate_custom_id(custom_id)
-            if why:
-                bad(why, custom_id)
-                continue
-            if custom_id in seen:
-                bad(f"duplicate custom_id {custom_id!r} (first on line {seen[custom_id]})", custom_id)
-                continue
-            seen[custom_id] = line_no
-            why = adapter_cls.validate_body(body, ep)
-            if why:
-                bad(f"{why}", custom_id)
-                continue
-            body_model = body.get("model") if isinstance(body.get("model"), str) else None
-            if model and body_model and body_model != model and not caps.mixed_models:
-                bad(f"model {body_model!r} differs from --model {model!r}", custom_id)
-                continue
-            size = len(dumps(body, separators=(",", ":"), ensure_ascii=False).encode()) + len(custom_id) + _WIRE_OVERHEAD
-            if size > caps.max_line_bytes:
-                bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request", custom_id)
-                continue
-            out.lines.append(LineInfo(line_no, here, length, custom_id, ep, body_model, size,
-                                      prompt_chars(body), max_output_tokens(body)))
     if out.lines:
         endpoints = {li.endpoint for li in out.lines}
         if len(endpoints) > 1:
@@ -243,8 +252,14 @@ def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | No
     with open(path, "rb") as f:
         for li in chunk:
             f.seek(li.offset)
-            obj = loads(f.read(li.length))
-            custom_id, _, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
+            try:
+                obj = loads(f.read(li.length))
+                custom_id, _, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
+            except (ValueError, RecursionError) as exc:
+                # scan() accepted this line: the file changed since (or is nested too deeply).
+                what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+                raise BadInput(f"{path} line {li.line_no}: {what} (did the file change while "
+                               "it was being submitted?)") from None
             yield custom_id, body
 
 
@@ -268,8 +283,8 @@ def bodies_by_custom_id(path: Path, adapter_cls: Any, wanted: set[str]) -> dict[
             try:
                 obj = json.loads(raw)
                 custom_id, _, body = adapt(adapter_cls, obj, model=None, endpoint=None)
-            except ValueError:
+                if custom_id in wanted:
+                    found[custom_id] = dumps(body, separators=(",", ":"), ensure_ascii=False)
+            except (ValueError, RecursionError):  # RecursionError: nested too deeply
                 continue
-            if custom_id in wanted:
-                found[custom_id] = dumps(body, separators=(",", ":"), ensure_ascii=False)
     return found

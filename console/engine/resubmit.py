@@ -3,8 +3,8 @@
 Default selection: the batch's retryable failures (errored/expired/canceled) not yet replaced.
 Permanent failures go only with `include_permanent`. The new batch goes through the same
 exactly-once path as `submit`; the old items are marked RESUBMITTED and linked to their
-replacements as soon as the new batch's intent is recorded (before the provider call), so a
-crash cannot send them twice.
+replacements in the same transaction that records the new batch's intent and items (before
+the provider call), so a crash cannot leave them looking unreplaced and send them twice.
 """
 
 from __future__ import annotations
@@ -109,11 +109,13 @@ async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
             new_id, token = submit.record(engine, provider=batch.provider, profile=batch.profile,
                                           endpoint=endpoint, model=model or batch.model,
                                           label=batch.label, deadline=batch.deadline, job_id=job_id,
-                                          parent_id=batch.id, items=pairs)
-            engine.store.link_resubmission([i.id for i in chunk], new_id, now=engine.clock())
+                                          parent_id=batch.id, items=pairs,
+                                          replaces=[i.id for i in chunk])
             new_ids.append(new_id)
             await submit.send(engine, new_id, token, provider=batch.provider, profile=batch.profile,
-                              endpoint=endpoint, model=model or batch.model, job_id=job_id, items=pairs)
+                              endpoint=endpoint, model=model or batch.model, job_id=job_id, items=pairs,
+                              event="resubmit.sent", details={"parent_id": batch.id, "job_id": job_id,
+                                                              "requests": len(pairs)})
     engine.audit("resubmit", str(batch.id), {
         "items": len(items), "new_batches": new_ids, "include_permanent": include_permanent,
         "input": str(input_path) if input_path else None,

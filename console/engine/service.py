@@ -338,11 +338,16 @@ class Engine:
         return await cancel.cancel(self, self.batch(batch_ref))
 
     # ---- export -------------------------------------------------------------------------
-    def export(self, batch_ref: int | str, out: IO[str], *, format: str = "jsonl") -> ExportResult:
-        """Write the batch's results in original order as JSONL or CSV to `out` (streamed)."""
+    def export(self, batch_ref: int | str, out: IO[str], *, format: str = "jsonl",
+               terminal: bool = False) -> ExportResult:
+        """Write the batch's results in original order as JSONL or CSV to `out` (streamed).
+
+        `terminal`: `out` is a terminal, so control characters in model/provider text are
+        escaped (JSONL: JSON escapes, the same values; CSV: visible symbols). Otherwise the
+        export is byte-exact."""
         from console.engine import export
 
-        return export.export(self, self.batch(batch_ref), out, format=format)
+        return export.export(self, self.batch(batch_ref), out, format=format, terminal=terminal)
 
 
 __all__ = ["Engine", "EngineError", "default_actor"]

@@ -1,10 +1,10 @@
 """Submitting batches exactly once.
 
 For each planned batch:
-  1. `store.record_intent` (status SUBMITTING, a fresh token) and its items, committed
-     before any provider call;
+  1. `store.record_intent` (status SUBMITTING, a fresh token) and its items, committed in
+     one transaction before any provider call;
   2. the provider call, tagged with the token in `metadata` where the provider keeps it;
-  3. `store.attach_remote` once the provider answered.
+  3. `store.attach_remote` once the provider answered, with its audit event (one transaction).
 A crash between 2 and 3 leaves the intent SUBMITTING; `reconcile.reconcile_intents` finds the
 provider batch by token (or, for Anthropic, by time window and request count) and attaches it,
 so the work is never sent twice and never lost. Only a 429 is retried here (the provider did
@@ -61,9 +61,28 @@ def record(
     job_id: str | None,
     parent_id: int | None,
     items: list[tuple[str, str]],
+    replaces: list[int] | None = None,
 ) -> tuple[int, str]:
-    """Step 1: record the intent and its items; returns (local id, token)."""
+    """Step 1: record the intent and its items in ONE transaction; returns (local id, token).
+
+    A kill can never leave an intent without (some of) its items, which a later reconcile
+    would send as a short or empty batch. `replaces` (resubmit) are the old items' ids: they
+    are linked to the new items in the same transaction, so a kill cannot leave a recorded
+    resubmission whose old items still look unreplaced (and get resubmitted again).
+    """
     token = new_token()
+    with engine.store.transaction():
+        batch_id = _record(engine, token, provider=provider, profile=profile, endpoint=endpoint,
+                           model=model, label=label, deadline=deadline, job_id=job_id,
+                           parent_id=parent_id, items=items)
+        if replaces:
+            engine.store.link_resubmission(replaces, batch_id, now=engine.clock())
+    return batch_id, token
+
+
+def _record(engine: Any, token: str, *, provider: str, profile: str | None, endpoint: str,
+            model: str | None, label: str | None, deadline: float | None, job_id: str | None,
+            parent_id: int | None, items: list[tuple[str, str]]) -> int:
     batch_id = engine.store.record_intent(
         provider=provider,
         profile=profile or "default",
@@ -79,14 +98,19 @@ def record(
         now=engine.clock(),
     )
     engine.store.add_items(batch_id, items, model=model)
-    return batch_id, token
+    return batch_id
 
 
 async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile: str | None,
                endpoint: str, model: str | None, job_id: str | None,
-               items: Iterable[tuple[str, str]]) -> Any:
+               items: Iterable[tuple[str, str]], event: str | None = None,
+               details: dict[str, Any] | None = None) -> Any:
     """Steps 2 and 3: call the provider and attach its batch. Returns the RemoteBatch, or
-    None when the outcome is ambiguous (left SUBMITTING for reconciliation)."""
+    None when the outcome is ambiguous (left SUBMITTING for reconciliation).
+
+    `event` (with `details`): the audit event recording the accepted batch, appended in the
+    same transaction as `attach_remote` (with `provider_batch_id` added), so a kill can never
+    leave a batch that reached the provider without its audit record."""
     adapter = engine.adapter(provider, profile)
     batch_requests = [BatchRequest(cid, json.loads(body) if isinstance(body, str) else body)
                       for cid, body in items]
@@ -112,7 +136,11 @@ async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile
         return None
     _crash_point("after_provider_accept")
     keep_known_total(remote, len(batch_requests))
-    engine.store.attach_remote(batch_id, remote, now=engine.clock())
+    with engine.store.transaction():
+        engine.store.attach_remote(batch_id, remote, now=engine.clock())
+        if event is not None:
+            engine.audit(event, str(batch_id), {**(details or {}),
+                                                "provider_batch_id": remote.provider_batch_id})
     return remote
 
 
@@ -123,19 +151,21 @@ def keep_known_total(remote: Any, known_total: int) -> None:
 
 
 def reject(engine: Any, batch_id: int, message: str) -> None:
-    """The provider refused an intent outright: the batch is FAILED and its items errored."""
+    """The provider refused an intent outright: the batch is FAILED and its items errored,
+    with its audit event, in one transaction."""
     now = engine.clock()
-    engine.store.set_batch_fields(batch_id, status=BatchStatus.FAILED.value, errors=message, ended_at=now)
-    ids = pending_custom_ids(engine.store, batch_id)
-    engine.store.ingest_results(
-        batch_id,
-        (ItemResult(cid, ItemStatus.ERRORED, error_type="batch_rejected", error_message=message,
-                    error_class=ErrorClass.PERMANENT) for cid in ids),
-        results_path=None,
-        now=now,
-    )
-    engine.store.mark_ingested(batch_id, now=now)
-    engine.audit("submit.rejected", str(batch_id), {"reason": message})
+    with engine.store.transaction():
+        engine.store.set_batch_fields(batch_id, status=BatchStatus.FAILED.value, errors=message, ended_at=now)
+        ids = pending_custom_ids(engine.store, batch_id)
+        engine.store.ingest_results(
+            batch_id,
+            (ItemResult(cid, ItemStatus.ERRORED, error_type="batch_rejected", error_message=message,
+                        error_class=ErrorClass.PERMANENT) for cid in ids),
+            results_path=None,
+            now=now,
+        )
+        engine.store.mark_ingested(batch_id, now=now)
+        engine.audit("submit.rejected", str(batch_id), {"reason": message})
 
 
 def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]:
@@ -174,14 +204,15 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                                  model=chunk_model, label=label, deadline=deadline, job_id=job_id,
                                  parent_id=None, items=items)
         batch_ids.append(batch_id)
+        details = {"provider": provider, "job_id": job_id, "requests": len(items),
+                   "label": label, "deadline": deadline, "file": str(path)}
         remote = await send(engine, batch_id, token, provider=provider, profile=profile,
-                            endpoint=ep, model=chunk_model, job_id=job_id, items=items)
+                            endpoint=ep, model=chunk_model, job_id=job_id, items=items,
+                            event="submit", details=details)
         provider_ids.append(remote.provider_batch_id if remote else None)
-        engine.audit("submit", str(batch_id), {
-            "provider": provider, "job_id": job_id, "requests": len(items),
-            "provider_batch_id": remote.provider_batch_id if remote else None,
-            "label": label, "deadline": deadline, "file": str(path),
-        })
+        if remote is None:
+            # Nothing attached: the intent (recorded above) waits for reconciliation.
+            engine.audit("submit", str(batch_id), {**details, "provider_batch_id": None})
     pending = sum(1 for p in provider_ids if p is None)
     summary = (f"submitted {len(scanned.lines)} requests to {provider} as {len(batch_ids)} "
                f"batch{'es' if len(batch_ids) != 1 else ''} (job {job_id})")

@@ -131,6 +131,7 @@ def _ingest_child(db: str, base: str) -> None:
                       "peak_rss_mb": rss, "rss_before_mb": rss0,
                       "download_s": [p.get("download_s") for p in phases],
                       "store_ingest_s": [p.get("ingest_s") for p in phases],
+                      "phases": phases,
                       "errors": report.errors}))
 
 

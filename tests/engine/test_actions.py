@@ -54,6 +54,35 @@ async def test_resubmit_sends_retryable_failures_as_a_linked_batch(engine, store
     assert [e.details["items"] for e in store.events(action="resubmit")] == [len(left), len(retryable)]
 
 
+async def test_resubmit_records_the_new_batch_and_links_the_old_items_in_one_transaction(
+        engine, store, emulator, tmp_path, monkeypatch):
+    """A kill between recording the new batch and linking the old items must not leave a
+    recorded resubmission whose old items still look unreplaced (a re-run would send them
+    twice): both happen in one transaction, or neither does."""
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=20, error_rate=0.5, retryable_share=1.0)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    failed = store.failed_items(a)
+    assert failed
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed while linking")
+
+    real = type(store).link_resubmission
+    monkeypatch.setattr(type(store), "link_resubmission", killed)
+    with pytest.raises(RuntimeError):
+        await engine.resubmit(a)
+    monkeypatch.setattr(type(store), "link_resubmission", real)
+    assert store.children(a) == [] and store.pending_intents() == []
+    assert [i.id for i in store.failed_items(a)] == [i.id for i in failed]
+    result = await engine.resubmit(a)
+    [child] = result.new_batch_ids
+    assert store.get_batch(child).provider_batch_id and len(emulator.state()["batches"]) == 2
+    [sent] = store.events(action="resubmit.sent")
+    assert sent.target == str(child) and sent.details["parent_id"] == a
+    assert sent.details["provider_batch_id"] == store.get_batch(child).provider_batch_id
+
+
 async def test_resubmit_of_a_tracked_anthropic_batch_needs_the_input_file(engine, store, emulator, tmp_path):
     """Anthropic cannot give a batch's requests back: say so, and accept --input FILE."""
     other = make_engine(store, emulator)  # "someone else" submits; we only track

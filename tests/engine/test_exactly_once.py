@@ -86,3 +86,71 @@ async def test_an_intent_the_provider_never_received_is_sent_once_after_the_grac
     assert len(emulator.state()["batches"]) == 1
     assert store.get_batch(batch_id).provider_batch_id == emulator.state()["batches"][0]["id"]
     assert len(store.events(action="submit.resent")) == 1
+
+
+async def test_an_intent_whose_items_do_not_add_up_is_abandoned_never_sent(engine, store, emulator):
+    """An intent recorded without (all of) its items — by a process killed mid-record before
+    intent and items were one transaction — is never sent short or empty: it is marked failed
+    with the reason, and the audit log says so."""
+    items = [(r["custom_id"], json.dumps(r["body"])) for r in openai_lines(5)]
+    batch_id = store.record_intent(provider="openai", profile="default", endpoint="/v1/chat/completions",
+                                   model="gpt-6-luna", label=None, deadline=None, job_id="j3",
+                                   parent_id=None, submitted_by="t@h", submit_token="tok-short",
+                                   request_count=5, now=emulator.now())
+    store.add_items(batch_id, items[:2], model="gpt-6-luna")
+    emulator.advance(engine.intent_grace + 1)
+    assert await engine.reconcile_intents() == []
+    assert emulator.state()["batches"] == []
+    batch = store.get_batch(batch_id)
+    assert batch.status == BatchStatus.FAILED and batch.provider_batch_id is None
+    assert "recorded 5 requests but only 2 were stored" in batch.errors
+    assert store.pending_intents() == []
+    assert store.count_items(batch_id, status="pending") == 0
+    [event] = store.events(action="submit.abandoned")
+    assert event.target == str(batch_id)
+    assert event.details["recorded_requests"] == 5 and event.details["stored_requests"] == 2
+    assert await engine.reconcile_intents() == [] and emulator.state()["batches"] == []
+
+
+async def test_an_intent_and_its_items_are_recorded_in_one_transaction(engine, store, monkeypatch):
+    from console.engine import submit
+
+    items = [(r["custom_id"], json.dumps(r["body"])) for r in openai_lines(4)]
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("killed while writing items")
+
+    monkeypatch.setattr(type(store), "add_items", fail)
+    try:
+        submit.record(engine, provider="openai", profile=None, endpoint="/v1/chat/completions",
+                      model="gpt-6-luna", label=None, deadline=None, job_id="j4", parent_id=None,
+                      items=items)
+    except RuntimeError:
+        pass
+    assert store.pending_intents() == [] and store.list_batches() == []
+
+
+async def test_submit_writes_the_submit_event_in_the_attach_transaction(engine, store, emulator, tmp_path,
+                                                                       monkeypatch):
+    """If the audit write fails, the attach is rolled back with it: never a provider batch
+    without its audit record (the intent is then reconciled by token and recorded)."""
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(3))
+    real = type(store).append_event
+
+    def failing(self, action, *args, **kwargs):
+        if action == "submit":
+            raise RuntimeError("killed before the audit event")
+        return real(self, action, *args, **kwargs)
+
+    monkeypatch.setattr(type(store), "append_event", failing)
+    try:
+        await engine.submit(path, provider="openai", model=None, deadline=None, label=None,
+                            endpoint=None, profile=None)
+    except RuntimeError:
+        pass
+    monkeypatch.setattr(type(store), "append_event", real)
+    [intent] = store.pending_intents()
+    assert intent.provider_batch_id is None
+    assert await engine.reconcile_intents() == [intent.id]
+    [event] = store.events(action="submit.reconciled")
+    assert event.details["provider_batch_id"] == store.get_batch(intent.id).provider_batch_id

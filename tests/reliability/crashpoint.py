@@ -8,6 +8,10 @@ dies when the n-th result line is about to be written, in the middle of an inges
 `os._exit(137)`: no `finally`, no flush, no atexit, no rollback by Python — only what SQLite
 and the file system made durable survives, exactly as after SIGKILL. Nothing here changes
 what the command does before it dies.
+
+`BATCHDECK_TEST_PAUSE="module:function:seconds"` instead holds the process for that long
+before each call of a module-level function (e.g. `adapters.download:_join:4`), so a
+test can run another process in exactly that window.
 """
 
 from __future__ import annotations
@@ -60,10 +64,30 @@ def install(spec: str) -> None:
     setattr(Store, name, wrapper)
 
 
+def install_pause(spec: str) -> None:
+    """`module:function:seconds`: sleep that long before every call of a module-level function
+    (to hold one process at a chosen point while another runs). Only delays; changes nothing."""
+    import importlib
+    import time
+
+    module_name, func_name, seconds = spec.split(":")
+    module = importlib.import_module(module_name)
+    original = getattr(module, func_name)
+
+    def paused(*args, **kwargs):
+        time.sleep(float(seconds))
+        return original(*args, **kwargs)
+
+    setattr(module, func_name, paused)
+
+
 def main() -> int:
     spec = os.environ.get("BATCHDECK_TEST_CRASH")
     if spec:
         install(spec)
+    pause = os.environ.get("BATCHDECK_TEST_PAUSE")
+    if pause:
+        install_pause(pause)
     from console.cli import main as cli_main
 
     return cli_main(sys.argv[1:])

@@ -46,11 +46,9 @@ def _corpus() -> dict[str, tuple[bytes, int | None]]:
 
 
 CORPUS = _corpus()
-_DEEP_BUG = pytest.mark.xfail(strict=True, reason="BUG: requests.scan catches ValueError only; deeply nested "
-                              "JSON raises RecursionError and submit exits 1 'unexpected error', no line named")
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_DEEP_BUG) if n == "deep nesting" else n for n in CORPUS])
+@pytest.mark.parametrize("name", list(CORPUS))
 def test_a_bad_submit_file_is_refused_naming_the_line_and_nothing_is_sent(name, tmp_path, emu):
     data, line = CORPUS[name]
     path = tmp_path / "bad.jsonl"
@@ -293,8 +291,6 @@ def on_a_terminal(args, env, db) -> bytes:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: show and export print model/provider text with raw ESC, BEL "
-                   "and C1 bytes to a terminal, so output can drive the operator's terminal")
 def test_nothing_printed_to_a_terminal_can_drive_it(tmp_path, hostile):
     db = tmp_path / "n.db"
     env = _hostile_env(tmp_path, hostile)

@@ -125,8 +125,6 @@ def test_the_default_data_directory_and_database_are_private(tmp_path, emu):
     assert any(name.startswith("results/") and name.endswith(".jsonl") for name in modes)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with --db in a shared directory the results/ folder is 0755 and "
-                   "downloaded results and promoted answers are 0644: model output readable by other users")
 def test_results_beside_a_db_in_a_shared_directory_are_private_too(tmp_path, emu):
     os.umask(0o022)
     shared = tmp_path / "shared"
