@@ -70,7 +70,12 @@ def test_submit_killed_at_random_moments_never_sends_twice_nor_loses_a_batch(tmp
     assert cli(["submit", str(calib), "--provider", "openai"], env, db).returncode == 0
     span = time.perf_counter() - t
     killed = 0
-    for round_no in range(6):
+    rounds = 0
+    # At least six rounds, and more (bounded) until four kills landed inside a submit: on a
+    # loaded machine a submit can run faster or slower than the calibration.
+    while rounds < 6 or (killed < 4 and rounds < 12):
+        round_no = rounds
+        rounds += 1
         provider = "openai" if round_no % 2 == 0 else "anthropic"
         n = 4 + round_no  # distinct sizes: Anthropic intents are matched by request count
         lines = openai_rows(n, f"r{round_no}") if provider == "openai" else anthropic_rows(n, f"r{round_no}")
@@ -86,7 +91,7 @@ def test_submit_killed_at_random_moments_never_sends_twice_nor_loses_a_batch(tmp
     backdate_intents(db, 120)
     sync_ok(env, db)
     assert check_store_matches_emulator(db, emu, allow_unsent_intents=False, audit=False) == []
-    for round_no in range(6):
+    for round_no in range(rounds):
         local = local_batches_by_prefix(db, f"r{round_no}")
         assert len(local) <= 1, f"round {round_no} became {len(local)} local batches"
     assert len(rows(db, "SELECT id FROM batches WHERE provider_batch_id IS NOT NULL")) == len(emu.state()["batches"])
@@ -121,7 +126,9 @@ def test_submit_crashing_at_each_store_write_is_repaired_by_the_next_sync(tmp_pa
         local = local_batches_by_prefix(db, f"p{i}")
         # An intent killed before the provider was called is either rolled back whole or sent
         # once; one the provider accepted is never lost.
-        assert len(local) == (1 if point.startswith("attach_remote") else len(local)) and len(local) <= 1, point
+        # Killed inside the recording transaction: rolled back whole, nothing sent, ever.
+        # Killed after the provider accepted: found again, never lost, never sent twice.
+        assert len(local) == (1 if point.startswith("attach_remote") else 0), point
 
 
 def test_an_intent_killed_before_its_items_were_written_is_never_sent_empty(tmp_path, emu, env, db):
