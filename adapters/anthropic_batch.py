@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters import download as dl, fastparse
 from adapters.base import (
+    tolerant,
     BatchAdapter,
     BatchRequest,
     Capabilities,
@@ -258,7 +259,7 @@ class AnthropicBatchAdapter(BatchAdapter):
         return FastParser(fastparse.ANTHROPIC, parse_raw_line, normalize_usage).parse
 
     def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        parse = self.line_parser()
+        parse = tolerant(self.line_parser())
         for offset, line in iter_lines_with_offsets(path):
             result = parse(line)
             if result is None:

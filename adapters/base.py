@@ -11,14 +11,16 @@ an `adapters.errors.AdapterError` once, and the engine retries with bounded back
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.model import ItemResult, PriceTier, RemoteBatch
+from store.model import ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,3 +236,37 @@ def join_parts(parts: list[Path], dest: Path) -> int:
         part.unlink(missing_ok=True)
         part.with_name(part.name + ".ok").unlink(missing_ok=True)
     return total
+
+
+_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
+
+
+def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
+    """Wrap a line parser so a line with wrong types or shapes never stops an ingest.
+
+    A provider can send anything; one unreadable line must not leave the other 49,999
+    results un-ingested. When its custom_id can still be read, the item is recorded as
+    errored (`malformed_result`, retryable: resubmitting is how to get a readable answer);
+    otherwise the line is skipped and the item is later settled as `missing_result`.
+    """
+
+    def parse_or_flag(line: bytes) -> ItemResult | None:
+        try:
+            return parse(line)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+            found = _CUSTOM_ID.search(line)
+            if found is None:
+                return None
+            try:
+                custom_id = json.loads(b'"' + found.group(1) + b'"')
+            except ValueError:
+                return None
+            return ItemResult(
+                custom_id,
+                ItemStatus.ERRORED,
+                error_type="malformed_result",
+                error_message=f"the provider's result line could not be read ({type(exc).__name__})",
+                error_class=ErrorClass.RETRYABLE,
+            )
+
+    return parse_or_flag

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import download as dl
+from adapters.base import tolerant
 from adapters.errors import ResultsNotReady
 from console.engine import retry
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RemoteBatch
@@ -96,7 +97,7 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
     line_parser = getattr(adapter, "line_parser", None)
     if PIPELINE and line_parser is not None and not path.exists() and _LOCK.acquire(blocking=False):
         try:
-            piped = _Pass(line_parser(), os.fspath(path))
+            piped = _Pass(tolerant(line_parser()), os.fspath(path))
             report = await _pipelined(engine, b, adapter, remote, path, piped, now)
         except ResultsNotReady:
             path = None

@@ -263,8 +263,6 @@ async def test_promote_killed_and_run_again_promotes_each_item_once_and_counts_i
     assert sorted(json.loads(line)["custom_id"] for line in exported) == sorted(f"pro-{i}" for i in range(80))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: promote writes the realtime answer to a buffered sidecar "
-                   "file and commits the item as promoted first, so a kill loses paid-for answers")
 async def test_a_promotion_recorded_before_a_kill_keeps_its_realtime_answer(tmp_path, emu, env, db):
     [batch] = await setup_batches(db, emu, [("openai", openai_rows(30, "ans"))], end=False)
     done = cli_crashing_at("record_promotion:after:12", ["promote", str(batch), "--yes", "--concurrency", "4"],
