@@ -9,7 +9,6 @@ canceled are derived (`adapters.lifecycle`); results stream as JSONL from the ab
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -29,13 +28,7 @@ from adapters.base import (
     iter_lines_with_offsets,
 )
 from adapters.fastparse import FastParser
-from adapters.errors import (
-    AdapterError,
-    AuthFailed,
-    ReadbackUnsupported,
-    ResultsNotReady,
-    wrap_sdk_error,
-)
+from adapters.errors import ReadbackUnsupported, ResultsNotReady
 from adapters.lifecycle import batch_status, classify_error
 from adapters.mapping import MappingError, openai_chat_to_anthropic
 from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
@@ -122,6 +115,9 @@ class AnthropicBatchAdapter(BatchAdapter):
     """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""
 
     name = "anthropic"
+    label = "Anthropic"
+    key_env = "ANTHROPIC_API_KEY"
+    base_url_env = "ANTHROPIC_BASE_URL"
     default_endpoint = ENDPOINT
     capabilities = Capabilities(
         max_requests=100_000,
@@ -138,19 +134,8 @@ class AnthropicBatchAdapter(BatchAdapter):
                  timeout: float = 120.0, **_: Any) -> None:
         from anthropic import AsyncAnthropic
 
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY")
-        if not key:
-            raise AuthFailed("no Anthropic API key: set ANTHROPIC_API_KEY or name a profile with --profile")
-        self._secrets = (key,)
-        self.client = AsyncAnthropic(
-            api_key=key,
-            base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or None,
-            max_retries=0,
-            timeout=timeout,
-        )
-
-    def _wrap(self, exc: BaseException) -> AdapterError:
-        return wrap_sdk_error(exc, provider="Anthropic", secrets=self._secrets)
+        key, base_url = self.credentials(api_key, base_url)
+        self.client = AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
     def to_remote(self, b: Any) -> RemoteBatch:
         rc = b.request_counts

@@ -97,6 +97,29 @@ class BatchAdapter(ABC):
     name: str = ""
     capabilities: Capabilities
     default_endpoint: str = ""
+    label: str = ""
+    """The provider's name as written in messages ("OpenAI")."""
+    key_env: str = ""
+    base_url_env: str = ""
+
+    def credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
+        """(key, base URL) from the profile, else the provider's usual environment variables.
+
+        The key is remembered only as a secret to redact from every error message.
+        """
+        from adapters.errors import AuthFailed
+
+        key = api_key or os.environ.get(self.key_env)
+        if not key:
+            raise AuthFailed(f"no {self.label} API key: set {self.key_env} or name a profile with --profile")
+        self._secrets = (key,)
+        return key, base_url or os.environ.get(self.base_url_env) or None
+
+    def _wrap(self, exc: BaseException) -> Any:
+        """An SDK exception as an AdapterError, with the key redacted."""
+        from adapters.errors import wrap_sdk_error
+
+        return wrap_sdk_error(exc, provider=self.label, secrets=getattr(self, "_secrets", ()))
 
     # ---- batches -----------------------------------------------------------------
     @abstractmethod

@@ -9,7 +9,6 @@ none. Realtime promotion POSTs the line's body to its URL with `service_tier`.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -28,7 +27,7 @@ from adapters.base import (
     iter_lines_with_offsets,
 )
 from adapters.fastparse import FastParser
-from adapters.errors import AdapterError, AuthFailed, ResultsNotReady, wrap_sdk_error
+from adapters.errors import ResultsNotReady
 from adapters.mapping import MappingError, anthropic_to_openai_chat
 from adapters.lifecycle import batch_status, classify_error
 from store.model import (
@@ -170,6 +169,9 @@ class OpenAIBatchAdapter(BatchAdapter):
     """OpenAI through `openai.AsyncOpenAI` (base URL must end in /v1)."""
 
     name = "openai"
+    label = "OpenAI"
+    key_env = "OPENAI_API_KEY"
+    base_url_env = "OPENAI_BASE_URL"
     default_endpoint = "/v1/chat/completions"
     capabilities = Capabilities(
         max_requests=50_000,
@@ -186,19 +188,8 @@ class OpenAIBatchAdapter(BatchAdapter):
                  timeout: float = 120.0, **_: Any) -> None:
         from openai import AsyncOpenAI
 
-        key = api_key or os.environ.get("OPENAI_API_KEY")
-        if not key:
-            raise AuthFailed("no OpenAI API key: set OPENAI_API_KEY or name a profile with --profile")
-        self._secrets = (key,)
-        self.client = AsyncOpenAI(
-            api_key=key,
-            base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None,
-            max_retries=0,
-            timeout=timeout,
-        )
-
-    def _wrap(self, exc: BaseException) -> AdapterError:
-        return wrap_sdk_error(exc, provider="OpenAI", secrets=self._secrets)
+        key, base_url = self.credentials(api_key, base_url)
+        self.client = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
     # ---- conversion ------------------------------------------------------------------
     def to_remote(self, b: Any) -> RemoteBatch:
