@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +19,11 @@ from typing import Any
 
 from adapters import download as dl, fastparse
 from adapters.base import (
-    tolerant,
     BatchAdapter,
     BatchRequest,
     Capabilities,
     DownloadReport,
     RealtimeResult,
-    iter_lines_with_offsets,
 )
 from adapters.fastparse import FastParser
 from adapters.errors import ReadbackUnsupported, ResultsNotReady
@@ -242,16 +240,6 @@ class AnthropicBatchAdapter(BatchAdapter):
         line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
         `adapters.fastparse`. One per file (it learns the file's line shapes)."""
         return FastParser(fastparse.ANTHROPIC, parse_raw_line, normalize_usage).parse
-
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        parse = tolerant(self.line_parser())
-        for offset, line in iter_lines_with_offsets(path):
-            result = parse(line)
-            if result is None:
-                continue
-            result.offset = offset
-            result.length = len(line)
-            yield result
 
     # ---- requests --------------------------------------------------------------------
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:

@@ -161,9 +161,24 @@ class BatchAdapter(ABC):
         Raises `ResultsNotReady` when the provider has no results (yet).
         """
 
+    @classmethod
     @abstractmethod
+    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
+        """A parser for the lines of one results file (`None` for a line to skip)."""
+
     def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        """Normalized results from a downloaded file, each with its line's byte offset/length."""
+        """Normalized results from a downloaded file, each with its line's byte offset/length.
+
+        Streams line by line; a line with wrong types is flagged, never fatal (`tolerant`).
+        """
+        parse = tolerant(self.line_parser())
+        for offset, line in iter_lines_with_offsets(path):
+            result = parse(line)
+            if result is None:
+                continue
+            result.offset = offset
+            result.length = len(line)
+            yield result
 
     # ---- requests ----------------------------------------------------------------
     @abstractmethod

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from adapters import download as dl, fastparse
 from adapters.base import (
-    tolerant,
     BatchAdapter,
     BatchRequest,
     Capabilities,
@@ -325,16 +324,6 @@ class OpenAIBatchAdapter(BatchAdapter):
         line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
         `adapters.fastparse`. One per file (it learns the file's line shapes)."""
         return FastParser(fastparse.OPENAI, parse_raw_line, normalize_usage).parse
-
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        parse = tolerant(self.line_parser())
-        for offset, line in iter_lines_with_offsets(path):
-            result = parse(line)
-            if result is None:
-                continue
-            result.offset = offset
-            result.length = len(line)
-            yield result
 
     # ---- requests --------------------------------------------------------------------
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
