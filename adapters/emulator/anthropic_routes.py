@@ -85,6 +85,21 @@ def _lookup(request: Request) -> Batch | None:
     return b
 
 
+async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | None]:
+    """Every per-batch route: find the batch, apply its injected HTTP faults, else 404.
+
+    The fault gate runs before the 404 so a throttled call is throttled whatever its id.
+    """
+    emu = _emu(request)
+    b = _lookup(request)
+    bad = await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)
+    if bad is not None:
+        return emu, b, bad
+    if b is None:
+        return emu, b, _not_found(request)
+    return emu, b, None
+
+
 def _not_found(request: Request) -> Response:
     return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", _h(request))
 
@@ -119,12 +134,9 @@ async def create_batch(request: Request) -> Response:
 
 
 async def retrieve_batch(request: Request) -> Response:
-    emu = _emu(request)
-    b = _lookup(request)
-    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
-        return bad
-    if b is None:
-        return _not_found(request)
+    emu, b, answer = await _batch_or_answer(request)
+    if answer is not None:
+        return answer
     return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=_h(request))
 
 
@@ -159,12 +171,9 @@ async def list_batches(request: Request) -> Response:
 
 
 async def cancel_batch(request: Request) -> Response:
-    emu = _emu(request)
-    b = _lookup(request)
-    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
-        return bad
-    if b is None:
-        return _not_found(request)
+    emu, b, answer = await _batch_or_answer(request)
+    if answer is not None:
+        return answer
     now = emu.now()
     status = b.view(now).status
     if status == "ended":
@@ -175,12 +184,9 @@ async def cancel_batch(request: Request) -> Response:
 
 
 async def delete_batch(request: Request) -> Response:
-    emu = _emu(request)
-    b = _lookup(request)
-    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
-        return bad
-    if b is None:
-        return _not_found(request)
+    emu, b, answer = await _batch_or_answer(request)
+    if answer is not None:
+        return answer
     status = b.view(emu.now()).status
     if status != "ended":
         return anthropic_error(400, "invalid_request_error",
@@ -192,12 +198,9 @@ async def delete_batch(request: Request) -> Response:
 
 
 async def batch_results(request: Request) -> Response:
-    emu = _emu(request)
-    b = _lookup(request)
-    if (bad := await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)) is not None:
-        return bad
-    if b is None:
-        return _not_found(request)
+    emu, b, answer = await _batch_or_answer(request)
+    if answer is not None:
+        return answer
     now = emu.now()
     v = b.view(now)
     if v.status != "ended":

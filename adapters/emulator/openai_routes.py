@@ -357,12 +357,14 @@ async def create_batch(request: Request) -> Response:
     return jresp(batch_object(batch, now), headers=h)
 
 
+def _lookup_batch(request: Request) -> Any:
+    """The OpenAI batch named in the path (None for an unknown id or another provider's)."""
+    b = _emu(request).state.batches.get(request.path_params["batch_id"])
+    return b if b is not None and b.provider == "openai" else None
+
+
 async def retrieve_batch(request: Request) -> Response:
-    emu = _emu(request)
-    bid = request.path_params["batch_id"]
-    b = emu.state.batches.get(bid)
-    if b is not None and b.provider != "openai":
-        b = None
+    emu, bid, b = _emu(request), request.path_params["batch_id"], _lookup_batch(request)
     if (bad := await gate(emu, request, "openai", b.http_faults(emu.faults) if b else None)) is not None:
         return bad
     if b is None:
@@ -371,11 +373,7 @@ async def retrieve_batch(request: Request) -> Response:
 
 
 async def cancel_batch(request: Request) -> Response:
-    emu = _emu(request)
-    bid = request.path_params["batch_id"]
-    b = emu.state.batches.get(bid)
-    if b is not None and b.provider != "openai":
-        b = None
+    emu, bid, b = _emu(request), request.path_params["batch_id"], _lookup_batch(request)
     if (bad := await gate(emu, request, "openai", b.http_faults(emu.faults) if b else None)) is not None:
         return bad
     h = _h(request)
