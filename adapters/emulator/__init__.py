@@ -14,7 +14,7 @@ Public API
         .base_url_anthropic  "http://127.0.0.1:PORT"      (anthropic.Anthropic(base_url=...))
         .admin_url           "http://127.0.0.1:PORT/_emulator"
         .advance(s) .set_time(t) .set_speed(x) .now() .set_faults(**knobs) .batch_faults(id, **knobs)
-        .state() .reset() .openai_client(**kw) .anthropic_client(**kw)
+        .finalize() .state() .reset() .openai_client(**kw) .anthropic_client(**kw)
     start_emulator(**kwargs) -> EmulatorServer            (started; stop it yourself)
     adapters.emulator.testing.running_emulator(seed=0, speed=0.0, faults=None, start_time=None)
         context manager for tests (frozen clock by default)
@@ -36,7 +36,18 @@ Admin (no key): GET /_emulator/state (clock, faults, every batch's status and co
 GET|POST /_emulator/clock {"advance": s} | {"set": epoch} | {"speed": x};
 GET|POST /_emulator/faults {knob: value, ..., "reset": true?} (server-wide);
 GET|POST /_emulator/batches/{id}/faults {knob: value} (one batch, either provider);
-POST /_emulator/reset (forget batches and files).
+POST /_emulator/reset (forget batches and files);
+POST /_emulator/finalize (write the results file of every ended batch now; answers
+{"files": N, "bytes": B, "generated": n}).
+
+Results files
+-------------
+As a provider does, a results file (OpenAI output/error file, Anthropic results) is written
+once, by the first request that needs it (its size or its bytes) or by /_emulator/finalize,
+into a spool directory of the server's own (a temporary directory removed when the server
+stops), and then served as static bytes with `Range: bytes=N-` support (206; 416 past the
+end). Re-planning a batch's outcomes (per-batch faults), deleting the batch or its file, or
+a reset deletes the written files.
 
 Time
 ----
@@ -66,7 +77,8 @@ POST /_emulator/batches/{id}/faults. Outcome knobs are fixed per batch when it i
   stuck_finalizing=0    seconds an OpenAI batch stays `finalizing` (Anthropic: stays
                         in_progress after its last item); `true` = 12 h
   token_limit=false     OpenAI: the batch fails after validating with token_limit_exceeded
-  broken_download=0     results downloads break after this share of lines (`true` = 0.5)
+  broken_download=0     results downloads break after this share of lines (`true` = 0.5;
+                        a broken download is a plain 200 whatever its Range header)
   broken_download_times=None  only the first N downloads break (default: all)
   max_requests=None     request limit (OpenAI 50,000 -> too_many_tasks; Anthropic 100,000 -> 400)
   max_bytes=None        size limit (OpenAI upload 200 MB -> 400; Anthropic body 256 MB -> 413)

@@ -1,14 +1,16 @@
-"""Admin endpoints under /_emulator/ (no API key needed): clock, faults, state, reset."""
+"""Admin endpoints under /_emulator/ (no API key needed): clock, faults, state, reset, finalize."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from . import anthropic_routes, openai_routes
 from .core import Emulator, jresp
 from .faults import Faults, FaultSpecError, coerce
 
@@ -47,8 +49,10 @@ async def state(request: Request) -> Response:
         })
     files = [{"id": f.id, "purpose": f.purpose, "batch_id": f.batch_id, "kind": f.kind, "deleted": f.deleted}
              for f in emu.state.files.values() if f.batch_id is None]
+    spool_dir = emu.spool.path
     return jresp({"now": now, "speed": emu.clock.speed, "seed": emu.seed, "calls": emu.calls,
-                  "faults": emu.faults.as_dict(), "batches": batches, "files": files})
+                  "faults": emu.faults.as_dict(), "batches": batches, "files": files,
+                  "spool_dir": str(spool_dir) if spool_dir is not None else None})
 
 
 async def clock(request: Request) -> Response:
@@ -102,6 +106,16 @@ async def reset(request: Request) -> Response:
     return jresp({"reset": True})
 
 
+async def finalize(request: Request) -> Response:
+    """Write the results file of every batch that has ended at the current clock, as a provider
+    does while finalizing, so that downloads only stream bytes: {"files", "bytes"} of all such
+    files (already written ones included) and how many were "generated" by this call."""
+    emu = _emu(request)
+    now = emu.now()
+    targets = openai_routes.finalizable(emu, now) + anthropic_routes.finalizable(emu, now)
+    return jresp(await anyio.to_thread.run_sync(emu.spool.finalize, targets))
+
+
 def routes() -> list[Route]:
     return [
         Route("/_emulator/state", state, methods=["GET"]),
@@ -109,4 +123,5 @@ def routes() -> list[Route]:
         Route("/_emulator/faults", faults, methods=["GET", "POST"]),
         Route("/_emulator/batches/{batch_id}/faults", batch_faults, methods=["GET", "POST"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
+        Route("/_emulator/finalize", finalize, methods=["POST"]),
     ]

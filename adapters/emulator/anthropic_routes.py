@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import rand, results
+from . import rand, results, spool
 from .content import max_output_tokens, prompt_tokens
 from .core import Emulator, anthropic_error, gate, jresp, raw_json, rfc3339
 from .faults import FaultSpecError, parse_spec
@@ -193,7 +193,7 @@ async def delete_batch(request: Request) -> Response:
                                f"Message batch {b.id} is {status} and cannot be deleted until processing has ended; cancel it first.",
                                _h(request))
     b.deleted = True
-    b.file_cache.clear()
+    b.drop_files()
     return jresp({"id": b.id, "type": "message_batch_deleted"}, headers=_h(request))
 
 
@@ -208,11 +208,31 @@ async def batch_results(request: Request) -> Response:
     if now >= b.created_at + ANTHROPIC_RETENTION:
         return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", _h(request))
     b.downloads += 1
-    chunks = results.anthropic_results(b, v)
+    entry, handle = await emu.spool.open(b, v, "results")
     f = b.faults
     if f.broken_download > 0 and (f.broken_download_times is None or b.downloads <= f.broken_download_times):
-        chunks = break_after(chunks, len(b.items), f.broken_download)
-    return StreamingResponse(chunks, media_type=RESULTS_MEDIA_TYPE, headers=_h(request))
+        # A plain 200 even to a Range request: this attempt must fail as before; the
+        # client restarts the file, or resumes it once downloads stop breaking.
+        chunks = break_after(spool.line_blocks(handle), len(b.items), f.broken_download)
+        return StreamingResponse(chunks, media_type=RESULTS_MEDIA_TYPE, headers=_h(request))
+    try:
+        rng = spool.byte_range(request.headers.get("range"), entry.size)
+    except spool.Unsatisfiable:
+        handle.close()
+        return anthropic_error(416, "invalid_request_error", f"Requested range not satisfiable: the results have {entry.size} bytes.",
+                               {**_h(request), "content-range": f"bytes */{entry.size}"})
+    return spool.file_response(handle, entry.size, rng, RESULTS_MEDIA_TYPE, _h(request))
+
+
+def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
+    """Every batch whose results can be downloaded at `now`, to be spooled."""
+    out: list[spool.Target] = []
+    for b in emu.state.batches.values():
+        if b.provider == "anthropic" and not b.deleted and now < b.created_at + ANTHROPIC_RETENTION:
+            v = b.view(now)
+            if v.status == "ended":
+                out.append((b, v, "results"))
+    return out
 
 
 async def messages(request: Request) -> Response:

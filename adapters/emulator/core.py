@@ -20,6 +20,7 @@ from starlette.responses import Response
 from . import rand
 from .clock import Clock
 from .faults import Faults
+from .spool import Spool
 from .state import State
 
 
@@ -33,6 +34,7 @@ class Emulator:
         self.calls = 0
         self.flex_calls = 0
         self.rt_key = rand.key_for(seed, "realtime")
+        self.spool = Spool()
 
     def now(self) -> float:
         return self.clock.now()
@@ -42,9 +44,15 @@ class Emulator:
         return self.calls
 
     def reset(self) -> None:
-        self.state = State(self.seed)
+        old, self.state = self.state, State(self.seed)
+        for batch in old.batches.values():
+            batch.drop_files()
         self.calls = 0
         self.flex_calls = 0
+
+    def close(self) -> None:
+        """Release what outlives requests (the spool directory); the server calls it on stop."""
+        self.spool.close()
 
 
 # --- responses -------------------------------------------------------------------------------

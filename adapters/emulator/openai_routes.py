@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import rand, results
+from . import rand, results, spool
 from .core import BrokenDownload, Emulator, gate, jresp, openai_error, raw_json, unix
 from .content import embedding_dims, embedding_inputs, max_output_tokens, openai_cached_tokens, prompt_tokens
 from .faults import FaultSpecError, from_metadata, parse_spec
@@ -107,19 +107,10 @@ def _virtual(emu: Emulator, f: FileRec, now: float) -> tuple[Batch, View] | None
     return b, v
 
 
-def _file_size(b: Batch, v: View, kind: str) -> int:
-    cached = b.file_cache.get(kind)
-    if cached is None:
-        size = sum(len(chunk) for chunk in results.openai_file(b, v, kind))
-        b.file_cache[kind] = (size, None)
-        return size
-    return cached[0]
-
-
-def file_object(emu: Emulator, f: FileRec, now: float, with_size: bool = True) -> dict[str, Any] | None:
-    """The FileObject of `f` at `now`, or None if it does not exist (deleted, expired, not yet
-    written). A batch output file's `bytes` needs one generation pass (then cached): pass
-    `with_size=False` for a mere existence check."""
+def _describe(emu: Emulator, f: FileRec, now: float) -> tuple[dict[str, Any], tuple[Batch, View] | None] | None:
+    """The FileObject of `f` at `now` and, for a batch output/error file, its batch and view
+    (its `bytes` are then left at -1 for `file_object` to fill in); None if it does not exist
+    (deleted, expired, not yet written)."""
     if f.deleted:
         return None
     if f.batch_id is None:
@@ -127,7 +118,7 @@ def file_object(emu: Emulator, f: FileRec, now: float, with_size: bool = True) -
             return None
         return {"id": f.id, "object": "file", "bytes": len(f.data or b""), "created_at": unix(f.created_at),
                 "filename": f.filename, "purpose": f.purpose, "status": "processed",
-                "expires_at": unix(f.expires_at), "status_details": None}
+                "expires_at": unix(f.expires_at), "status_details": None}, None
     found = _virtual(emu, f, now)
     if found is None:
         return None
@@ -136,9 +127,35 @@ def file_object(emu: Emulator, f: FileRec, now: float, with_size: bool = True) -
     expires = created + (b.output_expires_after or FILE_RETENTION)
     if now >= expires:
         return None
-    return {"id": f.id, "object": "file", "bytes": _file_size(b, v, f.kind or "output") if with_size else -1,
-            "created_at": unix(created), "filename": f.filename, "purpose": "batch_output",
-            "status": "processed", "expires_at": unix(expires), "status_details": None}
+    return {"id": f.id, "object": "file", "bytes": -1, "created_at": unix(created), "filename": f.filename,
+            "purpose": "batch_output", "status": "processed", "expires_at": unix(expires), "status_details": None}, found
+
+
+def _exists(emu: Emulator, f: FileRec, now: float) -> bool:
+    return _describe(emu, f, now) is not None
+
+
+async def file_object(emu: Emulator, f: FileRec, now: float) -> dict[str, Any] | None:
+    """The FileObject of `f` at `now`, or None if it does not exist. A batch output file's
+    `bytes` is the size of its spooled file, which this writes if it is not yet."""
+    described = _describe(emu, f, now)
+    if described is None:
+        return None
+    obj, found = described
+    if found is not None:
+        b, v = found
+        obj["bytes"] = (await emu.spool.ensure(b, v, f.kind or "output")).size
+    return obj
+
+
+def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
+    """Every output/error file that exists at `now`, to be spooled."""
+    out: list[spool.Target] = []
+    for f in emu.state.files.values():
+        if f.batch_id is not None and (described := _describe(emu, f, now)) is not None and described[1] is not None:
+            b, v = described[1]
+            out.append((b, v, f.kind or "output"))
+    return out
 
 
 def _no_file(file_id: str, headers: dict[str, str]) -> Response:
@@ -195,7 +212,7 @@ async def upload_file(request: Request) -> Response:
         await form.close()
     fid = emu.state.new_id("file")
     emu.state.files[fid] = FileRec(id=fid, filename=filename, purpose=purpose, created_at=now, expires_at=expires, data=data)
-    return jresp(file_object(emu, emu.state.files[fid], now), headers=h)
+    return jresp(await file_object(emu, emu.state.files[fid], now), headers=h)
 
 
 async def list_files(request: Request) -> Response:
@@ -207,7 +224,7 @@ async def list_files(request: Request) -> Response:
     purpose = q.get("purpose")
     objs = []
     for f in reversed(list(emu.state.files.values())):
-        obj = file_object(emu, f, now)
+        obj = await file_object(emu, f, now)
         if obj is not None and (purpose is None or obj["purpose"] == purpose):
             objs.append(obj)
     if q.get("order") == "asc":
@@ -228,7 +245,7 @@ async def retrieve_file(request: Request) -> Response:
         return bad
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
-    obj = file_object(emu, f, emu.now()) if f else None
+    obj = await file_object(emu, f, emu.now()) if f else None
     if obj is None:
         return _no_file(fid, _h(request))
     return jresp(obj, headers=_h(request))
@@ -240,10 +257,12 @@ async def delete_file(request: Request) -> Response:
         return bad
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
-    if f is None or file_object(emu, f, emu.now(), with_size=False) is None:
+    if f is None or not _exists(emu, f, emu.now()):
         return _no_file(fid, _h(request))
     f.deleted = True
     f.data = None
+    if f.batch_id is not None:
+        emu.state.batches[f.batch_id].drop_files(f.kind or "output")
     return jresp({"id": fid, "object": "file", "deleted": True}, headers=_h(request))
 
 
@@ -257,22 +276,30 @@ async def file_content(request: Request) -> Response:
         return bad
     h = _h(request)
     now = emu.now()
-    if f is None or file_object(emu, f, now, with_size=False) is None:
+    described = _describe(emu, f, now) if f is not None else None
+    if f is None or described is None:
         return _no_file(fid, h)
-    if f.batch_id is None:
+    if described[1] is None:
         return Response(f.data or b"", media_type="application/octet-stream", headers=h)
-    found = _virtual(emu, f, now)
-    assert found is not None and batch is not None
-    b, v = found
+    b, v = described[1]
     kind = f.kind or "output"
-    chunks = results.openai_file(b, v, kind)
     b.downloads += 1
+    entry, handle = await emu.spool.open(b, v, kind)
     bf = b.faults
     if bf.broken_download > 0 and (bf.broken_download_times is None or b.downloads <= bf.broken_download_times):
+        # A plain 200 even to a Range request: this attempt must fail as before; the
+        # client restarts the file, or resumes it once downloads stop breaking.
         p = b.plan()
         lines = p.cum_ok[v.done] if kind == "output" else len(b.items) - p.cum_ok[v.done]
-        chunks = break_after(results.openai_file(b, v, kind), lines, bf.broken_download)
-    return StreamingResponse(chunks, media_type="application/octet-stream", headers=h)
+        chunks = break_after(spool.line_blocks(handle), lines, bf.broken_download)
+        return StreamingResponse(chunks, media_type="application/octet-stream", headers=h)
+    try:
+        rng = spool.byte_range(request.headers.get("range"), entry.size)
+    except spool.Unsatisfiable:
+        handle.close()
+        return openai_error(416, f"Requested range not satisfiable: the file has {entry.size} bytes.",
+                            headers={**h, "content-range": f"bytes */{entry.size}"})
+    return spool.file_response(handle, entry.size, rng, "application/octet-stream", h)
 
 
 def break_after(chunks: Iterator[bytes], total_lines: int, fraction: float) -> Iterator[bytes]:
@@ -340,7 +367,7 @@ async def create_batch(request: Request) -> Response:
     fid = body["input_file_id"]
     f = emu.state.files.get(fid)
     now = emu.now()
-    if f is None or f.batch_id is not None or file_object(emu, f, now, with_size=False) is None:
+    if f is None or f.batch_id is not None or not _exists(emu, f, now):
         return openai_error(404, f"No such File object: {fid}", param="input_file_id", headers=h)
     if f.purpose != "batch":
         return openai_error(400, f"File {fid} has purpose {f.purpose!r}; batch input files need purpose 'batch'.",

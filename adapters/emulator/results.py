@@ -1,6 +1,7 @@
 """Response bodies and results-file lines, built with string formatting (the hot path).
 
-A 100k-line results file is produced as a stream of ~1,000-line chunks. Everything variable
+A 100k-line results file is produced as a stream of ~1,000-line chunks, once: `spool` writes
+it to disk and serves those bytes afterwards. Everything variable
 that could need JSON escaping (custom_id, model) is escaped once (`json.dumps`) and reused;
 generated text comes from the escape-free bank in `content`. The same body builders serve the
 realtime endpoints, so a promoted request looks exactly like its batch result.

@@ -22,7 +22,23 @@ from .core import Emulator
 from .faults import parse_spec
 
 
-class _Server(uvicorn.Server):
+class _ClosingServer(uvicorn.Server):
+    """uvicorn that closes its emulator (removes the spool directory) as it shuts down. A
+    `finally` after `run()` would not do: on SIGTERM (how `EmulatorServer.stop` ends the
+    subprocess) uvicorn re-raises the signal once shut down, which ends the process there."""
+
+    def __init__(self, config: uvicorn.Config, emulator: Emulator) -> None:
+        super().__init__(config)
+        self.emulator = emulator
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().shutdown(sockets)
+        finally:
+            self.emulator.close()
+
+
+class _Server(_ClosingServer):
     """uvicorn for the in-thread emulator: a 10 ms main-loop tick (instead of 100 ms) and a
     prompt shutdown (open keep-alive connections are closed, in-flight tasks cancelled), so
     that a test suite starting one emulator per test does not pay ~0.2 s per stop."""
@@ -37,6 +53,7 @@ class _Server(uvicorn.Server):
         await asyncio.sleep(0.01)
         for task in list(self.server_state.tasks):
             task.cancel()
+        self.emulator.close()
 
     async def main_loop(self) -> None:
         counter = 0
@@ -123,7 +140,7 @@ class EmulatorServer:
         self.emulator = Emulator(seed=self.seed, speed=self.speed, start=self.start_time, faults=self.faults)
         self._sock = self._bind()
         self.port = self._sock.getsockname()[1]
-        self._server = _Server(self._config(build_app(self.emulator)))
+        self._server = _Server(self._config(build_app(self.emulator)), self.emulator)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]},
                                         name=f"batchdeck-emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -159,8 +176,11 @@ class EmulatorServer:
         self.emulator = Emulator(seed=self.seed, speed=self.speed, start=self.start_time, faults=self.faults)
         self._sock = self._bind()
         self.port = self._sock.getsockname()[1]
-        self._server = uvicorn.Server(self._config(build_app(self.emulator)))
-        self._server.run(sockets=[self._sock])
+        self._server = _ClosingServer(self._config(build_app(self.emulator)), self.emulator)
+        try:
+            self._server.run(sockets=[self._sock])
+        finally:
+            self.emulator.close()
 
     def stop(self) -> None:
         if self._http is not None:
@@ -183,6 +203,8 @@ class EmulatorServer:
                 self._thread.join(timeout=10)
             self._server = None
             self._thread = None
+        if self.emulator is not None:
+            self.emulator.close()  # also when the server thread did not end in time
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -197,10 +219,11 @@ class EmulatorServer:
 
     # --- admin helpers (HTTP, so they work for the subprocess too) ----------------------------
 
-    def _admin(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:
+    def _admin(self, method: str, path: str, body: Mapping[str, Any] | None = None, timeout: float = 30) -> Any:
         if self._http is None:
             self._http = httpx.Client(timeout=30)
-        r = self._http.request(method, self.admin_url + path, json=dict(body) if body is not None else None)
+        r = self._http.request(method, self.admin_url + path, json=dict(body) if body is not None else None,
+                               timeout=timeout)
         r.raise_for_status()
         return r.json()
 
@@ -225,6 +248,12 @@ class EmulatorServer:
     def batch_faults(self, batch_id: str, **knobs: Any) -> dict[str, Any]:
         """Override knobs for one existing batch (its outcomes are re-planned)."""
         return self._admin("POST", f"/batches/{batch_id}/faults", knobs)
+
+    def finalize(self) -> dict[str, int]:
+        """Write the results file of every batch that has ended at the emulated now, as a
+        provider does while finalizing; later downloads of them only stream bytes. Returns
+        {"files": N, "bytes": B, "generated": files written by this call}."""
+        return self._admin("POST", "/finalize", {}, timeout=600)  # a 1M-line file is ~1 GB
 
     def state(self) -> dict[str, Any]:
         return self._admin("GET", "/state")

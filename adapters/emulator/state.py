@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import content, rand
@@ -87,6 +88,16 @@ class View:
     terminal_at: float | None
 
 
+@dataclass(frozen=True)
+class Spooled:
+    """A results file written to the emulator's spool directory (see `spool`)."""
+
+    size: int
+    path: Path
+    key: tuple[Any, ...]
+    """The view it was written for (`spool.view_key`)."""
+
+
 @dataclass
 class Batch:
     provider: str
@@ -108,7 +119,10 @@ class Batch:
     output_file_id: str | None = None
     error_file_id: str | None = None
     _plan: Plan | None = None
-    file_cache: dict[str, tuple[int, bytes | None]] = field(default_factory=dict)
+    file_cache: dict[str, Spooled] = field(default_factory=dict)
+    """Spooled results files by kind ("output"/"error" for OpenAI, "results" for Anthropic)."""
+    files_epoch: int = 0
+    """Bumped by `drop_files()`, so a file written from an older plan is never served."""
 
     # --- faults ------------------------------------------------------------------------------
 
@@ -123,7 +137,21 @@ class Batch:
     def set_overrides(self, knobs: dict[str, Any]) -> None:
         self.overrides.update(knobs)
         self._plan = None
-        self.file_cache.clear()
+        self.drop_files()
+
+    def drop_files(self, kind: str | None = None) -> None:
+        """Delete spooled results files: all of them (the outcomes or the view changed, the batch
+        is gone) or one `kind` (that file was deleted)."""
+        if kind is None:
+            self.files_epoch += 1
+            # Swapped, not iterated in place: a writer thread may store an entry meanwhile.
+            gone, self.file_cache = self.file_cache, {}
+            entries = list(gone.values())
+        else:
+            entry = self.file_cache.pop(kind, None)
+            entries = [entry] if entry is not None else []
+        for entry in entries:
+            entry.path.unlink(missing_ok=True)
 
     # --- plan --------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@
         emulator.advance(3600)                              # jump the emulated clock one hour
         emulator.batch_faults(batch_id, error_rate=0.2)     # per-batch knobs (Anthropic too)
         emulator.set_faults(http_429_rate=1.0)              # server-wide knobs
+        emulator.finalize()                                 # write every ended batch's results file now
 
 The emulator listens on 127.0.0.1 on a free port, in a thread of the test process.
 Defaults favour deterministic tests: the clock is frozen (`speed=0`) and moves only when a
