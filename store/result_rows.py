@@ -46,12 +46,13 @@ class RowChunk:
 
 
 def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
-                 results: Iterable[ItemResult], size: int = INGEST_CHUNK) -> Iterator[RowChunk]:
-    """Result lines as RowChunks of up to `size` lines, costed (see RowChunk).
+                 results: Iterable[ItemResult], size: int | None = None) -> Iterator[RowChunk]:
+    """Result lines as RowChunks of up to `size` (default INGEST_CHUNK) lines, costed.
 
     The hot loop: one tuple per line; the model's per-token rates and accumulator are looked
     up only when the model differs from the previous line's.
     """
+    size = size or INGEST_CHUNK  # read now, so a test can shrink chunks for a whole process
     rates_by_model: dict[str | None, tuple[float, ...] | None] = {}
     chunk = RowChunk()
     rows, sums = chunk.rows, chunk.sums

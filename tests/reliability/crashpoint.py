@@ -82,6 +82,11 @@ def install_pause(spec: str) -> None:
 
 
 def main() -> int:
+    # Chunks of 5,000 result rows (not 20,000) so that a test batch of a few thousand items
+    # has chunks that commit before the crash; every write path stays the production one.
+    import store.result_rows
+
+    store.result_rows.INGEST_CHUNK = 5_000
     spec = os.environ.get("BATCHDECK_TEST_CRASH")
     if spec:
         install(spec)
