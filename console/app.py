@@ -26,7 +26,7 @@ from console.fleet import notices, read_fleet
 from console.literal import clean
 from console.messages import FleetLoaded
 from console.fmt import PLAIN, Palette
-from console.rows import EXPIRY_WARN_SECONDS
+from console.batch_facts import EXPIRY_WARN_SECONDS
 from console.screens.audit import AuditScreen
 from console.screens.batches import BatchesScreen
 from console.screens.detail import BatchDetailScreen

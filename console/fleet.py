@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from console.messages import FleetLoaded
-from console.rows import expiry_left, failures_of, is_terminal
+from console.batch_facts import expiry_left, failures_of, is_terminal
 from console.fmt import fmt_duration
 from store.model import BatchStatus
 

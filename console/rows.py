@@ -1,171 +1,25 @@
-"""Pure rendering: store values in, Rich `Text` cells out (the k9s `render` layer).
+"""Whole table rows (the k9s `render` layer): columns, every cell of a row, and row order.
 
 Nothing here touches the app, the store or the clock: callers pass `now` and a `Palette`, so
-every function is unit-tested directly. Information is never carried by colour alone: each
-warning has a word or glyph ("at risk", "⚠", "✗"), and colour only repeats it.
-Values from other tools may be missing or strange; every formatter answers `—` rather than
-raising.
+every function is unit-tested directly. The cells of a batch row come from cells.py and the
+facts they show from batch_facts.py; this module decides which cells make up a row of the
+Batches and item tables, and how batches sort.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.text import Text
 
-from console.fmt import (
-    DASH, Palette, num, fmt_compact, fmt_duration, fmt_int, fmt_money, text_or_dash,
+from console.batch_facts import (
+    EXPIRY_WARN_SECONDS, attention_reasons, counts_of, expiry_left, failures_of, is_terminal,
 )
-from store.model import TERMINAL_BATCH_STATUSES, Batch, BatchStatus, RequestCounts
+from console.cells import counts_cell, expiry_text, progress_text, risk_text, status_text
+from console.fmt import DASH, Palette, num, fmt_compact, fmt_duration, fmt_int, fmt_money, text_or_dash
+from store.model import Batch
 
 
-EXPIRY_WARN_SECONDS = 2 * 3600
-"""Under this much time left before a batch's provider expiry, the countdown turns to a warning."""
-
-
-# ---- batch facts ------------------------------------------------------------------------
-def counts_of(batch: Batch) -> RequestCounts:
-    counts = batch.counts
-    return counts if isinstance(counts, RequestCounts) else RequestCounts()
-
-
-def pending_of(counts: RequestCounts) -> int:
-    total = num(counts.total) or 0
-    try:
-        done = counts.done
-    except TypeError:
-        done = 0
-    return max(0, int(total) - int(done))
-
-
-def failures_of(counts: RequestCounts) -> int:
-    return sum(int(num(v) or 0) for v in (counts.errored, counts.expired, counts.canceled))
-
-
-def is_terminal(batch: Batch) -> bool:
-    return batch.status in TERMINAL_BATCH_STATUSES
-
-
-def expiry_left(batch: Batch, now: float) -> float | None:
-    expires = num(batch.expires_at)
-    return None if expires is None else expires - now
-
-
-def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WARN_SECONDS) -> Text:
-    """`23h 12m`; `⚠ 1h 20m` under the threshold; `expired` after; `—` once finished."""
-    if batch.status == BatchStatus.EXPIRED:
-        return Text("expired", style=pal.expired)
-    if is_terminal(batch):
-        return Text(DASH, style=pal.muted)
-    left = expiry_left(batch, now)
-    if left is None:
-        return Text(DASH, style=pal.muted)
-    if left <= 0:
-        return Text("expired", style=pal.expired)
-    if left < warn:
-        return Text(f"⚠ {fmt_duration(left)}", style=pal.warning)
-    return Text(fmt_duration(left))
-
-
-def deadline_risk(batch: Batch, now: float) -> str | None:
-    """`at risk`, `late`, `on track`, or None (finished, or nothing to judge by).
-
-    The target is the operator's deadline, else the provider's expiry. The finish estimate
-    extrapolates the rate so far; with no progress reported, half the time gone means at risk.
-    """
-    if is_terminal(batch):
-        return None
-    target = num(batch.deadline) or num(batch.expires_at)
-    if target is None:
-        return None
-    if now >= target:
-        return "late"
-    counts = counts_of(batch)
-    total = int(num(counts.total) or 0)
-    done = total - pending_of(counts)
-    if total <= 0:
-        return None
-    start = num(batch.started_at) or num(batch.created_at)
-    if start is None or now <= start:
-        return None
-    elapsed = now - start
-    if done <= 0:
-        # Nothing reported yet (Anthropic reports only "processing" until the end): at risk
-        # once half the time to the target has gone by with no result.
-        return "at risk" if elapsed > (target - start) / 2 else "on track"
-    eta = now + (total - done) * elapsed / done
-    return "at risk" if eta > target else "on track"
-
-
-def risk_text(batch: Batch, now: float, pal: Palette) -> Text:
-    risk = deadline_risk(batch, now)
-    if risk is None:
-        return Text(DASH, style=pal.muted)
-    if risk == "on track":
-        return Text("on track", style=pal.muted)
-    return Text(risk, style=pal.risk)
-
-
-def attention_reasons(batch: Batch, now: float, warn: float = EXPIRY_WARN_SECONDS) -> list[str]:
-    """Why a batch needs the operator: failures, near expiry, at risk, failed."""
-    reasons = []
-    if batch.status == BatchStatus.FAILED:
-        reasons.append("failed")
-    if failures_of(counts_of(batch)):
-        reasons.append("failures")
-    left = expiry_left(batch, now)
-    if not is_terminal(batch) and left is not None and left < warn:
-        reasons.append("near expiry")
-    if deadline_risk(batch, now) in ("at risk", "late"):
-        reasons.append("at risk")
-    return reasons
-
-
-STATUS_GLYPH = {
-    BatchStatus.COMPLETED: "✓", BatchStatus.FAILED: "✗", BatchStatus.EXPIRED: "⌛",
-    BatchStatus.CANCELED: "⊘", BatchStatus.CANCELING: "⊘", BatchStatus.UNKNOWN: "?",
-}
-
-
-def status_text(status: object, pal: Palette) -> Text:
-    """The normalized status word with a glyph, so it reads without colour."""
-    try:
-        st = BatchStatus(status)
-    except ValueError:
-        return Text(f"? {text_or_dash(status, 12)}", style=pal.warning)
-    glyph = STATUS_GLYPH.get(st)
-    style = {BatchStatus.COMPLETED: pal.ok, BatchStatus.FAILED: pal.failed,
-             BatchStatus.EXPIRED: pal.expired, BatchStatus.UNKNOWN: pal.warning}.get(st, "")
-    # Active states read plainly as words; terminal ones get a glyph as well.
-    return Text(f"{glyph} {st.value}" if glyph else st.value, style=style)
-
-
-def progress_text(counts: RequestCounts, pal: Palette, width: int = 10) -> Text:
-    """`███▒░░ 62%`: done ok `█`, failed `▒`, pending `░` (shapes differ, not only colour)."""
-    total = int(num(counts.total) or 0)
-    if total <= 0:
-        return Text(f"{'·' * width}    —", style=pal.muted)
-    ok = int(num(counts.succeeded) or 0)
-    bad = failures_of(counts)
-    ok_cells = min(width, round(width * ok / total))
-    bad_cells = min(width - ok_cells, math.ceil(width * bad / total) if bad else 0)
-    text = Text()
-    text.append("█" * ok_cells, style=pal.ok)
-    text.append("▒" * bad_cells, style=pal.failed)
-    text.append("░" * (width - ok_cells - bad_cells), style=pal.muted)
-    pct = 100 * (total - pending_of(counts)) // total
-    text.append(f" {pct:>3d}%")
-    return text
-
-
-def counts_cell(counts: RequestCounts) -> str:
-    """`4812/12/0/176`: succeeded / errored / expired / pending (the column header says so)."""
-    vals = (counts.succeeded, counts.errored, counts.expired)
-    return "/".join(fmt_int(v) if num(v) is not None else DASH for v in vals) + f"/{pending_of(counts):,}"
-
-
-# ---- whole rows -------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Column:
     """One table column: key, header, width, and its priority when the terminal is narrow."""

@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from console.fmt import fmt_int, fmt_money
 from console.messages import FleetLoaded
-from console.rows import SORTS, attention_reasons, batch_cells, batch_sort_key
+from console.batch_facts import attention_reasons
+from console.rows import SORTS, batch_cells, batch_sort_key
 from console.widgets.activity import ActivityBar
 from console.widgets.batch_table import BatchTable
 from console.screens.filter_box import filter_binding, open_filter_box

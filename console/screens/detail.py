@@ -1,31 +1,30 @@
 """Batch detail: fields, lineage, timeline, failures by type, and the virtualized items table.
 
-A thread worker reads the header facts and the matching count once a second; the items table
-reads only its visible pages (see widgets/item_table.py) and the same worker re-reads those
-pages so that only rows whose values changed are repainted.
+A thread worker reads the header facts and the matching count once a second (detail_reads.py)
+for the header to draw (detail_header.py); the items table reads only its visible pages (see
+widgets/item_table.py) and the same worker re-reads those pages so that only rows whose values
+changed are repainted. This screen wires them together: filters, navigation, selection, actions.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input
 from textual.worker import get_current_worker
 
 from console.messages import BatchLoaded, PagesLoaded
-from console.screens.detail_text import failures_text, lineage_text, summary_text, timeline_text
+from console.screens.detail_filter import UnknownStatus, next_error_type, next_status, parse_filter
+from console.screens.detail_header import DetailHeader
+from console.screens.detail_reads import ItemQuery, read_detail
 from console.widgets.activity import ActivityBar
-from console.widgets.item_table import PAGE, ItemTable, source_from
+from console.widgets.item_table import ItemTable
 from console.screens.filter_box import filter_binding, open_filter_box
-from store.model import ItemStatus
-
-STATUS_CYCLE = (None, *(s.value for s in ItemStatus))
 
 
 class BatchDetailScreen(Screen):
@@ -59,14 +58,7 @@ class BatchDetailScreen(Screen):
         self._child_index = 0
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="top"):
-            yield Static(Text(f"batch #{self.batch_id} — loading…"), id="summary")
-            yield Static("", id="lineage")
-            yield Static("", id="timeline")
-            yield Static("", id="failures")
-            yield Static("", id="item-status", classes="status-line")
-            yield Input(placeholder="status:errored type:rate_limit_error  (enter applies, esc clears)",
-                        id="filter-input", classes="filter")
+        yield DetailHeader(self.batch_id)
         yield ItemTable(self.app.palette, id="items")
         yield ActivityBar()
         yield Footer()
@@ -79,12 +71,9 @@ class BatchDetailScreen(Screen):
             self.set_interval(self.app.refresh_interval, self._tick)
 
     # ---- loading ------------------------------------------------------------------------
-    def _page_source(self) -> Any:
-        store, batch_id, status, etype = self.app.store, self.batch_id, self.status, self.error_type
-        return source_from(
-            lambda: store.count_items(batch_id, status=status, error_type=etype),
-            lambda offset, limit: store.page_items(batch_id, offset=offset, limit=limit,
-                                                   status=status, error_type=etype))
+    def _query(self) -> ItemQuery:
+        """The items the screen shows now; also the items table's page source."""
+        return ItemQuery(self.app.store, self.batch_id, self.status, self.error_type)
 
     def _tick(self) -> None:
         if not any(w.group == "detail" and w.is_running for w in self.workers):
@@ -93,24 +82,12 @@ class BatchDetailScreen(Screen):
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False,
           description="read batch detail")
     def load(self, first: bool = False) -> None:
-        store, now, generation = self.app.store, self.app.clock.now(), self.generation
-        batch = store.get_batch(self.batch_id)
-        parent = store.get_batch(batch.parent_id) if batch and batch.parent_id else None
-        children = store.children(self.batch_id) if batch else []
-        history = store.status_history(self.batch_id) if batch else []
-        groups = store.error_groups(self.batch_id) if batch else []
-        matching = store.count_items(self.batch_id, status=self.status, error_type=self.error_type)
-        pages: dict[int, list[Any]] = {}
-        first_page = (store.page_items(self.batch_id, offset=0, limit=PAGE, status=self.status,
-                                       error_type=self.error_type) if first and matching else None)
-        if not first:
-            for number in self._visible_pages:
-                pages[number] = store.page_items(self.batch_id, offset=number * PAGE, limit=PAGE,
-                                                 status=self.status, error_type=self.error_type)
+        now, generation = self.app.clock.now(), self.generation
+        loaded, pages = read_detail(self._query(), now, first=first,
+                                    pages_on_screen=self._visible_pages)
         if get_current_worker().is_cancelled:
             return
-        self.post_message(BatchLoaded(batch, parent, children, history, groups, matching, now,
-                                      first_page))
+        self.post_message(loaded)
         if pages:
             self.post_message(PagesLoaded(pages, generation))
 
@@ -124,7 +101,7 @@ class BatchDetailScreen(Screen):
         self.loaded = message
         table = self.query_one(ItemTable)
         if first:
-            table.set_source(self._page_source(), total=message.matching, first_page=message.first_page)
+            table.set_source(self._query(), total=message.matching, first_page=message.first_page)
         else:
             table.set_total(message.matching)
         self._pages_on_screen = table.visible_pages()
@@ -143,27 +120,15 @@ class BatchDetailScreen(Screen):
         m = self.loaded
         if m is None:
             return
-        app = self.app
-        if m.batch is None:
-            self.query_one("#summary", Static).update(Text(f"Batch #{self.batch_id} is not in this store."))
-            return
-        saved = app.fleet.saved.get(self.batch_id) if app.fleet else None
-        self.query_one("#summary", Static).update(
-            summary_text(m.batch, m.now, app.palette, utc=app.utc, saved=saved, warn=app.expiry_warn))
-        self.query_one("#lineage", Static).update(lineage_text(m.batch, m.parent, m.children))
-        self.query_one("#timeline", Static).update(timeline_text(m.history, m.now, utc=app.utc))
-        self.query_one("#failures", Static).update(failures_text(m.groups, app.palette))
-        self._render_status()
+        self.query_one(DetailHeader).show(m)
+        if m.batch is not None:
+            self._render_status()
 
     def _render_status(self) -> None:
         table = self.query_one(ItemTable)
-        parts = [f"items: {table.total:,} shown",
-                 f"status: {self.status or 'all'} (f)", f"error: {self.error_type or 'all'} (x)"]
-        if table.all_matching:
-            parts.append(f"all {table.total:,} matching selected")
-        elif table.selected:
-            parts.append(f"{len(table.selected):,} selected")
-        self.query_one("#item-status", Static).update(Text(" · ".join(parts)))
+        self.query_one(DetailHeader).show_status(table.total, self.status, self.error_type,
+                                                 all_matching=table.all_matching,
+                                                 selected=len(table.selected))
 
     # ---- filters --------------------------------------------------------------------------
     def set_filter(self, status: str | None, error_type: str | None) -> None:
@@ -171,35 +136,27 @@ class BatchDetailScreen(Screen):
         self.generation += 1
         table = self.query_one(ItemTable)
         table.selected.clear()
-        table.set_source(self._page_source())
+        table.set_source(self._query())
         self._pages_on_screen = table.visible_pages()
         self._render_status()
 
     def action_status_filter(self) -> None:
-        nxt = STATUS_CYCLE[(STATUS_CYCLE.index(self.status) + 1) % len(STATUS_CYCLE)]
-        self.set_filter(nxt, self.error_type)
+        self.set_filter(next_status(self.status), self.error_type)
 
     def action_error_filter(self) -> None:
-        types = [None] + [g.error_type for g in (self.loaded.groups if self.loaded else [])]
-        current = types.index(self.error_type) if self.error_type in types else 0
-        self.set_filter(self.status, types[(current + 1) % len(types)])
+        groups = self.loaded.groups if self.loaded else []
+        self.set_filter(self.status, next_error_type(self.error_type, groups))
 
     def action_filter(self) -> None:
         open_filter_box(self)
 
     @on(Input.Submitted, "#filter-input")
     def _filter_done(self, event: Input.Submitted) -> None:
-        status = etype = None
-        for word in event.value.split():
-            key, _, value = word.partition(":")
-            if key == "status" and value:
-                status = value
-            elif key in ("type", "error") and value:
-                etype = value
-            elif value == "" and key in STATUS_CYCLE:
-                status = key
-            else:
-                etype = word
+        try:
+            status, etype = parse_filter(event.value)
+        except UnknownStatus as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+            return  # the box stays open with what was typed, to be corrected
         event.input.display = False
         self.query_one(ItemTable).focus()
         self.set_filter(status, etype)
@@ -258,17 +215,7 @@ class BatchDetailScreen(Screen):
         """Selected item ids, a thread-side collector for select-all, or None (engine default)."""
         table = self.query_one(ItemTable)
         if table.all_matching:
-            store, batch_id, status, etype, total = (self.app.store, self.batch_id, self.status,
-                                                     self.error_type, table.total)
-
-            def collect() -> list[int]:
-                ids: list[int] = []
-                for offset in range(0, total, 1000):
-                    ids += [i.id for i in store.page_items(batch_id, offset=offset, limit=1000,
-                                                           status=status, error_type=etype)]
-                return ids
-
-            return collect
+            return partial(self._query().all_ids, table.total)
         return sorted(table.selected) or None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

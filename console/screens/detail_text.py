@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.batch_facts import counts_of, deadline_risk, pending_of
+from console.cells import expiry_text, status_text
 from console.clock import fmt_clock
 from console.fmt import DASH, Palette, fmt_int, fmt_money, text_or_dash
-from console.rows import counts_of, deadline_risk, expiry_text, pending_of, status_text
 
 
 def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | None,

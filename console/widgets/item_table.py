@@ -1,19 +1,17 @@
 """A virtualized items table: the Line API reads only the rows on screen from SQLite.
 
 A stock DataTable holds every row in memory (100k rows: 14.7 s, 141 MB here). This widget
-holds a count and a small LRU of pages; `render_line` asks the page cache for the one row it
-draws, and the cache asks the store for `PAGE` rows at a time. Memory is flat in the batch
-size and opening a 1,000,000-item batch costs one COUNT and one page read.
+holds a count and a small LRU of pages (item_pages.py); `render_line` asks the page cache for
+the one row it draws, and the cache asks the store for `PAGE` rows at a time. Memory is flat in
+the batch size and opening a 1,000,000-item batch costs one COUNT and one page read.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from rich.segment import Segment
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.binding import Binding
@@ -23,20 +21,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from console.rows import ITEM_COLUMNS, Column, Palette, item_cells
+from console.fmt import Palette
+from console.rows import ITEM_COLUMNS, Column, item_cells
 from console.widgets.columns import fit_columns
-
-PAGE = 128
-"""Rows per store read: several screens, so scrolling a page is usually no read at all."""
-MAX_PAGES = 16
-"""Pages kept: about 2,000 rows whatever the batch size (flat memory)."""
-
-
-class PageSource(Protocol):
-    """Where rows come from: the detail screen binds the store, batch and filter."""
-
-    def count(self) -> int: ...
-    def page(self, offset: int, limit: int) -> list[Any]: ...
+from console.widgets.item_pages import PAGE, PageCache, PageSource
 
 
 class ItemTable(ScrollView, can_focus=True):
@@ -78,17 +66,12 @@ class ItemTable(ScrollView, can_focus=True):
     def __init__(self, palette: Palette, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.palette = palette
-        self.source: PageSource | None = None
+        self.cache = PageCache()
         self.total = 0
-        self.pages: OrderedDict[int, list[Any]] = OrderedDict()
         self.selected: set[int] = set()
         """Item ids picked with space."""
         self.all_matching = False
         """Select-all-matching: every row of the current filter, without listing a million ids."""
-        self.reads = 0
-        """Store page reads on the UI thread so far (the benchmark and tests look at this)."""
-        self.generation = 0
-        self._in_flight: set[int] = set()
         self.columns: list[Column] = list(ITEM_COLUMNS)
         self._width = sum(c.width + 1 for c in self.columns)
 
@@ -101,18 +84,23 @@ class ItemTable(ScrollView, can_focus=True):
         self.refresh()
 
     # ---- data ---------------------------------------------------------------------------
+    @property
+    def pages(self) -> OrderedDict[int, list[Any]]:
+        """Cached pages by number; clearing it makes the next paint re-read what it shows."""
+        return self.cache.pages
+
+    @property
+    def reads(self) -> int:
+        """Store page reads on the UI thread so far (the benchmark and tests look at this)."""
+        return self.cache.reads
+
     def set_source(self, source: PageSource, total: int | None = None,
                    first_page: list[Any] | None = None) -> None:
         """Show another batch or filter: drop the cache, count, go to the top.
 
         `first_page`, when the caller already read it off the UI thread, seeds the cache.
         """
-        self.source = source
-        self.generation += 1
-        self._in_flight.clear()
-        self.pages.clear()
-        if first_page is not None:
-            self.pages[0] = first_page
+        self.cache.reset(source, first_page)
         self.all_matching = False
         self.total = source.count() if total is None else total
         self.virtual_size = Size(self._width, self.total + 1)
@@ -130,19 +118,9 @@ class ItemTable(ScrollView, can_focus=True):
 
     def row(self, index: int) -> Any | None:
         """The item at `index`, reading its page if needed; None past the end."""
-        if self.source is None or not 0 <= index < self.total:
+        if not 0 <= index < self.total:
             return None
-        number, slot = divmod(index, PAGE)
-        page = self.pages.get(number)
-        if page is None:
-            page = self.source.page(number * PAGE, PAGE)
-            self.reads += 1
-            self.pages[number] = page
-            if len(self.pages) > MAX_PAGES:
-                self.pages.popitem(last=False)
-        else:
-            self.pages.move_to_end(number)
-        return page[slot] if slot < len(page) else None
+        return self.cache.row(index)
 
     def _read_ahead(self) -> None:
         """Read the pages just above and below the screen in a thread, before they are needed.
@@ -150,16 +128,14 @@ class ItemTable(ScrollView, can_focus=True):
         A page read can cost tens of milliseconds on a million-item batch; done here, paging
         through the batch finds its rows already cached and the UI thread never waits.
         """
-        if self.source is None or not self.is_mounted:
+        source = self.cache.source
+        if source is None or not self.is_mounted:
             return
         top = int(self.scroll_offset.y)
         wanted = {(top - self.body_height) // PAGE, (top + 2 * self.body_height) // PAGE}
-        last = (self.total - 1) // PAGE
-        todo = sorted(n for n in wanted if 0 <= n <= last and n not in self.pages
-                      and n not in self._in_flight)
+        todo = self.cache.claim(wanted, last=(self.total - 1) // PAGE)
         if todo:
-            self._in_flight.update(todo)
-            self._fetch(self.source, self.generation, todo)
+            self._fetch(source, self.cache.generation, todo)
 
     @work(thread=True, group="prefetch", exit_on_error=False, description="read item pages ahead")
     def _fetch(self, source: PageSource, generation: int, numbers: list[int]) -> None:
@@ -169,14 +145,7 @@ class ItemTable(ScrollView, can_focus=True):
     @on(Prefetched)
     def _prefetched(self, message: Prefetched) -> None:
         message.stop()
-        if message.generation != self.generation:
-            return
-        for number, rows in message.pages.items():
-            self._in_flight.discard(number)
-            if number not in self.pages:
-                self.pages[number] = rows
-                if len(self.pages) > MAX_PAGES:
-                    self.pages.popitem(last=False)
+        self.cache.accept(message.generation, message.pages)
 
     def visible_pages(self) -> list[int]:
         """Page numbers on screen now (what the refresh worker re-reads)."""
@@ -186,15 +155,10 @@ class ItemTable(ScrollView, can_focus=True):
 
     def apply_pages(self, fresh: dict[int, list[Any]]) -> int:
         """Swap in re-read pages and repaint only rows whose values changed; returns how many."""
-        changed = 0
-        for number, rows in fresh.items():
-            old = self.pages.get(number)
-            self.pages[number] = rows
-            for slot, item in enumerate(rows):
-                if old is None or slot >= len(old) or old[slot] != item:
-                    self.refresh_line(number * PAGE + slot + 1)
-                    changed += 1
-        return changed
+        changed = self.cache.replace(fresh)
+        for index in changed:
+            self.refresh_line(index + 1)
+        return len(changed)
 
     def current(self) -> Any | None:
         return self.row(self.cursor)
@@ -269,15 +233,3 @@ class ItemTable(ScrollView, can_focus=True):
             line.append(" ")
         return line
 
-
-def source_from(count: Callable[[], int], page: Callable[[int, int], list[Any]]) -> PageSource:
-    """A PageSource from two callables (tests and the benchmark build their own)."""
-
-    class _Source:
-        def count(self) -> int:
-            return count()
-
-        def page(self, offset: int, limit: int) -> list[Any]:
-            return page(offset, limit)
-
-    return _Source()

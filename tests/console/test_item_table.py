@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.app import App
 
 from console.fmt import PLAIN
-from console.widgets.item_table import MAX_PAGES, PAGE, ItemTable, source_from
+from console.widgets.item_pages import MAX_PAGES, PAGE, source_from
+from console.widgets.item_table import ItemTable
 from store.model import Item, ItemStatus
 
 N = 1_000_000

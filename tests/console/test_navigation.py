@@ -135,3 +135,16 @@ async def test_strange_store_values_show_dash(store):
         app.open_batch(3)
         await settle(pilot)
         assert "— · — ·" in screen_text(app)
+
+
+async def test_a_mistyped_status_filter_is_named_and_the_filter_keys_still_work(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.open_batch(1)
+        await settle(pilot)
+        detail = app.screen
+        await press(pilot, "slash", *"status:bogus", "enter")
+        assert detail.status is None  # nothing filtered by a status that does not exist
+        assert any("no item status 'bogus'" in str(n.message) for n in app._notifications)
+        await press(pilot, "escape", "f")  # close the box; `f` steps from "all" as usual
+        assert detail.status == "pending"

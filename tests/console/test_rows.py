@@ -1,13 +1,14 @@
-"""Pure rendering (rows.py, fmt.py, fleet.notices): values in, words out, `now` injected."""
+"""Pure rendering (batch_facts, cells, rows, fmt, fleet.notices): values in, words out, `now` injected."""
 
 from __future__ import annotations
 
+from console.batch_facts import attention_reasons, deadline_risk
+from console.cells import expiry_text, progress_text
 from console.clock import DEMO_NOW as NOW, fmt_clock
 from console.fleet import notices, savings_by_batch
 from console.fmt import PLAIN, fmt_duration, fmt_money
 from console.messages import FleetLoaded
-from console.rows import (attention_reasons, batch_cells, deadline_risk, expiry_text, item_cells,
-                          progress_text)
+from console.rows import batch_cells, item_cells
 from console.widgets.bar_chart import bar, bar_chart_text
 from console.widgets.batch_table import columns_for
 from store.model import Batch, BatchStatus, Item, ItemStatus, RequestCounts, SavingsRow
