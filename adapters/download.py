@@ -10,21 +10,15 @@ the presence of `dest` means "whole file". Memory stays at one block whatever th
 A part's `.ok` marker records the part's size, so joining appends the later parts to the
 first one (after truncating it to its recorded size: a join cut short by a crash is simply
 redone) and renames it to `dest`, instead of copying every byte once more.
-
-Watching: code that wants to consume a results file while it downloads (the engine's
-pipelined ingest) installs a `Watcher` with `watching(w)` around the download; the download
-then reports each part's progress (bytes flushed to disk), completion and any break. The
-watcher only observes: the download behaves the same with or without one.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from adapters.base import DownloadReport, join_parts, part_paths
 from adapters.errors import AdapterError, DownloadIncomplete
@@ -33,38 +27,6 @@ OpenStream = Callable[[dict[str, str]], AbstractAsyncContextManager[Any]]
 """headers -> async context manager yielding a response with status_code, headers, iter_bytes()."""
 
 BLOCK = 1 << 20
-
-
-class Watcher(Protocol):
-    """Observes a download (called on the event loop's thread; must not block)."""
-
-    def begin(self, parts: list[Path]) -> None:
-        """The download of these parts (in order) starts; `dest` does not exist yet."""
-
-    def started(self, index: int, part: Path, kept: int) -> None:
-        """Part `index` is being written from byte `kept` on (bytes before it are valid)."""
-
-    def wrote(self, index: int, size: int) -> None:
-        """Part `index` holds `size` valid bytes, flushed to the file."""
-
-    def done(self, index: int, part: Path, size: int) -> None:
-        """Part `index` is complete with `size` bytes."""
-
-    def broken(self) -> None:
-        """An attempt failed (it will resume or restart), or there was nothing to watch."""
-
-
-_WATCHER: ContextVar[Watcher | None] = ContextVar("batchdeck_download_watcher", default=None)
-
-
-@contextmanager
-def watching(watcher: Watcher) -> Iterator[Watcher]:
-    """Report the downloads started inside this block (this task and its children) to `watcher`."""
-    token = _WATCHER.set(watcher)
-    try:
-        yield watcher
-    finally:
-        _WATCHER.reset(token)
 
 
 def _is_transport_error(exc: BaseException) -> bool:
@@ -89,16 +51,12 @@ def _recorded_size(part: Path) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[BaseException], AdapterError],
-                     index: int = 0) -> tuple[int, bool]:
+async def fetch_part(open_stream: OpenStream, part: Path, *,
+                     wrap: Callable[[BaseException], AdapterError]) -> tuple[int, bool]:
     """Download one part (resuming). Returns (bytes fetched now, resumed?)."""
     ok = _ok_path(part)
-    watcher = _WATCHER.get()
     if ok.exists():
         if part.exists():
-            if watcher is not None:
-                recorded = _recorded_size(part)
-                watcher.done(index, part, recorded if recorded is not None else part.stat().st_size)
             return 0, False
         ok.unlink()  # a marker without its part (a crash mid-clean-up): fetch it again
     start = part.stat().st_size if part.exists() else 0
@@ -115,26 +73,17 @@ async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[Bas
                 start, mode = 0, "wb"
             expected = resp.headers.get("content-length")
             with open(part, mode) as f:
-                if watcher is not None:
-                    watcher.started(index, part, start)
                 async for chunk in resp.iter_bytes(BLOCK):
                     f.write(chunk)
                     fetched += len(chunk)
-                    if watcher is not None:
-                        f.flush()
-                        watcher.wrote(index, start + fetched)
             if expected is not None and expected.isdigit() and fetched < int(expected):
                 raise DownloadIncomplete(
                     f"results download stopped after {start + fetched} bytes; it resumes on the next sync",
                     retryable=True,
                 )
     except AdapterError:
-        if watcher is not None:
-            watcher.broken()
-        raise
+        raise  # already classified (ours or the adapter's): passed on as it is
     except BaseException as exc:  # noqa: BLE001 - classify, keep the partial file
-        if watcher is not None:
-            watcher.broken()
         if getattr(exc, "status_code", None) == 416:
             # Our partial file is not a prefix the server recognises: start this part over.
             part.unlink(missing_ok=True)
@@ -152,8 +101,6 @@ async def fetch_part(open_stream: OpenStream, part: Path, *, wrap: Callable[[Bas
     tmp = ok.with_name(f"{ok.name}.{os.getpid()}.tmp")  # two engines may finish one part
     tmp.write_text(str(size))
     os.replace(tmp, ok)  # a marker is whole or absent
-    if watcher is not None:
-        watcher.done(index, part, size)
     return fetched, resumed
 
 
@@ -201,19 +148,14 @@ async def download(
     dest: Path, openers: list[OpenStream], *, wrap: Callable[[BaseException], AdapterError]
 ) -> DownloadReport:
     """Fetch every part (resuming broken ones) and join them into `dest`."""
-    watcher = _WATCHER.get()
     if dest.exists():
-        if watcher is not None:
-            watcher.broken()  # nothing to watch: the file is whole already
         return DownloadReport(dest, dest.stat().st_size, 0, False, len(openers))
     dest.parent.mkdir(parents=True, exist_ok=True)
     parts = part_paths(dest, len(openers))
-    if watcher is not None:
-        watcher.begin(parts)
     fetched_total = 0
     resumed_any = False
-    for index, (opener, part) in enumerate(zip(openers, parts)):
-        fetched, resumed = await fetch_part(opener, part, wrap=wrap, index=index)
+    for opener, part in zip(openers, parts):
+        fetched, resumed = await fetch_part(opener, part, wrap=wrap)
         fetched_total += fetched
         resumed_any = resumed_any or resumed
     try:

@@ -20,7 +20,7 @@ nobody reads. Lines of one results file share a handful of shapes, so:
   duplicate keys anywhere in the line (json keeps the last one), nesting deeper than
   `MAX_DEPTH`, lines longer than `MAX_TEMPLATE_LINE`.
 
-So for every line the answer is the full parser's answer (tests/engine/test_ingest_pipeline.py
+So for every line the answer is the full parser's answer (tests/engine/test_ingest.py
 compares the two on hostile and odd shapes); the full parser is merely not run for lines
 whose shape has been proven. A file whose lines keep changing shape stops learning after
 `MAX_LEARN_ATTEMPTS` lines and, when most lines miss, stops trying (cost stays bounded).

@@ -7,7 +7,7 @@ import json
 from adapters.anthropic_batch import AnthropicBatchAdapter
 from adapters.openai_batch import OpenAIBatchAdapter
 from store.model import ErrorClass, ItemStatus
-from tests.engine.test_ingest_pipeline import anthropic_ok, openai_ok
+from tests.engine.test_ingest import anthropic_ok, openai_ok
 
 
 def write(path, rows) -> None:

@@ -1,12 +1,14 @@
-"""The fast results parser and the pipelined ingest.
+"""The fast results parser, and downloading then ingesting a batch's results.
 
 * `adapters.fastparse`: for every line, the fast parser's answer is the full parser's answer
   (`parse_line(json.loads(line))`, None when the line is skipped), including the exception
   it raises, on every shape we could think of and on thousands of mutated lines.
-* `console.engine.ingest` pipelined: the lines it reads while the parts download are those
-  the joined file holds (same offsets); a download that breaks midway (restart or resume),
-  an empty or absent results file, and an ingest killed midway then run again all end with
-  the same rows as a clean ingest: none lost, none doubled.
+* `adapters.base.parse_results`: each result points at its line of the file (byte offsets).
+* `console.engine.ingest`: every row points at its line of the results file; a download that
+  breaks midway (restart or resume), an empty or absent results file, and an ingest killed
+  midway then run again all end with the same rows as a clean ingest: none lost, none
+  doubled. A join cut short by a crash is redone without fetching again.
+* `console.engine.promote.Slots`: a retry goes ahead of first attempts.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import pytest
 from adapters import download as dl
 from adapters.anthropic_batch import AnthropicBatchAdapter
 from adapters.anthropic_batch import parse_raw_line as anthropic_full
-from adapters.base import iter_lines_with_offsets
 from adapters.errors import AdapterError, ResultsNotReady
 from adapters.openai_batch import OpenAIBatchAdapter
 from adapters.openai_batch import parse_raw_line as openai_full
@@ -296,63 +297,7 @@ def test_parse_results_gives_offsets_of_the_lines_in_the_file(tmp_path):
         assert json.loads(raw)["custom_id"] == r.custom_id
 
 
-# ---- the pipelined reader --------------------------------------------------------------------
-def _feed_and_read(parts: list[bytes], cuts: random.Random, tmp_path: Path) -> list[tuple[int, bytes]]:
-    """Drive a _Pass as a download would (flushes at random points), collecting lines."""
-    p = ingest._Pass(lambda line: None, "x")
-    paths = [tmp_path / f"dest.part{i}" for i in range(len(parts))]
-    p.begin(paths)
-    out: list[tuple[int, bytes]] = []
-    gen = p.lines()
-    import threading
-
-    def reader() -> None:
-        out.extend(gen)
-
-    t = threading.Thread(target=reader)
-    t.start()
-    for i, (data, path) in enumerate(zip(parts, paths)):
-        with open(path, "wb") as f:
-            p.started(i, path, 0)
-            pos = 0
-            while pos < len(data):
-                step = cuts.randint(1, max(1, len(data) // 3))
-                f.write(data[pos:pos + step])
-                f.flush()
-                pos += step
-                p.wrote(i, min(pos, len(data)))
-        p.done(i, path, len(data))
-    p.finish()
-    t.join(10)
-    assert not t.is_alive()
-    p.close()
-    return out
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_the_pipelined_reader_sees_the_lines_of_the_joined_file(tmp_path, seed):
-    rng = random.Random(seed)
-
-    def part() -> bytes:
-        pieces = [compact(openai_ok(rng.randrange(1000))) for _ in range(rng.randint(0, 6))]
-        seps = [rng.choice([b"\n", b"\r\n", b"\n\n", b"\n  \n"]) for _ in pieces]
-        data = b"".join(p + s for p, s in zip(pieces, seps))
-        if data and rng.random() < 0.5:
-            data = data.rstrip(b"\r\n")  # no final newline: the join adds one
-        return data
-
-    parts = [part() for _ in range(rng.randint(1, 3))]
-    got = _feed_and_read(parts, rng, tmp_path)
-    joined = tmp_path / "joined.jsonl"
-    with open(joined, "wb") as out:
-        for data in parts:
-            out.write(data)
-            if data and not data.endswith(b"\n"):
-                out.write(b"\n")
-    assert got == list(iter_lines_with_offsets(joined))
-
-
-# ---- pipelined ingest, end to end ------------------------------------------------------------
+# ---- download, then ingest -------------------------------------------------------------------
 class FakeResults(OpenAIBatchAdapter):
     """OpenAI parsing over a scripted download: `parts` are served by `download.download`,
     each attempt taking the next behaviour from `script` ("ok", "break", "resume")."""
@@ -454,20 +399,11 @@ def _open_store(path: Path) -> Any:
     return Store.open(path, price_book=PriceBook.shipped())
 
 
-async def _ingest(tmp_path: Path, name: str, n: int, adapter: Any, *, pipeline: bool = True,
-                  crash: Any = None) -> tuple[Any, int, int]:
+async def _ingest(tmp_path: Path, name: str, n: int, adapter: Any) -> tuple[Any, int, int]:
     store = _open_store(tmp_path / name / "b.db")
     bid = _own_batch(store, n)
     engine = _engine(store, adapter)
-    old = ingest.PIPELINE
-    ingest.PIPELINE = pipeline
-    try:
-        if crash is not None:
-            with pytest.raises(type(crash)):
-                await engine.ingest(bid)
-        lines = await engine.ingest(bid)
-    finally:
-        ingest.PIPELINE = old
+    lines = await engine.ingest(bid)
     return store, bid, lines
 
 
@@ -479,18 +415,22 @@ def _check_rows_point_at_their_lines(store: Any, bid: int, n: int, prefix: str =
         assert json.loads(store.raw_result(item))["custom_id"] == item.custom_id
 
 
-async def test_pipelined_ingest_writes_the_same_rows_as_download_then_ingest(tmp_path):
+async def test_an_ingest_writes_one_row_per_line_pointing_at_it(tmp_path):
     n = 3000
     parts = _results_parts(n)
-    ref, rbid, rlines = await _ingest(tmp_path, "ref", n, FakeResults(parts), pipeline=False)
-    store, bid, lines = await _ingest(tmp_path, "piped", n, FakeResults(parts))
-    assert lines == rlines == n
-    assert _rows(store, bid) == _rows(ref, rbid)
+    store, bid, lines = await _ingest(tmp_path, "one", n, FakeResults(parts))
+    assert lines == n
     _check_rows_point_at_their_lines(store, bid, n)
     event = store.events(action="ingest")[0].details
-    assert event["pipelined"] is True and event["lines"] == n
+    assert set(event) == {"lines", "status", "download_s", "ingest_s", "bytes", "resumed"}
+    assert event["lines"] == n and event["status"] == "completed" and event["resumed"] is False
+    dest = ingest.results_path(_engine(store, None), store.get_batch(bid))
+    assert event["bytes"] == dest.stat().st_size == sum(len(p) for p in parts) + 1  # + the join's newline
     assert store.get_batch(bid).ingested_at is not None
-    assert store.savings(by="batch") == ref.savings(by="batch")
+    # Run again: the same rows, none doubled.
+    before = _rows(store, bid)
+    assert await _engine(store, FakeResults(parts)).ingest(bid) == n
+    assert _rows(store, bid) == before
 
 
 @pytest.mark.parametrize("script", [["break"], ["break", "break"], ["ok", "break"],
@@ -498,11 +438,12 @@ async def test_pipelined_ingest_writes_the_same_rows_as_download_then_ingest(tmp
 async def test_a_download_that_breaks_midway_loses_and_doubles_nothing(tmp_path, script):
     n = 2000
     parts = _results_parts(n)
-    ref, rbid, _ = await _ingest(tmp_path, "ref", n, FakeResults(parts), pipeline=False)
+    ref, rbid, _ = await _ingest(tmp_path, "ref", n, FakeResults(parts))
     adapter = FakeResults(parts, script=list(script))
     store, bid, lines = await _ingest(tmp_path, "broken", n, adapter)
     assert lines == n and adapter.attempts > len(parts)
-    assert store.events(action="ingest")[0].details["pipelined"] is False  # stopped, then whole file
+    # A break resumed with Range (206) keeps the bytes it had; a plain 200 starts the part over.
+    assert store.events(action="ingest")[0].details["resumed"] is ("resume" in script)
     assert _rows(store, bid) == _rows(ref, rbid)
     _check_rows_point_at_their_lines(store, bid, n)
     assert store.savings(by="batch") == ref.savings(by="batch")
@@ -552,7 +493,7 @@ class CrashingParser(FakeResults):
 async def test_an_ingest_killed_midway_then_run_again_yields_identical_rows(tmp_path, after):
     n = 3000
     parts = _results_parts(n)
-    ref, rbid, _ = await _ingest(tmp_path, "ref", n, FakeResults(parts), pipeline=False)
+    ref, rbid, _ = await _ingest(tmp_path, "ref", n, FakeResults(parts))
     adapter = CrashingParser(parts, after)
     store = _open_store(tmp_path / "crash" / "b.db")
     bid = _own_batch(store, n)
@@ -567,7 +508,7 @@ async def test_an_ingest_killed_midway_then_run_again_yields_identical_rows(tmp_
     assert store.savings(by="batch") == ref.savings(by="batch")
 
 
-async def test_a_broken_emulator_download_is_ingested_once_with_pipelining(engine, store, emulator, tmp_path):
+async def test_a_broken_emulator_download_is_ingested_once(engine, store, emulator, tmp_path):
     result = await engine.submit(write_jsonl(tmp_path / "in.jsonl", openai_lines(400)), provider="openai")
     local = result.batch_ids[0]
     remote_id = store.get_batch(local).provider_batch_id
