@@ -10,13 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import anthropic_routes, openai_routes
-from .core import Emulator, jresp
+from . import anthropic_routes, openai_objects
+from .core import emulator, jresp
 from .faults import Faults, FaultSpecError, coerce
-
-
-def _emu(request: Request) -> Emulator:
-    return request.app.state.emu
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -34,7 +30,7 @@ def _bad(message: str) -> Response:
 
 
 async def state(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     now = emu.now()
     batches = []
     for b in emu.state.batches.values():
@@ -57,7 +53,7 @@ async def state(request: Request) -> Response:
 
 async def clock(request: Request) -> Response:
     """Body: {"advance": seconds} | {"set": epoch_seconds} | {"speed": factor} (any mix)."""
-    emu = _emu(request)
+    emu = emulator(request)
     try:
         body = await _body(request)
         if "speed" in body:
@@ -73,7 +69,7 @@ async def clock(request: Request) -> Response:
 
 async def faults(request: Request) -> Response:
     """GET: the server-wide knobs. POST: merge knobs ({"reset": true} first restores defaults)."""
-    emu = _emu(request)
+    emu = emulator(request)
     if request.method == "POST":
         try:
             body = await _body(request)
@@ -87,7 +83,7 @@ async def faults(request: Request) -> Response:
 
 async def batch_faults(request: Request) -> Response:
     """GET: a batch's effective knobs. POST: override knobs for that batch (outcomes re-planned)."""
-    emu = _emu(request)
+    emu = emulator(request)
     b = emu.state.batches.get(request.path_params["batch_id"])
     if b is None:
         return jresp({"error": {"message": "no such batch", "type": "not_found_error"}}, 404)
@@ -102,7 +98,7 @@ async def batch_faults(request: Request) -> Response:
 
 async def reset(request: Request) -> Response:
     """Forget every batch and file (clock, seed and server faults stay)."""
-    _emu(request).reset()
+    emulator(request).reset()
     return jresp({"reset": True})
 
 
@@ -110,9 +106,9 @@ async def finalize(request: Request) -> Response:
     """Write the results file of every batch that has ended at the current clock, as a provider
     does while finalizing, so that downloads only stream bytes: {"files", "bytes"} of all such
     files (already written ones included) and how many were "generated" by this call."""
-    emu = _emu(request)
+    emu = emulator(request)
     now = emu.now()
-    targets = openai_routes.finalizable(emu, now) + anthropic_routes.finalizable(emu, now)
+    targets = openai_objects.finalizable(emu, now) + anthropic_routes.finalizable(emu, now)
     return jresp(await anyio.to_thread.run_sync(emu.spool.finalize, targets))
 
 

@@ -17,24 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import rand, results, spool
+from . import faults, rand, results, spool
 from .content import max_output_tokens, prompt_tokens
-from .core import Emulator, anthropic_error, gate, jresp, raw_json, rfc3339
-from .faults import FaultSpecError, parse_spec
+from .core import Emulator, anthropic_error, break_after, emulator, gate, jresp, raw_json, reply_headers, rfc3339
 from .inputs import InputError, bad_call, parse_anthropic
-from .openai_routes import break_after
 from .state import ANTHROPIC_RETENTION, Batch
 
 RESULTS_MEDIA_TYPE = "application/x-jsonl"
 TIER_LATENCY_FACTOR = {"priority": 0.5, "standard": 1.0}
-
-
-def _emu(request: Request) -> Emulator:
-    return request.app.state.emu
-
-
-def _h(request: Request) -> dict[str, str]:
-    return getattr(request.state, "request_headers", {})
 
 
 def _origin(request: Request) -> str:
@@ -79,7 +69,7 @@ def _beta(request: Request) -> bool:
 
 
 def _lookup(request: Request) -> Batch | None:
-    b = _emu(request).state.batches.get(request.path_params["batch_id"])
+    b = emulator(request).state.batches.get(request.path_params["batch_id"])
     if b is None or b.provider != "anthropic" or b.deleted:
         return None
     return b
@@ -90,7 +80,7 @@ async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | Non
 
     The fault gate runs before the 404 so a throttled call is throttled whatever its id.
     """
-    emu = _emu(request)
+    emu = emulator(request)
     b = _lookup(request)
     bad = await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)
     if bad is not None:
@@ -101,20 +91,20 @@ async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | Non
 
 
 def _not_found(request: Request) -> Response:
-    return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", _h(request))
+    return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", reply_headers(request))
 
 
 async def create_batch(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     if (bad := await gate(emu, request, "anthropic")) is not None:
         return bad
-    h = _h(request)
+    h = reply_headers(request)
     raw = await request.body()
     try:
-        knobs = parse_spec(request.headers.get("x-emulator-faults"))
-    except FaultSpecError as exc:
+        knobs = faults.for_create(request.headers)
+    except faults.FaultSpecError as exc:
         return anthropic_error(400, "invalid_request_error", str(exc), h)
-    faults = emu.faults.with_(knobs)
+    limits = emu.faults.with_(knobs)
     try:
         body = json.loads(raw) if len(raw) < 2_000_000 else await asyncio.to_thread(json.loads, raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -122,14 +112,11 @@ async def create_batch(request: Request) -> Response:
     if not isinstance(body, dict):
         return anthropic_error(400, "invalid_request_error", "The request body must be a JSON object.", h)
     try:
-        items = parse_anthropic(body.get("requests"), faults.max_requests, faults.max_bytes, len(raw))
+        items = parse_anthropic(body.get("requests"), limits.max_requests, limits.max_bytes, len(raw))
     except InputError as exc:
         return anthropic_error(exc.status, exc.kind, str(exc), h)
-    state = emu.state
     now = emu.now()
-    batch = Batch(provider="anthropic", id=state.new_id("anthropic_batch"), seq=len(state.batches),
-                  created_at=now, items=items, base_faults=emu.faults, seed=emu.seed, overrides=knobs)
-    state.add_batch(batch)
+    batch = emu.add_batch("anthropic", items, now, knobs)
     return jresp(batch_object(batch, now, _origin(request), _beta(request)), headers=h)
 
 
@@ -137,14 +124,14 @@ async def retrieve_batch(request: Request) -> Response:
     emu, b, answer = await _batch_or_answer(request)
     if answer is not None:
         return answer
-    return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=_h(request))
+    return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=reply_headers(request))
 
 
 async def list_batches(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     if (bad := await gate(emu, request, "anthropic")) is not None:
         return bad
-    h = _h(request)
+    h = reply_headers(request)
     q = request.query_params
     try:
         limit = int(q.get("limit") or 20)
@@ -174,39 +161,42 @@ async def cancel_batch(request: Request) -> Response:
     emu, b, answer = await _batch_or_answer(request)
     if answer is not None:
         return answer
+    h = reply_headers(request)
     now = emu.now()
     status = b.view(now).status
     if status == "ended":
-        return anthropic_error(400, "invalid_request_error", "Message batch has already ended and cannot be canceled.", _h(request))
+        return anthropic_error(400, "invalid_request_error", "Message batch has already ended and cannot be canceled.", h)
     if status == "in_progress":
         b.cancel_at = now
-    return jresp(batch_object(b, now, _origin(request), _beta(request)), headers=_h(request))
+    return jresp(batch_object(b, now, _origin(request), _beta(request)), headers=h)
 
 
 async def delete_batch(request: Request) -> Response:
     emu, b, answer = await _batch_or_answer(request)
     if answer is not None:
         return answer
+    h = reply_headers(request)
     status = b.view(emu.now()).status
     if status != "ended":
         return anthropic_error(400, "invalid_request_error",
                                f"Message batch {b.id} is {status} and cannot be deleted until processing has ended; cancel it first.",
-                               _h(request))
+                               h)
     b.deleted = True
     b.drop_files()
-    return jresp({"id": b.id, "type": "message_batch_deleted"}, headers=_h(request))
+    return jresp({"id": b.id, "type": "message_batch_deleted"}, headers=h)
 
 
 async def batch_results(request: Request) -> Response:
     emu, b, answer = await _batch_or_answer(request)
     if answer is not None:
         return answer
+    h = reply_headers(request)
     now = emu.now()
     v = b.view(now)
     if v.status != "ended":
-        return anthropic_error(400, "invalid_request_error", f"Message batch {b.id} has not finished processing; results are not available yet.", _h(request))
+        return anthropic_error(400, "invalid_request_error", f"Message batch {b.id} has not finished processing; results are not available yet.", h)
     if now >= b.created_at + ANTHROPIC_RETENTION:
-        return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", _h(request))
+        return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", h)
     b.downloads += 1
     entry, handle = await emu.spool.open(b, v, "results")
     f = b.faults
@@ -214,14 +204,14 @@ async def batch_results(request: Request) -> Response:
         # A plain 200 even to a Range request: this attempt must fail as before; the
         # client restarts the file, or resumes it once downloads stop breaking.
         chunks = break_after(spool.line_blocks(handle), len(b.items), f.broken_download)
-        return StreamingResponse(chunks, media_type=RESULTS_MEDIA_TYPE, headers=_h(request))
+        return StreamingResponse(chunks, media_type=RESULTS_MEDIA_TYPE, headers=h)
     try:
         rng = spool.byte_range(request.headers.get("range"), entry.size)
     except spool.Unsatisfiable:
         handle.close()
         return anthropic_error(416, "invalid_request_error", f"Requested range not satisfiable: the results have {entry.size} bytes.",
-                               {**_h(request), "content-range": f"bytes */{entry.size}"})
-    return spool.file_response(handle, entry.size, rng, RESULTS_MEDIA_TYPE, _h(request))
+                               {**h, "content-range": f"bytes */{entry.size}"})
+    return spool.file_response(handle, entry.size, rng, RESULTS_MEDIA_TYPE, h)
 
 
 def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
@@ -236,10 +226,10 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
 
 
 async def messages(request: Request) -> Response:
-    emu = _emu(request)
+    emu = emulator(request)
     if (bad := await gate(emu, request, "anthropic")) is not None:
         return bad
-    h = _h(request)
+    h = reply_headers(request)
     raw = await request.body()
     try:
         body = json.loads(raw)

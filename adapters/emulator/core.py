@@ -1,4 +1,5 @@
-"""The emulator's shared context (clock, state, server-wide faults) and the HTTP gate.
+"""The emulator's shared context (clock, state, server-wide faults), the HTTP gate, and the
+small helpers every provider's routes use.
 
 Every provider route calls `gate()` first: it checks that an API key is present (either
 `x-api-key` or `Authorization: Bearer`), counts the call, adds the configured latency, and
@@ -12,7 +13,7 @@ import asyncio
 import json
 import logging
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,8 +21,9 @@ from starlette.responses import Response
 from . import rand
 from .clock import Clock
 from .faults import Faults
+from .inputs import Items
 from .spool import Spool
-from .state import State
+from .state import Batch, State
 
 
 class Emulator:
@@ -43,6 +45,17 @@ class Emulator:
         self.calls += 1
         return self.calls
 
+    def add_batch(self, provider: str, items: Items, now: float, overrides: dict[str, Any],
+                  **fields: Any) -> Batch:
+        """Create and register a batch of `provider` ("openai"/"anthropic"): a new id, and the
+        server-wide faults of this moment snapshotted, under the create's own `overrides`."""
+        state = self.state
+        batch = Batch(provider=provider, id=state.new_id(f"{provider}_batch"), seq=len(state.batches),
+                      created_at=now, items=items, base_faults=self.faults, seed=self.seed,
+                      overrides=overrides, **fields)
+        state.add_batch(batch)
+        return batch
+
     def reset(self) -> None:
         old, self.state = self.state, State(self.seed)
         for batch in old.batches.values():
@@ -53,6 +66,25 @@ class Emulator:
     def close(self) -> None:
         """Release what outlives requests (the spool directory); the server calls it on stop."""
         self.spool.close()
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def emulator(request: Request) -> Emulator:
+    return request.app.state.emu
+
+
+def reply_headers(request: Request) -> dict[str, str]:
+    """The headers `gate` chose for this call's answer (its request id)."""
+    return getattr(request.state, "request_headers", {})
+
+
+def int_param(value: str | None, default: int) -> int:
+    """A query parameter as an int (`default` if absent or empty); ValueError if not a number."""
+    if value is None or value == "":
+        return default
+    return int(value)
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -148,6 +180,25 @@ def _fmt_secs(x: float) -> str:
 
 class BrokenDownload(Exception):
     """Raised mid-stream to cut a results download (the `broken_download` fault)."""
+
+
+def break_after(chunks: Iterator[bytes], total_lines: int, fraction: float) -> Iterator[bytes]:
+    """Pass `chunks` through until `fraction` of `total_lines` (plus half a line), then fail."""
+    keep = int(total_lines * min(max(fraction, 0.0), 1.0))
+    seen = 0
+    for chunk in chunks:
+        lines = chunk.split(b"\n")
+        n = len(lines) - 1
+        if seen + n <= keep:
+            seen += n
+            yield chunk
+            continue
+        take = keep - seen
+        head = b"\n".join(lines[:take])
+        partial = lines[take][: max(1, len(lines[take]) // 2)]
+        yield (head + b"\n" if take else b"") + partial
+        break
+    raise BrokenDownload("results download cut by the broken_download fault")
 
 
 class _DropBrokenDownload(logging.Filter):

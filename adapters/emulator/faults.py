@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Mapping
 
 METADATA_PREFIX = "emulator_"
+HEADER = "x-emulator-faults"
+"""The request header that sets a batch's own knobs on a create (both providers)."""
 
 # Knobs that decide how a batch's items turn out; snapshotted when the batch is created.
 OUTCOME_KNOBS = frozenset(
@@ -177,3 +179,11 @@ def from_metadata(metadata: Mapping[str, str] | None) -> dict[str, Any]:
     if not metadata:
         return {}
     return coerce({k: v for k, v in metadata.items() if k.startswith(METADATA_PREFIX)})
+
+
+def for_create(headers: Mapping[str, str], metadata: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The knobs a batch create asks for: `emulator_*` metadata keys (OpenAI), then the
+    `x-emulator-faults` header, which wins. Raises `FaultSpecError`."""
+    knobs = from_metadata(metadata)
+    knobs.update(parse_spec(headers.get(HEADER)))
+    return knobs

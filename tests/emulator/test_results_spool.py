@@ -13,8 +13,7 @@ import pytest
 
 from adapters import download as dl
 from adapters.emulator import results
-from adapters.emulator.core import BrokenDownload
-from adapters.emulator.openai_routes import break_after
+from adapters.emulator.core import BrokenDownload, break_after
 from adapters.emulator.testing import running_emulator
 from tests.emulator.helpers import DAY, START, anthropic_requests, openai_batch
 
