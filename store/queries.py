@@ -153,6 +153,19 @@ def get_item(conn: sqlite3.Connection, item_id: int) -> Item | None:
     return item_from_row(row) if row else None
 
 
+def request_bodies(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[int, str]:
+    """item id -> stored request body, for those of `item_ids` that have one."""
+    out: dict[int, str] = {}
+    ids = list(item_ids)
+    for start in range(0, len(ids), 500):  # stay well under SQLite's variable limit
+        part = ids[start:start + 500]
+        out.update(conn.execute(
+            f"SELECT item_id, body FROM item_requests WHERE item_id IN ({', '.join('?' * len(part))})",
+            part,
+        ).fetchall())
+    return out
+
+
 def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
     found: list[Item] = []
     ids = list(custom_ids)

@@ -276,6 +276,10 @@ class Store:
         """One item with its request body."""
         return queries.get_item(self.conn, item_id)
 
+    def request_bodies(self, item_ids: Iterable[int]) -> dict[int, str]:
+        """Stored request bodies by item id (items without one are left out), 500 per query."""
+        return queries.request_bodies(self.conn, item_ids)
+
     def find_items(self, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
         """Items of a batch by custom_id (with request bodies), in seq order."""
         return queries.find_items(self.conn, batch_id, custom_ids)

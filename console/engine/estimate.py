@@ -15,7 +15,7 @@ from typing import Any
 
 from console.engine import pricing, providers, requests as reqs
 from console.engine.types import FileEstimate, TierCost
-from store.model import PriceTier, Usage
+from store.model import PriceTier
 
 BATCH_WINDOW = 24 * 3600.0
 REALTIME_CONCURRENCY = 32
@@ -36,21 +36,11 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
     caps = cls.capabilities
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     chunks = reqs.plan(scanned.lines, caps)
-    in_tok = out_tok = 0
-    totals: dict[str, float | None] = {t.value: 0.0 for t in PriceTier}
-    rows: dict[str | None, Any] = {}
+    tally = pricing.TokenTally(engine.store, provider)
     for li in scanned.lines:
-        i_tok = pricing.estimate_tokens(li.input_chars)
-        o_tok = li.max_output or 256
-        in_tok += i_tok
-        out_tok += o_tok
-        m = li.model or model
-        if m not in rows:
-            rows[m] = pricing.price_row(engine.store, provider, m)
-        usage = Usage(input_tokens=i_tok, output_tokens=o_tok)
-        for t in totals:
-            c = pricing.cost(usage, rows[m], t)
-            totals[t] = None if (c is None or totals[t] is None) else totals[t] + c
+        tally.add(li.model or model, pricing.estimate_tokens(li.input_chars), li.max_output or 256)
+    in_tok, out_tok = tally.input_tokens, tally.output_tokens
+    totals = {t.value: tally.total(t) for t in PriceTier}
     costs = [TierCost("batch", totals["batch"], NOTES["batch"])]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], NOTES[t.value], available=t in caps.tiers))

@@ -69,3 +69,39 @@ def cost(usage: Usage | None, row: PriceRow | None, tier: PriceTier | str) -> fl
 
 def estimate_tokens(chars: int) -> int:
     return max(1, round(chars * TOKENS_PER_CHAR)) if chars else 0
+
+
+class TokenTally:
+    """Estimated tokens summed per model, priced once per model and route at the end.
+
+    Cost is linear in tokens (rates x counts), so pricing the sums equals pricing every request
+    and adding up; it is what keeps an estimate over 50,000 items well under a second. A route's
+    total is None (unpriced, never $0) when any model with requests has no price.
+    """
+
+    def __init__(self, store: Any, provider: str) -> None:
+        self.store = store
+        self.provider = provider
+        self.tokens: dict[str | None, list[int]] = {}
+        self.input_tokens = 0
+        self.output_tokens = 0
+
+    def add(self, model: str | None, input_tokens: int, output_tokens: int) -> None:
+        sums = self.tokens.get(model)
+        if sums is None:
+            sums = self.tokens[model] = [0, 0]
+        sums[0] += input_tokens
+        sums[1] += output_tokens
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+
+    def total(self, tier: PriceTier | str) -> float | None:
+        total = 0.0
+        for model, (i_tok, o_tok) in self.tokens.items():
+            c = cost(Usage(input_tokens=i_tok, output_tokens=o_tok),
+                     price_row(self.store, self.provider, model), tier)
+            if c is None:
+                return None
+            total += c
+        return total
+

@@ -20,7 +20,7 @@ from typing import Any
 from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, retry, select
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
-from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier, Usage
+from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
 
@@ -126,8 +126,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
                                      or not batch.input_file_id)
     typical_out = _expected_output(engine, batch)
-    in_tok = out_tok = 0
-    totals: dict[str, float | None] = {t: 0.0 for t in ("batch", "flex", "standard", "priority")}
+    tally = pricing.TokenTally(engine.store, batch.provider)
     for item in items:
         body: Any = None
         if item.custom_id in bodies:
@@ -137,14 +136,10 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
                 body = None
         i_tok = pricing.estimate_tokens(reqs.prompt_chars(body)) if body is not None else 0
         o_tok = typical_out or (reqs.max_output_tokens(body) if body is not None else None) or 256
-        in_tok += i_tok
-        out_tok += o_tok
         model = (body.get("model") if isinstance(body, dict) else None) or item.model or batch.model
-        row = pricing.price_row(engine.store, batch.provider, model)
-        usage = Usage(input_tokens=i_tok, output_tokens=o_tok)
-        for t in totals:
-            c = pricing.cost(usage, row, t)
-            totals[t] = None if (c is None or totals[t] is None) else totals[t] + c
+        tally.add(model, i_tok, o_tok)
+    in_tok, out_tok = tally.input_tokens, tally.output_tokens
+    totals = {t: tally.total(t) for t in ("batch", "flex", "standard", "priority")}
     costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"])]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))

@@ -67,22 +67,16 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
 
 
 def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None:
-    from store.model import Usage
-
-    total = 0.0
+    tally = pricing.TokenTally(engine.store, batch.provider)
     for text in bodies.values():
         try:
             body = json.loads(text)
         except ValueError:
             continue
         model = body.get("model") if isinstance(body, dict) else None
-        row = pricing.price_row(engine.store, batch.provider, model or batch.model)
-        if row is None:
-            return None
-        usage = Usage(input_tokens=pricing.estimate_tokens(reqs.prompt_chars(body)),
-                      output_tokens=reqs.max_output_tokens(body) or 256)
-        total += pricing.cost(usage, row, PriceTier.BATCH) or 0.0
-    return total
+        tally.add(model or batch.model, pricing.estimate_tokens(reqs.prompt_chars(body)),
+                  reqs.max_output_tokens(body) or 256)
+    return tally.total(PriceTier.BATCH)
 
 
 async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,

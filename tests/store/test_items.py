@@ -40,6 +40,14 @@ def test_items_are_added_pending_in_order_with_their_request(store, batch):
     assert body["messages"][0]["content"] == "2"
 
 
+def test_request_bodies_are_read_in_bulk_by_item_id(store, batch):
+    page = store.page_items(batch, offset=0, limit=10)
+    bodies = store.request_bodies([i.id for i in page] + [10_000])  # an id with no body
+    assert sorted(bodies) == sorted(i.id for i in page)
+    assert json.loads(bodies[page[3].id])["messages"][0]["content"] == "3"
+    assert store.request_bodies([]) == {}
+
+
 def test_ingest_applies_outcomes_usage_and_costs(store, batch):
     stats = store.ingest_results(
         batch,
