@@ -81,13 +81,17 @@ async def fetch_part(open_stream: OpenStream, part: Path, *,
                     f"results download stopped after {start + fetched} bytes; it resumes on the next sync",
                     retryable=True,
                 )
-    except AdapterError:
-        raise  # already classified (ours or the adapter's): passed on as it is
     except BaseException as exc:  # noqa: BLE001 - classify, keep the partial file
-        if getattr(exc, "status_code", None) == 416:
-            # Our partial file is not a prefix the server recognises: start this part over.
+        status = exc.status if isinstance(exc, AdapterError) else getattr(exc, "status_code", None)
+        if start and status == 416:
+            # The server has no bytes past our partial file: it is whole but was never marked
+            # (killed between its last write and the marker), or not a prefix the server
+            # recognises. Either way start this part over; the adapter's opener may already
+            # have wrapped the 416, so it is recognised in both forms.
             part.unlink(missing_ok=True)
             raise DownloadIncomplete("results download restarted (range not satisfiable)", retryable=True) from None
+        if isinstance(exc, AdapterError):
+            raise  # already classified (ours or the adapter's): passed on as it is
         if _is_transport_error(exc):
             raise DownloadIncomplete(
                 f"results download broke after {start + fetched} bytes ({type(exc).__name__}); "

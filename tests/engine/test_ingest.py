@@ -521,6 +521,23 @@ async def test_a_broken_emulator_download_is_ingested_once(engine, store, emulat
     assert store.get_batch(local).counts.total == 400
 
 
+async def test_a_whole_part_left_without_its_marker_by_a_kill_is_fetched_again(engine, store, emulator, tmp_path):
+    """Killed after a part's last byte but before its `.ok` marker: the resume asks for
+    `bytes=<size>-`, which the server answers 416; the part must start over, not fail every
+    later sync."""
+    result = await engine.submit(write_jsonl(tmp_path / "in.jsonl", openai_lines(300)), provider="openai")
+    local = result.batch_ids[0]
+    emulator.advance(30 * 3600)
+    b = store.get_batch(local)
+    client = emulator.openai_client()
+    whole = client.files.content(client.batches.retrieve(b.provider_batch_id).output_file_id).read()
+    dest = ingest.results_path(engine, b)
+    dest.with_name(dest.name + ".part0").write_bytes(whole)  # every byte, and no .ok marker
+    report = await engine.sync_once()
+    assert report.errors == {} and report.ingested == {local: 300}
+    _check_rows_point_at_their_lines(store, local, 300, prefix="req-")
+
+
 async def test_a_join_cut_short_by_a_crash_is_redone(tmp_path):
     dest = tmp_path / "results.jsonl"
     parts = [b'{"a":1}\n{"a":2}', b'{"b":1}\n']

@@ -54,7 +54,7 @@ def env(tmp_path, emu):
 
 def sync_ok(env, db) -> dict:
     done = cli(["sync", "--once", "--format", "json"], env, db)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, done.stderr + done.stdout
     return json.loads(done.stdout)
 
 
