@@ -67,6 +67,11 @@ async def fetch_part(open_stream: OpenStream, part: Path, *,
         async with open_stream(headers) as resp:
             status = resp.status_code
             if start and status == 206:
+                if not str(resp.headers.get("content-range") or "").startswith(f"bytes {start}-"):
+                    # Appending another range than the one asked for would corrupt the part.
+                    part.unlink(missing_ok=True)
+                    raise DownloadIncomplete("results download restarted (the server sent a range "
+                                             "other than the one asked for)", retryable=True)
                 resumed = True
                 mode = "ab"
             else:

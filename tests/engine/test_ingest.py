@@ -318,11 +318,17 @@ class FakeResults(OpenAIBatchAdapter):
             self.attempts += 1
             mode = self.script.pop(0) if self.script else "ok"
             start = int(headers["Range"].split("=")[1].rstrip("-")) if "Range" in headers else 0
+            headers_out = {}
             if mode == "resume" and start:
                 body, status = data[start:], 206
+                headers_out["content-range"] = f"bytes {start}-{len(data) - 1}/{len(data)}"
+            elif mode == "misplaced" and start:  # a 206 of the whole file, not the asked range
+                body, status = data, 206
+                headers_out["content-range"] = f"bytes 0-{len(data) - 1}/{len(data)}"
             else:
                 body, status = data, 200
-            yield _Resp(body, status, cut=len(body) // 2 if mode == "break" else None)
+            yield _Resp(body, status, cut=len(body) // 2 if mode == "break" else None,
+                        headers=headers_out)
 
         return open_stream
 
@@ -337,9 +343,10 @@ class FakeResults(OpenAIBatchAdapter):
 
 
 class _Resp:
-    def __init__(self, body: bytes, status: int, cut: int | None) -> None:
+    def __init__(self, body: bytes, status: int, cut: int | None,
+                 headers: dict[str, str] | None = None) -> None:
         self.body, self.status_code, self.cut = body, status, cut
-        self.headers = {"content-length": str(len(body))}
+        self.headers = {"content-length": str(len(body)), **(headers or {})}
 
     async def iter_bytes(self, size: int) -> Any:
         end = self.cut if self.cut is not None else len(self.body)
@@ -434,7 +441,8 @@ async def test_an_ingest_writes_one_row_per_line_pointing_at_it(tmp_path):
 
 
 @pytest.mark.parametrize("script", [["break"], ["break", "break"], ["ok", "break"],
-                                    ["break", "resume"], ["ok", "break", "resume"]])
+                                    ["break", "resume"], ["ok", "break", "resume"],
+                                    ["break", "misplaced"]])
 async def test_a_download_that_breaks_midway_loses_and_doubles_nothing(tmp_path, script):
     n = 2000
     parts = _results_parts(n)
