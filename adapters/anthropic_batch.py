@@ -19,6 +19,7 @@ from typing import Any
 
 from adapters import download as dl, fastparse
 from adapters.base import (
+    as_int,
     BatchAdapter,
     BatchRequest,
     Capabilities,
@@ -62,19 +63,15 @@ def _ts(value: Any) -> float | None:
         return None
 
 
-def _i(value: Any) -> int:
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
 def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
     """Anthropic usage: `input_tokens` already excludes cache reads and writes."""
     if not isinstance(usage, dict):
         return None
     return Usage(
-        input_tokens=_i(usage.get("input_tokens")),
-        output_tokens=_i(usage.get("output_tokens")),
-        cache_read_tokens=_i(usage.get("cache_read_input_tokens")),
-        cache_write_tokens=_i(usage.get("cache_creation_input_tokens")),
+        input_tokens=as_int(usage.get("input_tokens")),
+        output_tokens=as_int(usage.get("output_tokens")),
+        cache_read_tokens=as_int(usage.get("cache_read_input_tokens")),
+        cache_write_tokens=as_int(usage.get("cache_creation_input_tokens")),
     )
 
 
@@ -137,8 +134,8 @@ class AnthropicBatchAdapter(BatchAdapter):
 
     def to_remote(self, b: Any) -> RemoteBatch:
         rc = b.request_counts
-        succeeded, errored = _i(rc.succeeded), _i(rc.errored)
-        canceled, expired, processing = _i(rc.canceled), _i(rc.expired), _i(rc.processing)
+        succeeded, errored = as_int(rc.succeeded), as_int(rc.errored)
+        canceled, expired, processing = as_int(rc.canceled), as_int(rc.expired), as_int(rc.processing)
         counts = RequestCounts(
             total=succeeded + errored + canceled + expired + processing,
             succeeded=succeeded, errored=errored, expired=expired, canceled=canceled,
@@ -313,14 +310,7 @@ class AnthropicBatchAdapter(BatchAdapter):
         try:
             resp = await self.client.post(ENDPOINT, body=payload, cast_to=httpx2.Response)
         except Exception as exc:  # noqa: BLE001
-            err = self._wrap(exc)
-            if err.retryable:
-                raise err from None
-            result = ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED,
-                                error_type=err.error_type or f"http_{err.status}",
-                                error_message=err.message, http_status=err.status,
-                                error_class=classify_error(err.error_type, err.status))
-            return RealtimeResult(result=result, raw="", latency_s=time.monotonic() - started)
+            return self._refused(custom_id, exc, started)
         text = resp.text
         data = json.loads(text) if text else {}
         usage = data.get("usage") or {}

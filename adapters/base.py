@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.lifecycle import classify_error
 from store.model import ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch
 
 
@@ -84,6 +86,11 @@ class DownloadReport:
     bytes_fetched: int
     resumed: bool
     parts: int
+
+
+def as_int(value: Any) -> int:
+    """A provider's count or token number as an int (0 when absent or not a number)."""
+    return int(value) if isinstance(value, (int, float)) else 0
 
 
 class BatchAdapter(ABC):
@@ -226,6 +233,18 @@ class BatchAdapter(ABC):
         Transport failures and HTTP 429/5xx raise `AdapterError` (the engine retries);
         a permanent 4xx for this request comes back as an ERRORED result instead.
         """
+
+    def _refused(self, custom_id: str, exc: Exception, started: float) -> RealtimeResult:
+        """A realtime call that failed: re-raised (as AdapterError) when worth retrying (429,
+        5xx, transport), else the item's ERRORED result with the provider's reason."""
+        err = self._wrap(exc)
+        if err.retryable:
+            raise err from None
+        result = ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED,
+                            error_type=err.error_type or f"http_{err.status}",
+                            error_message=err.message, http_status=err.status,
+                            error_class=classify_error(err.error_type, err.status))
+        return RealtimeResult(result=result, raw="", latency_s=time.monotonic() - started)
 
     async def aclose(self) -> None:
         """Close the SDK client."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters import download as dl, fastparse
 from adapters.base import (
+    as_int,
     BatchAdapter,
     BatchRequest,
     Capabilities,
@@ -68,24 +69,20 @@ _TERMINAL_ITEM = {
 }
 
 
-def _i(value: Any) -> int:
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
 def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
     """OpenAI usage (chat, responses or embeddings shape) with cache tokens split out."""
     if not isinstance(usage, dict):
         return None
     if "prompt_tokens" in usage:
-        prompt = _i(usage.get("prompt_tokens"))
+        prompt = as_int(usage.get("prompt_tokens"))
         details = usage.get("prompt_tokens_details") or {}
-        output = _i(usage.get("completion_tokens"))
+        output = as_int(usage.get("completion_tokens"))
     else:
-        prompt = _i(usage.get("input_tokens"))
+        prompt = as_int(usage.get("input_tokens"))
         details = usage.get("input_tokens_details") or {}
-        output = _i(usage.get("output_tokens"))
-    cached = _i(details.get("cached_tokens")) if isinstance(details, dict) else 0
-    written = _i(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
+        output = as_int(usage.get("output_tokens"))
+    cached = as_int(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    written = as_int(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
     return Usage(
         input_tokens=max(0, prompt - cached - written),
         output_tokens=output,
@@ -194,9 +191,9 @@ class OpenAIBatchAdapter(BatchAdapter):
     def to_remote(self, b: Any) -> RemoteBatch:
         raw = b.status
         rc = b.request_counts
-        total = _i(getattr(rc, "total", 0)) if rc else 0
-        done = _i(getattr(rc, "completed", 0)) if rc else 0
-        failed = _i(getattr(rc, "failed", 0)) if rc else 0
+        total = as_int(getattr(rc, "total", 0)) if rc else 0
+        done = as_int(getattr(rc, "completed", 0)) if rc else 0
+        failed = as_int(getattr(rc, "failed", 0)) if rc else 0
         rest = max(0, total - done - failed)
         status = batch_status("openai", raw)
         expired = rest if raw == "expired" else 0
@@ -416,15 +413,7 @@ class OpenAIBatchAdapter(BatchAdapter):
         try:
             resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
         except Exception as exc:  # noqa: BLE001
-            err = self._wrap(exc)
-            if err.retryable:
-                raise err from None
-            result = ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED,
-                                error_type=err.error_type or f"http_{err.status}",
-                                error_message=err.message, http_status=err.status,
-                                error_class=classify_error(err.error_type, err.status))
-            return RealtimeResult(result=result, raw="", tier=None,
-                                  latency_s=time.monotonic() - started)
+            return self._refused(custom_id, exc, started)
         text = resp.text
         data = json.loads(text) if text else {}
         result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
