@@ -3,7 +3,7 @@
 Two halves:
 
 * `store.result_rows.build_chunks` (pure, no database): ItemResults -> costed `RowChunk`s.
-* `ingest_chunks` (here): writes each chunk with one executemany in one short transaction and keeps
+* `ingest_results` (here): writes each chunk with one executemany in one short transaction and keeps
   the savings rollup exact (store/rollup.py). Nothing is held beyond a chunk, so memory does
   not grow with the file; raw lines stay in the results file, found by offset and length.
 
@@ -23,11 +23,8 @@ from store.errors import StoreError
 from store.items import utc_day
 from store.model import IngestStats, ItemResult, ItemStatus
 from store.prices import PriceBook
-from store.result_rows import INGEST_CHUNK, ROW, RowChunk, build_chunks
+from store.result_rows import RowChunk, build_chunks
 from store.rows import COUNT_COLUMNS
-
-__all__ = ["INGEST_CHUNK", "ROW", "RowChunk", "build_chunks", "ingest_chunks", "ingest_results",
-           "mark_ingested"]
 
 
 def _sql(value: object) -> str:
@@ -113,25 +110,21 @@ _UPSERT_ANY_SET = """
 def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
                    results: Iterable[ItemResult], *, results_path: str | None,
                    now: float) -> IngestStats:
-    provider, batch_model = _batch(db, batch_id)[:2]
-    return ingest_chunks(db, batch_id, build_chunks(book, provider, batch_model, results),
-                         results_path=results_path, now=now)
-
-
-def _batch(db: ThreadConnections, batch_id: int) -> tuple:
     batch = db.get().execute(
         "SELECT provider, model, ended_at, tracked FROM batches WHERE id = ?", (batch_id,)
     ).fetchone()
     if batch is None:
         raise StoreError(f"no batch with local id {batch_id}; list batches with `batchdeck ls`.")
-    return batch
+    provider, batch_model, ended_at, tracked = batch
+    return _write_chunks(db, batch_id, build_chunks(book, provider, batch_model, results),
+                         ended_at=ended_at, tracked=tracked, results_path=results_path, now=now)
 
 
-def ingest_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChunk], *,
-                  results_path: str | None, now: float) -> IngestStats:
-    """Write RowChunks built by `build_chunks` for this batch, in the order of the lines."""
+def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChunk], *,
+                  ended_at: float | None, tracked: bool, results_path: str | None,
+                  now: float) -> IngestStats:
+    """Write the RowChunks of one batch's result lines, in the order of the lines."""
     conn = db.get()
-    _, _, ended_at, tracked = _batch(db, batch_id)
     file_id = _register_file(db, batch_id, results_path) if results_path else None
     # Items a tracked batch never had are created in result order (seq = line number, so a
     # re-run after a crash lands on the same seq); for our own batches they come after ours.

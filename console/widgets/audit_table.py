@@ -8,11 +8,10 @@ cursor on the event the operator is reading while new ones arrive, as the Batche
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from console.clock import fmt_clock
 from console.literal import compact_json, literal
+from console.widgets.keyed_table import KeyedTable
 from store.model import Event
 
 COLUMNS = (("at", "When", 12), ("actor", "Actor", 18), ("action", "Action", 14),
@@ -26,7 +25,7 @@ def event_cells(event: Event, *, utc: bool, now: float) -> tuple[Text, ...]:
             literal(event.target), Text(compact_json(event.details)))
 
 
-class AuditTable(DataTable):
+class AuditTable(KeyedTable):
     """DataTable of audit events with a keyed diff (`show`) that keeps the cursor's event."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -39,23 +38,6 @@ class AuditTable(DataTable):
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width)
-
-    def current_id(self) -> int | None:
-        if not self.order or self.cursor_row < 0 or self.cursor_row >= self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - empty or rebuilding table
-            return None
-        return int(key.value) if key.value is not None else None
-
-    def _restore(self, event_id: int | None) -> None:
-        if event_id is None or not self.row_count:
-            return
-        try:
-            self.move_cursor(row=self.get_row_index(str(event_id)), animate=False)
-        except RowDoesNotExist:
-            pass
 
     def show(self, rows: list[tuple[int, tuple[Text, ...]]]) -> int:
         """Make the table show exactly `rows` (in order); return how many cells were written."""

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
 
 from console.rows import BATCH_COLUMNS, Column
 from console.widgets.columns import fit_columns
+from console.widgets.keyed_table import KeyedTable
 
 PADDING = 1
 
@@ -24,7 +23,7 @@ def columns_for(width: int) -> list[Column]:
     return fit_columns(BATCH_COLUMNS, width, gap=2 * PADDING, grow={"label": 28, "model": 24})
 
 
-class BatchTable(DataTable):
+class BatchTable(KeyedTable):
     """DataTable of batches with a keyed diff (`show`) and width-dependent columns."""
 
     DEFAULT_CSS = """
@@ -72,23 +71,6 @@ class BatchTable(DataTable):
         if self.sort_mark != (column_key, mark):
             self.sort_mark = (column_key, mark)
             self._rebuild(self.columns_shown or columns_for(self.size.width or 80))
-
-    def current_id(self) -> int | None:
-        if not self.order or self.cursor_row < 0 or self.cursor_row >= self.row_count:
-            return None
-        try:
-            key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
-        except Exception:  # noqa: BLE001 - empty or rebuilding table
-            return None
-        return int(key.value) if key.value is not None else None
-
-    def _restore(self, batch_id: int | None) -> None:
-        if batch_id is None or not self.row_count:
-            return
-        try:
-            self.move_cursor(row=self.get_row_index(str(batch_id)), animate=False)
-        except RowDoesNotExist:
-            pass
 
     def show(self, rows: list[tuple[int, dict[str, Text]]]) -> int:
         """Make the table show exactly `rows` (in order); return how many cells were written."""
