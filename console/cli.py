@@ -201,17 +201,7 @@ def _report(exc: BaseException, *, debug: bool) -> int:
 
     # Messages may quote provider text: its control characters are shown, never sent.
     sys.stderr.write(f"batchdeck: {clean(message, multiline=True)}\n")
-    # A bad input file: the sentence names the first bad line; every one follows, by number,
-    # so the operator can fix the file in one pass.
-    problems = getattr(exc, "problems", None) or []
-    for problem in problems[:MAX_LINES_LISTED]:
-        sys.stderr.write(f"  line {problem.line}: {clean(problem.message)}\n")
-    if len(problems) > MAX_LINES_LISTED:
-        sys.stderr.write(f"  … and {len(problems) - MAX_LINES_LISTED} more bad lines\n")
     return code
-
-
-MAX_LINES_LISTED = 100
 
 
 def classify(exc: BaseException) -> tuple[int, str]:

@@ -103,15 +103,6 @@ def test_bad_input_exits_2_with_one_sentence(cli, tmp_path):
     assert usage.returncode == 2
 
 
-def test_every_bad_line_of_a_submit_file_is_named_by_number(cli, tmp_path):
-    good = json.dumps(openai_lines(1)[0])
-    bad = write_jsonl(tmp_path / "bad.jsonl", [good, "{oops", json.dumps({"body": {}}), good])
-    done = cli("submit", str(bad), "--provider", "openai")
-    assert done.returncode == 2
-    listed = [line.split(":")[0].strip() for line in done.stderr.splitlines()[1:]]
-    assert listed == ["line 2", "line 3", "line 4"]  # line 4 repeats line 1's custom_id
-
-
 def test_provider_failures_exit_1_without_leaking_the_key(cli, emu, tmp_path):
     path = write_jsonl(tmp_path / "in.jsonl", openai_lines(2))
     emu.set_faults(http_500_rate=1.0)
