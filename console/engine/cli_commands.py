@@ -10,10 +10,12 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from console.engine.types import BadInput, EngineError
+from console.engine.types import BadInput, EngineError, InvalidFile
 from console.textclean import clean
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -259,8 +261,9 @@ def cmd_savings(args: Any) -> int:
 def cmd_estimate(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
-    est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
-                               deadline=parse_time(args.deadline), endpoint=args.endpoint)
+    with reporting_bad_lines(args):
+        est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
+                                   deadline=parse_time(args.deadline), endpoint=args.endpoint)
     if args.format == "json":
         emit_json(est.to_dict())
         return EXIT_OK
@@ -296,6 +299,25 @@ def _isatty(stream: Any) -> bool:
 
 
 # ---- provider-touching commands -----------------------------------------------------
+@contextmanager
+def reporting_bad_lines(args: Any) -> Iterator[None]:
+    """On a file with bad lines, list every one of them on stdout (`path:line: why`, or a JSON
+    document with `--format json`), then let the error through: stderr keeps its one sentence
+    and the exit code stays 2, so a script can test either."""
+    try:
+        yield
+    except InvalidFile as exc:
+        if args.format == "json":
+            emit_json({"error": str(exc), "path": exc.path, "total_lines": exc.total_lines,
+                       "bad_lines": len(exc.problems),
+                       "problems": [{"line": p.line, "message": p.message, "custom_id": p.custom_id}
+                                    for p in exc.problems]})
+        else:
+            for p in exc.problems:
+                out(f"{exc.path}:{p.line}: {p.message}")
+        raise
+
+
 def _print_result(args: Any, result: Any) -> None:
     if args.format == "json":
         data = result.to_dict()
@@ -309,9 +331,10 @@ def _print_result(args: Any, result: Any) -> None:
 def cmd_submit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
-    result = run(engine, engine.submit(args.file, provider=args.provider, model=args.model,
-                                       deadline=parse_time(args.deadline), label=args.label,
-                                       endpoint=args.endpoint, profile=args.profile))
+    with reporting_bad_lines(args):
+        result = run(engine, engine.submit(args.file, provider=args.provider, model=args.model,
+                                           deadline=parse_time(args.deadline), label=args.label,
+                                           endpoint=args.endpoint, profile=args.profile))
     _print_result(args, result)
     if any(pid is None for pid in result.provider_batch_ids):
         # Recorded but unconfirmed: scripts must not treat this as submitted.

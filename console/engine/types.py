@@ -62,6 +62,7 @@ class InvalidFile(BadInput):
     """A JSONL file with bad lines; `problems` lists every one of them by number."""
 
     def __init__(self, path: str, problems: list[LineProblem], total_lines: int) -> None:
+        self.path = path
         self.problems = problems
         self.total_lines = total_lines
         first = problems[0]

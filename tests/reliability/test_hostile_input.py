@@ -72,15 +72,12 @@ def test_a_million_lines_with_one_bad_line_near_the_end_is_refused_whole(tmp_pat
         for i in range(1_000_000):
             f.write('{"custom_id":"m999990","body":oops}\n' if i == 999_989 else line % (i, i))
     db = tmp_path / "m.db"
-    t = time.perf_counter()
     done = cli(["submit", str(path), "--provider", "openai"], cli_env(tmp_path, emu), db, timeout=300)
-    elapsed = time.perf_counter() - t
     assert done.returncode == 2, done.stderr
     assert "line 999990" in done.stderr and "bad JSON" in done.stderr, done.stderr
     assert rows(db, "SELECT count(*) FROM batches")[0][0] == 0
     assert rows(db, "SELECT count(*) FROM items")[0][0] == 0
     assert emu.state()["batches"] == [] and emu.state()["files"] == []
-    assert elapsed < 120
 
 
 # ---- a provider that answers garbage ------------------------------------------------------
