@@ -311,13 +311,18 @@ class AnthropicBatchAdapter(BatchAdapter):
             resp = await self.client.post(ENDPOINT, body=payload, cast_to=httpx2.Response)
         except Exception as exc:  # noqa: BLE001
             return self._refused(custom_id, exc, started)
-        text = resp.text
+        answer = self.read_realtime(custom_id, resp.text)
+        answer.latency_s = time.monotonic() - started
+        return answer
+
+    @classmethod
+    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
         data = json.loads(text) if text else {}
-        usage = data.get("usage") or {}
+        data = data if isinstance(data, dict) else {}
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
                             usage=normalize_usage(usage), model=data.get("model"))
-        return RealtimeResult(result=result, raw=text, tier=usage.get("service_tier"),
-                              latency_s=time.monotonic() - started)
+        return RealtimeResult(result=result, raw=text, tier=usage.get("service_tier"))
 
     async def aclose(self) -> None:
         await self.client.close()

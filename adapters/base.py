@@ -234,6 +234,14 @@ class BatchAdapter(ABC):
         a permanent 4xx for this request comes back as an ERRORED result instead.
         """
 
+    @classmethod
+    @abstractmethod
+    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
+        """A successful realtime answer's body (JSON text) as a result: usage, model, tier.
+
+        Also reads answers kept from an earlier run, so that a promotion interrupted after it
+        was paid for is recorded from its answer instead of being sent (and paid) again."""
+
     def _refused(self, custom_id: str, exc: Exception, started: float) -> RealtimeResult:
         """A realtime call that failed: re-raised (as AdapterError) when worth retrying (429,
         5xx, transport), else the item's ERRORED result with the provider's reason."""

@@ -414,12 +414,17 @@ class OpenAIBatchAdapter(BatchAdapter):
             resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
         except Exception as exc:  # noqa: BLE001
             return self._refused(custom_id, exc, started)
-        text = resp.text
+        answer = self.read_realtime(custom_id, resp.text)
+        answer.latency_s = time.monotonic() - started
+        return answer
+
+    @classmethod
+    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
         data = json.loads(text) if text else {}
+        data = data if isinstance(data, dict) else {}
         result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
                             usage=normalize_usage(data.get("usage")), model=data.get("model"))
-        return RealtimeResult(result=result, raw=text, tier=data.get("service_tier"),
-                              latency_s=time.monotonic() - started)
+        return RealtimeResult(result=result, raw=text, tier=data.get("service_tier"))
 
     async def aclose(self) -> None:
         await self.client.close()

@@ -2,7 +2,9 @@
 
 No provider can cancel one item of a batch, so a promoted item may also finish in its batch:
 the store keeps that copy but does not count it as a second output. Realtime answers are
-appended to `results/<batch>-promoted.jsonl` (the export reads them from there).
+appended to the batch's `promoted.jsonl` (the export reads them from there), each flushed
+before its item is marked; a promotion interrupted between the two is finished from that file
+by the next promote of the batch, never sent (and paid for) again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,53 @@ def promoted_path(engine: Any, batch: Any) -> Path:
     return engine.batch_dir(batch.id) / "promoted.jsonl"
 
 
+@dataclass(slots=True)
+class KeptAnswer:
+    """A realtime answer already in the batch's promoted.jsonl: its body and the tier paid."""
+
+    raw: str
+    tier: PriceTier
+
+
+def answered_before(path: Path, custom_ids: set[str]) -> dict[str, KeptAnswer]:
+    """The answers in `path` for these custom_ids (the last one of each; a torn line is
+    skipped). Only lines for the wanted ids are decoded in full."""
+    found: dict[str, KeptAnswer] = {}
+    if not custom_ids or not path.exists():
+        return found
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.startswith(_ID_PREFIX):
+                continue
+            try:
+                cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
+                if cid not in custom_ids:
+                    continue
+                row = json.loads(line)
+                response = row["response"]
+                tier = PriceTier(row.get("paid_tier") or row.get("tier"))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if isinstance(response, dict):
+                found[cid] = KeptAnswer(json.dumps(response, separators=(",", ":")), tier)
+    return found
+
+
+_ID_PREFIX = '{"custom_id":'
+
+
+def _open_sidecar(path: Path) -> Any:
+    """promoted.jsonl for appending; a line torn by a kill is ended first, so that the next
+    answer starts a line of its own instead of being glued to the fragment."""
+    f = open(path, "a+", encoding="utf-8")
+    if f.tell() > 0:
+        f.seek(f.tell() - 1)
+        if f.read(1) != "\n":
+            f.write("\n")
+    return f
+
+
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
                custom_ids: Sequence[str] | None) -> list[Any]:
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
@@ -122,12 +172,14 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
     items = _selection(engine, batch, item_ids, custom_ids)
-    bodies, missing = bodies_mod.local_bodies(engine, batch, items, input_path)
+    answered = answered_before(promoted_path(engine, batch), {item.custom_id for item in items})
+    to_send = [item for item in items if item.custom_id not in answered]
+    bodies, missing = bodies_mod.local_bodies(engine, batch, to_send, input_path)
     needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
                                      or not batch.input_file_id)
     typical_out = _expected_output(engine, batch)
     tally = pricing.TokenTally(engine.store, batch.provider)
-    for item in items:
+    for item in to_send:
         body: Any = None
         if item.custom_id in bodies:
             try:
@@ -153,6 +205,9 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
         summary = (f"promote {len(items)} items of batch {batch.id} to realtime at {chosen.value}: "
                    f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
+        if answered:
+            summary += (f"; {len(answered)} of them were answered before an interruption and are "
+                        "recorded from the kept answer at no further cost")
     return PromotionEstimate(batch_id=batch.id, provider=batch.provider, model=batch.model,
                              items=len(items), missing_requests=missing, needs_input=needs_input,
                              input_tokens=in_tok, output_tokens=out_tok, costs=costs,
@@ -168,8 +223,11 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     items = _selection(engine, batch, item_ids, custom_ids)
     if not items:
         raise BadInput(f"batch {batch.id} has no pending items to promote")
-    bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     adapter = engine.adapter(batch.provider, batch.profile)
+    path = promoted_path(engine, batch)
+    answered = answered_before(path, {item.custom_id for item in items})
+    to_send = [item for item in items if item.custom_id not in answered]
+    bodies = await bodies_mod.all_bodies(engine, batch, to_send, input_path) if to_send else {}
     endpoint = batch.endpoint or adapter.default_endpoint
     slots = Slots(max(1, concurrency))
     stats = retry.RetryStats()
@@ -177,11 +235,32 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     promoted = 0
     total_cost: float | None = 0.0
     started = time.monotonic()
-    sidecar = open(promoted_path(engine, batch), "a", encoding="utf-8")
     rows: dict[str | None, Any] = {}
 
-    async def one(item: Any) -> None:
+    def record(item: Any, result: Any, tier: PriceTier, fallback_model: str | None) -> None:
         nonlocal promoted, total_cost
+        model = result.model or fallback_model or batch.model
+        if model not in rows:
+            rows[model] = pricing.price_row(engine.store, batch.provider, model)
+        row = rows[model]
+        paid = pricing.cost(result.usage, row, tier)
+        standard = pricing.cost(result.usage, row, PriceTier.STANDARD)
+        engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
+                                      tier=tier, now=engine.clock())
+        promoted += 1
+        total_cost = None if (paid is None or total_cost is None) else total_cost + paid
+        if on_progress is not None:
+            on_progress(promoted + len(failed), len(items))
+
+    # Answers paid for by an interrupted run: recorded from the file, not sent again.
+    for item in items:
+        kept = answered.get(item.custom_id)
+        if kept is not None:
+            record(item, adapter.read_realtime(item.custom_id, kept.raw).result, kept.tier, None)
+    recovered = promoted
+    sidecar = _open_sidecar(path)
+
+    async def one(item: Any) -> None:
         body = json.loads(bodies[item.custom_id])
         tries = 0
 
@@ -203,36 +282,30 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         if result.status is not ItemStatus.SUCCEEDED:
             failed[item.custom_id] = result.error_message or result.error_type or "error"
             return
-        model = result.model or body.get("model") or batch.model
-        if model not in rows:
-            rows[model] = pricing.price_row(engine.store, batch.provider, model)
-        row = rows[model]
-        paid = pricing.cost(result.usage, row, chosen)
-        standard = pricing.cost(result.usage, row, PriceTier.STANDARD)
         sidecar.write(json.dumps({"custom_id": item.custom_id, "tier": answer.tier or chosen.value,
+                                  "paid_tier": chosen.value,
                                   "response": json.loads(answer.raw) if answer.raw else None},
                                  separators=(",", ":")) + "\n")
         # The paid-for answer reaches the file before the item is marked promoted: a kill in
-        # between leaves an answer without the mark (promoted again later, never lost).
+        # between leaves an answer without the mark, which the next promote records from here.
         sidecar.flush()
-        engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
-                                      tier=chosen, now=engine.clock())
-        promoted += 1
-        total_cost = None if (paid is None or total_cost is None) else total_cost + paid
-        if on_progress is not None:
-            on_progress(promoted + len(failed), len(items))
+        record(item, result, chosen, body.get("model"))
 
     try:
-        await asyncio.gather(*(one(i) for i in items))
+        await asyncio.gather(*(one(i) for i in to_send))
     finally:
         sidecar.close()
     seconds = time.monotonic() - started
     engine.audit("promote", str(batch.id), {
         "tier": chosen.value, "items": len(items), "promoted": promoted, "failed": len(failed),
-        "cost": total_cost, "retries": stats.retries, "throttled": stats.throttled,
+        "recovered": recovered, "cost": total_cost, "retries": stats.retries,
+        "throttled": stats.throttled,
     })
     money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
     summary = f"promoted {promoted} of {len(items)} items of batch {batch.id} at {chosen.value} for {money}"
+    if recovered:
+        summary += (f"; {recovered} of them were answered before an interruption and recorded "
+                    "from the kept answer, not sent again")
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"
     return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=promoted, failed=failed,

@@ -277,6 +277,31 @@ async def test_a_promotion_recorded_before_a_kill_keeps_its_realtime_answer(tmp_
     assert lost == [], f"{len(lost)} promoted items lost their realtime answer: {lost[:3]}"
 
 
+async def test_an_answer_paid_for_before_a_kill_is_recorded_from_the_file_not_bought_again(tmp_path, emu, env, db):
+    [batch] = await setup_batches(db, emu, [("openai", openai_rows(40, "paid"))], end=False)
+    # Killed just before the 5th mark: five answers are on disk, four items marked.
+    done = cli_crashing_at("record_promotion:before:5", ["promote", str(batch), "--yes", "--concurrency", "1"],
+                           env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    marked = rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'promoted'", (batch,))[0][0]
+    assert marked == 4
+    sidecar = next((db.parent / "results").rglob("promoted.jsonl"))
+    with open(sidecar, "a", encoding="utf-8") as f:
+        f.write('{"custom_id":"paid-39","tier":"def')  # a line torn by a kill mid-write
+    calls = emu.state()["calls"]
+    again = cli(["promote", str(batch), "--yes", "--format", "json"], env, db)
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["promoted"] == 36 and "1 of them were answered before an interruption" in report["summary"]
+    assert emu.state()["calls"] - calls == 35, "an answer already paid for was bought again"
+    statuses = dict(rows(db, "SELECT status, count(*) FROM items WHERE batch_id = ? GROUP BY status", (batch,)))
+    assert statuses == {"promoted": 40}
+    assert rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND promoted_cost IS NULL", (batch,))[0][0] == 0
+    exported = [json.loads(line) for line in cli(["export", str(batch)], env, db).stdout.splitlines()]
+    assert sorted(e["custom_id"] for e in exported if e["source"] == "realtime" and e["text"]) == sorted(
+        f"paid-{i}" for i in range(40))
+
+
 async def test_an_ingest_killed_after_marking_still_has_its_audit_event(tmp_path, emu, env, db):
     [batch] = await setup_batches(db, emu, [("openai", openai_rows(10, "aud"))], end=False)
     emu.advance(30 * HOUR)
