@@ -163,6 +163,10 @@ class ActionRunner:
         missing = sum(e.missing_requests for e in todo)
         if missing:
             notes.append(f"⚠ {missing:,} items have no stored request and cannot be sent.")
+        answered = sum(e.answered for e in todo)
+        if answered:
+            notes.append(f"{answered:,} of them were answered before an interruption: recorded "
+                         "from the kept answers, not sent or paid for again.")
         tier = await self.app.push_screen_wait(PromoteScreen(
             f"Promote {fmt_int(items)} items of {where} to realtime", items, costs,
             todo[0].tier, notes))

@@ -211,7 +211,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     return PromotionEstimate(batch_id=batch.id, provider=batch.provider, model=batch.model,
                              items=len(items), missing_requests=missing, needs_input=needs_input,
                              input_tokens=in_tok, output_tokens=out_tok, costs=costs,
-                             tier=chosen.value, summary=summary)
+                             tier=chosen.value, summary=summary, answered=len(answered))
 
 
 async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,

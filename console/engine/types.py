@@ -217,6 +217,8 @@ class PromotionEstimate(_Dict):
 
     `costs` has one TierCost per route ("batch" first, then the provider's realtime tiers,
     unavailable ones marked so). `tier` is the tier that will be used unless told otherwise.
+    `answered` of the `items` were answered by a promotion that was interrupted before it
+    recorded them: they are recorded from the kept answers, not sent (nor costed) again.
     """
 
     batch_id: int
@@ -230,6 +232,7 @@ class PromotionEstimate(_Dict):
     costs: list[TierCost]
     tier: str
     summary: str
+    answered: int = 0
 
     def cost_for(self, tier: str) -> float | None:
         for c in self.costs:
