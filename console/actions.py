@@ -119,7 +119,7 @@ class ActionRunner:
             lines.append("⚠ Some requests are not in the store: the engine will refuse without an input file.")
         ok = await self.app.push_screen_wait(ConfirmScreen(
             f"Resubmit {fmt_int(items)} failed items as a new batch",
-            lines + [f"A new batch is submitted and linked to its parent; the old items become 'resubmitted'."],
+            lines + ["A new batch is submitted and linked to its parent; the old items become 'resubmitted'."],
             cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
             confirm="Resubmit"))
         if not ok:

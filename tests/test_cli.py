@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -125,7 +124,6 @@ def test_a_bad_file_is_reported_line_by_line_on_stdout_and_in_one_sentence_on_st
 
 
 def test_provider_failures_exit_1_without_leaking_the_key(cli, emu, tmp_path):
-    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(2))
     emu.set_faults(http_500_rate=1.0)
     done = cli("track", "openai", "batch_missing")
     assert done.returncode in (1, 2)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from adapters.emulator.testing import running_emulator
-from tests.reliability.helpers import cli, cli_bytes, cli_env, openai_rows, rows, write_jsonl
+from tests.reliability.helpers import cli, cli_bytes, cli_env, openai_rows, rows
 
 
 @pytest.fixture

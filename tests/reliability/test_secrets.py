@@ -65,6 +65,7 @@ def test_a_planted_key_appears_in_no_output_and_no_file_after_every_command(tmp_
         return done
 
     first = json.loads(run("submit", str(a), "--provider", "openai", "--format", "json", expect=0).stdout)
+    assert db.exists()  # so the store scanned below is the one the commands wrote
     run("submit", str(b), "--provider", "anthropic", "--label", "secret-test", expect=0)
     run("estimate", str(a), "--provider", "openai", "--deadline", "+1h", "--format", "json", expect=0)
     run("promote", "2", "--items", "b-0", "--yes", "--tier", "standard", expect=0)
