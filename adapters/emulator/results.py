@@ -13,7 +13,8 @@ import json
 from typing import Iterator
 
 from . import content
-from .state import ERR_INVALID, ERR_RETRY, OK, Batch, View
+from .plan import ERR_INVALID, ERR_RETRY, OK
+from .state import Batch, View
 
 CHUNK_LINES = 1000
 

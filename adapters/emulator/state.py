@@ -1,43 +1,28 @@
 """In-memory batches and files; a batch's whole history is a pure function of the clock.
 
-Nothing runs in the background. When a batch is created its items get, from a hash of
-(seed, batch id, custom_id), an outcome and a finish time on a realistic curve (a
-Kumaraswamy(1.6, 3) draw scaled to the batch's duration: a fast start, a peak, a long tail).
-Every read then asks `Batch.view(now)`, which answers the status, timestamps and counts at
-that instant with a binary search over the sorted finish times, so a 50,000-item batch costs
-the same to poll as a 5-item one. Cancel records the instant it was asked; admin fault
-changes drop the cached plan so it is recomputed.
-
-Timeline of a batch (emulated seconds; `n` = number of requests, `u` = per-batch hash draws):
-- OpenAI `validating` for V = 5 + n/1000 + 10u s, then `in_progress` (or `failed`).
-- processing takes D = (600 + 40·√n)·(0.6 + 0.8u) s unless the `duration` knob sets it;
-  item i finishes at start + D·k(u_i).
-- OpenAI `finalizing` for F = 10 + n/500 + 20u s after the last item (the `stuck_finalizing`
-  knob replaces F); Anthropic ends F' = 1 + n/5000 s after the last item.
-- cancel: `cancelling`/`canceling` for C = 20 + 60u s (+ n/1000, at most 600), items
-  finishing meanwhile keep their results, the rest are cancelled.
-- the window is 24 h: items not done by `expires_at` expire and the batch ends there.
-- Anthropic results are archived 29 days after creation; OpenAI output files expire 30 days
-  after they are written (or per `output_expires_after`).
+Nothing runs in the background. When a batch is created its items get an outcome and a finish
+time (`plan.make_plan`: a pure function of the seed, the batch and its requests). Every read then
+asks `Batch.view(now)`, which answers the status, timestamps and counts at that instant with a
+binary search over the sorted finish times, so a 50,000-item batch costs the same to poll as a
+5-item one. Cancel records the instant it was asked; admin fault changes drop the cached plan
+so it is recomputed. The timeline is described in plan.py.
 """
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import content, rand
+from . import rand
 from .faults import HTTP_KNOBS, Faults
-from .inputs import OPENAI_MAX_REQUESTS, Items
+from .inputs import Items
+from .plan import Plan, make_plan
 
 WINDOW = 86_400.0
 ANTHROPIC_RETENTION = 29 * 86_400.0
 FILE_RETENTION = 30 * 86_400.0
-
-OK, ERR_RETRY, ERR_PERM, ERR_INVALID = 0, 1, 2, 3
 
 OPENAI_COUNT_UNRUN_AS_FAILED = False
 """Whether OpenAI `request_counts.failed` includes expired/cancelled (never-run) items.
@@ -46,32 +31,6 @@ failed:0}, so by default they are counted in neither."""
 
 OPENAI_TOTAL_WHILE_VALIDATING = 0
 """`request_counts.total` while `validating` and for a `failed` batch (unconfirmed; 0)."""
-
-
-def _kumaraswamy(u: float, a: float = 1.6, b: float = 3.0) -> float:
-    return (1.0 - (1.0 - u) ** (1.0 / b)) ** (1.0 / a)
-
-
-@dataclass
-class Plan:
-    hashes: list[int]
-    outcome: bytearray
-    out_tokens: list[int]
-    cached: list[int]
-    order: list[int]
-    fsorted: list[float]
-    cum_ok: list[int]
-    cum_err: list[int]
-    cum_in: list[int]
-    cum_cached: list[int]
-    cum_out: list[int]
-    start: float
-    last_finish: float | None
-    all_finish: bool
-    validating: float
-    finalize: float
-    cancel_for: float
-    errors: list[dict[str, Any]]
 
 
 @dataclass
@@ -161,92 +120,7 @@ class Batch:
         return self._plan
 
     def _make_plan(self) -> Plan:
-        f = self.faults
-        items = self.items
-        n = len(items)
-        seed = self.seed
-        tl = rand.mix(seed, self.id, "timeline")
-        validating = 5.0 + n / 1000.0 + 10.0 * rand.unit(tl, 0) if self.provider == "openai" else 0.0
-        duration = f.duration if f.duration is not None else (600.0 + 40.0 * math.sqrt(n)) * (0.6 + 0.8 * rand.unit(tl, 1))
-        if self.provider == "openai":
-            finalize = 10.0 + n / 500.0 + 20.0 * rand.unit(tl, 2)
-        else:
-            finalize = 1.0 + n / 5000.0
-        if f.stuck_finalizing > 0:
-            finalize = f.stuck_finalizing
-        cancel_for = min(600.0, 20.0 + 60.0 * rand.unit(tl, 3) + n / 1000.0)
-        start = self.created_at + validating + (2.0 if self.provider == "anthropic" else 0.0)
-
-        errors = list(items.errors)
-        if self.provider == "openai" and not errors:
-            limit = f.max_requests or OPENAI_MAX_REQUESTS
-            if n > limit:
-                errors.append({"code": "too_many_tasks", "line": None, "param": None,
-                               "message": f"The batch input file contains {n} requests; the limit is {limit}."})
-            elif f.token_limit:
-                total = sum(items.in_tokens)
-                errors.append({"code": "token_limit_exceeded", "line": None, "param": None,
-                               "message": f"Enqueued token limit reached for {items.model or 'the model'} in organization org-emulator. "
-                               f"Limit: 2,000,000 enqueued tokens; this batch needs {total:,}. "
-                               "Please try again once some in_progress batches have been completed."})
-
-        key = rand.key_for(seed, self.id)
-        h128 = rand.h128
-        kum = _kumaraswamy
-        err_rate, retry_share, expire = f.error_rate, f.retryable_share, f.expire
-        invalid = items.invalid
-        is_openai = self.provider == "openai"
-        is_emb = bool(items.emb_inputs)
-        hashes: list[int] = [0] * n
-        outcome = bytearray(n)
-        finish: list[float] = [math.inf] * n
-        out_tokens = [0] * n
-        cached = [0] * n
-        max_tokens = items.max_tokens
-        in_tokens = items.in_tokens
-        for i, cid in enumerate(items.custom_ids):
-            h = h128(key, cid)
-            hashes[i] = h
-            u0 = (h & 0xFFFFFFFF) / 4294967296.0
-            u1 = ((h >> 32) & 0xFFFFFFFF) / 4294967296.0
-            if i in invalid:
-                outcome[i] = ERR_INVALID
-            elif u1 < err_rate:
-                u2 = ((h >> 48) & 0xFFFF) / 65536.0
-                outcome[i] = ERR_RETRY if u2 < retry_share else ERR_PERM
-            elif expire > 0 and ((h >> 112) & 0xFFFF) / 65536.0 < expire:
-                continue  # never finishes inside the window
-            else:
-                if not is_emb:
-                    out_tokens[i] = content.answer_tokens(h, max_tokens[i])
-                if is_openai:
-                    cached[i] = content.openai_cached_tokens(h, in_tokens[i])
-            finish[i] = start + duration * kum(u0)
-
-        order = sorted((i for i in range(n) if finish[i] != math.inf), key=finish.__getitem__)
-        fsorted = [finish[i] for i in order]
-        cum_ok = [0] * (len(order) + 1)
-        cum_err = [0] * (len(order) + 1)
-        cum_in = [0] * (len(order) + 1)
-        cum_cached = [0] * (len(order) + 1)
-        cum_out = [0] * (len(order) + 1)
-        a = b = t_in = t_c = t_o = 0
-        for k, i in enumerate(order, start=1):
-            if outcome[i] == OK:
-                a += 1
-                t_in += in_tokens[i]
-                t_c += cached[i]
-                t_o += out_tokens[i]
-            else:
-                b += 1
-            cum_ok[k], cum_err[k], cum_in[k], cum_cached[k], cum_out[k] = a, b, t_in, t_c, t_o
-        return Plan(
-            hashes=hashes, outcome=outcome, out_tokens=out_tokens, cached=cached, order=order,
-            fsorted=fsorted, cum_ok=cum_ok, cum_err=cum_err, cum_in=cum_in, cum_cached=cum_cached,
-            cum_out=cum_out, start=start, last_finish=fsorted[-1] if fsorted else None,
-            all_finish=len(order) == n, validating=validating, finalize=finalize,
-            cancel_for=cancel_for, errors=errors,
-        )
+        return make_plan(self.provider, self.id, self.created_at, self.items, self.faults, self.seed)
 
     # --- the batch at an instant --------------------------------------------------------------
 
