@@ -200,6 +200,16 @@ UPDATE batches SET item_count = (SELECT count(*) FROM items WHERE items.batch_id
 """
 
 
+# ---- v4 --------------------------------------------------------------------------------
+# The detail screen groups a batch's failures by type and class. Through items_not_ok every
+# failed row cost a table lookup (1,000 failures in a 1,000,000-item batch: ~11 ms warm, ~90 ms
+# from a cold disk cache); this index holds all the grouping reads, so only index pages are read.
+V4 = """
+CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_class)
+    WHERE status NOT IN ('pending', 'succeeded');
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT our transaction first.
@@ -225,6 +235,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "batches, items, events, prices, savings rollup", _script(V1)),
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
+    Migration(4, "failure-groups index", _script(V4)),
 )
 LATEST = MIGRATIONS[-1].version
 

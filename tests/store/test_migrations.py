@@ -239,9 +239,14 @@ def test_migrations_are_ordered_and_each_bumps_the_version_once(tmp_path):
     path = tmp_path / "old.db"
     _make_v1_database(path)
     conn = sqlite3.connect(path, isolation_level=None)
-    assert migrate(conn) == [2, 3]
+    assert migrate(conn) == [2, 3, 4]
     assert migrate(conn) == []
     assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    # v4: failure groups are read from an index that holds everything they need.
+    plan = conn.execute("EXPLAIN QUERY PLAN SELECT error_type, error_class, count(*) FROM items "
+                        "WHERE batch_id = 1 AND status = 'errored' AND status NOT IN ('pending', 'succeeded') "
+                        "GROUP BY 1, 2").fetchall()
+    assert any("COVERING INDEX items_failure_groups" in row[-1] for row in plan), plan
     conn.close()
 
 
