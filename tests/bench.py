@@ -117,8 +117,12 @@ def case_console(n: int) -> dict[str, Any]:
         db, batch_id = mod.build_template(Path(tempfile.mkdtemp(prefix="console-small-"))), 8
     pages = 200 if n >= 1_000_000 or n == 10 else 20
     raw = asyncio.run(mod.measure(db, batch_id, pages, memory=False))
+    # A page's time is key press to the frame it causes; Pilot's round trip (it returns once the
+    # process looks idle, ~40 ms of waiting per key) is kept beside it.
+    frame = raw.get("page_frame_ms_mean")
     return {"available": True, "first_paint_s": raw["first_paint_ms"] / 1000,
-            "scroll_page_s": raw["page_loop_ms_mean"] / 1000, "pages": pages, "raw": raw}
+            "scroll_page_s": (frame if frame is not None else raw["page_loop_ms_mean"]) / 1000,
+            "pilot_round_trip_s": raw["page_loop_ms_mean"] / 1000, "pages": pages, "raw": raw}
 
 
 def case_help(runs: int) -> dict[str, Any]:
@@ -338,6 +342,8 @@ def build_rows(runs: dict[str, list[CaseRun]]) -> list[Row]:
                 rows.append(Row(label, "not reported", target, "not available"))
             else:
                 shown = f"{value:.3f} s" if kind == "first paint" else f"{value * 1000:.1f} ms"
+                if kind != "first paint" and run.figures.get("pilot_round_trip_s") is not None:
+                    shown += f" (Pilot round trip {run.figures['pilot_round_trip_s'] * 1000:.1f} ms)"
                 rows.append(Row(label, shown, target, _meets(value < limit), value))
     for run in runs.get("aggregate", []):
         label = f"aggregate refresh over {_fmt_n(run.size)} items (header + savings)"
