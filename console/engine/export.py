@@ -16,27 +16,13 @@ import csv
 import json
 from typing import IO, Any
 
-from console.engine import promote, providers
+from console.engine import kept_answers, providers
 from console.engine.types import BadInput, ExportResult
 from console.textclean import MULTILINE, json_escape
 
 PAGE = 2000
 CSV_COLUMNS = ["custom_id", "status", "source", "input_tokens", "output_tokens", "cache_read_tokens",
                "cache_write_tokens", "error_type", "error_message", "text"]
-
-
-def _promoted(engine: Any, batch: Any) -> dict[str, Any]:
-    path = promote.promoted_path(engine, batch)
-    out: dict[str, Any] = {}
-    if path.exists():
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                out[row.get("custom_id")] = row.get("response")
-    return out
 
 
 class _CleanCells:
@@ -64,7 +50,7 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
     if terminal and format == "csv":
         out = _CleanCells(out)
     cls = providers.adapter_cls(batch.provider)
-    promoted = _promoted(engine, batch)
+    promoted = kept_answers.responses(kept_answers.path_for(engine, batch))
     writer = csv.writer(out) if format == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)

@@ -2,9 +2,9 @@
 
 No provider can cancel one item of a batch, so a promoted item may also finish in its batch:
 the store keeps that copy but does not count it as a second output. Realtime answers are
-appended to the batch's `promoted.jsonl` (the export reads them from there), each flushed
-before its item is marked; a promotion interrupted between the two is finished from that file
-by the next promote of the batch, never sent (and paid for) again.
+appended to the batch's `promoted.jsonl` (console/engine/kept_answers.py), each flushed before
+its item is marked; a promotion interrupted between the two is finished from that file, never
+sent (and paid for) again.
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from adapters.errors import AdapterError
-from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, retry, select
+from console.engine import bodies as bodies_mod, kept_answers, pricing, providers, requests as reqs, retry, select
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
@@ -83,54 +82,7 @@ class Slots:
 
 
 def promoted_path(engine: Any, batch: Any) -> Path:
-    return engine.batch_dir(batch.id) / "promoted.jsonl"
-
-
-@dataclass(slots=True)
-class KeptAnswer:
-    """A realtime answer already in the batch's promoted.jsonl: its body and the tier paid."""
-
-    raw: str
-    tier: PriceTier
-
-
-def answered_before(path: Path, custom_ids: set[str]) -> dict[str, KeptAnswer]:
-    """The answers in `path` for these custom_ids (the last one of each; a torn line is
-    skipped). Only lines for the wanted ids are decoded in full."""
-    found: dict[str, KeptAnswer] = {}
-    if not custom_ids or not path.exists():
-        return found
-    decoder = json.JSONDecoder()
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if not line.startswith(_ID_PREFIX):
-                continue
-            try:
-                cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
-                if cid not in custom_ids:
-                    continue
-                row = json.loads(line)
-                response = row["response"]
-                tier = PriceTier(row.get("paid_tier") or row.get("tier"))
-            except (ValueError, KeyError, TypeError):
-                continue
-            if isinstance(response, dict):
-                found[cid] = KeptAnswer(json.dumps(response, separators=(",", ":")), tier)
-    return found
-
-
-_ID_PREFIX = '{"custom_id":'
-
-
-def _open_sidecar(path: Path) -> Any:
-    """promoted.jsonl for appending; a line torn by a kill is ended first, so that the next
-    answer starts a line of its own instead of being glued to the fragment."""
-    f = open(path, "a+", encoding="utf-8")
-    if f.tell() > 0:
-        f.seek(f.tell() - 1)
-        if f.read(1) != "\n":
-            f.write("\n")
-    return f
+    return kept_answers.path_for(engine, batch)
 
 
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
@@ -172,7 +124,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
     items = _selection(engine, batch, item_ids, custom_ids)
-    answered = answered_before(promoted_path(engine, batch), {item.custom_id for item in items})
+    answered = kept_answers.read(promoted_path(engine, batch), {item.custom_id for item in items})
     to_send = [item for item in items if item.custom_id not in answered]
     bodies, missing = bodies_mod.local_bodies(engine, batch, to_send, input_path)
     needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
@@ -224,43 +176,22 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     if not items:
         raise BadInput(f"batch {batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
-    path = promoted_path(engine, batch)
-    answered = answered_before(path, {item.custom_id for item in items})
-    to_send = [item for item in items if item.custom_id not in answered]
+    recorder = kept_answers.Recorder(engine, batch)
+    # Answers an interrupted run paid for: recorded from the file, never sent again.
+    recovered = set(kept_answers.record_unmarked(engine, batch, recorder))
+    to_send = [item for item in items if item.custom_id not in recovered]
     bodies = await bodies_mod.all_bodies(engine, batch, to_send, input_path) if to_send else {}
     endpoint = batch.endpoint or adapter.default_endpoint
     slots = Slots(max(1, concurrency))
     stats = retry.RetryStats()
     failed: dict[str, str] = {}
-    promoted = 0
+    promoted = len(items) - len(to_send)
     total_cost: float | None = 0.0
     started = time.monotonic()
-    rows: dict[str | None, Any] = {}
-
-    def record(item: Any, result: Any, tier: PriceTier, fallback_model: str | None) -> None:
-        nonlocal promoted, total_cost
-        model = result.model or fallback_model or batch.model
-        if model not in rows:
-            rows[model] = pricing.price_row(engine.store, batch.provider, model)
-        row = rows[model]
-        paid = pricing.cost(result.usage, row, tier)
-        standard = pricing.cost(result.usage, row, PriceTier.STANDARD)
-        engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
-                                      tier=tier, now=engine.clock())
-        promoted += 1
-        total_cost = None if (paid is None or total_cost is None) else total_cost + paid
-        if on_progress is not None:
-            on_progress(promoted + len(failed), len(items))
-
-    # Answers paid for by an interrupted run: recorded from the file, not sent again.
-    for item in items:
-        kept = answered.get(item.custom_id)
-        if kept is not None:
-            record(item, adapter.read_realtime(item.custom_id, kept.raw).result, kept.tier, None)
-    recovered = promoted
-    sidecar = _open_sidecar(path)
+    sidecar = kept_answers.open_for_append(promoted_path(engine, batch))
 
     async def one(item: Any) -> None:
+        nonlocal promoted, total_cost
         body = json.loads(bodies[item.custom_id])
         tries = 0
 
@@ -282,14 +213,16 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         if result.status is not ItemStatus.SUCCEEDED:
             failed[item.custom_id] = result.error_message or result.error_type or "error"
             return
-        sidecar.write(json.dumps({"custom_id": item.custom_id, "tier": answer.tier or chosen.value,
-                                  "paid_tier": chosen.value,
-                                  "response": json.loads(answer.raw) if answer.raw else None},
-                                 separators=(",", ":")) + "\n")
+        sidecar.write(kept_answers.line(item.custom_id, reported_tier=answer.tier, paid_tier=chosen,
+                                        raw=answer.raw))
         # The paid-for answer reaches the file before the item is marked promoted: a kill in
-        # between leaves an answer without the mark, which the next promote records from here.
+        # between leaves an answer without the mark, which kept_answers records later.
         sidecar.flush()
-        record(item, result, chosen, body.get("model"))
+        paid = recorder.record(item, result, chosen, body.get("model"))
+        promoted += 1
+        total_cost = None if (paid is None or total_cost is None) else total_cost + paid
+        if on_progress is not None:
+            on_progress(promoted + len(failed), len(items))
 
     try:
         await asyncio.gather(*(one(i) for i in to_send))
@@ -298,14 +231,14 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     seconds = time.monotonic() - started
     engine.audit("promote", str(batch.id), {
         "tier": chosen.value, "items": len(items), "promoted": promoted, "failed": len(failed),
-        "recovered": recovered, "cost": total_cost, "retries": stats.retries,
+        "recovered": len(recovered), "cost": total_cost, "retries": stats.retries,
         "throttled": stats.throttled,
     })
     money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
     summary = f"promoted {promoted} of {len(items)} items of batch {batch.id} at {chosen.value} for {money}"
-    if recovered:
-        summary += (f"; {recovered} of them were answered before an interruption and recorded "
-                    "from the kept answer, not sent again")
+    if len(to_send) < len(items):
+        summary += (f"; {len(items) - len(to_send)} of them were answered before an interruption and "
+                    "recorded from the kept answer, not sent again")
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"
     return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=promoted, failed=failed,

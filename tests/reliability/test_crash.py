@@ -302,6 +302,24 @@ async def test_an_answer_paid_for_before_a_kill_is_recorded_from_the_file_not_bo
         f"paid-{i}" for i in range(40))
 
 
+async def test_an_answer_paid_for_before_a_kill_is_recorded_when_the_batch_finishes_first(tmp_path, emu, env, db):
+    [batch] = await setup_batches(db, emu, [("openai", openai_rows(12, "late"))], end=False)
+    done = cli_crashing_at("record_promotion:before:3", ["promote", str(batch), "--yes", "--concurrency", "1"],
+                           env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    # No one promotes again; the batch ends and its results are ingested.
+    emu.advance(30 * HOUR)
+    sync_ok(env, db)
+    promoted = rows(db, "SELECT custom_id, promoted_cost IS NOT NULL, batch_cost IS NOT NULL FROM items "
+                        "WHERE batch_id = ? AND status = 'promoted' ORDER BY seq", (batch,))
+    assert [tuple(r) for r in promoted] == [("late-0", 1, 1), ("late-1", 1, 1), ("late-2", 1, 1)]
+    recovered = rows(db, "SELECT details FROM events WHERE action = 'promote.recovered'")
+    assert len(recovered) == 1 and json.loads(recovered[0][0])["custom_ids"] == ["late-2"]
+    exported = {e["custom_id"]: e for e in map(json.loads, cli(["export", str(batch)], env, db).stdout.splitlines())}
+    assert exported["late-2"]["source"] == "realtime" and exported["late-2"]["text"]
+    assert check_store_matches_emulator(db, emu) == []
+
+
 async def test_an_ingest_killed_after_marking_still_has_its_audit_event(tmp_path, emu, env, db):
     [batch] = await setup_batches(db, emu, [("openai", openai_rows(10, "aud"))], end=False)
     emu.advance(30 * HOUR)

@@ -1,0 +1,130 @@
+"""A batch's `promoted.jsonl`: every realtime answer a promotion paid for, one JSON line each.
+
+Promote appends an answer here, flushed, before it marks the item `promoted`. A process killed
+in between leaves an answer that was paid for without its mark. `record_unmarked` finishes such
+promotions from the file: the next promote of the batch calls it before sending anything, and so
+does every ingest of the batch's results, so nothing is bought twice and no answer or its cost
+is lost. That holds whatever became of the item meanwhile. If the batch finished it first, both
+copies were paid for and both costs count, as for any promoted item whose batch copy came back
+first. Export reads the answers from here too.
+
+Line: {"custom_id", "tier" (as the provider reported it), "paid_tier" (the tier paid for),
+"response" (the provider's response body)}.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from console.engine import pricing, providers
+from store.model import ItemStatus, PriceTier
+
+_ID_PREFIX = '{"custom_id":'
+_FINAL = {ItemStatus.PROMOTED.value, ItemStatus.RESUBMITTED.value}
+
+
+def path_for(engine: Any, batch: Any) -> Path:
+    return engine.batch_dir(batch.id) / "promoted.jsonl"
+
+
+@dataclass(slots=True)
+class KeptAnswer:
+    """One realtime answer in the file: the response body (JSON text) and the tier paid."""
+
+    raw: str
+    tier: PriceTier
+
+
+def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer]:
+    """The answers in `path` (for `custom_ids` only, when given), the last of each custom_id.
+
+    A torn or unreadable line is skipped. Only lines for wanted ids are decoded in full."""
+    found: dict[str, KeptAnswer] = {}
+    if custom_ids is not None and not custom_ids or not path.exists():
+        return found
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.startswith(_ID_PREFIX):
+                continue
+            try:
+                cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
+                if custom_ids is not None and cid not in custom_ids:
+                    continue
+                row = json.loads(line)
+                response = row["response"]
+                tier = PriceTier(row.get("paid_tier") or row.get("tier"))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if isinstance(cid, str) and isinstance(response, dict):
+                found[cid] = KeptAnswer(json.dumps(response, separators=(",", ":")), tier)
+    return found
+
+
+def responses(path: Path) -> dict[str, Any]:
+    """custom_id -> response body, for every readable line (what export shows)."""
+    return {cid: json.loads(kept.raw) for cid, kept in read(path).items()}
+
+
+def open_for_append(path: Path) -> IO[str]:
+    """The file for appending. A line torn by a kill is ended first, so that the next answer
+    starts a line of its own instead of being glued to the fragment."""
+    f = open(path, "a+", encoding="utf-8")
+    if f.tell() > 0:
+        f.seek(f.tell() - 1)
+        if f.read(1) != "\n":
+            f.write("\n")
+    return f
+
+
+def line(custom_id: str, *, reported_tier: str | None, paid_tier: PriceTier, raw: str) -> str:
+    return json.dumps({"custom_id": custom_id, "tier": reported_tier or paid_tier.value,
+                       "paid_tier": paid_tier.value, "response": json.loads(raw) if raw else None},
+                      separators=(",", ":")) + "\n"
+
+
+class Recorder:
+    """Marks items of one batch promoted with their answer's usage and costs (price rows are
+    looked up once per model)."""
+
+    def __init__(self, engine: Any, batch: Any) -> None:
+        self.engine, self.batch = engine, batch
+        self._rows: dict[str | None, Any] = {}
+
+    def record(self, item: Any, result: Any, tier: PriceTier, fallback_model: str | None = None) -> float | None:
+        """Record one answer; returns what it cost at `tier` (None when unpriced)."""
+        engine, batch = self.engine, self.batch
+        model = result.model or fallback_model or batch.model
+        if model not in self._rows:
+            self._rows[model] = pricing.price_row(engine.store, batch.provider, model)
+        row = self._rows[model]
+        paid = pricing.cost(result.usage, row, tier)
+        standard = pricing.cost(result.usage, row, PriceTier.STANDARD)
+        engine.store.record_promotion(item.id, result, promoted_cost=paid, realtime_cost=standard,
+                                      tier=tier, now=engine.clock())
+        return paid
+
+
+def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -> list[str]:
+    """Record every answer in the batch's file whose item is not marked promoted (see above);
+    returns their custom_ids. Each one is audited as `promote.recovered`."""
+    kept = read(path_for(engine, batch))
+    if not kept:
+        return []
+    items = [i for i in engine.store.find_items(batch.id, list(kept)) if str(i.status) not in _FINAL]
+    if not items:
+        return []
+    reader = providers.adapter_cls(batch.provider)
+    recorder = recorder or Recorder(engine, batch)
+    cost: float | None = 0.0
+    for item in items:
+        answer = kept[item.custom_id]
+        paid = recorder.record(item, reader.read_realtime(item.custom_id, answer.raw).result, answer.tier)
+        cost = None if paid is None or cost is None else cost + paid
+    ids = [i.custom_id for i in items]
+    engine.audit("promote.recovered", str(batch.id), {"items": len(ids), "cost": cost,
+                                                      "custom_ids": ids[:20]})
+    return ids
