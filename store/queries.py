@@ -166,15 +166,17 @@ def request_bodies(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[in
     return out
 
 
-def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
+def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str], *,
+               with_request: bool = True) -> list[Item]:
     found: list[Item] = []
     ids = list(custom_ids)
+    select = ITEM_SELECT_WITH_REQUEST if with_request else ITEM_SELECT
     for start in range(0, len(ids), 500):  # stay well under SQLite's variable limit
         part = ids[start:start + 500]
         found.extend(
             item_from_row(r)
             for r in conn.execute(
-                ITEM_SELECT_WITH_REQUEST
+                select
                 + f" WHERE batch_id = ? AND custom_id IN ({', '.join('?' * len(part))})",
                 [batch_id, *part],
             )

@@ -280,9 +280,9 @@ class Store:
         """Stored request bodies by item id (items without one are left out), 500 per query."""
         return queries.request_bodies(self.conn, item_ids)
 
-    def find_items(self, batch_id: int, custom_ids: Iterable[str]) -> list[Item]:
-        """Items of a batch by custom_id (with request bodies), in seq order."""
-        return queries.find_items(self.conn, batch_id, custom_ids)
+    def find_items(self, batch_id: int, custom_ids: Iterable[str], *, with_request: bool = True) -> list[Item]:
+        """Items of a batch by custom_id (with request bodies unless told not), in seq order."""
+        return queries.find_items(self.conn, batch_id, custom_ids, with_request=with_request)
 
     def failed_items(self, batch_id: int, *, include_permanent: bool = False) -> list[Item]:
         """Errored/expired/canceled items not yet replaced; retryable only unless asked."""

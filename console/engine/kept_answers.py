@@ -64,6 +64,24 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
     return found
 
 
+def custom_ids(path: Path) -> set[str]:
+    """The custom_ids the file has answers for, read from each line's start only (cheap)."""
+    found: set[str] = set()
+    if not path.exists():
+        return found
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith(_ID_PREFIX):
+                try:
+                    cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
+                except ValueError:
+                    continue
+                if isinstance(cid, str):
+                    found.add(cid)
+    return found
+
+
 def responses(path: Path) -> dict[str, Any]:
     """custom_id -> response body, for every readable line (what export shows)."""
     return {cid: json.loads(kept.raw) for cid, kept in read(path).items()}
@@ -111,12 +129,15 @@ class Recorder:
 def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -> list[str]:
     """Record every answer in the batch's file whose item is not marked promoted (see above);
     returns their custom_ids. Each one is audited as `promote.recovered`."""
-    kept = read(path_for(engine, batch))
-    if not kept:
+    path = path_for(engine, batch)
+    answered = custom_ids(path)
+    if not answered:
         return []
-    items = [i for i in engine.store.find_items(batch.id, list(kept)) if str(i.status) not in _FINAL]
-    if not items:
+    items = [i for i in engine.store.find_items(batch.id, list(answered), with_request=False) if str(i.status) not in _FINAL]
+    if not items:  # the usual case: every answer was recorded; nothing is decoded in full
         return []
+    kept = read(path, {i.custom_id for i in items})
+    items = [i for i in items if i.custom_id in kept]
     reader = providers.adapter_cls(batch.provider)
     recorder = recorder or Recorder(engine, batch)
     cost: float | None = 0.0
