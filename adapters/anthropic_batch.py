@@ -28,19 +28,14 @@ from adapters.base import (
 )
 from adapters.fastparse import FastParser
 from adapters.errors import ReadbackUnsupported, ResultsNotReady
-from adapters.lifecycle import batch_status, classify_error
+from adapters.lifecycle import batch_status
 from adapters.mapping import MappingError, openai_chat_to_anthropic
-from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
+from adapters.anthropic_results import normalize_usage, parse_raw_line
+from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
 
 ENDPOINT = "/v1/messages"
 _CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
-_STATUS = {
-    "succeeded": ItemStatus.SUCCEEDED,
-    "errored": ItemStatus.ERRORED,
-    "canceled": ItemStatus.CANCELED,
-    "expired": ItemStatus.EXPIRED,
-}
 
 _TIER_PARAM = {PriceTier.STANDARD: "standard_only", PriceTier.PRIORITY: "auto"}
 
@@ -62,49 +57,6 @@ def _ts(value: Any) -> float | None:
     except ValueError:
         return None
 
-
-def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
-    """Anthropic usage: `input_tokens` already excludes cache reads and writes."""
-    if not isinstance(usage, dict):
-        return None
-    return Usage(
-        input_tokens=as_int(usage.get("input_tokens")),
-        output_tokens=as_int(usage.get("output_tokens")),
-        cache_read_tokens=as_int(usage.get("cache_read_input_tokens")),
-        cache_write_tokens=as_int(usage.get("cache_creation_input_tokens")),
-    )
-
-
-def parse_line(data: dict[str, Any]) -> ItemResult:
-    """One results line `{custom_id, result: {type, ...}}`, normalized."""
-    custom_id = str(data.get("custom_id"))
-    result = data.get("result") or {}
-    kind = result.get("type")
-    status = _STATUS.get(kind, ItemStatus.ERRORED)
-    if status is ItemStatus.SUCCEEDED:
-        message = result.get("message") or {}
-        return ItemResult(custom_id=custom_id, status=status,
-                          usage=normalize_usage(message.get("usage")), model=message.get("model"))
-    if status is ItemStatus.ERRORED:
-        outer = result.get("error") or {}
-        inner = outer.get("error") if isinstance(outer.get("error"), dict) else outer
-        etype = inner.get("type") or kind or "error"
-        return ItemResult(custom_id=custom_id, status=status, error_type=etype,
-                          error_message=inner.get("message"),
-                          error_class=classify_error(etype, None))
-    # canceled / expired: nothing ran, resubmit as is.
-    return ItemResult(custom_id=custom_id, status=status, error_type=kind,
-                      error_class=classify_error(kind, None))
-
-
-
-def parse_raw_line(line: bytes) -> ItemResult | None:
-    """The reference parse of one raw results line; None if it is not JSON (skipped)."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return parse_line(data)
 
 class AnthropicBatchAdapter(BatchAdapter):
     """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""

@@ -29,15 +29,14 @@ from adapters.base import (
 from adapters.fastparse import FastParser
 from adapters.errors import ResultsNotReady
 from adapters.mapping import MappingError, anthropic_to_openai_chat
-from adapters.lifecycle import batch_status, classify_error
+from adapters.openai_results import normalize_usage, parse_raw_line
+from adapters.lifecycle import batch_status
 from store.model import (
-    ErrorClass,
     ItemResult,
     ItemStatus,
     PriceTier,
     RemoteBatch,
     RequestCounts,
-    Usage,
 )
 
 ENDPOINTS = (
@@ -61,101 +60,6 @@ _REQUIRED = {
     "/v1/completions": ("model", "prompt"),
     "/v1/moderations": ("input",),
 }
-
-_TERMINAL_ITEM = {
-    "batch_expired": ItemStatus.EXPIRED,
-    "batch_cancelled": ItemStatus.CANCELED,
-    "batch_canceled": ItemStatus.CANCELED,
-}
-
-
-def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
-    """OpenAI usage (chat, responses or embeddings shape) with cache tokens split out."""
-    if not isinstance(usage, dict):
-        return None
-    if "prompt_tokens" in usage:
-        prompt = as_int(usage.get("prompt_tokens"))
-        details = usage.get("prompt_tokens_details") or {}
-        output = as_int(usage.get("completion_tokens"))
-    else:
-        prompt = as_int(usage.get("input_tokens"))
-        details = usage.get("input_tokens_details") or {}
-        output = as_int(usage.get("output_tokens"))
-    cached = as_int(details.get("cached_tokens")) if isinstance(details, dict) else 0
-    written = as_int(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
-    return Usage(
-        input_tokens=max(0, prompt - cached - written),
-        output_tokens=output,
-        cache_read_tokens=cached,
-        cache_write_tokens=written,
-    )
-
-
-def _error_type(err: dict[str, Any]) -> str | None:
-    """OpenAI's most specific error name: rate limits say type "requests"/"tokens" and put
-    the meaningful name in `code` ("rate_limit_exceeded")."""
-    kind, code = err.get("type"), err.get("code")
-    if code and kind in (None, "", "requests", "tokens"):
-        return str(code)
-    return kind or (str(code) if code else None)
-
-
-def parse_line(data: dict[str, Any]) -> ItemResult:
-    """One output- or error-file line, normalized (both error shapes)."""
-    custom_id = str(data.get("custom_id"))
-    error = data.get("error")
-    response = data.get("response")
-    if error:
-        code = error.get("code") or error.get("type") or "error"
-        status = _TERMINAL_ITEM.get(code, ItemStatus.ERRORED)
-        return ItemResult(
-            custom_id=custom_id,
-            status=status,
-            error_type=code,
-            error_message=error.get("message"),
-            error_class=classify_error(code, None),
-        )
-    if not isinstance(response, dict):
-        return ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED, error_type="missing_response",
-                          error_message="result line has neither response nor error",
-                          error_class=ErrorClass.RETRYABLE)
-    code = response.get("status_code")
-    body = response.get("body")
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            body = {}
-    body = body if isinstance(body, dict) else {}
-    if isinstance(code, int) and 200 <= code < 300:
-        return ItemResult(
-            custom_id=custom_id,
-            status=ItemStatus.SUCCEEDED,
-            usage=normalize_usage(body.get("usage")),
-            model=body.get("model"),
-        )
-    err = body.get("error") if isinstance(body.get("error"), dict) else {}
-    etype = _error_type(err) or f"http_{code}"
-    return ItemResult(
-        custom_id=custom_id,
-        status=ItemStatus.ERRORED,
-        error_type=etype,
-        error_message=err.get("message"),
-        http_status=code if isinstance(code, int) else None,
-        error_class=classify_error(etype, code if isinstance(code, int) else None),
-        usage=normalize_usage(body.get("usage")),
-        model=body.get("model"),
-    )
-
-
-
-def parse_raw_line(line: bytes) -> ItemResult | None:
-    """The reference parse of one raw results line; None if it is not JSON (skipped)."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return parse_line(data)
 
 def _none_if_empty(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None

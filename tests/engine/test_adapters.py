@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters import anthropic_batch, openai_batch
+from adapters import anthropic_results, openai_results
 from adapters.errors import RateLimited, from_http, redact
 from adapters.profiles import ProfileError, resolve
 from console.engine.retry import RetryPolicy, RetryStats, call
@@ -14,32 +14,32 @@ from store.model import ErrorClass, ItemStatus, Usage
 def test_openai_usage_excludes_cached_and_written_tokens_from_input():
     usage = {"prompt_tokens": 1000, "completion_tokens": 50,
              "prompt_tokens_details": {"cached_tokens": 600, "cache_write_tokens": 100}}
-    assert openai_batch.normalize_usage(usage) == Usage(300, 50, 600, 100)
+    assert openai_results.normalize_usage(usage) == Usage(300, 50, 600, 100)
     responses = {"input_tokens": 80, "output_tokens": 9, "input_tokens_details": {"cached_tokens": 30}}
-    assert openai_batch.normalize_usage(responses) == Usage(50, 9, 30, 0)
+    assert openai_results.normalize_usage(responses) == Usage(50, 9, 30, 0)
 
 
 def test_anthropic_usage_is_already_exclusive():
     usage = {"input_tokens": 12, "output_tokens": 7, "cache_read_input_tokens": 400,
              "cache_creation_input_tokens": 100}
-    assert anthropic_batch.normalize_usage(usage) == Usage(12, 7, 400, 100)
+    assert anthropic_results.normalize_usage(usage) == Usage(12, 7, 400, 100)
 
 
 def test_openai_error_lines_in_both_shapes():
-    http = openai_batch.parse_line({"custom_id": "a", "error": None, "response": {
+    http = openai_results.parse_line({"custom_id": "a", "error": None, "response": {
         "status_code": 400, "body": {"error": {"type": "invalid_request_error", "message": "bad"}}}})
     assert (http.status, http.error_type, http.http_status, http.error_class) == (
         ItemStatus.ERRORED, "invalid_request_error", 400, ErrorClass.PERMANENT)
-    limited = openai_batch.parse_line({"custom_id": "b", "error": None, "response": {
+    limited = openai_results.parse_line({"custom_id": "b", "error": None, "response": {
         "status_code": 429, "body": {"error": {"type": "requests", "code": "rate_limit_exceeded"}}}})
     assert (limited.error_type, limited.error_class) == ("rate_limit_exceeded", ErrorClass.RETRYABLE)
-    expired = openai_batch.parse_line({"custom_id": "c", "response": None,
+    expired = openai_results.parse_line({"custom_id": "c", "response": None,
                                        "error": {"code": "batch_expired", "message": "too late"}})
     assert (expired.status, expired.error_class) == (ItemStatus.EXPIRED, ErrorClass.RETRYABLE)
 
 
 def test_anthropic_result_kinds():
-    parse = anthropic_batch.parse_line
+    parse = anthropic_results.parse_line
     assert parse({"custom_id": "a", "result": {"type": "canceled"}}).status == ItemStatus.CANCELED
     err = parse({"custom_id": "b", "result": {"type": "errored", "error": {
         "type": "error", "error": {"type": "overloaded_error", "message": "busy"}}}})

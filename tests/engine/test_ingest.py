@@ -24,10 +24,10 @@ import pytest
 
 from adapters import download as dl
 from adapters.anthropic_batch import AnthropicBatchAdapter
-from adapters.anthropic_batch import parse_raw_line as anthropic_full
+from adapters.anthropic_results import parse_raw_line as anthropic_full
 from adapters.errors import AdapterError, ResultsNotReady
 from adapters.openai_batch import OpenAIBatchAdapter
-from adapters.openai_batch import parse_raw_line as openai_full
+from adapters.openai_results import parse_raw_line as openai_full
 from console.engine import ingest
 from store.model import BatchStatus, ItemStatus, RemoteBatch, RequestCounts
 from tests.engine.conftest import RecordingSleep, openai_lines, write_jsonl
