@@ -6,10 +6,9 @@ A line is `{custom_id, result: {type, ...}}` with type succeeded, errored, cance
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from adapters.base import as_int
+from adapters.base import as_int, json_line_parser
 from adapters.lifecycle import classify_error
 from store.model import ItemResult, ItemStatus, Usage
 
@@ -56,10 +55,5 @@ def parse_line(data: dict[str, Any]) -> ItemResult:
 
 
 
-def parse_raw_line(line: bytes) -> ItemResult | None:
-    """The reference parse of one raw results line; None if it is not JSON (skipped)."""
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    return parse_line(data)
+parse_raw_line = json_line_parser(parse_line)
+"""The reference parse of one raw results line; None if it is not JSON (skipped)."""

@@ -261,6 +261,20 @@ class BatchAdapter(ABC):
 # ---- shared helpers -----------------------------------------------------------------
 
 
+def json_line_parser(parse_line: Callable[[Any], ItemResult]) -> Callable[[bytes], ItemResult | None]:
+    """`parse_line` over a raw results line: None for a line that is not JSON (skipped)."""
+    loads = json.loads
+
+    def parse(line: bytes) -> ItemResult | None:
+        try:
+            data = loads(line)
+        except ValueError:
+            return None
+        return parse_line(data)
+
+    return parse
+
+
 def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
     """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
     offset = 0
