@@ -116,8 +116,14 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
     await asyncio.to_thread(mark)
     # A promotion killed between paying and recording left its answer on disk: its item ended
     # in the batch meanwhile, and the answer and its cost are recorded now, not lost.
-    await asyncio.to_thread(kept_answers.record_unmarked, engine, b)
+    await asyncio.to_thread(_record_unmarked_answers, engine, b)
     return lines
+
+
+def _record_unmarked_answers(engine: Any, b: Any) -> None:
+    with kept_answers.unless_promoting(kept_answers.path_for(engine, b)) as free:
+        if free:  # else a promote is running: it records its own answers
+            kept_answers.record_unmarked(engine, b)
 
 
 def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | None, now: float) -> int:

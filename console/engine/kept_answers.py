@@ -8,19 +8,31 @@ is lost. That holds whatever became of the item meanwhile. If the batch finished
 copies were paid for and both costs count, as for any promoted item whose batch copy came back
 first. Export reads the answers from here too.
 
+A promote holds an exclusive `flock` on the file while it runs (released by the kernel when
+the process dies), so a second promote of the same batch is refused instead of buying the same
+items again, and an ingest never takes a running promote's answers for an interrupted one.
+
 Line: {"custom_id", "tier" (as the provider reported it), "paid_tier" (the tier paid for),
 "response" (the provider's response body)}.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from console.engine import pricing, providers
+from console.engine.types import EngineError
 from store.model import ItemStatus, PriceTier
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock (one promote per batch at a time is then on the operator)
+    fcntl = None  # type: ignore[assignment]
 
 _ID_PREFIX = '{"custom_id":'
 _FINAL = {ItemStatus.PROMOTED.value, ItemStatus.RESUBMITTED.value}
@@ -87,15 +99,46 @@ def responses(path: Path) -> dict[str, Any]:
     return {cid: json.loads(kept.raw) for cid, kept in read(path).items()}
 
 
-def open_for_append(path: Path) -> IO[str]:
-    """The file for appending. A line torn by a kill is ended first, so that the next answer
-    starts a line of its own instead of being glued to the fragment."""
+class PromoteRunning(EngineError):
+    """Another promote of the same batch is running (in this process or another)."""
+
+
+def _try_lock(f: IO[str]) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def open_for_append(path: Path, batch_id: int) -> IO[str]:
+    """The file for appending, locked for this promote (PromoteRunning if another holds it).
+
+    A line torn by a kill is ended first, so that the next answer starts a line of its own
+    instead of being glued to the fragment."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     f = open(path, "a+", encoding="utf-8")
+    if not _try_lock(f):
+        f.close()
+        raise PromoteRunning(f"another promote of batch {batch_id} is running; "
+                             "wait for it to finish, then promote what is still pending")
     if f.tell() > 0:
         f.seek(f.tell() - 1)
         if f.read(1) != "\n":
             f.write("\n")
     return f
+
+
+@contextlib.contextmanager
+def unless_promoting(path: Path) -> Iterator[bool]:
+    """True (and the file held) when no promote of the batch is running; False otherwise."""
+    if not path.exists():
+        yield True
+        return
+    with open(path, encoding="utf-8") as f:
+        yield _try_lock(f)
 
 
 def line(custom_id: str, *, reported_tier: str | None, paid_tier: PriceTier, raw: str) -> str:
@@ -128,7 +171,10 @@ class Recorder:
 
 def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -> list[str]:
     """Record every answer in the batch's file whose item is not marked promoted (see above);
-    returns their custom_ids. Each one is audited as `promote.recovered`."""
+    returns their custom_ids. Each one is audited as `promote.recovered`.
+
+    The caller holds the file's lock (`open_for_append` or `unless_promoting`): otherwise a
+    running promote's answer, written but not yet marked, would pass for an interrupted one."""
     path = path_for(engine, batch)
     answered = custom_ids(path)
     if not answered:

@@ -15,7 +15,7 @@ import heapq
 import itertools
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,11 +85,17 @@ def promoted_path(engine: Any, batch: Any) -> Path:
     return kept_answers.path_for(engine, batch)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
-               custom_ids: Sequence[str] | None) -> list[Any]:
+               custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Any]:
+    """The items to promote; `skip`: custom_ids just recorded from kept answers."""
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
         return select.all_with_status(engine, batch.id, ItemStatus.PENDING.value)
+    named = [item for item in named if item.custom_id not in skip]
     for item in named:
         status = ItemStatus(item.status)
         if status not in _PROMOTABLE or item.replaced_by is not None:
@@ -172,23 +178,44 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
                   on_progress: Callable[[int, int], Any] | None) -> PromoteResult:
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
-    items = _selection(engine, batch, item_ids, custom_ids)
+    # Held until the end: a second promote of this batch is refused, and the items chosen
+    # below cannot be bought meanwhile by another run.
+    sidecar = kept_answers.open_for_append(promoted_path(engine, batch), batch.id)
+    try:
+        return await _promote_locked(engine, batch, sidecar, chosen, item_ids=item_ids,
+                                     custom_ids=custom_ids, input_path=input_path,
+                                     concurrency=concurrency, on_progress=on_progress)
+    finally:
+        sidecar.close()
+
+
+async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTier, *,
+                          item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
+                          input_path: str | Path | None, concurrency: int,
+                          on_progress: Callable[[int, int], Any] | None) -> PromoteResult:
+    recorder = kept_answers.Recorder(engine, batch)
+    # Answers an interrupted run paid for are recorded from the file first, never sent again.
+    recovered = kept_answers.record_unmarked(engine, batch, recorder)
+    kept = ""
+    if recovered:
+        kept = (f"; {_plural(len(recovered), 'answer')} paid for by an interrupted run "
+                f"{'was' if len(recovered) == 1 else 'were'} recorded from the kept copy, not sent again")
+    items = _selection(engine, batch, item_ids, custom_ids, skip=set(recovered))
     if not items:
+        if recovered:
+            return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=0, failed={}, cost=0.0,
+                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch {batch.id}{kept}")
         raise BadInput(f"batch {batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
-    recorder = kept_answers.Recorder(engine, batch)
-    # Answers an interrupted run paid for: recorded from the file, never sent again.
-    recovered = set(kept_answers.record_unmarked(engine, batch, recorder))
-    to_send = [item for item in items if item.custom_id not in recovered]
-    bodies = await bodies_mod.all_bodies(engine, batch, to_send, input_path) if to_send else {}
+    to_send = items
+    bodies = await bodies_mod.all_bodies(engine, batch, to_send, input_path)
     endpoint = batch.endpoint or adapter.default_endpoint
     slots = Slots(max(1, concurrency))
     stats = retry.RetryStats()
     failed: dict[str, str] = {}
-    promoted = len(items) - len(to_send)
+    promoted = 0
     total_cost: float | None = 0.0
     started = time.monotonic()
-    sidecar = kept_answers.open_for_append(promoted_path(engine, batch))
 
     async def one(item: Any) -> None:
         nonlocal promoted, total_cost
@@ -224,10 +251,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         if on_progress is not None:
             on_progress(promoted + len(failed), len(items))
 
-    try:
-        await asyncio.gather(*(one(i) for i in to_send))
-    finally:
-        sidecar.close()
+    await asyncio.gather(*(one(i) for i in to_send))
     seconds = time.monotonic() - started
     engine.audit("promote", str(batch.id), {
         "tier": chosen.value, "items": len(items), "promoted": promoted, "failed": len(failed),
@@ -236,9 +260,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     })
     money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
     summary = f"promoted {promoted} of {len(items)} items of batch {batch.id} at {chosen.value} for {money}"
-    if len(to_send) < len(items):
-        summary += (f"; {len(items) - len(to_send)} of them were answered before an interruption and "
-                    "recorded from the kept answer, not sent again")
+    summary += kept
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"
     return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=promoted, failed=failed,

@@ -8,8 +8,10 @@ import json
 
 import pytest
 
+from console.engine import kept_answers
+from console.engine.kept_answers import PromoteRunning
 from console.engine.types import BadInput, NeedsInput, ReadOnly
-from store.model import BatchStatus, ErrorClass, ItemStatus
+from store.model import BatchStatus, ErrorClass, ItemStatus, PriceTier
 from tests.engine.conftest import anthropic_lines, make_engine, openai_lines, write_jsonl
 
 HOUR = 3600.0
@@ -174,10 +176,40 @@ async def test_promote_refuses_items_that_already_have_a_result(engine, store, e
     await engine.sync_once()
     with pytest.raises(BadInput, match="only pending or failed"):
         engine.estimate_promotion(a, custom_ids=["req-1"])
+    b, _ = await submitted(engine, store, emulator, tmp_path, provider="anthropic", n=3)
     with pytest.raises(BadInput, match="not offered"):
-        engine.estimate_promotion(a, tier="flex") if False else None
-        b, _ = await submitted(engine, store, emulator, tmp_path, provider="anthropic", n=3)
         engine.estimate_promotion(b, tier="flex")
+
+
+async def test_a_second_promote_of_a_batch_is_refused_while_one_runs(engine, store, emulator, tmp_path):
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=6)
+    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(a)), a)
+    calls = emulator.state()["calls"]
+    with pytest.raises(PromoteRunning, match=f"another promote of batch {a} is running"):
+        await engine.promote(a, tier="standard")
+    assert emulator.state()["calls"] == calls  # nothing was sent
+    running.close()  # that run ended: the next one goes ahead
+    assert (await engine.promote(a, tier="standard")).promoted == 6
+
+
+async def test_an_ingest_leaves_a_running_promotes_answers_to_it(engine, store, emulator, tmp_path):
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
+    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(a)), a)
+    answer = {"id": "chatcmpl-live", "model": "gpt-6-luna", "choices": [],
+              "usage": {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14}}
+    running.write(kept_answers.line("req-0", reported_tier=None, paid_tier=PriceTier.STANDARD,
+                                    raw=json.dumps(answer)))
+    running.flush()  # written, about to be marked by the promote that holds the file
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    assert store.find_items(a, ["req-0"])[0].status == ItemStatus.SUCCEEDED
+    assert store.events(action="promote.recovered") == []
+    running.close()  # ...but that promote died before marking it: the next promote records it
+    result = await engine.promote(a, tier="standard")
+    assert result.promoted == 0 and "1 answer paid for by an interrupted run" in result.summary
+    item = store.find_items(a, ["req-0"])[0]
+    assert item.status == ItemStatus.PROMOTED and item.usage.output_tokens == 4
+    assert item.batch_cost is not None and item.promoted_cost is not None  # both were paid for
 
 
 # ---- cancel, track, export, read-only ----------------------------------------------
