@@ -77,7 +77,9 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
 
 
 def custom_ids(path: Path) -> set[str]:
-    """The custom_ids the file has answers for, read from each line's start only (cheap)."""
+    """The custom_ids the file's lines start with, read from each line's start only (cheap).
+
+    A torn line's id is included: `read` is what vouches for an answer."""
     found: set[str] = set()
     if not path.exists():
         return found
@@ -124,11 +126,20 @@ def open_for_append(path: Path, batch_id: int) -> IO[str]:
         f.close()
         raise PromoteRunning(f"another promote of batch {batch_id} is running; "
                              "wait for it to finish, then promote what is still pending")
-    if f.tell() > 0:
-        f.seek(f.tell() - 1)
-        if f.read(1) != "\n":
-            f.write("\n")
+    if _ends_torn(path):
+        f.write("\n")
+        f.flush()
     return f
+
+
+def _ends_torn(path: Path) -> bool:
+    """Whether the file's last line lacks its newline (read as bytes: a kill may have stopped
+    inside a UTF-8 sequence, which text mode could not even read)."""
+    with open(path, "rb") as raw:
+        if raw.seek(0, 2) == 0:
+            return False
+        raw.seek(-1, 2)
+        return raw.read(1) != b"\n"
 
 
 @contextlib.contextmanager
