@@ -68,12 +68,23 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
                     continue
                 row = json.loads(line)
                 response = row["response"]
-                tier = PriceTier(row.get("paid_tier") or row.get("tier"))
             except (ValueError, KeyError, TypeError):
                 continue
+            tier = _paid_tier(row)
             if isinstance(cid, str) and isinstance(response, dict):
                 found[cid] = KeptAnswer(json.dumps(response, separators=(",", ":")), tier)
     return found
+
+
+def _paid_tier(row: dict[str, Any]) -> PriceTier:
+    # Lines written before `paid_tier` existed carry only the provider's name for the tier
+    # ("default" is OpenAI's standard).
+    for value in (row.get("paid_tier"), row.get("tier")):
+        try:
+            return PriceTier(value)
+        except ValueError:
+            continue
+    return PriceTier.STANDARD
 
 
 def custom_ids(path: Path) -> set[str]:

@@ -37,3 +37,11 @@ def test_only_one_promote_holds_the_file(tmp_path):
             assert not free
     with kept_answers.unless_promoting(path) as free:
         assert free
+
+
+def test_a_line_written_before_paid_tier_existed_is_still_read(tmp_path):
+    path = tmp_path / "promoted.jsonl"
+    old = {"custom_id": "old", "tier": "default", "response": json.loads(ANSWER)}
+    path.write_text(json.dumps(old, separators=(",", ":")) + "\n")
+    assert kept_answers.read(path)["old"].tier is PriceTier.STANDARD
+    assert kept_answers.responses(path)["old"]["id"] == "chatcmpl-1"
