@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -252,20 +251,11 @@ class AnthropicBatchAdapter(BatchAdapter):
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
                        tier: PriceTier) -> RealtimeResult:
-        import httpx2
-
         payload = dict(body)
         payload.pop("stream", None)
         if tier in _TIER_PARAM and "service_tier" not in payload:
             payload["service_tier"] = _TIER_PARAM[tier]
-        started = time.monotonic()
-        try:
-            resp = await self.client.post(ENDPOINT, body=payload, cast_to=httpx2.Response)
-        except Exception as exc:  # noqa: BLE001
-            return self._refused(custom_id, exc, started)
-        answer = self.read_realtime(custom_id, resp.text)
-        answer.latency_s = time.monotonic() - started
-        return answer
+        return await self._post_realtime(custom_id, ENDPOINT, payload)
 
     @classmethod
     def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:

@@ -242,6 +242,21 @@ class BatchAdapter(ABC):
         Also reads answers kept from an earlier run, so that a promotion interrupted after it
         was paid for is recorded from its answer instead of being sent (and paid) again."""
 
+    async def _post_realtime(self, custom_id: str, path: str, payload: dict[str, Any]) -> RealtimeResult:
+        """POST one realtime request through the adapter's SDK client (`self.client`) and read
+        the answer from the raw body: the SDK's response models cost more than the call does
+        on a 1,000-item promotion."""
+        import httpx2
+
+        started = time.monotonic()
+        try:
+            resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
+        except Exception as exc:  # noqa: BLE001
+            return self._refused(custom_id, exc, started)
+        answer = self.read_realtime(custom_id, resp.text)
+        answer.latency_s = time.monotonic() - started
+        return answer
+
     def _refused(self, custom_id: str, exc: Exception, started: float) -> RealtimeResult:
         """A realtime call that failed: re-raised (as AdapterError) when worth retrying (429,
         5xx, transport), else the item's ERRORED result with the provider's reason."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -306,21 +305,12 @@ class OpenAIBatchAdapter(BatchAdapter):
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
                        tier: PriceTier) -> RealtimeResult:
-        import httpx2
-
         payload = dict(body)
         payload.pop("stream", None)
         if tier in _TIER_PARAM:
             payload["service_tier"] = _TIER_PARAM[tier]
         path = endpoint[3:] if endpoint.startswith("/v1/") else endpoint
-        started = time.monotonic()
-        try:
-            resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
-        except Exception as exc:  # noqa: BLE001
-            return self._refused(custom_id, exc, started)
-        answer = self.read_realtime(custom_id, resp.text)
-        answer.latency_s = time.monotonic() - started
-        return answer
+        return await self._post_realtime(custom_id, path, payload)
 
     @classmethod
     def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
