@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from . import faults, rand, results, spool
 from .content import max_output_tokens, prompt_tokens
-from .core import Emulator, anthropic_error, break_after, emulator, gate, jresp, raw_json, reply_headers, rfc3339
+from .core import Emulator, anthropic_error, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
 from .inputs import InputError, bad_call, parse_anthropic
 from .state import ANTHROPIC_RETENTION, Batch
 
@@ -94,10 +94,8 @@ def _not_found(request: Request) -> Response:
     return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", reply_headers(request))
 
 
-async def create_batch(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "anthropic")) is not None:
-        return bad
+@gated("anthropic")
+async def create_batch(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()
     try:
@@ -127,10 +125,8 @@ async def retrieve_batch(request: Request) -> Response:
     return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=reply_headers(request))
 
 
-async def list_batches(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "anthropic")) is not None:
-        return bad
+@gated("anthropic")
+async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
     try:
@@ -225,10 +221,8 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     return out
 
 
-async def messages(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "anthropic")) is not None:
-        return bad
+@gated("anthropic")
+async def messages(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()
     try:

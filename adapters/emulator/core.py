@@ -1,7 +1,8 @@
 """The emulator's shared context (clock, state, server-wide faults), the HTTP gate, and the
 small helpers every provider's routes use.
 
-Every provider route calls `gate()` first: it checks that an API key is present (either
+Every provider route passes `gate()` first (most through the `@gated(provider)` decorator; the
+ones whose faults depend on the batch they name call it themselves): it checks that an API key is present (either
 `x-api-key` or `Authorization: Bearer`), counts the call, adds the configured latency, and
 answers a 429 (with `retry-after`), 500 or 529/503 for the configured share of calls. The
 choice is a hash of (seed, call number): the same sequence of calls meets the same faults.
@@ -10,9 +11,11 @@ choice is a hash of (seed, call number): the same sequence of calls meets the sa
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from datetime import datetime, timezone
+from collections.abc import Awaitable, Callable
 from typing import Any, Iterator, Mapping
 
 from starlette.requests import Request
@@ -73,6 +76,24 @@ class Emulator:
 
 def emulator(request: Request) -> Emulator:
     return request.app.state.emu
+
+
+def gated(provider: str) -> Callable[[Callable[[Request, Emulator], Awaitable[Response]]],
+                                     Callable[[Request], Awaitable[Response]]]:
+    """A provider route behind `gate` with the server's faults: it runs, given the emulator,
+    only for a call that gets through (a key present, no injected fault). Routes whose faults
+    depend on the batch they name call `gate` themselves."""
+    def wrap(route: Callable[[Request, Emulator], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(route)
+        async def handler(request: Request) -> Response:
+            emu = emulator(request)
+            if (bad := await gate(emu, request, provider)) is not None:
+                return bad
+            return await route(request, emu)
+
+        return handler
+
+    return wrap
 
 
 def reply_headers(request: Request) -> dict[str, str]:

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import faults
-from .core import emulator, gate, int_param, jresp, openai_error, reply_headers
+from .core import Emulator, emulator, gate, gated, int_param, jresp, openai_error, reply_headers
 from .inputs import OPENAI_ENDPOINTS, parse_openai
 from .openai_objects import batch_object, file_exists
 from .state import Batch
@@ -20,10 +20,8 @@ def _no_batch(batch_id: str, headers: dict[str, str]) -> Response:
     return openai_error(404, f"No batch found with id '{batch_id}'.", param="batch_id", headers=headers)
 
 
-async def create_batch(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def create_batch(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     try:
         body = await request.json()
@@ -106,10 +104,8 @@ async def cancel_batch(request: Request) -> Response:
     return jresp(batch_object(b, now), headers=h)
 
 
-async def list_batches(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
     try:

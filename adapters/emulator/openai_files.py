@@ -12,7 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import spool
-from .core import break_after, emulator, gate, int_param, jresp, openai_error, reply_headers
+from .core import Emulator, break_after, emulator, gate, gated, int_param, jresp, openai_error, reply_headers
 from .inputs import OPENAI_MAX_BYTES
 from .openai_objects import describe_file, file_exists, file_object
 from .state import FileRec
@@ -25,10 +25,8 @@ def _no_file(file_id: str, headers: dict[str, str]) -> Response:
     return openai_error(404, f"No such File object: {file_id}", param="id", headers=headers)
 
 
-async def upload_file(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def upload_file(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     ctype = request.headers.get("content-type", "")
     if not ctype.startswith("multipart/form-data"):
@@ -71,10 +69,8 @@ async def upload_file(request: Request) -> Response:
     return jresp(await file_object(emu, emu.state.files[fid], now), headers=h)
 
 
-async def list_files(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def list_files(request: Request, emu: Emulator) -> Response:
     now = emu.now()
     q = request.query_params
     purpose = q.get("purpose")
@@ -96,10 +92,8 @@ async def list_files(request: Request) -> Response:
                  headers=reply_headers(request))
 
 
-async def retrieve_file(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def retrieve_file(request: Request, emu: Emulator) -> Response:
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
     obj = await file_object(emu, f, emu.now()) if f else None
@@ -108,10 +102,8 @@ async def retrieve_file(request: Request) -> Response:
     return jresp(obj, headers=reply_headers(request))
 
 
-async def delete_file(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def delete_file(request: Request, emu: Emulator) -> Response:
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
     if f is None or not file_exists(emu, f, emu.now()):

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from . import rand, results
 from .content import embedding_dims, embedding_inputs, max_output_tokens, openai_cached_tokens, prompt_tokens
-from .core import emulator, gate, openai_error, raw_json, reply_headers
+from .core import Emulator, gated, openai_error, raw_json, reply_headers
 from .inputs import bad_call
 
 _TIERS = {None: "default", "auto": "default", "default": "default", "flex": "flex", "scale": "scale",
@@ -24,10 +24,8 @@ _TIERS = {None: "default", "auto": "default", "default": "default", "flex": "fle
 TIER_LATENCY_FACTOR = {"priority": 0.5, "default": 1.0, "scale": 1.0, "flex": 4.0}
 
 
-async def realtime(request: Request) -> Response:
-    emu = emulator(request)
-    if (bad := await gate(emu, request, "openai")) is not None:
-        return bad
+@gated("openai")
+async def realtime(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     endpoint = request.url.path
     raw = await request.body()
