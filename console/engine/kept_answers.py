@@ -44,10 +44,15 @@ def path_for(engine: Any, batch: Any) -> Path:
 
 @dataclass(slots=True)
 class KeptAnswer:
-    """One realtime answer in the file: the response body (JSON text) and the tier paid."""
+    """One realtime answer in the file: the response body and the tier paid."""
 
-    raw: str
+    response: dict[str, Any]
     tier: PriceTier
+
+    @property
+    def raw(self) -> str:
+        """The body as JSON text, as an adapter reads a realtime answer."""
+        return json.dumps(self.response, separators=(",", ":"))
 
 
 def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer]:
@@ -72,7 +77,7 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
                 continue
             tier = _paid_tier(row)
             if isinstance(cid, str) and isinstance(response, dict):
-                found[cid] = KeptAnswer(json.dumps(response, separators=(",", ":")), tier)
+                found[cid] = KeptAnswer(response, tier)
     return found
 
 
@@ -109,7 +114,7 @@ def custom_ids(path: Path) -> set[str]:
 
 def responses(path: Path) -> dict[str, Any]:
     """custom_id -> response body, for every readable line (what export shows)."""
-    return {cid: json.loads(kept.raw) for cid, kept in read(path).items()}
+    return {cid: kept.response for cid, kept in read(path).items()}
 
 
 class PromoteRunning(EngineError):

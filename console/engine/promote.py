@@ -207,8 +207,7 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
                                  retries=0, seconds=0.0, summary=f"nothing left to promote in batch {batch.id}{kept}")
         raise BadInput(f"batch {batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
-    to_send = items
-    bodies = await bodies_mod.all_bodies(engine, batch, to_send, input_path)
+    bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     endpoint = batch.endpoint or adapter.default_endpoint
     slots = Slots(max(1, concurrency))
     stats = retry.RetryStats()
@@ -251,7 +250,7 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
         if on_progress is not None:
             on_progress(promoted + len(failed), len(items))
 
-    await asyncio.gather(*(one(i) for i in to_send))
+    await asyncio.gather(*(one(i) for i in items))
     seconds = time.monotonic() - started
     engine.audit("promote", str(batch.id), {
         "tier": chosen.value, "items": len(items), "promoted": promoted, "failed": len(failed),
