@@ -12,7 +12,8 @@
 4. `store.mark_ingested` recounts the batch, only once the results file is complete; the mark
    and its audit event are written in one transaction.
 5. Realtime answers a killed promotion paid for but never recorded are recorded
-   (`kept_answers.record_unmarked`).
+   (`kept_answers.record_unmarked`), or left to a later sync pass while a promote of the batch
+   is running (`kept_answers.owe`).
 Running it again after a crash anywhere yields the same rows (the store's ingest is
 idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested).
 """
@@ -122,8 +123,10 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
 
 def _record_unmarked_answers(engine: Any, b: Any) -> None:
     with kept_answers.unless_promoting(kept_answers.path_for(engine, b)) as free:
-        if free:  # else a promote is running: it records its own answers
+        if free:
             kept_answers.record_unmarked(engine, b)
+        else:  # a promote is running: it records its own answers, unless it dies first
+            kept_answers.owe(engine, b)
 
 
 def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | None, now: float) -> int:

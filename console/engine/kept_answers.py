@@ -11,6 +11,9 @@ first. Export reads the answers from here too.
 A promote holds an exclusive `flock` on the file while it runs (released by the kernel when
 the process dies), so a second promote of the same batch is refused instead of buying the same
 items again, and an ingest never takes a running promote's answers for an interrupted one.
+Such an ingest leaves a marker instead (`owe`): if that promote then dies before marking its
+answers, every sync pass tries the batch again (`record_owed`) until the file is free, so the
+answers are recorded even when nothing of the batch is left to promote.
 
 Line: {"custom_id", "tier" (as the provider reported it), "paid_tier" (the tier paid for),
 "response" (the provider's response body)}.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,8 @@ except ImportError:  # not POSIX: no lock (one promote per batch at a time is th
     fcntl = None  # type: ignore[assignment]
 
 _ID_PREFIX = '{"custom_id":'
+_OWED = ".answers-owed"
+"""Under the results root: one empty file per batch whose kept answers are still to be checked."""
 _FINAL = {ItemStatus.PROMOTED.value, ItemStatus.RESUBMITTED.value}
 
 
@@ -223,3 +229,34 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
     engine.audit("promote.recovered", str(batch.id), {"items": len(ids), "cost": cost,
                                                       "custom_ids": ids[:20]})
     return ids
+
+
+def owe(engine: Any, batch: Any) -> None:
+    """Leave the batch's kept answers to a later sync pass (a promote holds the file now)."""
+    owed = engine.results_root() / _OWED
+    owed.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (owed / str(batch.id)).touch()
+
+
+def record_owed(engine: Any) -> dict[int, list[str]]:
+    """For each batch `owe` left, record its unmarked answers once no promote holds its file;
+    returns batch id -> custom_ids recorded. A batch still held stays owed.
+
+    A marker goes only after its batch was checked under the lock: while it is held no answer
+    can be added, so one written again meanwhile (by an ingest that found the file busy) owes
+    nothing that this check did not cover."""
+    try:
+        markers = [entry for entry in os.scandir(engine.results_root() / _OWED) if entry.name.isdigit()]
+    except FileNotFoundError:
+        return {}
+    recorded: dict[int, list[str]] = {}
+    for marker in markers:
+        batch = engine.store.get_batch(int(marker.name))
+        if batch is not None:
+            with unless_promoting(path_for(engine, batch)) as free:
+                if not free:
+                    continue
+                if ids := record_unmarked(engine, batch):
+                    recorded[batch.id] = ids
+        Path(marker.path).unlink(missing_ok=True)
+    return recorded

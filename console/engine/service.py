@@ -132,6 +132,10 @@ class Engine:
             return path
         return self.store.results_dir(batch_id)
 
+    def results_root(self) -> Path:
+        """The directory holding every batch's directory."""
+        return self.results_dir if self.results_dir is not None else self.store.path.parent / "results"
+
     def batch(self, ref: int | str) -> Any:
         """A batch by our id or the provider's id; NotFound otherwise."""
         found = self.store.get_batch(ref)

@@ -166,6 +166,8 @@ class SyncReport(_Dict):
     """Intents matched to a provider batch (or sent) this pass."""
     awaiting: int = 0
     """Intents still unconfirmed after this pass (provider unreachable, or inside the grace period)."""
+    recovered: dict[int, int] = field(default_factory=dict)
+    """batch id -> paid realtime answers recorded this pass from an interrupted promote's file."""
     next_poll_in: float | None = None
     seconds: float = 0.0
 
@@ -184,6 +186,8 @@ class SyncReport(_Dict):
             parts.append(f"{len(self.reconciled)} pending submissions reconciled")
         if self.awaiting:
             parts.append(f"{self.awaiting} submissions awaiting provider confirmation")
+        if self.recovered:
+            parts.append(f"recorded {sum(self.recovered.values())} answers an interrupted promote paid for")
         return ", ".join(parts)
 
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from adapters.openai_batch import OpenAIBatchAdapter
 from console.engine import kept_answers
 from console.engine.kept_answers import PromoteRunning
 from console.engine.types import BadInput, NeedsInput, ReadOnly
@@ -194,12 +195,7 @@ async def test_a_second_promote_of_a_batch_is_refused_while_one_runs(engine, sto
 
 async def test_an_ingest_leaves_a_running_promotes_answers_to_it(engine, store, emulator, tmp_path):
     a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
-    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(a)), a)
-    answer = {"id": "chatcmpl-live", "model": "gpt-6-luna", "choices": [],
-              "usage": {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14}}
-    running.write(kept_answers.line("req-0", reported_tier=None, paid_tier=PriceTier.STANDARD,
-                                    raw=json.dumps(answer)))
-    running.flush()  # written, about to be marked by the promote that holds the file
+    running = _running_promote_with_an_unmarked_answer(engine, store, a)
     emulator.advance(6 * HOUR)
     await engine.sync_once()
     assert store.find_items(a, ["req-0"])[0].status == ItemStatus.SUCCEEDED
@@ -210,6 +206,57 @@ async def test_an_ingest_leaves_a_running_promotes_answers_to_it(engine, store, 
     item = store.find_items(a, ["req-0"])[0]
     assert item.status == ItemStatus.PROMOTED and item.usage.output_tokens == 4
     assert item.batch_cost is not None and item.promoted_cost is not None  # both were paid for
+
+
+async def test_a_dead_promotes_answer_that_an_ingest_skipped_is_recorded_by_a_later_sync(
+        engine, store, emulator, tmp_path):
+    # The batch ends while a promote holds its file, and then that promote dies: nothing of the
+    # batch is left to promote, so no promote would ever record the answer it paid for.
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
+    running = _running_promote_with_an_unmarked_answer(engine, store, a)
+    emulator.advance(6 * HOUR)
+    assert (await engine.sync_once()).ingested == {a: 4}
+    assert store.count_items(a, status="pending") == 0
+    assert (await engine.sync_once()).recovered == {}  # still running: still owed, not taken
+    running.close()  # it died
+    report = await engine.sync_once()
+    assert report.recovered == {a: 1} and "recorded 1 answers an interrupted promote paid for" in report.summary
+    item = store.find_items(a, ["req-0"])[0]
+    assert item.status == ItemStatus.PROMOTED and item.usage.output_tokens == 4
+    assert item.batch_cost is not None and item.promoted_cost is not None
+    [event] = store.events(action="promote.recovered")
+    assert event.target == str(a) and event.details["custom_ids"] == ["req-0"]
+    assert (await engine.sync_once()).recovered == {}  # recorded once, and no longer owed
+
+
+async def test_a_batch_owed_by_an_ingest_is_forgotten_once_its_promote_finishes(engine, store, emulator, tmp_path):
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
+    running = _running_promote_with_an_unmarked_answer(engine, store, a)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    batch = store.get_batch(a)
+    # The promote finishes normally: it marks its answer itself.
+    [item] = store.find_items(a, ["req-0"])
+    kept_answers.Recorder(engine, batch).record(
+        item, OpenAIBatchAdapter.read_realtime("req-0", json.dumps(_LIVE_ANSWER)).result, PriceTier.STANDARD)
+    running.close()
+    assert (await engine.sync_once()).recovered == {}
+    assert store.events(action="promote.recovered") == []
+    assert not any((engine.results_root() / ".answers-owed").iterdir())
+
+
+_LIVE_ANSWER = {"id": "chatcmpl-live", "model": "gpt-6-luna", "choices": [],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14}}
+
+
+def _running_promote_with_an_unmarked_answer(engine, store, batch_id):
+    """A promote of the batch in progress: it holds the file and wrote req-0's answer, not yet
+    marked. Closing the returned file is that promote ending (or dying)."""
+    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(batch_id)), batch_id)
+    running.write(kept_answers.line("req-0", reported_tier=None, paid_tier=PriceTier.STANDARD,
+                                    raw=json.dumps(_LIVE_ANSWER)))
+    running.flush()
+    return running
 
 
 # ---- cancel, track, export, read-only ----------------------------------------------
