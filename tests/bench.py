@@ -39,6 +39,7 @@ RESULTS_DIR = ROOT / "bench-results"
 
 FULL_SIZES = {
     "ingest": [10_000, 100_000, 1_000_000],
+    "ingest_ceiling": [100_000],
     "sync": [100, 1_000, 10_000],
     "promote": [1_000],
     "store_ingest": [100_000],
@@ -47,6 +48,7 @@ FULL_SIZES = {
 }
 QUICK_SIZES = {
     "ingest": [500, 1_000, 2_000],
+    "ingest_ceiling": [2_000],
     "sync": [5, 10, 20],
     "promote": [40],
     "store_ingest": [2_000],
@@ -62,6 +64,14 @@ def case_ingest(n: int) -> dict[str, Any]:
     from tests.engine.bench_engine import bench_ingest
 
     return bench_ingest(n)
+
+
+def case_ingest_ceiling(n: int) -> dict[str, Any]:
+    """The same job with every batch ingested by its own process into its own store copy, at
+    once: how far this machine could go with today's per-line work, nothing shared."""
+    from tests.engine.bench_engine import bench_ingest_ceiling
+
+    return bench_ingest_ceiling(n)
 
 
 def case_sync(n: int) -> dict[str, Any]:
@@ -152,6 +162,7 @@ def case_test_time(_: int = 0) -> dict[str, Any]:
 
 CASES = {
     "ingest": case_ingest,
+    "ingest_ceiling": case_ingest_ceiling,
     "sync": case_sync,
     "promote": case_promote,
     "store_ingest": case_store_ingest,
@@ -300,6 +311,17 @@ def build_rows(runs: dict[str, list[CaseRun]]) -> list[Row]:
         rows.append(Row(label, f"{rate:,}/s{bad}", "≥ 100,000/s", _meets(rate >= 100_000 and not bad), rate))
         rows.append(Row(mem_label, f"{rss:.0f} MB" if rss is not None else "?", "< 200 MB",
                         _meets(rss is not None and rss < 200), rss))
+    for run in runs.get("ingest_ceiling", []):
+        label = f"ingest {_fmt_n(run.size)} items, each batch alone in its own process and store (items/s)"
+        target = "— (the ceiling for the row above)"
+        if not run.ok:
+            rows.append(_failed(label, run, target))
+            continue
+        f = run.figures
+        rate = f.get("items_per_s") or 0
+        bad = "" if f.get("lines") == run.size else f" (ingested {f.get('lines')}!)"
+        rows.append(Row(label, f"{rate:,}/s over {f.get('processes')} processes on {f.get('cpus')} CPUs{bad}",
+                        target, "n/a", rate))
     for run in runs.get("store_ingest", []):
         label = f"store-only ingest {_fmt_n(run.size)} items (items/s)"
         if not run.ok:
@@ -404,7 +426,7 @@ def run_all(*, quick: bool, skip_test_time: bool, only: set[str] | None = None,
             echo: Any = print) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else FULL_SIZES
     plan: list[tuple[str, int]] = []
-    for case in ("ingest", "store_ingest", "sync", "promote", "console", "aggregate"):
+    for case in ("ingest", "ingest_ceiling", "store_ingest", "sync", "promote", "console", "aggregate"):
         plan += [(case, n) for n in sizes[case]]
     plan.append(("help", HELP_RUNS_QUICK if quick else HELP_RUNS_FULL))
     if not skip_test_time:

@@ -15,7 +15,7 @@ from tests import bench
 @pytest.fixture(scope="module")
 def runs():
     """One tiny run of every case (except timing the suite itself, which would recurse)."""
-    plan = [("ingest", 300), ("ingest", 600), ("store_ingest", 500), ("sync", 6), ("sync", 12),
+    plan = [("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12),
             ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
     out: dict[str, list[bench.CaseRun]] = {}
     for case, n in plan:
@@ -30,6 +30,13 @@ def test_end_to_end_ingest_reports_every_item_and_its_memory(runs):
         assert run.figures["items_per_s"] > 0
         assert 10 < run.figures["peak_rss_mb"] < 4096
         assert run.process_peak_rss_mb is not None and run.process_peak_rss_mb > 10
+
+
+def test_the_ingest_ceiling_ingests_every_item_in_processes_of_their_own(runs):
+    [run] = runs["ingest_ceiling"]
+    assert run.ok, run.error
+    assert run.figures["lines"] == 400 and run.figures["processes"] >= 1
+    assert len(run.figures["each_s"]) == run.figures["processes"] and run.figures["items_per_s"] > 0
 
 
 def test_store_only_ingest_inserts_every_item(runs):
@@ -78,7 +85,7 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    assert len(rows) == 2 * 2 + 1 + 2 + 1 + 2 + 1 + 1  # ingest (rate+memory) x2, store, sync x2, ...
+    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ...
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row

@@ -6,6 +6,8 @@ RSS is the engine's alone.
 
     bench_ingest(n)          submit n items, end them, then time one `sync --once` that
                              downloads, parses and stores every result (items/s, peak RSS)
+    bench_ingest_ceiling(n)  the same, each batch in its own process and store copy at once:
+                             the most this machine allows for today's per-line work
     bench_sync(n_batches)    one `sync --once` pass over n in-flight batches (half OpenAI,
                              half Anthropic)
     bench_promote(n, 0.1)    promote n pending items at concurrency 32 with 10% of calls 429
@@ -14,13 +16,16 @@ RSS is the engine's alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +65,10 @@ def _write_requests(path: Path, n: int, provider: str) -> None:
 
 
 # ---- ingest -------------------------------------------------------------------------
-def bench_ingest(n: int, provider: str = "openai") -> dict[str, Any]:
-    """Items/s and peak RSS of downloading + parsing + storing n results end to end."""
+@contextlib.contextmanager
+def _ended_job(n: int, provider: str) -> Iterator[tuple[Any, Path, Any, float]]:
+    """n requests submitted as one job and ended in the emulator, its store closed:
+    (emulator, store path, submit result, submit seconds)."""
     from store import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
@@ -86,20 +93,60 @@ def bench_ingest(n: int, provider: str = "openai") -> dict[str, Any]:
         # A provider writes a batch's output file while the batch finalizes; the emulator
         # writes it when first asked. Ask before the clock starts, so the figure is our
         # download + parse + store, not the emulator's text generation.
-        t1 = time.perf_counter()
-        finalized = emu.finalize()
-        finalize_s = time.perf_counter() - t1
-        base = emu.base_url
-        child = subprocess.run(
-            [sys.executable, "-m", "tests.engine.bench_engine", "_ingest_child", str(db), base],
-            cwd=ROOT, capture_output=True, text=True, timeout=3600)
-        if child.returncode != 0:
-            raise RuntimeError(child.stderr)
-        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        emu.finalize()
+        yield emu, db, result, submit_s
+
+
+def _child(db: Path, base: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "tests.engine.bench_engine", "_ingest_child", str(db), base],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _figures(child: subprocess.Popen[str]) -> dict[str, Any]:
+    out, err = child.communicate(timeout=3600)
+    if child.returncode != 0:
+        raise RuntimeError(err)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def bench_ingest(n: int, provider: str = "openai") -> dict[str, Any]:
+    """Items/s and peak RSS of downloading + parsing + storing n results end to end."""
+    with _ended_job(n, provider) as (emu, db, result, submit_s):
+        figures = _figures(_child(db, emu.base_url))
     figures.update(items=n, batches=len(result.batch_ids), submit_seconds=round(submit_s, 2),
-                   provider=provider, emulator_finalize_s=round(finalize_s, 2),
-                   emulator_files=finalized.get("files"))
+                   provider=provider)
     return figures
+
+
+def bench_ingest_ceiling(n: int, provider: str = "openai") -> dict[str, Any]:
+    """What this machine allows for today's per-line work, with nothing shared.
+
+    Each batch of the job is ingested by a process of its own, all at the same time, each into
+    its own copy of the store (where the other batches are marked done): no SQLite writer lock,
+    no GIL and no store are shared. Items/s over the slowest process bounds what any split of
+    the download, parse and write across processes could reach on this machine."""
+    import sqlite3
+
+    with _ended_job(n, provider) as (emu, db, result, _):
+        ids = result.batch_ids
+        copies = []
+        for bid in ids:
+            d = db.parent / f"alone-{bid}"
+            d.mkdir()
+            shutil.copy(db, d / db.name)
+            with contextlib.closing(sqlite3.connect(d / db.name)) as conn, conn:
+                conn.execute("UPDATE batches SET status = 'completed', ingested_at = 0 WHERE id != ?", (bid,))
+            copies.append(d / db.name)
+        t0 = time.perf_counter()
+        children = [_child(c, emu.base_url) for c in copies]
+        each = [_figures(c) for c in children]
+        wall = time.perf_counter() - t0
+    lines = sum(f["lines"] for f in each)
+    slowest = max(f["seconds"] for f in each)
+    return {"items": n, "lines": lines, "processes": len(each), "cpus": os.cpu_count(),
+            "seconds": slowest, "items_per_s": round(lines / slowest) if slowest else None,
+            "each_s": [f["seconds"] for f in each], "each_cpu_s": [f["cpu_s"] for f in each],
+            "wall_with_start_up_s": round(wall, 3)}
 
 
 def _ingest_child(db: str, base: str) -> None:
