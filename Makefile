@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Compiled once here, so that every process the suite, the bench and the demo start (CLI
-# runs, emulator, parse workers) loads bytecode instead of compiling our sources again: some
+# runs, emulator, bench children) loads bytecode instead of compiling our sources again: some
 # machines set PYTHONDONTWRITEBYTECODE, which makes every start recompile them (~0.1 s each).
 bytecode: $(STAMP)
 	$(BIN)/python -m compileall -q -j 0 store adapters console tests

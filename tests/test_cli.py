@@ -88,6 +88,32 @@ def test_submit_sync_show_export_round_trip(cli, emu, tmp_path):
     assert savings["rows"][0]["key"] == "gpt-6-luna" and savings["rows"][0]["savings"] > 0
 
 
+def test_show_failed_gives_each_failure_the_providers_own_message(cli, emu, tmp_path):
+    emu.set_faults(error_rate=0.5)
+    path = write_jsonl(tmp_path / "f.jsonl", openai_lines(20))
+    batch_id = json.loads(cli("submit", str(path), "--provider", "openai", "--format", "json").stdout)["batch_ids"][0]
+    emu.advance(6 * 3600)
+    assert cli("sync", "--once").returncode == 0
+    failed = json.loads(cli("show", str(batch_id), "--failed", "--format", "json").stdout)["items"]
+    assert failed and all(item["error_message"] for item in failed)
+    shown = cli("show", str(batch_id), "--failed").stdout.splitlines()
+    rows = shown[shown.index(next(line for line in shown if line.startswith("ITEM"))):]
+    assert rows[0].split() == ["ITEM", "CUSTOM", "ID", "STATUS", "ERROR", "CLASS", "MESSAGE"]
+    # Not a terminal: each message whole, on its item's line.
+    assert [row.split()[1] for row in rows[1:]] == [item["custom_id"] for item in failed]
+    assert all(row.endswith(item["error_message"]) for row, item in zip(rows[1:], failed))
+
+
+def test_a_table_cuts_only_its_last_column_to_fit_a_terminal(capsys):
+    from console.engine.cli_io import table
+
+    table(["ID", "MESSAGE"], [["a1", "m" * 50], ["b2", "short"]], width=20)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["ID  MESSAGE", "a1  mmmmmmmmmmmmmm…", "b2  short"]
+    table(["ID", "MESSAGE"], [["a1", "m" * 50]], width=None)
+    assert capsys.readouterr().out.splitlines()[1] == "a1  " + "m" * 50
+
+
 def test_bad_input_exits_2_with_one_sentence(cli, tmp_path):
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{oops", json.dumps(openai_lines(1)[0])])
     done = cli("submit", str(bad), "--provider", "openai")

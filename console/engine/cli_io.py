@@ -139,10 +139,16 @@ def item_json(i: Any) -> dict[str, Any]:
     }
 
 
-def table(headers: list[str], rows: list[list[Any]]) -> None:
+def table(headers: list[str], rows: list[list[Any]], *, width: int | None = None) -> None:
+    """Aligned columns. With `width` (a terminal's), the last column is cut to fit it."""
     # Cleaned before measuring, so a `\x9b` stand-in is counted at its shown width.
     cells = [[("" if c is None else clean(c)) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    if width is not None and cells:
+        room = max(len(headers[-1]), width - 1 - sum(w + 2 for w in widths[:-1]))
+        if widths[-1] > room:
+            widths[-1] = room
+            cells = [r[:-1] + [r[-1] if len(r[-1]) <= room else r[-1][:room - 1] + "…"] for r in cells]
     out("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for r in cells:
         out("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import Any
 
@@ -64,7 +65,15 @@ def cmd_show(args: Any) -> int:
         out(f"  errors: {b.errors}")
     if groups:
         out("  failures: " + ", ".join(f"{g.error_type} {g.count}" for g in groups))
-    if items:
+    if items and args.failed:
+        # Failures have no usage or cost to show; what the operator needs is the provider's
+        # own words, cut to the terminal's width when there is one (JSON has them whole).
+        out("")
+        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
+              [[i.id, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
+                i.error_message or ""] for i in items],
+              width=shutil.get_terminal_size().columns if isatty(sys.stdout) else None)
+    elif items:
         out("")
         table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
               [[i.id, i.custom_id, value_of(i.status), i.error_type or "",
