@@ -71,7 +71,7 @@ def choose_route(n: int, deadline: float | None, now: float, caps: Any,
             continue
         duration = SECONDS_PER_CALL[tier] * -(-n // REALTIME_CONCURRENCY)
         if duration <= left:
-            return tier, (f"{_dur(left)} left is inside the batch window's 24 h guarantee; {tier} "
+            return tier, (f"the deadline is {_dur(left)} away, sooner than the 24 h a batch may take; {tier} "
                           f"needs about {_dur(duration)} at concurrency {REALTIME_CONCURRENCY}")
     fastest = "priority" if PriceTier.PRIORITY in caps.tiers else "standard"
     return fastest, f"no route is expected to finish in {_dur(left)}; {fastest} is the fastest"

@@ -121,6 +121,7 @@ def test_estimate_shows_each_route_and_picks_the_cheapest_that_meets_the_deadlin
     assert no_deadline.input_tokens > 0 and no_deadline.output_tokens == 40 * 64
     soon = engine.estimate_file(path, provider="openai", deadline=now + 1800)
     assert soon.route == "flex"
+    assert soon.route_reason.startswith("the deadline is 30 min away, sooner than the 24 h a batch may take; flex")
     very_soon = engine.estimate_file(path, provider="openai", deadline=now + 30)
     assert very_soon.route == "standard"
     far = engine.estimate_file(path, provider="openai", deadline=now + 2 * 86400)
