@@ -23,6 +23,7 @@ from console.screens.confirm import ConfirmScreen
 from console.screens.forms import ExportScreen, TrackScreen
 from console.screens.promote import PromoteScreen
 from console.widgets.activity import Job
+from console.wording import plural
 
 _ids = itertools.count(1)
 
@@ -118,14 +119,14 @@ class ActionRunner:
         if any(e.needs_input for e in todo):
             lines.append("⚠ Some requests are not in the store: the engine will refuse without an input file.")
         ok = await self.app.push_screen_wait(ConfirmScreen(
-            f"Resubmit {fmt_int(items)} failed items as a new batch",
+            f"Resubmit {plural(items, 'failed item')} as a new batch",
             lines + ["A new batch is submitted and linked to its parent; the old items become 'resubmitted'."],
             cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
             confirm="Resubmit"))
         if not ok:
             self.app.notify("Resubmit cancelled: nothing was sent.")
             return
-        job = self._job(f"Resubmit {fmt_int(items)} items")
+        job = self._job(f"Resubmit {plural(items, 'item')}")
         try:
             for est in todo:
                 result = await self._engine_call(engine.resubmit(
@@ -162,18 +163,18 @@ class ActionRunner:
                  f"{fmt_int(sum(e.output_tokens for e in todo))} out."]
         missing = sum(e.missing_requests for e in todo)
         if missing:
-            notes.append(f"⚠ {missing:,} items have no stored request and cannot be sent.")
+            notes.append(f"⚠ {plural(missing, 'item')} {'has' if missing == 1 else 'have'} no stored request and cannot be sent.")
         answered = sum(e.answered for e in todo)
         if answered:
             notes.append(f"{answered:,} of them were answered before an interruption: recorded "
                          "from the kept answers, not sent or paid for again.")
         tier = await self.app.push_screen_wait(PromoteScreen(
-            f"Promote {fmt_int(items)} items of {where} to realtime", items, costs,
+            f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
             todo[0].tier, notes))
         if tier is None:
             self.app.notify("Promote cancelled: nothing was sent.")
             return
-        job = self._job(f"Promote {fmt_int(items)} items at {tier}", items)
+        job = self._job(f"Promote {plural(items, 'item')} at {tier}", items)
         try:
             for est in todo:
                 result = await self._engine_call(engine.promote(
@@ -199,7 +200,7 @@ class ActionRunner:
         ok = await self.app.push_screen_wait(ConfirmScreen(
             f"Cancel {len(todo)} batch{'es' if len(todo) > 1 else ''}",
             [Text(p.summary) for p in todo]
-            + [f"{fmt_int(pending)} pending items will not run; finished items keep their results."],
+            + [f"{plural(pending, 'pending item')} will not run; finished items keep their results."],
             cost="nothing more is spent; work already done is still billed",
             confirm="Cancel batch", danger=True))
         if not ok:

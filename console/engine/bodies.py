@@ -13,6 +13,7 @@ from typing import Any
 from adapters.errors import AdapterError, ReadbackUnsupported
 from console.engine import providers, requests as reqs
 from console.engine.types import NeedsInput, ProviderFailed
+from console.wording import plural
 
 
 def from_store(engine: Any, items: list[Any]) -> dict[str, str]:
@@ -29,10 +30,10 @@ def from_store(engine: Any, items: list[Any]) -> dict[str, str]:
 def needs_input_message(batch: Any, missing: int) -> str:
     caps = providers.capabilities(batch.provider)
     if not caps.supports_request_readback:
-        return (f"batch {batch.id} has no stored requests for {missing} items and {batch.provider} "
+        return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and {batch.provider} "
                 "cannot give a batch's requests back; pass --input FILE with the original JSONL "
                 "(lines are matched by custom_id)")
-    return (f"batch {batch.id} has no stored requests for {missing} items and the provider's "
+    return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and the provider's "
             "input file is not available; pass --input FILE with the original JSONL")
 
 
@@ -68,5 +69,5 @@ async def all_bodies(engine: Any, batch: Any, items: list[Any], input_path: str 
         raise ProviderFailed(f"could not read the batch's input file back: {exc.message}") from None
     still = wanted - bodies.keys()
     if still:
-        raise NeedsInput(f"{len(still)} items are not in the batch's input file; pass --input FILE")
+        raise NeedsInput(f"{plural(len(still), 'item')} {'is' if len(still) == 1 else 'are'} not in the batch's input file; pass --input FILE")
     return bodies

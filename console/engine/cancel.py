@@ -8,6 +8,7 @@ from adapters.errors import AdapterError
 from console.engine import retry
 from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed
 from store.model import BatchStatus, ItemStatus
+from console.wording import plural
 
 
 def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
@@ -16,7 +17,7 @@ def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
     cancellable = not status.is_terminal and status is not BatchStatus.CANCELING and bool(batch.provider_batch_id)
     if cancellable:
         summary = (f"cancel {batch.provider} batch {batch.provider_batch_id} (our {batch.id}): "
-                   f"{pending} items not yet finished will not run; finished ones are kept")
+                   f"{plural(pending, 'item')} not yet finished will not run; finished ones are kept")
     elif status is BatchStatus.CANCELING:
         summary = f"batch {batch.id} is already being cancelled"
     elif not batch.provider_batch_id:

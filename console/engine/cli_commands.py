@@ -16,6 +16,7 @@ from console.engine.cli_io import (EXIT_FAIL, EXIT_OK, confirm, emit_json, make_
                                    out, parse_time, print_result, reporting_bad_lines, run, split_ids)
 from console.engine.cli_reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
+from console.wording import plural
 
 __all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
            "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
@@ -139,7 +140,7 @@ def cmd_promote(args: Any) -> int:
         avail = "" if c.available else "  (not offered)"
         lines.append(f" {mark} {c.tier:<9} {money(c.cost):>14}  {c.note}{avail}")
     sys.stderr.write("\n".join(lines) + "\n")
-    if not confirm(f"Promote {est.items} items at {est.tier}?", args.yes):
+    if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.promote(args.batch, concurrency=args.concurrency, **kw))

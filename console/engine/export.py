@@ -19,6 +19,7 @@ from typing import IO, Any
 from console.engine import kept_answers, providers
 from console.engine.types import BadInput, ExportResult
 from console.textclean import MULTILINE, json_escape
+from console.wording import plural
 
 PAGE = 2000
 CSV_COLUMNS = ["custom_id", "status", "source", "input_tokens", "output_tokens", "cache_read_tokens",
@@ -100,4 +101,4 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
         offset += PAGE
     engine.audit("export", str(batch.id), {"rows": rows, "format": format})
     return ExportResult(batch_id=batch.id, rows=rows, format=format,
-                        summary=f"exported {rows} items of batch {batch.id} as {format}")
+                        summary=f"exported {plural(rows, 'item')} of batch {batch.id} as {format}")

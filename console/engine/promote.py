@@ -23,6 +23,7 @@ from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod, kept_answers, pricing, providers, requests as reqs, retry, select
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
+from console.wording import plural
 
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
 
@@ -83,10 +84,6 @@ class Slots:
 
 def promoted_path(engine: Any, batch: Any) -> Path:
     return kept_answers.path_for(engine, batch)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
@@ -160,7 +157,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        summary = (f"promote {len(items)} items of batch {batch.id} to realtime at {chosen.value}: "
+        summary = (f"promote {plural(len(items), 'item')} of batch {batch.id} to realtime at {chosen.value}: "
                    f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
         if answered:
@@ -198,7 +195,7 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
     recovered = kept_answers.record_unmarked(engine, batch, recorder)
     kept = ""
     if recovered:
-        kept = (f"; {_plural(len(recovered), 'answer')} paid for by an interrupted run "
+        kept = (f"; {plural(len(recovered), 'answer')} paid for by an interrupted run "
                 f"{'was' if len(recovered) == 1 else 'were'} recorded from the kept copy, not sent again")
     items = _selection(engine, batch, item_ids, custom_ids, skip=set(recovered))
     if not items:
@@ -258,7 +255,7 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
         "throttled": stats.throttled,
     })
     money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
-    summary = f"promoted {promoted} of {len(items)} items of batch {batch.id} at {chosen.value} for {money}"
+    summary = f"promoted {promoted} of {plural(len(items), 'item')} of batch {batch.id} at {chosen.value} for {money}"
     summary += kept
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"

@@ -18,6 +18,7 @@ from typing import Any
 from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, select, submit
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
+from console.wording import plural
 
 
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
@@ -56,7 +57,7 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
         money = f"about ${cost:.4f}" if cost is not None else "cost unknown (model not in the price book)"
-        summary = (f"resubmit {len(items)} failed items of batch {batch.id} "
+        summary = (f"resubmit {plural(len(items), 'failed item')} of batch {batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
                    f"{batch.provider} batch: {money} at batch prices")
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
@@ -115,5 +116,5 @@ async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         "input": str(input_path) if input_path else None,
     })
     return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=len(items),
-                          summary=f"resubmitted {len(items)} items of batch {batch.id} as batch "
+                          summary=f"resubmitted {plural(len(items), 'item')} of batch {batch.id} as batch "
                                   f"{', '.join(map(str, new_ids))}")

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from console.widgets.choice import Choice
+from console.wording import plural
 
 
 class _Form(ModalScreen):
@@ -81,7 +82,7 @@ class ExportScreen(_Form):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(f"Export batch #{self.batch_id}", classes="dialog-title")
-            yield Static(Text(f"Write the results of {self.rows:,} items, in original order, to the "
+            yield Static(Text(f"Write the results of {plural(self.rows, 'item')}, in original order, to the "
                               "file below (an existing file is replaced). Costs nothing."),
                          classes="dialog-body")
             yield Choice([("jsonl", "JSONL (one result line per item)", True),

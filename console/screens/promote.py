@@ -14,8 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from console.fmt import fmt_int, fmt_money
+from console.fmt import fmt_money
 from console.widgets.choice import Choice
+from console.wording import plural
 
 TIER_WORDS = {
     "flex": "cheaper, slower, may be refused under load",
@@ -64,7 +65,7 @@ class PromoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.title_text), classes="dialog-title")
-            facts = Text(f"{fmt_int(self.items)} items will be sent to the realtime API now.\n")
+            facts = Text(f"{plural(self.items, 'item')} will be sent to the realtime API now.\n")
             facts.append(f"Left in the batch they would cost {fmt_money(self.batch_cost)}.")
             for note in self.notes:
                 facts.append(f"\n{note}")

@@ -138,6 +138,14 @@ async def test_resubmit_of_a_tracked_openai_batch_reads_its_input_file_back(engi
 
 
 # ---- promote ------------------------------------------------------------------------
+async def test_messages_count_one_item_in_the_singular(engine, store, emulator, tmp_path):
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=3)
+    assert engine.estimate_promotion(a, custom_ids=["req-0"]).summary.startswith(f"promote 1 item of batch {a} ")
+    result = await engine.promote(a, custom_ids=["req-0"], tier="standard")
+    assert result.summary.startswith(f"promoted 1 of 1 item of batch {a} ")
+    assert engine.cancel_preview(a).summary.endswith("2 items not yet finished will not run; finished ones are kept")
+
+
 async def test_promote_estimates_each_tier_then_lands_results_on_the_same_items(engine, store, emulator, tmp_path):
     a, _ = await submitted(engine, store, emulator, tmp_path, n=20)
     est = engine.estimate_promotion(a, tier="flex")
