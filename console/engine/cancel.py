@@ -7,8 +7,8 @@ from typing import Any
 from adapters.errors import AdapterError
 from console.engine import retry
 from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed
-from store.model import BatchStatus, ItemStatus
 from console.wording import plural
+from store.model import BatchStatus, ItemStatus
 
 
 def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
@@ -38,6 +38,8 @@ async def cancel(engine: Any, batch: Any) -> CancelResult:
         remote = await retry.call(lambda: adapter.cancel(batch.provider_batch_id),
                                   policy=engine.retry, sleep=engine.sleep)
     except AdapterError as exc:
+        if not exc.retryable:
+            await _refuse_if_it_already_ended(engine, adapter, batch)
         raise ProviderFailed(f"cancel failed: {exc.message}") from None
     _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
     new_value = new.value if hasattr(new, "value") else str(new)
@@ -45,3 +47,19 @@ async def cancel(engine: Any, batch: Any) -> CancelResult:
                                            "status": new_value, "pending_items": preview.pending_items})
     return CancelResult(batch_id=batch.id, status=new_value,
                         summary=f"batch {batch.id} is {new_value}")
+
+
+async def _refuse_if_it_already_ended(engine: Any, adapter: Any, batch: Any) -> None:
+    """A batch our store still shows running may have ended at the provider since the last
+    sync, which then refuses the cancel. Say that plainly (and record the new status) rather
+    than report a provider failure."""
+    try:
+        remote = await retry.call(lambda: adapter.retrieve(batch.provider_batch_id),
+                                  policy=engine.retry, sleep=engine.sleep)
+    except AdapterError:
+        return
+    if BatchStatus(remote.status).is_terminal:
+        _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
+        new_value = new.value if hasattr(new, "value") else str(new)
+        raise BadInput(f"batch {batch.id} had already ended at the provider ({new_value}); there is "
+                       "nothing to cancel, and its results arrive with the next sync")

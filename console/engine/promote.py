@@ -22,8 +22,8 @@ from typing import Any
 from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod, kept_answers, pricing, providers, requests as reqs, retry, select
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
-from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 from console.wording import plural
+from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, select, submit
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
-from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 from console.wording import plural
+from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
 
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,

@@ -285,6 +285,18 @@ async def test_cancel_stops_the_batch_and_keeps_finished_items(engine, store, em
     assert event.actor == "tester@host" and event.target == str(a)
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+async def test_cancelling_a_batch_that_ended_since_the_last_sync_says_so(engine, store, emulator, tmp_path, provider):
+    a, _ = await submitted(engine, store, emulator, tmp_path, provider=provider, n=5)
+    emulator.advance(6 * HOUR)  # it ends at the provider; the store has not seen it yet
+    assert engine.cancel_preview(a).cancellable
+    with pytest.raises(BadInput, match=rf"batch {a} had already ended at the provider \(completed\); "
+                                       "there is nothing to cancel"):
+        await engine.cancel(a)
+    assert store.get_batch(a).status == BatchStatus.COMPLETED and store.events(action="cancel") == []
+    assert (await engine.sync_once()).ingested == {a: 5}
+
+
 async def test_track_all_imports_every_listed_batch_once(engine, store, emulator, tmp_path):
     client = emulator.anthropic_client()
     for i in range(3):
