@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import as_int, json_line_parser
+from adapters.base import as_int
+from adapters.result_lines import json_line_parser
 from adapters.lifecycle import classify_error
 from store.model import ItemResult, ItemStatus, Usage
 

@@ -11,9 +11,7 @@ an `adapters.errors.AdapterError` once, and the engine retries with bounded back
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.lifecycle import classify_error
-from store.model import ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch
+from adapters.result_lines import iter_lines_with_offsets, tolerant
+from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,96 +270,3 @@ class BatchAdapter(ABC):
 
     async def aclose(self) -> None:
         """Close the SDK client."""
-
-
-# ---- shared helpers -----------------------------------------------------------------
-
-
-def json_line_parser(parse_line: Callable[[Any], ItemResult]) -> Callable[[bytes], ItemResult | None]:
-    """`parse_line` over a raw results line: None for a line that is not JSON (skipped)."""
-    loads = json.loads
-
-    def parse(line: bytes) -> ItemResult | None:
-        try:
-            data = loads(line)
-        except ValueError:
-            return None
-        return parse_line(data)
-
-    return parse
-
-
-def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
-    offset = 0
-    with open(path, "rb", buffering=chunk) as f:
-        for line in f:
-            n = len(line)
-            stripped = line.rstrip(b"\r\n")
-            if stripped.strip():
-                yield offset, stripped
-            offset += n
-
-
-def part_paths(dest: Path, count: int) -> list[Path]:
-    """The part files a multi-source download writes before they are joined into `dest`."""
-    return [dest.with_name(f"{dest.name}.part{i}") for i in range(count)]
-
-
-def join_parts(parts: list[Path], dest: Path) -> int:
-    """Concatenate completed part files into `dest` (atomically), ensuring a newline between.
-
-    Returns the size of `dest`. Streams in 1 MiB blocks.
-    """
-    tmp = dest.with_name(dest.name + ".joining")
-    total = 0
-    with open(tmp, "wb") as out:
-        for part in parts:
-            last = b"\n"
-            with open(part, "rb") as f:
-                while block := f.read(1 << 20):
-                    out.write(block)
-                    total += len(block)
-                    last = block[-1:]
-            if last != b"\n":
-                out.write(b"\n")
-                total += 1
-    os.replace(tmp, dest)
-    for part in parts:
-        part.unlink(missing_ok=True)
-        part.with_name(part.name + ".ok").unlink(missing_ok=True)
-    return total
-
-
-_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
-
-
-def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
-    """Wrap a line parser so a line with wrong types or shapes never stops an ingest.
-
-    A provider can send anything; one unreadable line must not leave the other 49,999
-    results un-ingested. When its custom_id can still be read, the item is recorded as
-    errored (`malformed_result`, retryable: resubmitting is how to get a readable answer);
-    otherwise the line is skipped and the item is later settled as `missing_result`.
-    """
-
-    def parse_or_flag(line: bytes) -> ItemResult | None:
-        try:
-            return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
-            found = _CUSTOM_ID.search(line)
-            if found is None:
-                return None
-            try:
-                custom_id = json.loads(b'"' + found.group(1) + b'"')
-            except ValueError:
-                return None
-            return ItemResult(
-                custom_id,
-                ItemStatus.ERRORED,
-                error_type="malformed_result",
-                error_message=f"the provider's result line could not be read ({type(exc).__name__})",
-                error_class=ErrorClass.RETRYABLE,
-            )
-
-    return parse_or_flag

@@ -20,13 +20,43 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
-from adapters.base import DownloadReport, join_parts, part_paths
+from adapters.base import DownloadReport
 from adapters.errors import AdapterError, DownloadIncomplete
 
 OpenStream = Callable[[dict[str, str]], AbstractAsyncContextManager[Any]]
 """headers -> async context manager yielding a response with status_code, headers, iter_bytes()."""
 
 BLOCK = 1 << 20
+
+
+def part_paths(dest: Path, count: int) -> list[Path]:
+    """The part files a multi-source download writes before they are joined into `dest`."""
+    return [dest.with_name(f"{dest.name}.part{i}") for i in range(count)]
+
+
+def join_parts(parts: list[Path], dest: Path) -> int:
+    """Concatenate completed part files into `dest` (atomically), ensuring a newline between.
+
+    Returns the size of `dest`. Streams in 1 MiB blocks.
+    """
+    tmp = dest.with_name(dest.name + ".joining")
+    total = 0
+    with open(tmp, "wb") as out:
+        for part in parts:
+            last = b"\n"
+            with open(part, "rb") as f:
+                while block := f.read(1 << 20):
+                    out.write(block)
+                    total += len(block)
+                    last = block[-1:]
+            if last != b"\n":
+                out.write(b"\n")
+                total += 1
+    os.replace(tmp, dest)
+    for part in parts:
+        part.unlink(missing_ok=True)
+        part.with_name(part.name + ".ok").unlink(missing_ok=True)
+    return total
 
 
 def _is_transport_error(exc: BaseException) -> bool:

@@ -23,12 +23,12 @@ from adapters.base import (
     Capabilities,
     DownloadReport,
     RealtimeResult,
-    iter_lines_with_offsets,
 )
 from adapters.fastparse import FastParser
 from adapters.errors import ResultsNotReady
 from adapters.mapping import MappingError, anthropic_to_openai_chat
 from adapters.openai_results import normalize_usage, parse_raw_line
+from adapters.result_lines import iter_lines_with_offsets
 from adapters.lifecycle import batch_status
 from store.model import (
     ItemResult,

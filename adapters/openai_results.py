@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import as_int, json_line_parser
+from adapters.base import as_int
+from adapters.result_lines import json_line_parser
 from adapters.lifecycle import classify_error
 from store.model import ErrorClass, ItemResult, ItemStatus, Usage
 
