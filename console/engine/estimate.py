@@ -46,14 +46,18 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
         costs.append(TierCost(t.value, totals[t.value], NOTES[t.value], available=t in caps.tiers))
     route, reason = choose_route(len(scanned.lines), deadline, engine.clock(), caps, totals)
     models = sorted({li.model for li in scanned.lines if li.model})
-    money = f"${totals['batch']:.4f}" if totals["batch"] is not None else "unpriced"
+    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in scanned.lines})
+    money = f"about ${totals['batch']:.4f}" if totals["batch"] is not None else "unknown"
     summary = (f"{len(scanned.lines)} requests, ~{in_tok:,} input and ≤{out_tok:,} output tokens; "
-               f"batch cost about {money} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "
+               f"batch cost {money} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "
                f"route: {route} ({reason})")
+    if unpriced:
+        summary += f"; {pricing.unpriced_note(provider, unpriced)}"
     return FileEstimate(path=str(path), provider=provider, model=model or (models[0] if len(models) == 1 else None),
                         endpoint=scanned.endpoint or cls.default_endpoint, requests=len(scanned.lines),
                         input_tokens=in_tok, output_tokens=out_tok, batches=reqs.split_plans(chunks),
-                        costs=costs, route=route, route_reason=reason, deadline=deadline, summary=summary)
+                        costs=costs, route=route, route_reason=reason, deadline=deadline, summary=summary,
+                        unpriced_models=unpriced)
 
 
 def choose_route(n: int, deadline: float | None, now: float, caps: Any,

@@ -26,7 +26,7 @@ from typing import Any
 
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
-from console.engine import providers, requests as reqs, retry
+from console.engine import pricing, providers, requests as reqs, retry
 from console.engine.types import ProviderFailed, SubmitResult
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RequestCounts
 
@@ -218,5 +218,9 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                f"batch{'es' if len(batch_ids) != 1 else ''} (job {job_id})")
     if pending:
         summary += f"; {pending} awaiting provider confirmation (resolved by the next sync)"
+    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in scanned.lines})
+    if unpriced:
+        summary += f"; {pricing.unpriced_note(provider, unpriced)}"
     return SubmitResult(job_id=job_id, batch_ids=batch_ids, provider_batch_ids=provider_ids,
-                        requests=len(scanned.lines), provider=provider, summary=summary)
+                        requests=len(scanned.lines), provider=provider, summary=summary,
+                        unpriced_models=unpriced)

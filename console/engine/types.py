@@ -118,6 +118,8 @@ class FileEstimate(_Dict):
     route_reason: str
     deadline: float | None
     summary: str
+    unpriced_models: list[str] = field(default_factory=list)
+    """Models in the file with no price for this provider (costs are then null, never $0)."""
 
 
 @dataclass(slots=True)
@@ -130,6 +132,8 @@ class SubmitResult(_Dict):
     requests: int
     provider: str
     summary: str
+    unpriced_models: list[str] = field(default_factory=list)
+    """Models submitted that have no price for this provider (costs will show as unpriced)."""
 
 
 @dataclass(slots=True)

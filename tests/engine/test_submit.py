@@ -133,6 +133,22 @@ def test_estimate_shows_each_route_and_picks_the_cheapest_that_meets_the_deadlin
     assert {c.tier: c.available for c in anth.costs}["flex"] is False
 
 
+async def test_a_model_the_price_book_lacks_for_the_provider_is_named_before_and_after_submit(engine, tmp_path):
+    # A typo, or another provider's model: the operator hears it now, not from a savings
+    # report full of "unpriced" a day later.
+    path = write_jsonl(tmp_path / "m.jsonl", anthropic_lines(2, model="claude-haiku-5-5")
+                       + anthropic_lines(2, model="claude-haiku-55", prefix="typo"))
+    est = engine.estimate_file(path, provider="anthropic")
+    assert est.unpriced_models == ["claude-haiku-55"]
+    assert {c.tier: c.cost for c in est.costs}["batch"] is None  # unknown, never $0
+    assert "batch cost unknown" in est.summary
+    assert "no anthropic price for claude-haiku-55: check the model name" in est.summary
+    result = await engine.submit(path, provider="anthropic")
+    assert result.unpriced_models == ["claude-haiku-55"] and "claude-haiku-55" in result.summary
+    priced = await engine.submit(write_jsonl(tmp_path / "ok.jsonl", openai_lines(2)), provider="openai")
+    assert priced.unpriced_models == [] and "price" not in priced.summary
+
+
 async def test_a_batch_the_provider_rejects_is_failed_with_its_items(engine, store, emulator, tmp_path, monkeypatch):
     from console.engine.types import ProviderFailed
 
