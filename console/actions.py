@@ -163,7 +163,8 @@ class ActionRunner:
                  f"{fmt_int(sum(e.output_tokens for e in todo))} out."]
         missing = sum(e.missing_requests for e in todo)
         if missing:
-            notes.append(f"⚠ {plural(missing, 'item')} {'has' if missing == 1 else 'have'} no stored request and cannot be sent.")
+            verb = "has" if missing == 1 else "have"
+            notes.append(f"⚠ {plural(missing, 'item')} {verb} no stored request and cannot be sent.")
         answered = sum(e.answered for e in todo)
         if answered:
             notes.append(f"{answered:,} of them were answered before an interruption: recorded "

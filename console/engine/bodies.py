@@ -69,5 +69,6 @@ async def all_bodies(engine: Any, batch: Any, items: list[Any], input_path: str 
         raise ProviderFailed(f"could not read the batch's input file back: {exc.message}") from None
     still = wanted - bodies.keys()
     if still:
-        raise NeedsInput(f"{plural(len(still), 'item')} {'is' if len(still) == 1 else 'are'} not in the batch's input file; pass --input FILE")
+        verb = "is" if len(still) == 1 else "are"
+        raise NeedsInput(f"{plural(len(still), 'item')} {verb} not in the batch's input file; pass --input FILE")
     return bodies

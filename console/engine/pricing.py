@@ -52,13 +52,13 @@ def price_row(store: Any, provider: str, model: str | None) -> PriceRow | None:
 def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
     """The named models the price book has no `provider` price for (a typo, or a model of
     another provider), sorted: their costs will show as unpriced."""
-    return sorted({m for m in models if m} - {m for m in models if m and price_row(store, provider, m)})
+    return sorted({m for m in models if m and price_row(store, provider, m) is None})
 
 
 def unpriced_note(provider: str, models: list[str]) -> str:
     """What an operator should know about `unpriced_models`, in one clause."""
     names = ", ".join(models)
-    return (f"no {provider} price for {names}: check the model name; its costs will show as "
+    return (f"no {provider} price for {names}: check the model name; costs will show as "
             "unpriced until the price book has it")
 
 
