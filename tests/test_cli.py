@@ -114,6 +114,36 @@ def test_a_table_cuts_only_its_last_column_to_fit_a_terminal(capsys):
     assert capsys.readouterr().out.splitlines()[1] == "a1  " + "m" * 50
 
 
+class _Terminal:
+    """A stdin that is a terminal, where the operator types `answer`."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer + "\n"
+
+
+def test_submit_shows_its_cost_first_and_on_a_terminal_asks(cli, emu, tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "s.jsonl", openai_lines(3))
+    scripted = cli("submit", str(path), "--provider", "openai")  # a script is never asked
+    assert scripted.returncode == 0
+    assert scripted.stderr.startswith("submit 3 requests to openai as 1 batch: batch cost about $")
+    monkeypatch.setattr("sys.stdin", _Terminal("n"))
+    declined = cli("submit", str(path), "--provider", "openai")
+    assert declined.returncode == 0 and "Submit 3 requests? [y/N] nothing sent" in declined.stderr
+    assert len(json.loads(cli("ls", "--format", "json").stdout)["batches"]) == 1
+    monkeypatch.setattr("sys.stdin", _Terminal("y"))
+    assert cli("submit", str(path), "--provider", "openai").returncode == 0
+    monkeypatch.setattr("sys.stdin", _Terminal("n"))
+    yes = cli("submit", str(path), "--provider", "openai", "--yes")  # not asked, so not declined
+    assert yes.returncode == 0 and "[y/N]" not in yes.stderr
+    assert len(json.loads(cli("ls", "--format", "json").stdout)["batches"]) == 3
+
+
 def test_bad_input_exits_2_with_one_sentence(cli, tmp_path):
     bad = write_jsonl(tmp_path / "bad.jsonl", ["{oops", json.dumps(openai_lines(1)[0])])
     done = cli("submit", str(bad), "--provider", "openai")

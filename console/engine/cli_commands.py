@@ -12,7 +12,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from console.engine.cli_io import (EXIT_FAIL, EXIT_OK, confirm, emit_json, make_engine, money, open_store,
+from console.engine.cli_io import (EXIT_FAIL, EXIT_OK, confirm, emit_json, isatty, make_engine, money, open_store,
                                    out, parse_time, print_result, reporting_bad_lines, run, split_ids)
 from console.engine.cli_reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
@@ -43,10 +43,23 @@ def cmd_estimate(args: Any) -> int:
 def cmd_submit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
+
+    def approve(preview: Any) -> bool:
+        # The cost is always shown. On a terminal the operator is asked; a script is not,
+        # because the contract for `submit` has always been that the file is the instruction.
+        sys.stderr.write(preview.summary + "\n")
+        if args.yes or not isatty(sys.stdin):
+            return True
+        return confirm(f"Submit {plural(preview.requests, 'request')}?", False)
+
     with reporting_bad_lines(args):
         result = run(engine, engine.submit(args.file, provider=args.provider, model=args.model,
                                            deadline=parse_time(args.deadline), label=args.label,
-                                           endpoint=args.endpoint, profile=args.profile))
+                                           endpoint=args.endpoint, profile=args.profile,
+                                           approve=approve))
+    if not result.batch_ids:
+        sys.stderr.write("nothing sent\n")
+        return EXIT_OK
     print_result(args, result)
     if any(pid is None for pid in result.provider_batch_ids):
         # Recorded but unconfirmed: scripts must not treat this as submitted.

@@ -36,9 +36,7 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
     caps = cls.capabilities
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     chunks = reqs.plan(scanned.lines, caps)
-    tally = pricing.TokenTally(engine.store, provider)
-    for li in scanned.lines:
-        tally.add(li.model or model, pricing.estimate_tokens(li.input_chars), li.max_output or 256)
+    tally = token_tally(engine, provider, model, scanned.lines)
     in_tok, out_tok = tally.input_tokens, tally.output_tokens
     totals = {t.value: tally.total(t) for t in PriceTier}
     costs = [TierCost("batch", totals["batch"], NOTES["batch"])]
@@ -58,6 +56,14 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
                         input_tokens=in_tok, output_tokens=out_tok, batches=reqs.split_plans(chunks),
                         costs=costs, route=route, route_reason=reason, deadline=deadline, summary=summary,
                         unpriced_models=unpriced)
+
+
+def token_tally(engine: Any, provider: str, model: str | None, lines: Any) -> pricing.TokenTally:
+    """Estimated tokens of scanned request lines, summed per model (`--model` for lines without)."""
+    tally = pricing.TokenTally(engine.store, provider)
+    for li in lines:
+        tally.add(li.model or model, pricing.estimate_tokens(li.input_chars), li.max_output or 256)
+    return tally
 
 
 def choose_route(n: int, deadline: float | None, now: float, caps: Any,

@@ -36,6 +36,7 @@ from console.engine.types import (
     ReadOnly,
     ResubmitEstimate,
     ResubmitResult,
+    SubmitPreview,
     SubmitResult,
     SyncReport,
     TrackResult,
@@ -184,8 +185,12 @@ class Engine:
         label: str | None = None,
         endpoint: str | None = None,
         profile: str | None = None,
+        approve: Callable[[SubmitPreview], bool] | None = None,
     ) -> SubmitResult:
         """Validate, split over provider limits, and submit a JSONL file exactly once.
+
+        `approve`, when given, sees what would be sent and its estimated cost once the file is
+        valid and before anything is recorded; False sends nothing (`batch_ids` is empty).
 
         Each batch is recorded locally (SUBMITTING, with a token) before the provider is
         called, tagged with the token where the provider keeps metadata, and attached once
@@ -197,7 +202,7 @@ class Engine:
 
         return await submit.submit_file(self, Path(path), provider=provider, model=model,
                                         deadline=deadline, label=label, endpoint=endpoint,
-                                        profile=profile)
+                                        profile=profile, approve=approve)
 
     # ---- track / sync -------------------------------------------------------------------
     async def track(

@@ -20,15 +20,16 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
 from console.engine import pricing, providers, requests as reqs, retry
-from console.engine.types import ProviderFailed, SubmitResult
-from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RequestCounts
+from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
+from console.wording import plural
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
 
 CRASH_ENV = "BATCHDECK_CRASH_AT"
 
@@ -181,20 +182,28 @@ def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]
 
 async def submit_file(engine: Any, path: Path, *, provider: str, model: str | None,
                       deadline: float | None, label: str | None, endpoint: str | None,
-                      profile: str | None) -> SubmitResult:
-    """Validate, split and submit `path` (see module docstring)."""
+                      profile: str | None,
+                      approve: Callable[[SubmitPreview], bool] | None = None) -> SubmitResult:
+    """Validate, split and submit `path` (see module docstring). `approve` is shown what
+    would be sent and what it would cost, once the file is validated and before anything is
+    recorded; nothing is sent when it says no."""
     cls = providers.adapter_cls(provider)
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
     engine.adapter(provider, profile)
     chunks = reqs.plan(scanned.lines, cls.capabilities)
+    preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
+    if approve is not None and not approve(preview):
+        return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,
+                            summary="nothing submitted", unpriced_models=preview.unpriced_models)
     await engine.reconcile_intents()
     job_id = uuid.uuid4().hex[:12]
     batch_ids: list[int] = []
     provider_ids: list[str | None] = []
     engine.audit("submit.start", str(path), {"provider": provider, "job_id": job_id,
-                                             "requests": len(scanned.lines), "batches": len(chunks)})
+                                             "requests": len(scanned.lines), "batches": len(chunks),
+                                             "estimated_cost": preview.cost})
     for chunk in chunks:
         items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
                  for cid, body in reqs.load(path, chunk, cls, model=model, endpoint=endpoint)]
@@ -218,9 +227,23 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                f"batch{'es' if len(batch_ids) != 1 else ''} (job {job_id})")
     if pending:
         summary += f"; {pending} awaiting provider confirmation (resolved by the next sync)"
-    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in scanned.lines})
-    if unpriced:
-        summary += f"; {pricing.unpriced_note(provider, unpriced)}"
+    if preview.unpriced_models:
+        summary += f"; {pricing.unpriced_note(provider, preview.unpriced_models)}"
     return SubmitResult(job_id=job_id, batch_ids=batch_ids, provider_batch_ids=provider_ids,
                         requests=len(scanned.lines), provider=provider, summary=summary,
-                        unpriced_models=unpriced)
+                        unpriced_models=preview.unpriced_models)
+
+
+def _preview(engine: Any, path: Path, provider: str, model: str | None, lines: list[Any],
+             batches: int) -> SubmitPreview:
+    from console.engine.estimate import token_tally
+
+    cost = token_tally(engine, provider, model, lines).total(PriceTier.BATCH)
+    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in lines})
+    money = f"about ${cost:.4f}" if cost is not None else "unknown"
+    summary = (f"submit {plural(len(lines), 'request')} to {provider} as "
+               f"{plural(batches, 'batch', 'batches')}: batch cost {money}")
+    if unpriced:
+        summary += f" ({pricing.unpriced_note(provider, unpriced)})"
+    return SubmitPreview(path=str(path), provider=provider, requests=len(lines), batches=batches,
+                         cost=cost, unpriced_models=unpriced, summary=summary)

@@ -123,6 +123,20 @@ class FileEstimate(_Dict):
 
 
 @dataclass(slots=True)
+class SubmitPreview(_Dict):
+    """What a `submit` is about to send, shown (and asked about) before anything is recorded."""
+
+    path: str
+    provider: str
+    requests: int
+    batches: int
+    cost: float | None
+    """Estimated batch cost in USD; None when a model is unpriced (never $0 for unknown)."""
+    unpriced_models: list[str]
+    summary: str
+
+
+@dataclass(slots=True)
 class SubmitResult(_Dict):
     """`submit`: the job and the local/provider ids of each batch it became."""
 

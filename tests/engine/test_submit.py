@@ -100,6 +100,24 @@ async def test_submit_is_audited_with_the_operator(engine, store, tmp_path):
     assert events[0].details["provider_batch_id"].startswith("msgbatch_")
 
 
+async def test_submit_shows_what_it_would_send_and_cost_and_sends_nothing_if_declined(engine, store, emulator, tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", openai_lines(6))
+    shown = []
+    calls = emulator.state()["calls"]
+    declined = await engine.submit(path, provider="openai", approve=lambda p: shown.append(p) or False)
+    [preview] = shown
+    assert (preview.requests, preview.batches, preview.provider) == (6, 1, "openai")
+    assert preview.cost == pytest.approx(engine.estimate_file(path, provider="openai").costs[0].cost)
+    assert preview.summary == f"submit 6 requests to openai as 1 batch: batch cost about ${preview.cost:.4f}"
+    assert declined.batch_ids == [] and declined.summary == "nothing submitted"
+    assert store.list_batches() == [] and store.events(action="submit.start") == []
+    assert emulator.state()["calls"] == calls  # the provider never heard of it
+    accepted = await engine.submit(path, provider="openai", approve=lambda p: True)
+    assert len(accepted.batch_ids) == 1
+    [start] = store.events(action="submit.start")
+    assert start.details["estimated_cost"] == pytest.approx(preview.cost)
+
+
 async def test_anthropic_custom_ids_are_checked_before_sending(engine, tmp_path):
     rows = anthropic_lines(1)
     rows[0]["custom_id"] = "has space"
