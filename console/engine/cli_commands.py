@@ -101,7 +101,7 @@ def cmd_sync(args: Any) -> int:
             data = report.to_dict()
             data["summary"] = report.summary
             sys.stdout.write(json.dumps(data, default=str) + "\n")
-        elif report.changed or report.ingested or report.errors or report.throttled:
+        elif report.changed or report.ingested or report.errors or report.throttled or report.recovered:
             out(f"{datetime.now(timezone.utc):%H:%M:%S} {report.summary}")
         sys.stdout.flush()
 
