@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.base import as_int
-from adapters.result_lines import json_line_parser
 from adapters.lifecycle import classify_error
+from adapters.result_lines import json_line_parser
 from store.model import ItemResult, ItemStatus, Usage
 
 _STATUS = {

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from adapters.base import as_int
-from adapters.result_lines import json_line_parser
 from adapters.lifecycle import classify_error
+from adapters.result_lines import json_line_parser
 from store.model import ErrorClass, ItemResult, ItemStatus, Usage
 
 _TERMINAL_ITEM = {

@@ -116,13 +116,18 @@ class Store:
         """A write transaction on this thread's connection (BEGIN IMMEDIATE; nests)."""
         return self._db.transaction()
 
+    @property
+    def results_root(self) -> Path:
+        """The directory holding every batch's results directory (`results/` beside the file)."""
+        return self.path.parent / "results"
+
     def results_dir(self, batch_id: int) -> Path:
         """Where the engine should download a batch's results files (created 0700).
 
         Every level batchdeck creates (`results/` and the batch's directory) is 0700, whatever
         the umask and however open the database's directory is: the files hold model output.
         """
-        results = self.path.parent / "results"
+        results = self.results_root
         path = results / str(batch_id)
         for level in (results, path):
             try:

@@ -42,7 +42,7 @@ async def cancel(engine: Any, batch: Any) -> CancelResult:
             await _refuse_if_it_already_ended(engine, adapter, batch)
         raise ProviderFailed(f"cancel failed: {exc.message}") from None
     _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
-    new_value = new.value if hasattr(new, "value") else str(new)
+    new_value = BatchStatus(new).value
     engine.audit("cancel", str(batch.id), {"provider_batch_id": batch.provider_batch_id,
                                            "status": new_value, "pending_items": preview.pending_items})
     return CancelResult(batch_id=batch.id, status=new_value,
@@ -60,6 +60,5 @@ async def _refuse_if_it_already_ended(engine: Any, adapter: Any, batch: Any) -> 
         return
     if BatchStatus(remote.status).is_terminal:
         _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
-        new_value = new.value if hasattr(new, "value") else str(new)
-        raise BadInput(f"batch {batch.id} had already ended at the provider ({new_value}); there is "
+        raise BadInput(f"batch {batch.id} had already ended at the provider ({BatchStatus(new).value}); there is "
                        "nothing to cancel, and its results arrive with the next sync")

@@ -44,7 +44,7 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
         costs.append(TierCost(t.value, totals[t.value], NOTES[t.value], available=t in caps.tiers))
     route, reason = choose_route(len(scanned.lines), deadline, engine.clock(), caps, totals)
     models = sorted({li.model for li in scanned.lines if li.model})
-    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in scanned.lines})
+    unpriced = tally.unpriced_models()
     money = f"about ${totals['batch']:.4f}" if totals["batch"] is not None else "unknown"
     summary = (f"{len(scanned.lines)} requests, ~{in_tok:,} input and ≤{out_tok:,} output tokens; "
                f"batch cost {money} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "

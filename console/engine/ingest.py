@@ -13,7 +13,7 @@
    and its audit event are written in one transaction.
 5. Realtime answers a killed promotion paid for but never recorded are recorded
    (`kept_answers.record_unmarked`), or left to a later sync pass while a promote of the batch
-   is running (`kept_answers.owe`).
+   is running (`kept_answers.record_or_owe`).
 Running it again after a crash anywhere yields the same rows (the store's ingest is
 idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested).
 """
@@ -117,16 +117,8 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
     await asyncio.to_thread(mark)
     # A promotion killed between paying and recording left its answer on disk: its item ended
     # in the batch meanwhile, and the answer and its cost are recorded now, not lost.
-    await asyncio.to_thread(_record_unmarked_answers, engine, b)
+    await asyncio.to_thread(kept_answers.record_or_owe, engine, b)
     return lines
-
-
-def _record_unmarked_answers(engine: Any, b: Any) -> None:
-    with kept_answers.unless_promoting(kept_answers.path_for(engine, b)) as free:
-        if free:
-            kept_answers.record_unmarked(engine, b)
-        else:  # a promote is running: it records its own answers, unless it dies first
-            kept_answers.owe(engine, b)
 
 
 def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | None, now: float) -> int:

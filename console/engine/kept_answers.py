@@ -11,7 +11,7 @@ first. Export reads the answers from here too.
 A promote holds an exclusive `flock` on the file while it runs (released by the kernel when
 the process dies), so a second promote of the same batch is refused instead of buying the same
 items again, and an ingest never takes a running promote's answers for an interrupted one.
-Such an ingest leaves a marker instead (`owe`): if that promote then dies before marking its
+Such an ingest leaves a marker instead (`record_or_owe`): if that promote then dies before marking its
 answers, every sync pass tries the batch again (`record_owed`) until the file is free, so the
 answers are recorded even when nothing of the batch is left to promote.
 
@@ -231,8 +231,17 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
     return ids
 
 
-def owe(engine: Any, batch: Any) -> None:
-    """Leave the batch's kept answers to a later sync pass (a promote holds the file now)."""
+def record_or_owe(engine: Any, batch: Any) -> None:
+    """After an ingest: record the batch's unmarked answers now, or, while a promote holds the
+    file (it records its own answers, unless it dies first), leave them to a later sync pass."""
+    with unless_promoting(path_for(engine, batch)) as free:
+        if free:
+            record_unmarked(engine, batch)
+        else:
+            _owe(engine, batch)
+
+
+def _owe(engine: Any, batch: Any) -> None:
     owed = engine.results_root() / _OWED
     owed.mkdir(mode=0o700, parents=True, exist_ok=True)
     (owed / str(batch.id)).touch()
@@ -242,9 +251,9 @@ def record_owed(engine: Any) -> dict[int, list[str]]:
     """For each batch `owe` left, record its unmarked answers once no promote holds its file;
     returns batch id -> custom_ids recorded. A batch still held stays owed.
 
-    A marker goes only after its batch was checked under the lock: while it is held no answer
-    can be added, so one written again meanwhile (by an ingest that found the file busy) owes
-    nothing that this check did not cover."""
+    A marker goes while the lock is still held: no answer can be added meanwhile, so one written
+    again in that time (by an ingest that found the file busy) owes nothing this check did not
+    cover; once the lock is released, a new marker stays for the next pass."""
     try:
         markers = [entry for entry in os.scandir(engine.results_root() / _OWED) if entry.name.isdigit()]
     except FileNotFoundError:
@@ -252,11 +261,13 @@ def record_owed(engine: Any) -> dict[int, list[str]]:
     recorded: dict[int, list[str]] = {}
     for marker in markers:
         batch = engine.store.get_batch(int(marker.name))
-        if batch is not None:
-            with unless_promoting(path_for(engine, batch)) as free:
-                if not free:
-                    continue
-                if ids := record_unmarked(engine, batch):
-                    recorded[batch.id] = ids
-        Path(marker.path).unlink(missing_ok=True)
+        if batch is None:
+            Path(marker.path).unlink(missing_ok=True)
+            continue
+        with unless_promoting(path_for(engine, batch)) as free:
+            if not free:
+                continue
+            if ids := record_unmarked(engine, batch):
+                recorded[batch.id] = ids
+            Path(marker.path).unlink(missing_ok=True)  # still under the lock (see above)
     return recorded

@@ -108,6 +108,10 @@ class TokenTally:
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
 
+    def unpriced_models(self) -> list[str]:
+        """The tallied models with no price for this provider (see `unpriced_models`)."""
+        return unpriced_models(self.store, self.provider, self.tokens)
+
     def total(self, tier: PriceTier | str) -> float | None:
         total = 0.0
         for model, (i_tok, o_tok) in self.tokens.items():

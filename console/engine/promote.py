@@ -82,10 +82,6 @@ class Slots:
         self.free += 1
 
 
-def promoted_path(engine: Any, batch: Any) -> Path:
-    return kept_answers.path_for(engine, batch)
-
-
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
                custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Any]:
     """The items to promote; `skip`: custom_ids just recorded from kept answers."""
@@ -127,7 +123,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
     items = _selection(engine, batch, item_ids, custom_ids)
-    answered = kept_answers.read(promoted_path(engine, batch), {item.custom_id for item in items})
+    answered = kept_answers.read(kept_answers.path_for(engine, batch), {item.custom_id for item in items})
     to_send = [item for item in items if item.custom_id not in answered]
     bodies, missing = bodies_mod.local_bodies(engine, batch, to_send, input_path)
     needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
@@ -177,7 +173,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     chosen = _default_tier(caps, tier)
     # Held until the end: a second promote of this batch is refused, and the items chosen
     # below cannot be bought meanwhile by another run.
-    sidecar = kept_answers.open_for_append(promoted_path(engine, batch), batch.id)
+    sidecar = kept_answers.open_for_append(kept_answers.path_for(engine, batch), batch.id)
     try:
         return await _promote_locked(engine, batch, sidecar, chosen, item_ids=item_ids,
                                      custom_ids=custom_ids, input_path=input_path,

@@ -135,7 +135,7 @@ class Engine:
 
     def results_root(self) -> Path:
         """The directory holding every batch's directory."""
-        return self.results_dir if self.results_dir is not None else self.store.path.parent / "results"
+        return self.results_dir if self.results_dir is not None else self.store.results_root
 
     def batch(self, ref: int | str) -> Any:
         """A batch by our id or the provider's id; NotFound otherwise."""

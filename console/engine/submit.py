@@ -27,6 +27,7 @@ from typing import Any
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
 from console.engine import pricing, providers, requests as reqs, retry
+from console.engine.estimate import token_tally
 from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
 from console.wording import plural
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
@@ -236,10 +237,8 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
 
 def _preview(engine: Any, path: Path, provider: str, model: str | None, lines: list[Any],
              batches: int) -> SubmitPreview:
-    from console.engine.estimate import token_tally
-
-    cost = token_tally(engine, provider, model, lines).total(PriceTier.BATCH)
-    unpriced = pricing.unpriced_models(engine.store, provider, {li.model or model for li in lines})
+    tally = token_tally(engine, provider, model, lines)
+    cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()
     money = f"about ${cost:.4f}" if cost is not None else "unknown"
     summary = (f"submit {plural(len(lines), 'request')} to {provider} as "
                f"{plural(batches, 'batch', 'batches')}: batch cost {money}")

@@ -115,7 +115,7 @@ async def test_promote_says_which_items_an_interrupted_run_already_paid_for_and_
         store, provider_env):
     import json
 
-    from console.engine.promote import promoted_path
+    from console.engine.kept_answers import path_for as promoted_path
 
     first, second = store.page_items(3, offset=0, limit=2)
     app = make_app(store)
