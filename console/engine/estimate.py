@@ -45,9 +45,8 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
     route, reason = choose_route(len(scanned.lines), deadline, engine.clock(), caps, totals)
     models = sorted({li.model for li in scanned.lines if li.model})
     unpriced = tally.unpriced_models()
-    money = f"about ${totals['batch']:.4f}" if totals["batch"] is not None else "unknown"
     summary = (f"{len(scanned.lines)} requests, ~{in_tok:,} input and ≤{out_tok:,} output tokens; "
-               f"batch cost {money} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "
+               f"batch cost {pricing.about(totals['batch'])} in {len(chunks)} batch{'es' if len(chunks) != 1 else ''}; "
                f"route: {route} ({reason})")
     if unpriced:
         summary += f"; {pricing.unpriced_note(provider, unpriced)}"

@@ -55,6 +55,11 @@ def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
     return sorted({m for m in models if m and price_row(store, provider, m) is None})
 
 
+def about(cost: float | None) -> str:
+    """An estimated cost in words: "about $0.0038", or "unknown" (never $0 for unpriced)."""
+    return f"about ${cost:.4f}" if cost is not None else "unknown"
+
+
 def unpriced_note(provider: str, models: list[str]) -> str:
     """What an operator should know about `unpriced_models`, in one clause."""
     names = ", ".join(models)

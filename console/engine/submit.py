@@ -239,9 +239,8 @@ def _preview(engine: Any, path: Path, provider: str, model: str | None, lines: l
              batches: int) -> SubmitPreview:
     tally = token_tally(engine, provider, model, lines)
     cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()
-    money = f"about ${cost:.4f}" if cost is not None else "unknown"
     summary = (f"submit {plural(len(lines), 'request')} to {provider} as "
-               f"{plural(batches, 'batch', 'batches')}: batch cost {money}")
+               f"{plural(batches, 'batch', 'batches')}: batch cost {pricing.about(cost)}")
     if unpriced:
         summary += f" ({pricing.unpriced_note(provider, unpriced)})"
     return SubmitPreview(path=str(path), provider=provider, requests=len(lines), batches=batches,
