@@ -66,8 +66,26 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
 
     A torn or unreadable line is skipped. Only lines for wanted ids are decoded in full."""
     found: dict[str, KeptAnswer] = {}
-    if custom_ids is not None and not custom_ids or not path.exists():
+    if custom_ids is not None and not custom_ids:
         return found
+    for cid, line in _lines_by_id(path):
+        if custom_ids is not None and cid not in custom_ids:
+            continue
+        try:
+            row = json.loads(line)
+            response = row["response"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if isinstance(response, dict):
+            found[cid] = KeptAnswer(response, _paid_tier(row))
+    return found
+
+
+def _lines_by_id(path: Path) -> Iterator[tuple[str, str]]:
+    """(custom_id, line) for each line whose custom_id reads from its start alone (cheap: the
+    rest of the line is not decoded). A torn line is included."""
+    if not path.exists():
+        return
     decoder = json.JSONDecoder()
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
@@ -75,16 +93,10 @@ def read(path: Path, custom_ids: set[str] | None = None) -> dict[str, KeptAnswer
                 continue
             try:
                 cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
-                if custom_ids is not None and cid not in custom_ids:
-                    continue
-                row = json.loads(line)
-                response = row["response"]
-            except (ValueError, KeyError, TypeError):
+            except ValueError:
                 continue
-            tier = _paid_tier(row)
-            if isinstance(cid, str) and isinstance(response, dict):
-                found[cid] = KeptAnswer(response, tier)
-    return found
+            if isinstance(cid, str):
+                yield cid, line
 
 
 def _paid_tier(row: dict[str, Any]) -> PriceTier:
@@ -102,20 +114,7 @@ def custom_ids(path: Path) -> set[str]:
     """The custom_ids the file's lines start with, read from each line's start only (cheap).
 
     A torn line's id is included: `read` is what vouches for an answer."""
-    found: set[str] = set()
-    if not path.exists():
-        return found
-    decoder = json.JSONDecoder()
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            if line.startswith(_ID_PREFIX):
-                try:
-                    cid, _ = decoder.raw_decode(line, len(_ID_PREFIX))
-                except ValueError:
-                    continue
-                if isinstance(cid, str):
-                    found.add(cid)
-    return found
+    return {cid for cid, _ in _lines_by_id(path)}
 
 
 def responses(path: Path) -> dict[str, Any]:
