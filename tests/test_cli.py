@@ -150,6 +150,8 @@ def test_bad_input_exits_2_with_one_sentence(cli, tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("batchdeck: ") and "line 1: bad JSON" in done.stderr
     assert "Traceback" not in done.stderr
+    one_more = cli("estimate", str(write_jsonl(tmp_path / "two.jsonl", ["{oops", "[1]"])), "--provider", "openai")
+    assert one_more.returncode == 2 and one_more.stderr.rstrip().endswith("(and 1 more bad line)")
     missing = cli("show", "nope")
     assert missing.returncode == 2 and missing.stderr.strip() == (
         "batchdeck: no batch 'nope' in this store (use our id or the provider's id)")

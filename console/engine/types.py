@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from console.wording import plural
+
 
 class EngineError(Exception):
     """An action that cannot be done; the message is one sentence an operator can act on.
@@ -66,7 +68,7 @@ class InvalidFile(BadInput):
         self.problems = problems
         self.total_lines = total_lines
         first = problems[0]
-        more = f" (and {len(problems) - 1} more bad lines)" if len(problems) > 1 else ""
+        more = f" (and {plural(len(problems) - 1, 'more bad line')})" if len(problems) > 1 else ""
         super().__init__(f"{path} line {first.line}: {first.message}{more}")
 
 
