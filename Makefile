@@ -5,7 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench screenshots snapshots-update emulator clean bytecode
+# The checks that keep the house in order run before the suite: lint always; the type check
+# joins `test` once it is clean (issue 20).
+lint: $(STAMP)
+	$(BIN)/ruff check console adapters store tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+.PHONY: lint typecheck demo test bench screenshots snapshots-update emulator clean bytecode
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +30,7 @@ bytecode: $(STAMP)
 demo: bytecode
 	$(BIN)/batchdeck demo
 
-test: bytecode
+test: bytecode lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: bytecode

@@ -24,7 +24,7 @@ def providers() -> list[str]:
     return sorted(REGISTRY)
 
 
-def adapter_class(provider: str) -> type["BatchAdapter"]:
+def adapter_class(provider: str) -> type[BatchAdapter]:
     """The adapter class for `provider` (imports its module now). KeyError if unknown."""
     try:
         target = REGISTRY[provider]
@@ -38,6 +38,6 @@ def adapter_class(provider: str) -> type["BatchAdapter"]:
 
 def get_adapter(
     provider: str, *, api_key: str | None = None, base_url: str | None = None, **options: Any
-) -> "BatchAdapter":
+) -> BatchAdapter:
     """Build an adapter. `api_key`/`base_url` None: the SDK's usual environment variables."""
     return adapter_class(provider)(api_key=api_key, base_url=base_url, **options)

@@ -16,20 +16,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapters import download as dl, fastparse
+from adapters import download as dl
+from adapters import fastparse
+from adapters.anthropic_results import normalize_usage, parse_raw_line
 from adapters.base import (
-    as_int,
     BatchAdapter,
     BatchRequest,
     Capabilities,
     DownloadReport,
     RealtimeResult,
+    as_int,
 )
-from adapters.fastparse import FastParser
 from adapters.errors import ReadbackUnsupported, ResultsNotReady
+from adapters.fastparse import FastParser
 from adapters.lifecycle import batch_status
 from adapters.mapping import MappingError, openai_chat_to_anthropic
-from adapters.anthropic_results import normalize_usage, parse_raw_line
 from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
 
 ENDPOINT = "/v1/messages"

@@ -268,5 +268,5 @@ class BatchAdapter(ABC):
                             error_class=classify_error(err.error_type, err.status))
         return RealtimeResult(result=result, raw="", latency_s=time.monotonic() - started)
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - optional hook: adapters without a client keep it
         """Close the SDK client."""

@@ -156,7 +156,7 @@ def _join(parts: list[Path], dest: Path) -> int:
     first = parts[0]
     total = 0
     with open(first, "r+b") as out:
-        for i, (part, size) in enumerate(zip(parts, sizes)):
+        for i, (part, size) in enumerate(zip(parts, sizes, strict=False)):
             if i == 0:
                 out.truncate(size)
                 out.seek(size)
@@ -193,7 +193,7 @@ async def download(
     parts = part_paths(dest, len(openers))
     fetched_total = 0
     resumed_any = False
-    for opener, part in zip(openers, parts):
+    for opener, part in zip(openers, parts, strict=False):
         fetched, resumed = await fetch_part(opener, part, wrap=wrap)
         fetched_total += fetched
         resumed_any = resumed_any or resumed

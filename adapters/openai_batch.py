@@ -15,21 +15,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from adapters import download as dl, fastparse
+from adapters import download as dl
+from adapters import fastparse
 from adapters.base import (
-    as_int,
     BatchAdapter,
     BatchRequest,
     Capabilities,
     DownloadReport,
     RealtimeResult,
+    as_int,
 )
-from adapters.fastparse import FastParser
 from adapters.errors import ResultsNotReady
+from adapters.fastparse import FastParser
+from adapters.lifecycle import batch_status
 from adapters.mapping import MappingError, anthropic_to_openai_chat
 from adapters.openai_results import normalize_usage, parse_raw_line
 from adapters.result_lines import iter_lines_with_offsets
-from adapters.lifecycle import batch_status
 from store.model import (
     ItemResult,
     ItemStatus,

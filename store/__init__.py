@@ -10,9 +10,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from store.config import Config, ConfigError, load_config
-    from store.prices import PriceBook
-    from store.store import Store, StoreError
+    from store.config import Config, ConfigError, load_config  # noqa: F401
+    from store.prices import PriceBook  # noqa: F401
+    from store.store import Store, StoreError  # noqa: F401
 
 _EXPORTS = {
     "Store": "store.store",

@@ -6,7 +6,7 @@ Every write keeps the savings rollup in step inside its own transaction (store/r
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import islice
 
 from store import rollup
@@ -21,7 +21,7 @@ that the console's reads and the engine's other writes are never held up for lon
 
 def utc_day(ts: float) -> str:
     """The UTC calendar day of an epoch time, as the rollup keys it ("2026-11-22")."""
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
 def add_items(db: ThreadConnections, batch_id: int, requests: Iterable[tuple[str, str]],

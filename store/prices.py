@@ -94,12 +94,12 @@ class PriceBook:
 
     # ---- loading -----------------------------------------------------------------------
     @classmethod
-    def shipped(cls) -> "PriceBook":
+    def shipped(cls) -> PriceBook:
         """The book shipped inside the package (store/prices.toml)."""
         return cls(_shipped_rows())
 
     @classmethod
-    def load(cls, overrides: Iterable[PriceRow] | None = None) -> "PriceBook":
+    def load(cls, overrides: Iterable[PriceRow] | None = None) -> PriceBook:
         """The shipped book plus `overrides`; by default the user config's [[prices]] rows."""
         book = cls.shipped()
         if overrides is None:

@@ -10,12 +10,12 @@ import sqlite3
 from collections.abc import Iterable
 
 from store.model import (
+    FAILED_ITEM_STATUSES,
     TERMINAL_BATCH_STATUSES,
     Batch,
     BatchStatus,
     ErrorClass,
     ErrorGroup,
-    FAILED_ITEM_STATUSES,
     Item,
 )
 from store.rows import (

@@ -50,7 +50,7 @@ def batch_status(value: str | None) -> BatchStatus:
 
 
 def batch_from_row(row: tuple[Any, ...]) -> Batch:
-    d = dict(zip(BATCH_COLUMNS, row))
+    d = dict(zip(BATCH_COLUMNS, row, strict=False))
     counts = RequestCounts(*(d.pop(c) for c in COUNT_COLUMNS))
     metadata = d.pop("metadata")
     d["status"] = batch_status(d["status"])

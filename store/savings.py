@@ -8,7 +8,7 @@ items the store holds.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from store.model import TERMINAL_BATCH_STATUSES, FleetTotals, SavingsRow
 
@@ -24,7 +24,7 @@ _SUMS = """sum(r.items), sum(r.priced_items), sum(r.unpriced_items), total(r.bat
 
 
 def _day(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
 def savings(conn: sqlite3.Connection, *, by: str, since: float | None = None,

@@ -54,7 +54,7 @@ class Store:
 
     # ---- lifecycle -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path | None = None, *, price_book: PriceBook | None = None) -> "Store":
+    def open(cls, path: str | Path | None = None, *, price_book: PriceBook | None = None) -> Store:
         """Open (creating 0600 if missing) and migrate. Path: arg, BATCHDECK_DB, XDG default.
 
         WAL journal, busy timeout, foreign keys on. Raises StoreError for a corrupt file or one
@@ -90,7 +90,7 @@ class Store:
         """Close every thread's connection. The Store cannot be used afterwards."""
         self._db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

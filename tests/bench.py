@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,7 +280,7 @@ def growth(points: list[tuple[int, float]]) -> dict[str, Any] | None:
     if len(pts) < 2:
         return None
     steps = []
-    for (n1, t1), (n2, t2) in zip(pts, pts[1:]):
+    for (n1, t1), (n2, t2) in zip(pts, pts[1:], strict=False):
         size_ratio, time_ratio = n2 / n1, t2 / t1
         exponent = math.log(time_ratio) / math.log(size_ratio) if size_ratio > 1 and time_ratio > 0 else None
         steps.append({"from": n1, "to": n2, "size_ratio": round(size_ratio, 2), "time_ratio": round(time_ratio, 2),
@@ -406,9 +406,9 @@ def render_table(rows: list[Row]) -> str:
     headers = ("figure", "measured", "target", "meets")
     cells = [(r.figure, r.value, r.target, r.meets) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
-    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |"
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
-    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths)) + " |" for cell in cells]
+    body = ["| " + " | ".join(c.ljust(w) for c, w in zip(cell, widths, strict=False)) + " |" for cell in cells]
     return "\n".join([line, rule, *body])
 
 
@@ -446,7 +446,7 @@ def run_all(*, quick: bool, skip_test_time: bool, only: set[str] | None = None,
         "ingest": growth([(r.size, r.figures.get("seconds")) for r in runs.get("ingest", []) if r.ok]),
         "sync": growth([(r.size, r.figures.get("seconds")) for r in runs.get("sync", []) if r.ok]),
     }
-    return {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "quick": quick,
+    return {"when": datetime.now(UTC).isoformat(timespec="seconds"), "quick": quick,
             "machine": machine(), "rows": [asdict(r) for r in rows], "growth": growths,
             "runs": {c: [asdict(r) for r in rs] for c, rs in runs.items()}}
 

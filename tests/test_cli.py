@@ -101,11 +101,11 @@ def test_show_failed_gives_each_failure_the_providers_own_message(cli, emu, tmp_
     assert rows[0].split() == ["ITEM", "CUSTOM", "ID", "STATUS", "ERROR", "CLASS", "MESSAGE"]
     # Not a terminal: each message whole, on its item's line.
     assert [row.split()[1] for row in rows[1:]] == [item["custom_id"] for item in failed]
-    assert all(row.endswith(item["error_message"]) for row, item in zip(rows[1:], failed))
+    assert all(row.endswith(item["error_message"]) for row, item in zip(rows[1:], failed, strict=False))
 
 
 def test_a_table_cuts_only_its_last_column_to_fit_a_terminal(capsys):
-    from console.engine.cli_io import table
+    from console.cli.io import table
 
     table(["ID", "MESSAGE"], [["a1", "m" * 50], ["b2", "short"]], width=20)
     lines = capsys.readouterr().out.splitlines()

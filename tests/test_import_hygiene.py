@@ -40,7 +40,7 @@ def test_adapter_modules_import_only_the_store_model():
 def test_the_engine_never_imports_textual():
     mods = roots(loaded_after(
         "import console.engine.service, console.engine.sync, console.engine.promote, "
-        "console.engine.resubmit, console.engine.export, console.engine.cli_commands"))
+        "console.engine.resubmit, console.engine.export, console.cli.commands"))
     assert "textual" not in mods
 
 

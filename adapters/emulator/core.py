@@ -14,9 +14,9 @@ import asyncio
 import functools
 import json
 import logging
-from datetime import datetime, timezone
-from collections.abc import Awaitable, Callable
-from typing import Any, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -134,7 +134,7 @@ def anthropic_error(status: int, kind: str, message: str, headers: Mapping[str, 
 def rfc3339(t: float | None) -> str | None:
     if t is None:
         return None
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def unix(t: float | None) -> int | None:

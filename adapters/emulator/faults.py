@@ -10,8 +10,9 @@ docstring (`adapters/emulator/__init__.py`) says what each knob does.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any
 
 METADATA_PREFIX = "emulator_"
 HEADER = "x-emulator-faults"
@@ -83,7 +84,7 @@ class Faults:
     realtime_latency_ms: float = 3.0
     flex_unavailable_rate: float = 0.1
 
-    def with_(self, knobs: Mapping[str, Any]) -> "Faults":
+    def with_(self, knobs: Mapping[str, Any]) -> Faults:
         """A copy with `knobs` (names without prefix, values as str/number/bool) applied."""
         return replace(self, **coerce(knobs))
 

@@ -10,7 +10,7 @@ realtime endpoints, so a promoted request looks exactly like its batch result.
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 from . import content
 from .plan import ERR_INVALID, ERR_RETRY, OK

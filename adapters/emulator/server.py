@@ -11,8 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 import uvicorn
@@ -134,7 +135,7 @@ class EmulatorServer:
         sock.set_inheritable(True)
         return sock
 
-    def start(self) -> "EmulatorServer":
+    def start(self) -> EmulatorServer:
         if self.use_subprocess:
             return self._start_subprocess()
         self.emulator = Emulator(seed=self.seed, speed=self.speed, start=self.start_time, faults=self.faults)
@@ -151,7 +152,7 @@ class EmulatorServer:
             time.sleep(0.005)
         return self
 
-    def _start_subprocess(self) -> "EmulatorServer":
+    def _start_subprocess(self) -> EmulatorServer:
         root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -209,7 +210,7 @@ class EmulatorServer:
             self._sock.close()
             self._sock = None
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> EmulatorServer:
         if self.port is None:
             self.start()
         return self

@@ -24,9 +24,10 @@ import shutil
 import tempfile
 import threading
 import weakref
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
-from typing import AsyncIterator, BinaryIO, Iterable, Iterator, Mapping
+from typing import BinaryIO
 
 import anyio.to_thread
 from starlette.responses import StreamingResponse

@@ -22,8 +22,9 @@ test advances it; realtime calls answer in about a millisecond.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .server import EmulatorServer
 

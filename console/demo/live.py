@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from console.clock import Clock
-from console.demo.fleet import H, TONIGHT, YESTERDAY, DemoBatch, write_requests
+from console.demo.fleet import TONIGHT, YESTERDAY, DemoBatch, H, write_requests
+from console.tui.clock import Clock
 
 KEYS = {"OPENAI_API_KEY": "sk-demo-throwaway", "ANTHROPIC_API_KEY": "sk-ant-demo-throwaway"}
 
@@ -84,7 +84,7 @@ async def tonight(engine: Any, emulator: Any, folder: Path, clock: EmulatedClock
 def run_demo(argv: list[str] | None = None) -> int:
     args = parse(argv)
     from adapters.emulator import EmulatorServer
-    from console.engine import Engine
+    from console.compose import build_engine
     from store.store import Store
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="batchdeck-demo-"))
@@ -99,7 +99,7 @@ def run_demo(argv: list[str] | None = None) -> int:
                           ANTHROPIC_BASE_URL=emulator.base_url_anthropic)
         store = Store.open(folder / "demo.db")
         clock = EmulatedClock(emulator, 0.0)
-        engine = Engine(store, actor="demo@batchdeck", clock=clock.now)
+        engine = build_engine(store, actor="demo@batchdeck", clock=clock.now)
 
         async def yesterday() -> None:
             for spec in YESTERDAY:
@@ -115,7 +115,7 @@ def run_demo(argv: list[str] | None = None) -> int:
         emulator.set_speed(args.speed)
         clock.set_speed(args.speed)
         say(f"opening the console; the emulated clock runs {args.speed:g}x. q quits and stops everything.")
-        from console.ui import run
+        from console.tui.run import run
 
         return run(store, read_only=args.read_only, utc=args.utc, engine=engine, clock=clock,
                    background=lambda: tonight(engine, emulator, folder, clock),

@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from console.clock import DEMO_NOW
 from console.demo import lines
-from store.model import (BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch,
-                         RequestCounts, Usage)
+from console.tui.clock import DEMO_NOW
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
 
 H, M = 3600.0, 60.0
 ACTOR = "oncall@ops-1"

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.errors import AdapterError, ReadbackUnsupported
-from console.engine import providers, requests as reqs
+from console.engine import providers
+from console.engine import requests as reqs
 from console.engine.types import NeedsInput, ProviderFailed
-from console.wording import plural
+from console.format.wording import plural
 
 
 def from_store(engine: Any, items: list[Any]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 from adapters.errors import AdapterError
 from console.engine import retry
 from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed
-from console.wording import plural
+from console.format.wording import plural
 from store.model import BatchStatus, ItemStatus
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from console.engine import pricing, providers, requests as reqs
+from console.engine import pricing, providers
+from console.engine import requests as reqs
 from console.engine.types import FileEstimate, TierCost
 from store.model import PriceTier
 

@@ -18,8 +18,8 @@ from typing import IO, Any
 
 from console.engine import kept_answers, providers
 from console.engine.types import BadInput, ExportResult
-from console.textclean import MULTILINE, json_escape
-from console.wording import plural
+from console.format.textclean import MULTILINE, json_escape
+from console.format.wording import plural
 
 PAGE = 2000
 CSV_COLUMNS = ["custom_id", "status", "source", "input_tokens", "output_tokens", "cache_read_tokens",

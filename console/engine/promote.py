@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from adapters.errors import AdapterError
-from console.engine import bodies as bodies_mod, kept_answers, pricing, providers, requests as reqs, retry, select
+from console.engine import bodies as bodies_mod
+from console.engine import kept_answers, pricing, providers, retry, select
+from console.engine import requests as reqs
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
-from console.wording import plural
+from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)

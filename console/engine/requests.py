@@ -148,7 +148,8 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                 continue
             problems = out.problems
 
-            def bad(msg: str, cid: str | None = None) -> None:
+            def bad(msg: str, cid: str | None = None, problems: list[LineProblem] = problems,
+                    line_no: int = line_no) -> None:
                 problems.append(LineProblem(line=line_no, message=msg, custom_id=cid))
 
             if len(line) > caps.max_line_bytes:

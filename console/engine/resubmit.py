@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from console.engine import bodies as bodies_mod, pricing, providers, requests as reqs, select, submit
+from console.engine import bodies as bodies_mod
+from console.engine import pricing, providers, select, submit
+from console.engine import requests as reqs
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
-from console.wording import plural
+from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
 

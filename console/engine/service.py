@@ -123,7 +123,7 @@ class Engine:
 
     def require_writable(self, action: str) -> None:
         if self.read_only:
-            raise ReadOnly(f"{action} is refused in read-only mode (started with --read-only)")
+            raise ReadOnly(f"{action} is refused in read-only mode (--read-only, or read_only = true in the config)")
 
     def batch_dir(self, batch_id: int) -> Path:
         """Directory for a batch's downloaded results and promoted answers."""

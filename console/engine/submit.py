@@ -26,10 +26,11 @@ from typing import Any
 
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
-from console.engine import pricing, providers, requests as reqs, retry
+from console.engine import pricing, providers, retry
+from console.engine import requests as reqs
 from console.engine.estimate import token_tally
 from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
-from console.wording import plural
+from console.format.wording import plural
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
 
 CRASH_ENV = "BATCHDECK_CRASH_AT"

@@ -154,5 +154,5 @@ async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pas
         wait = max(1.0, min(30.0, wait))
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from console.wording import plural
+from console.format.wording import plural
 
 
 class EngineError(Exception):

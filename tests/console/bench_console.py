@@ -22,8 +22,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from console.screens.detail import BatchDetailScreen
-from console.widgets.item_table import ItemTable
+from console.tui.screens.detail import BatchDetailScreen
+from console.tui.widgets.item_table import ItemTable
 from tests.console.support import build_template, make_app, settle
 
 CACHE = Path("bench-results/console-1m")

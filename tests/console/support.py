@@ -11,8 +11,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from console.app import BatchdeckApp
-from console.clock import DEMO_NOW, Clock
+from console.tui.app import BatchdeckApp
+from console.tui.clock import DEMO_NOW, Clock
 
 SIZE = (100, 32)
 TESTER = "tester@console-tests"

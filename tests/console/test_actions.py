@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from console.clock import DEMO_NOW
-from console.screens.confirm import ConfirmScreen
-from console.screens.detail import BatchDetailScreen
-from console.screens.forms import ExportScreen, TrackScreen
-from console.screens.promote import PromoteScreen
+from console.tui.clock import DEMO_NOW
+from console.tui.screens.confirm import ConfirmScreen
+from console.tui.screens.detail import BatchDetailScreen
+from console.tui.screens.forms import ExportScreen, TrackScreen
+from console.tui.screens.promote import PromoteScreen
 from store.model import ItemStatus
 from tests.console.support import SIZE, make_app, press, screen_text, settle
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from console.clock import DEMO_NOW
-from console.widgets.audit_table import AuditTable
+from console.tui.clock import DEMO_NOW
+from console.tui.widgets.audit_table import AuditTable
 from tests.console.support import SIZE, TESTER, press, screen_text, settle
 
 

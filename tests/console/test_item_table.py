@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.app import App
 
-from console.fmt import PLAIN
-from console.widgets.item_pages import MAX_PAGES, PAGE, source_from
-from console.widgets.item_table import ItemTable
+from console.format.numbers import PLAIN
+from console.tui.widgets.item_pages import MAX_PAGES, PAGE, source_from
+from console.tui.widgets.item_table import ItemTable
 from store.model import Item, ItemStatus
 
 N = 1_000_000

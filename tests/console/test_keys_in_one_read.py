@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from console.widgets.batch_table import BatchTable
+from console.tui.widgets.batch_table import BatchTable
 from tests.console.support import SIZE, settle
 
 

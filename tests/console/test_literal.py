@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.demo.lines import HOSTILE
-from console.literal import clean, literal, pretty_json
+from console.tui.literal import clean, literal, pretty_json
 from tests.console.support import SIZE, press, screen_text, settle
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from console.screens.batches import BatchesScreen
-from console.screens.detail import BatchDetailScreen
-from console.screens.help import HelpScreen
-from console.screens.inspector import ItemInspectorScreen
-from console.widgets.batch_table import BatchTable
-from console.widgets.item_table import ItemTable
+from console.tui.screens.batches import BatchesScreen
+from console.tui.screens.detail import BatchDetailScreen
+from console.tui.screens.help import HelpScreen
+from console.tui.screens.inspector import ItemInspectorScreen
+from console.tui.widgets.batch_table import BatchTable
+from console.tui.widgets.item_table import ItemTable
 from tests.console.support import SIZE, make_app, press, screen_text, settle
 
 
@@ -106,7 +106,7 @@ async def test_modes_by_key(app):
 
 
 async def test_palette_lists_batches(app):
-    from console.commands import BatchdeckCommands
+    from console.tui.palette import BatchdeckCommands
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

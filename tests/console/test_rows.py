@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from console.batch_facts import attention_reasons, deadline_risk
-from console.cells import expiry_text, progress_text
-from console.clock import DEMO_NOW as NOW, fmt_clock
-from console.fleet import notices, savings_by_batch
-from console.fmt import PLAIN, fmt_duration, fmt_money
-from console.messages import FleetLoaded
-from console.rows import batch_cells, item_cells
-from console.widgets.bar_chart import bar, bar_chart_text
-from console.widgets.batch_table import columns_for
+from console.engine.batch_facts import attention_reasons, deadline_risk
+from console.format.numbers import PLAIN, fmt_duration, fmt_money
+from console.tui.cells import expiry_text, progress_text
+from console.tui.clock import DEMO_NOW as NOW
+from console.tui.clock import fmt_clock
+from console.tui.fleet import notices, savings_by_batch
+from console.tui.messages import FleetLoaded
+from console.tui.rows import batch_cells, item_cells
+from console.tui.widgets.bar_chart import bar, bar_chart_text
+from console.tui.widgets.batch_table import columns_for
 from store.model import Batch, BatchStatus, Item, ItemStatus, RequestCounts, SavingsRow
 
 H = 3600

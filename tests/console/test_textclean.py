@@ -7,13 +7,13 @@ import io
 import json
 
 from console.engine.export import _CleanCells
-from console.textclean import clean, json_escape
+from console.format.textclean import clean, json_escape
 
 NASTY = "a\x1b[2J\x07b\x08c\x9b1m\u202ed\x7f\r\nnext\tline"
 
 
 def test_clean_is_the_console_literal_clean():
-    from console.literal import clean as literal_clean
+    from console.tui.literal import clean as literal_clean
 
     assert literal_clean is clean
 

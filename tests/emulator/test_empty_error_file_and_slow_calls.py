@@ -165,7 +165,7 @@ def test_per_batch_slowness_anthropic(slow_emulator, clients):
     for b in (by_header, by_admin):
         assert _seconds(anth.messages.batches.retrieve, b.id) >= AT_LEAST_SLOW
         # results() retrieves the batch for its results_url, then downloads: two slowed calls.
-        assert _seconds(lambda: list(anth.messages.batches.results(b.id))) >= 2 * AT_LEAST_SLOW
+        assert _seconds(lambda b=b: list(anth.messages.batches.results(b.id))) >= 2 * AT_LEAST_SLOW
     assert anth.messages.batches.retrieve(other.id).processing_status == "ended"
     assert len(list(anth.messages.batches.results(other.id))) == 5
     anth.messages.batches.list()

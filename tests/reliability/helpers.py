@@ -258,7 +258,7 @@ def check_store_matches_emulator(db: Path, emu: Any, *, foreign: set[str] = froz
             " FROM savings_rollup GROUP BY batch_id HAVING sum(items) <> 0")}
         for bid in sorted(set(recount) | set(rolled)):
             a, r = recount.get(bid, (0, 0.0, 0.0, 0.0)), rolled.get(bid, (0, 0.0, 0.0, 0.0))
-            if a[0] != r[0] or any(abs(x - y) > 1e-9 + 1e-9 * abs(x) for x, y in zip(a[1:], r[1:])):
+            if a[0] != r[0] or any(abs(x - y) > 1e-9 + 1e-9 * abs(x) for x, y in zip(a[1:], r[1:], strict=False)):
                 m.add(f"batch {bid}: savings rollup says {r[0]} items ${r[1]:.6f} batch, "
                       f"items say {a[0]} items ${a[1]:.6f}: counted twice or lost")
         events = list(conn.execute("SELECT action, target, details FROM events"))

@@ -201,7 +201,7 @@ async def test_resubmit_crashing_and_run_again_sends_each_failed_item_once(tmp_p
     failed = {p: rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'errored'", (p,))[0][0]
               for p in parents}
     assert all(n > 5 for n in failed.values()), failed
-    for parent, point in zip(parents, CRASH_POINTS_RESUBMIT):
+    for parent, point in zip(parents, CRASH_POINTS_RESUBMIT, strict=False):
         done = cli_crashing_at(point, ["resubmit", str(parent), "--yes"], env, db)
         assert done.returncode == EXIT_CRASHED, (point, done.stderr)
         # The operator runs it again; it sends what is left to send, or says nothing is.

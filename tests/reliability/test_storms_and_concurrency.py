@@ -132,7 +132,7 @@ def _two_engines_and_a_reader(db, env, ids):
     finally:
         stop.set()
         thread.join(timeout=120)
-    for p, (out, err) in zip(engines, outs):
+    for p, (out, err) in zip(engines, outs, strict=False):
         assert p.returncode == 0, err
         assert "locked" not in err and "Traceback" not in err, err
         assert json.loads(out)["errors"] == {}

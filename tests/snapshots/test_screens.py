@@ -3,7 +3,7 @@ stated, refresh ticks off. Update with `make snapshots-update` after checking th
 
 from __future__ import annotations
 
-from console.app import BatchdeckApp
+from console.tui.app import BatchdeckApp
 from tests.console.support import make_app, press, settle
 
 SIZE = (100, 32)

@@ -102,7 +102,7 @@ def bench_ingest(n: int = 100_000, *, tracked: bool = False, prebuilt: bool = Fa
                                       parent_id=None, submitted_by="bench@host", submit_token="bench",
                                       request_count=n, now=T0)
             store.attach_remote(bid, remote, now=T0)
-            requests = ((f"req-{i}", '{"model":"gpt-6-luna","messages":[{"role":"user","content":"q%d"}]}' % i)
+            requests = ((f"req-{i}", '{"model":"gpt-6-luna","messages":[{"role":"user","content":"q' + str(i) + '"}]}')
                         for i in range(n))
             t = time.perf_counter()
             store.add_items(bid, requests)

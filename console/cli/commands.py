@@ -1,0 +1,191 @@
+"""The command line's commands: parse arguments into Engine calls and print stable output.
+
+`console/cli/main.py` builds the parser and imports this module only for commands that need the
+store or the engine; it finds `cmd_<command>` here. The read-only ones live in cli_reads.py,
+what they share in cli_io.py. Every JSON shape printed is documented in README "Command line".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from console.cli.io import (
+    EXIT_FAIL,
+    EXIT_OK,
+    confirm,
+    emit_json,
+    isatty,
+    make_engine,
+    money,
+    open_store,
+    out,
+    parse_time,
+    print_result,
+    reporting_bad_lines,
+    run,
+    split_ids,
+)
+from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
+from console.engine.types import BadInput
+from console.format.wording import plural
+
+__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
+           "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
+
+
+def cmd_estimate(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    with reporting_bad_lines(args):
+        est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
+                                   deadline=parse_time(args.deadline), endpoint=args.endpoint)
+    if args.format == "json":
+        emit_json(est.to_dict())
+        return EXIT_OK
+    out(est.summary)
+    for c in est.costs:
+        flag = "" if c.available else "  (not offered)"
+        out(f"  {c.tier:<9} {money(c.cost):>14}  {c.note}{flag}")
+    for s in est.batches:
+        out(f"  batch {s.index + 1}: lines {s.first_line}-{s.last_line}, {s.requests} requests, {s.bytes:,} bytes")
+    return EXIT_OK
+
+
+def cmd_submit(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+
+    def approve(preview: Any) -> bool:
+        # The cost is always shown. On a terminal the operator is asked; a script is not,
+        # because the contract for `submit` has always been that the file is the instruction.
+        sys.stderr.write(preview.summary + "\n")
+        if args.yes or not isatty(sys.stdin):
+            return True
+        return confirm(f"Submit {plural(preview.requests, 'request')}?", False)
+
+    with reporting_bad_lines(args):
+        result = run(engine, engine.submit(args.file, provider=args.provider, model=args.model,
+                                           deadline=parse_time(args.deadline), label=args.label,
+                                           endpoint=args.endpoint, profile=args.profile,
+                                           approve=approve))
+    if not result.batch_ids:
+        sys.stderr.write("nothing sent\n")
+        return EXIT_OK
+    print_result(args, result)
+    if any(pid is None for pid in result.provider_batch_ids):
+        # Recorded but unconfirmed: scripts must not treat this as submitted.
+        sys.stderr.write("batchdeck: the provider did not confirm every batch; it is recorded locally "
+                         "and `batchdeck sync` will attach or send it, never twice\n")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_track(args: Any) -> int:
+    if not args.all and not args.id:
+        raise BadInput("name a batch id to track, or pass --all")
+    store = open_store(args)
+    engine = make_engine(args, store)
+    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile))
+    print_result(args, result)
+    return EXIT_OK
+
+
+def cmd_sync(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    if args.once:
+        report = run(engine, engine.sync_once(force=True))
+        if args.format == "json":
+            data = report.to_dict()
+            data["summary"] = report.summary
+            emit_json(data)
+        else:
+            out(report.summary)
+            for c in report.changed:
+                out(f"  batch {c.batch_id}: {c.old} -> {c.new}")
+            for bid, msg in report.errors.items():
+                out(f"  batch {bid}: {msg}")
+        return EXIT_FAIL if report.errors and not report.polled and not report.ingested else EXIT_OK
+
+    def on_pass(report: Any) -> None:
+        if args.format == "json":
+            data = report.to_dict()
+            data["summary"] = report.summary
+            sys.stdout.write(json.dumps(data, default=str) + "\n")
+        elif report.changed or report.ingested or report.errors or report.throttled or report.recovered:
+            out(f"{datetime.now(UTC):%H:%M:%S} {report.summary}")
+        sys.stdout.flush()
+
+    try:
+        run(engine, engine.sync_forever(on_pass=on_pass))
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def cmd_resubmit(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    engine.require_writable("resubmit")
+    kw = dict(custom_ids=split_ids(args.items), include_permanent=args.include_permanent,
+              input_path=args.input)
+    est = engine.estimate_resubmit(args.batch, **kw)
+    if est.needs_input:
+        from console.engine.types import NeedsInput
+
+        raise NeedsInput(est.summary)
+    if not est.items:
+        raise BadInput(est.summary)
+    if args.format != "json" or not args.yes:
+        sys.stderr.write(est.summary + "\n")
+    if not confirm("Resubmit?", args.yes):
+        sys.stderr.write("nothing sent\n")
+        return EXIT_OK
+    result = run(engine, engine.resubmit(args.batch, **kw))
+    print_result(args, result)
+    return EXIT_OK
+
+
+def cmd_promote(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    engine.require_writable("promote")
+    kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
+    est = engine.estimate_promotion(args.batch, **kw)
+    if est.needs_input:
+        from console.engine.types import NeedsInput
+
+        raise NeedsInput(est.summary)
+    if not est.items:
+        raise BadInput(est.summary)
+    lines = [est.summary]
+    for c in est.costs:
+        mark = "*" if c.tier == est.tier else " "
+        avail = "" if c.available else "  (not offered)"
+        lines.append(f" {mark} {c.tier:<9} {money(c.cost):>14}  {c.note}{avail}")
+    sys.stderr.write("\n".join(lines) + "\n")
+    if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
+        sys.stderr.write("nothing sent\n")
+        return EXIT_OK
+    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency, **kw))
+    print_result(args, result)
+    return EXIT_OK if not result.failed or result.promoted else EXIT_FAIL
+
+
+def cmd_cancel(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    engine.require_writable("cancel")
+    preview = engine.cancel_preview(args.batch)
+    if not preview.cancellable:
+        raise BadInput(preview.summary)
+    sys.stderr.write(preview.summary + "\n")
+    if not confirm("Cancel this batch?", args.yes):
+        sys.stderr.write("nothing cancelled\n")
+        return EXIT_OK
+    result = run(engine, engine.cancel(args.batch))
+    print_result(args, result)
+    return EXIT_OK

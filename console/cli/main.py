@@ -1,0 +1,236 @@
+"""`batchdeck`: the command line. Scripts rely on it; the contract is in README "Command line".
+
+Only argparse is imported at start: the store (sqlite_utils), the SDKs and Textual load inside
+the commands that need them, so `batchdeck --help` and `--version` answer in well under 0.5 s.
+Exit codes: 0 success, 1 operational failure, 2 bad usage or bad input. Errors go to stderr as
+one sentence; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("batchdeck")
+    except Exception:  # noqa: BLE001 - running from a source tree
+        return "0.1.0"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with one sentence, like the rest
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"batchdeck: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="batchdeck", description="Operations console and command line for LLM batch jobs.")
+    p.add_argument("--version", action="version", version=f"batchdeck {_version()}")
+    p.add_argument("--db", metavar="PATH", help="database file (default: $BATCHDECK_DB or the XDG data dir)")
+    p.add_argument("--read-only", action="store_true", help="refuse actions that spend money or cancel")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.add_argument("--profile", metavar="NAME", help="credentials profile from the config file")
+    p.add_argument("--utc", action="store_true", help="console: show times in UTC")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def cmd(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help)
+
+    def fmt(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
+        parser.add_argument("--format", choices=choices, default=choices[0])
+
+    cmd("console", "open the terminal console (the default)")
+    demo = cmd("demo", "open the console on a built-in demo fleet (emulator, no keys)")
+    demo.add_argument("args", nargs=argparse.REMAINDER)
+    emu = cmd("emulator", "run the provider emulator")
+    emu.add_argument("args", nargs=argparse.REMAINDER)
+
+    ls = cmd("ls", "list batches")
+    ls.add_argument("--status")
+    ls.add_argument("--provider")
+    fmt(ls)
+
+    show = cmd("show", "show one batch and its items")
+    show.add_argument("batch", metavar="BATCH")
+    show.add_argument("--failed", action="store_true", help="only failed items")
+    show.add_argument("--limit", type=int, default=100, help="items to list (0: all)")
+    fmt(show)
+
+    submit = cmd("submit", "validate and submit a JSONL file of requests")
+    submit.add_argument("file", metavar="FILE")
+    submit.add_argument("--provider", required=True)
+    submit.add_argument("--model")
+    submit.add_argument("--endpoint", help="default endpoint for lines without a url")
+    submit.add_argument("--deadline", metavar="ISO8601", help="when the results are really needed (or +2h)")
+    submit.add_argument("--label")
+    submit.add_argument("--yes", action="store_true", help="do not ask on a terminal (scripts are never asked)")
+    fmt(submit, ("text", "json"))
+
+    track = cmd("track", "watch a batch submitted elsewhere (or --all of an account's batches)")
+    track.add_argument("provider", metavar="PROVIDER")
+    track.add_argument("id", metavar="ID", nargs="?")
+    track.add_argument("--all", action="store_true")
+    fmt(track, ("text", "json"))
+
+    sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
+    sync.add_argument("--once", action="store_true")
+    fmt(sync, ("text", "json"))
+
+    resub = cmd("resubmit", "resubmit failed items as a new linked batch")
+    resub.add_argument("batch", metavar="BATCH")
+    resub.add_argument("--items", metavar="IDS", help="comma-separated custom_ids")
+    resub.add_argument("--include-permanent", action="store_true")
+    resub.add_argument("--input", metavar="FILE", help="original JSONL (when the provider cannot give requests back)")
+    resub.add_argument("--yes", action="store_true", help="do not ask")
+    fmt(resub, ("text", "json"))
+
+    promote = cmd("promote", "send items through the realtime API now")
+    promote.add_argument("batch", metavar="BATCH")
+    promote.add_argument("--items", metavar="IDS", help="comma-separated custom_ids (default: pending items)")
+    promote.add_argument("--tier", choices=("flex", "standard", "priority"))
+    promote.add_argument("--input", metavar="FILE")
+    promote.add_argument("--concurrency", type=int, default=32)
+    promote.add_argument("--yes", action="store_true")
+    fmt(promote, ("text", "json"))
+
+    cancel = cmd("cancel", "cancel a batch")
+    cancel.add_argument("batch", metavar="BATCH")
+    cancel.add_argument("--yes", action="store_true")
+    fmt(cancel, ("text", "json"))
+
+    est = cmd("estimate", "estimate tokens, cost, split and route of a JSONL file")
+    est.add_argument("file", metavar="FILE")
+    est.add_argument("--provider", required=True)
+    est.add_argument("--model")
+    est.add_argument("--endpoint")
+    est.add_argument("--deadline", metavar="ISO8601")
+    fmt(est, ("text", "json"))
+
+    export = cmd("export", "export a batch's results in original order")
+    export.add_argument("batch", metavar="BATCH")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    sav = cmd("savings", "realized savings")
+    sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider")
+    fmt(sav)
+    return p
+
+
+def _passthrough(argv: list[str]) -> tuple[str, list[str]] | None:
+    """`demo` and `emulator` own their options; argparse's REMAINDER drops leading `--flags`."""
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in ("--db", "--profile"):
+            i += 2
+            continue
+        if word.startswith("-"):
+            i += 1
+            continue
+        return (word, argv[i + 1 :]) if word in ("demo", "emulator") else None
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    # Everything this process creates (database, results files, promoted answers, exports)
+    # is private to its user, whatever directory --db points into. (Restored on return, for
+    # callers that run main() in their own process, such as tests.)
+    previous = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(previous)
+
+
+def _main(argv: list[str] | None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    passthrough = _passthrough(argv)
+    if passthrough is not None:
+        command, rest = passthrough
+        args = parser.parse_args(argv[: len(argv) - len(rest)])
+        args.args = rest
+    else:
+        args = parser.parse_args(argv)
+    command = args.command or "console"
+    try:
+        if command == "console":
+            from console.tui.run import main as ui_main  # type: ignore[import-not-found]
+
+            return int(ui_main(args.db, read_only=args.read_only, utc=args.utc) or 0)
+        if command == "demo":
+            from console.demo import main as demo_main  # type: ignore[import-not-found]
+
+            return int(demo_main(args.args) or 0)
+        if command == "emulator":
+            from adapters.emulator.cli import main as emu_main  # type: ignore[import-not-found]
+
+            return int(emu_main(list(args.args)) or 0)
+        from console.cli import commands
+
+        return int(getattr(commands, "cmd_" + command)(args) or 0)
+    except KeyboardInterrupt:
+        sys.stderr.write("batchdeck: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # `batchdeck show 1 | head`: the reader left; that is not an error worth a sentence.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
+        if isinstance(exc, SystemExit):
+            raise
+        return _report(exc, debug=args.debug)
+
+
+def _report(exc: BaseException, *, debug: bool) -> int:
+    code, message = classify(exc)
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    from console.format.textclean import clean
+
+    # Messages may quote provider text: its control characters are shown, never sent.
+    sys.stderr.write(f"batchdeck: {clean(message, multiline=True)}\n")
+    return code
+
+
+def classify(exc: BaseException) -> tuple[int, str]:
+    """(exit code, one-sentence message) for any exception that reaches the top."""
+    from_engine = sys.modules.get("console.engine.types")
+    if from_engine is not None and isinstance(exc, from_engine.EngineError):
+        return exc.exit_code, exc.message
+    errors = sys.modules.get("adapters.errors")
+    if errors is not None and isinstance(exc, errors.AdapterError):
+        return (EXIT_USAGE if isinstance(exc, errors.AuthFailed) else EXIT_FAIL), exc.message
+    config_mod = sys.modules.get("store.config")
+    if config_mod is not None and isinstance(exc, config_mod.ConfigError):
+        return EXIT_USAGE, str(exc)
+    store_mod = sys.modules.get("store.store")
+    if store_mod is not None and isinstance(exc, getattr(store_mod, "StoreError", ())):
+        return EXIT_FAIL, str(exc)
+    store_errors = sys.modules.get("store.errors")
+    if store_errors is not None:
+        for name in dir(store_errors):
+            cls = getattr(store_errors, name)
+            if isinstance(cls, type) and issubclass(cls, Exception) and isinstance(exc, cls):
+                return EXIT_FAIL, str(exc)
+    if isinstance(exc, ModuleNotFoundError):
+        return EXIT_FAIL, f"this command is not available in this build ({exc.name} is missing)"
+    if isinstance(exc, OSError):
+        return EXIT_FAIL, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return EXIT_FAIL, f"unexpected error: {text} (run with --debug for details)"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

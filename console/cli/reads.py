@@ -1,0 +1,138 @@
+"""The command line's read-only commands: ls, show, savings, export (they never call a provider)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from typing import Any
+
+from console.cli.io import (
+    EXIT_OK,
+    batch_json,
+    emit_json,
+    find_batch,
+    isatty,
+    iso,
+    item_json,
+    make_engine,
+    open_store,
+    out,
+    table,
+    value_of,
+)
+
+
+def cmd_ls(args: Any) -> int:
+    store = open_store(args)
+    batches = store.list_batches(status=args.status, provider=args.provider)
+    if args.format == "json":
+        emit_json({"batches": [batch_json(b) for b in batches]})
+        return EXIT_OK
+    if not batches:
+        out("no batches")
+        return EXIT_OK
+    table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "MODEL", "LABEL", "CREATED"],
+          [[b.id, b.provider, b.provider_batch_id or "-", value_of(b.status),
+            f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
+            b.model or "-", b.label or "", iso(b.created_at)] for b in batches])
+    return EXIT_OK
+
+
+def cmd_show(args: Any) -> int:
+    from store.model import FAILED_ITEM_STATUSES
+
+    store = open_store(args)
+    b = find_batch(store, args.batch)
+    limit = args.limit if args.limit > 0 else 10**12
+    items: list[Any] = []
+    statuses = [s.value for s in FAILED_ITEM_STATUSES] if args.failed else [None]
+    for status in statuses:
+        offset = 0
+        while len(items) < limit:
+            page = store.page_items(b.id, offset=offset, limit=min(1000, limit - len(items)), status=status)
+            items.extend(page)
+            if len(page) < 1000:
+                break
+            offset += len(page)
+    items.sort(key=lambda i: i.seq)
+    items = items[:limit]
+    groups = store.error_groups(b.id)
+    if args.format == "json":
+        emit_json({"batch": batch_json(b),
+                   "error_groups": [{"error_type": g.error_type, "error_class": value_of(g.error_class),
+                                     "count": g.count} for g in groups],
+                   "items": [item_json(i) for i in items]})
+        return EXIT_OK
+    out(f"batch {b.id}  {b.provider} {b.provider_batch_id or '(not yet accepted)'}  {value_of(b.status)}"
+        f" (raw {b.raw_status or '-'})")
+    out(f"  model {b.model or '-'}  endpoint {b.endpoint or '-'}  label {b.label or '-'}  job {b.job_id or '-'}")
+    c = b.counts
+    out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
+        f"{c.canceled} canceled, {c.processing} processing")
+    out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
+        f"deadline {iso(b.deadline)}")
+    if b.parent_id:
+        out(f"  resubmitted from batch {b.parent_id}")
+    if b.errors:
+        out(f"  errors: {b.errors}")
+    if groups:
+        out("  failures: " + ", ".join(f"{g.error_type} {g.count}" for g in groups))
+    if items and args.failed:
+        # Failures have no usage or cost to show; what the operator needs is the provider's
+        # own words, cut to the terminal's width when there is one (JSON has them whole).
+        out("")
+        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
+              [[i.id, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
+                i.error_message or ""] for i in items],
+              width=shutil.get_terminal_size().columns if isatty(sys.stdout) else None)
+    elif items:
+        out("")
+        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
+              [[i.id, i.custom_id, value_of(i.status), i.error_type or "",
+                i.usage.input_tokens if i.usage else "", i.usage.output_tokens if i.usage else "",
+                "" if i.batch_cost is None else f"{i.batch_cost:.6f}"] for i in items])
+    return EXIT_OK
+
+
+def cmd_savings(args: Any) -> int:
+    store = open_store(args)
+    rows = store.savings(by=args.by)
+
+    def dollars(r: Any, value: float) -> float | None:
+        # A group with no priced item has no dollar figure at all: never show it as $0.
+        return value if r.priced_items else None
+
+    if args.format == "json":
+        emit_json({"by": args.by, "rows": [{
+            "key": r.key, "items": r.items, "priced_items": r.priced_items,
+            "unpriced_items": r.unpriced_items, "batch_cost": dollars(r, r.batch_cost),
+            "realtime_cost": dollars(r, r.realtime_cost), "promoted_cost": dollars(r, r.promoted_cost),
+            "savings": dollars(r, r.savings),
+            "input_tokens": r.input_tokens, "output_tokens": r.output_tokens} for r in rows]})
+        return EXIT_OK
+    if not rows:
+        out("no priced results yet")
+        return EXIT_OK
+
+    def cell(r: Any, value: float) -> str:
+        return f"{value:.4f}" if r.priced_items else "unpriced"
+
+    table([args.by.upper(), "ITEMS", "UNPRICED", "REALTIME $", "BATCH $", "PROMOTED $", "SAVED $"],
+          [[r.key, r.items, r.unpriced_items, cell(r, r.realtime_cost), cell(r, r.batch_cost),
+            cell(r, r.promoted_cost), cell(r, r.savings)] for r in rows])
+    return EXIT_OK
+
+
+def cmd_export(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            result = engine.export(args.batch, f, format=args.format)
+        sys.stderr.write(result.summary + "\n")
+    else:
+        # On a terminal, model output must not drive it: control characters are escaped
+        # (JSONL: as JSON escapes, same value; CSV: visible symbols). Through a pipe the
+        # export stays byte-exact.
+        engine.export(args.batch, sys.stdout, format=args.format, terminal=isatty(sys.stdout))
+    return EXIT_OK

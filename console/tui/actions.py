@@ -1,0 +1,254 @@
+"""Operator actions: estimate in a thread, confirm in a modal, run the engine, notify.
+
+The console never calls a provider: every action goes through `console.engine.Engine`, the
+same code path as the command line, which writes the audit event. Each action runs as an
+async Textual worker on the UI loop that hands blocking work to threads: estimates (SQLite
+reads) via `asyncio.to_thread`, engine coroutines on the app's EngineLoop thread (one loop,
+so the engine's per-loop SDK clients are reused). So a 5,000-item promotion never freezes
+the screen, and its progress shows in every screen's activity bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+
+from console.format.numbers import fmt_int, fmt_money
+from console.format.wording import plural
+from console.tui.screens.confirm import ConfirmScreen
+from console.tui.screens.forms import ExportScreen, TrackScreen
+from console.tui.screens.promote import PromoteScreen
+from console.tui.widgets.activity import Job
+
+_ids = itertools.count(1)
+
+
+def _error_text(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(message)
+
+
+class ActionRunner:
+    """Owned by the app; screens call these with batch ids (and optionally item ids)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    # ---- plumbing -----------------------------------------------------------------------
+    def _start(self, work: Callable[[], Coroutine[Any, Any, None]], description: str) -> None:
+        self.app.run_worker(self._guard(work, description), group="action", exit_on_error=False,
+                            description=description)
+
+    async def _guard(self, work: Callable[[], Coroutine[Any, Any, None]], what: str) -> None:
+        try:
+            await work()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a notification
+            self.app.notify(Text(_error_text(exc)), title=f"{what} failed", severity="error", timeout=12)
+        finally:
+            self.app.refresh_now()
+
+    async def _engine_call(self, coro: Coroutine[Any, Any, Any]) -> Any:
+        """Run one engine coroutine on the engine loop's thread (the UI loop stays free)."""
+        return await self.app.engine_loop.run(coro)
+
+    def _job(self, title: str, total: int = 0) -> Job:
+        job = Job(next(_ids), title, 0, total)
+        self.app.jobs[job.id] = job
+        self.app.publish_jobs()
+        return job
+
+    async def _estimate(self, what: str, compute: Callable[[], Any]) -> Any:
+        """Run an estimate in a thread, shown in the activity bar: it reads every chosen item,
+        which takes seconds on a 50,000-item batch, and a silent wait looks like a dead key."""
+        job = self._job(f"Estimating {what}")
+        try:
+            return await asyncio.to_thread(compute)
+        finally:
+            self._end(job)
+
+    def _progress(self, job: Job) -> Callable[[int, int], None]:
+        def report(done: int, total: int) -> None:  # called from the engine's thread
+            job.done, job.total = done, total
+            self.app.call_from_thread(self.app.publish_jobs)
+
+        return report
+
+    def _end(self, job: Job) -> None:
+        self.app.jobs.pop(job.id, None)
+        self.app.publish_jobs()
+
+    def _refuse(self, verb: str) -> bool:
+        if self.app.read_only:
+            self.app.notify(f"Read-only mode: {verb} is refused (--read-only, or read_only = true in the config).",
+                            severity="warning")
+            return True
+        return False
+
+    # ---- resubmit -----------------------------------------------------------------------
+    def resubmit(self, batch_ids: Sequence[int], item_ids: Any = None,
+                 *, include_permanent: bool = False) -> None:
+        if not self._refuse("resubmit") and batch_ids:
+            self._start(lambda: self._resubmit(list(batch_ids), item_ids, include_permanent),
+                        "Resubmit")
+
+    async def _resubmit(self, batch_ids: list[int], item_ids: Sequence[int] | None,
+                        include_permanent: bool) -> None:
+        engine = self.app.engine
+        if callable(item_ids):  # select-all-matching: collect ids off the UI thread
+            item_ids = await asyncio.to_thread(item_ids)
+        estimates = await self._estimate("resubmit", lambda: [
+            engine.estimate_resubmit(b, item_ids=item_ids, include_permanent=include_permanent)
+            for b in batch_ids])
+        todo = [e for e in estimates if e.items]
+        if not todo:
+            skipped = sum(e.permanent for e in estimates) if not include_permanent else 0
+            hint = f" ({skipped} permanent failures need R to include them)" if skipped else ""
+            self.app.notify(f"Nothing to resubmit: no failures not yet replaced{hint}.")
+            return
+        items = sum(e.items for e in todo)
+        cost = sum(e.cost.cost or 0.0 for e in todo)
+        unpriced = any(e.cost.cost is None for e in todo)
+        lines: list[str | Text] = [Text(e.summary) for e in todo]
+        if not include_permanent and any(e.permanent for e in estimates):
+            lines.append("Permanent failures are not included (the request must change first).")
+        if any(e.needs_input for e in todo):
+            lines.append("⚠ Some requests are not in the store: the engine will refuse without an input file.")
+        ok = await self.app.push_screen_wait(ConfirmScreen(
+            f"Resubmit {plural(items, 'failed item')} as a new batch",
+            lines + ["A new batch is submitted and linked to its parent; the old items become 'resubmitted'."],
+            cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
+            confirm="Resubmit"))
+        if not ok:
+            self.app.notify("Resubmit cancelled: nothing was sent.")
+            return
+        job = self._job(f"Resubmit {plural(items, 'item')}")
+        try:
+            for est in todo:
+                result = await self._engine_call(engine.resubmit(
+                    est.batch_id, item_ids=item_ids, include_permanent=include_permanent))
+                self.app.notify(Text(result.summary), title="Resubmitted")
+        finally:
+            self._end(job)
+
+    # ---- promote ------------------------------------------------------------------------
+    def promote(self, batch_ids: Sequence[int], item_ids: Any = None) -> None:
+        if not self._refuse("promote") and batch_ids:
+            self._start(lambda: self._promote(list(batch_ids), item_ids), "Promote")
+
+    async def _promote(self, batch_ids: list[int], item_ids: Sequence[int] | None) -> None:
+        engine = self.app.engine
+        if callable(item_ids):
+            item_ids = await asyncio.to_thread(item_ids)
+        estimates = await self._estimate(
+            "promotion", lambda: [engine.estimate_promotion(b, item_ids) for b in batch_ids])
+        todo = [e for e in estimates if e.items]
+        if not todo:
+            self.app.notify("Nothing to promote: no pending items here.")
+            return
+        items = sum(e.items for e in todo)
+        tiers: dict[str, list[Any]] = {}
+        for est in todo:
+            for c in est.costs:
+                slot = tiers.setdefault(c.tier, [0.0, c.note, True])
+                slot[0] = None if slot[0] is None or c.cost is None else slot[0] + c.cost
+                slot[2] = slot[2] and c.available
+        costs = [(tier, v[0], v[1], v[2]) for tier, v in tiers.items()]
+        where = f"batch #{todo[0].batch_id}" if len(todo) == 1 else f"{len(todo)} batches"
+        notes = [f"Tokens: about {fmt_int(sum(e.input_tokens for e in todo))} in, "
+                 f"{fmt_int(sum(e.output_tokens for e in todo))} out."]
+        missing = sum(e.missing_requests for e in todo)
+        if missing:
+            verb = "has" if missing == 1 else "have"
+            notes.append(f"⚠ {plural(missing, 'item')} {verb} no stored request and cannot be sent.")
+        answered = sum(e.answered for e in todo)
+        if answered:
+            notes.append(f"{answered:,} of them were answered before an interruption: recorded "
+                         "from the kept answers, not sent or paid for again.")
+        tier = await self.app.push_screen_wait(PromoteScreen(
+            f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
+            todo[0].tier, notes))
+        if tier is None:
+            self.app.notify("Promote cancelled: nothing was sent.")
+            return
+        job = self._job(f"Promote {plural(items, 'item')} at {tier}", items)
+        try:
+            for est in todo:
+                result = await self._engine_call(engine.promote(
+                    est.batch_id, item_ids, tier=tier, on_progress=self._progress(job)))
+                severity = "warning" if result.failed else "information"
+                self.app.notify(Text(result.summary), title="Promoted", severity=severity)
+        finally:
+            self._end(job)
+
+    # ---- cancel -------------------------------------------------------------------------
+    def cancel(self, batch_ids: Sequence[int]) -> None:
+        if not self._refuse("cancel") and batch_ids:
+            self._start(lambda: self._cancel(list(batch_ids)), "Cancel")
+
+    async def _cancel(self, batch_ids: list[int]) -> None:
+        engine = self.app.engine
+        previews = await self._estimate("cancel", lambda: [engine.cancel_preview(b) for b in batch_ids])
+        todo = [p for p in previews if p.cancellable]
+        if not todo:
+            self.app.notify("Nothing to cancel: these batches have already ended.")
+            return
+        pending = sum(p.pending_items for p in todo)
+        ok = await self.app.push_screen_wait(ConfirmScreen(
+            f"Cancel {len(todo)} batch{'es' if len(todo) > 1 else ''}",
+            [Text(p.summary) for p in todo]
+            + [f"{plural(pending, 'pending item')} will not run; finished items keep their results."],
+            cost="nothing more is spent; work already done is still billed",
+            confirm="Cancel batch", danger=True))
+        if not ok:
+            self.app.notify("Cancel aborted: the batches keep running.")
+            return
+        job = self._job(f"Cancel {len(todo)} batches")
+        try:
+            for p in todo:
+                result = await self._engine_call(engine.cancel(p.batch_id))
+                self.app.notify(Text(result.summary), title="Cancel requested")
+        finally:
+            self._end(job)
+
+    # ---- track / export -------------------------------------------------------------------
+    def track(self) -> None:
+        self._start(self._track, "Track")
+
+    async def _track(self) -> None:
+        answer = await self.app.push_screen_wait(TrackScreen(["openai", "anthropic"]))
+        if answer is None:
+            return
+        provider, batch_id = answer
+        job = self._job(f"Track {provider} {batch_id}")
+        try:
+            result = await self._engine_call(self.app.engine.track(provider, batch_id))
+            self.app.notify(Text(result.summary), title="Tracking")
+        finally:
+            self._end(job)
+
+    def export(self, batch_id: int) -> None:
+        self._start(lambda: self._export(batch_id), "Export")
+
+    async def _export(self, batch_id: int) -> None:
+        rows = await asyncio.to_thread(self.app.store.count_items, batch_id)
+        answer = await self.app.push_screen_wait(
+            ExportScreen(batch_id, rows, f"batch-{batch_id}-results.jsonl"))
+        if answer is None:
+            return
+        path, fmt = answer
+        job = self._job(f"Export #{batch_id} to {path}")
+
+        def write() -> Any:
+            with Path(path).expanduser().open("w", encoding="utf-8", newline="") as out:
+                return self.app.engine.export(batch_id, out, format=fmt)
+
+        try:
+            result = await asyncio.to_thread(write)
+            self.app.notify(Text(result.summary), title="Exported")
+        finally:
+            self._end(job)

@@ -1,0 +1,229 @@
+"""BatchdeckApp: modes (Batches, Savings, Audit), global keys, the fleet watcher, theme.
+
+The app reads the store on a background thread once a second (non-overlapping: a tick is
+skipped while the previous read runs), keeps the newest fleet snapshot, raises notifications
+when a batch completes, fails or nears expiry, and hands the snapshot to the Batches screen.
+Operator actions go through `ActionRunner` to the engine; the app never calls a provider.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.signal import Signal
+from textual.theme import Theme
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from console.engine.batch_facts import EXPIRY_WARN_SECONDS
+from console.format.numbers import PLAIN, Palette
+from console.tui.actions import ActionRunner
+from console.tui.clock import Clock
+from console.tui.engine_loop import EngineLoop
+from console.tui.fleet import notices, read_fleet
+from console.tui.literal import clean
+from console.tui.messages import FleetLoaded
+from console.tui.palette import BatchdeckCommands
+from console.tui.screens.audit import AuditScreen
+from console.tui.screens.batches import BatchesScreen
+from console.tui.screens.detail import BatchDetailScreen
+from console.tui.screens.help import HelpScreen, bindings_of
+from console.tui.screens.inspector import ItemInspectorScreen
+from console.tui.screens.savings import SavingsScreen
+
+MONO = Theme(name="batchdeck-mono", primary="#d0d0d0", secondary="#a0a0a0", accent="#ffffff",
+             foreground="#e0e0e0", background="#000000", surface="#101010", panel="#202020",
+             success="#e0e0e0", warning="#ffffff", error="#ffffff", dark=True)
+"""Greys only: every fact must still read (words and glyphs, bold for emphasis)."""
+
+
+SWITCH_INTERVAL = 0.0005
+"""Seconds the interpreter lets a thread hold the GIL while others wait (see on_mount)."""
+
+
+class BatchdeckApp(App[int]):
+    """The console. `store` is an open store.Store; `engine` a console.engine.Engine (or a
+    factory returning one, built on first action so a read-only look never needs keys)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "batchdeck"
+    MODES = {"batches": BatchesScreen, "savings": SavingsScreen, "audit": AuditScreen}
+    DEFAULT_MODE = "batches"
+    COMMANDS = App.COMMANDS | {BatchdeckCommands}
+    BINDINGS = [
+        Binding("1", "switch_mode('batches')", "Batches", id="batches"),
+        Binding("2", "switch_mode('savings')", "Savings", id="savings"),
+        Binding("3", "switch_mode('audit')", "Audit", id="audit"),
+        Binding("t", "track", "Track", show=False, id="track"),
+        Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        # Fallbacks: a screen's r/p/c are hidden when refused (read-only, nothing to act on);
+        # the key then lands here and says why instead of doing nothing silently.
+        Binding("r,p,c,R", "refused", show=False, id="refused"),
+    ]
+
+    def __init__(self, store: Any, *, engine: Any = None, clock: Clock | None = None,
+                 read_only: bool = False, utc: bool = False, refresh_interval: float | None = 1.0,
+                 expiry_warn: float = EXPIRY_WARN_SECONDS, bell: bool = False,
+                 mono: bool = False) -> None:
+        super().__init__()
+        self.store = store
+        self._engine = engine
+        self.clock = clock or Clock()
+        self.read_only = read_only
+        self.utc = utc
+        self.refresh_interval = refresh_interval
+        """Seconds between store reads; None turns ticks off (snapshots, tests)."""
+        self.expiry_warn = expiry_warn
+        self.bell_on_notice = bell
+        self.fleet: FleetLoaded | None = None
+        self.actions = ActionRunner(self)
+        self.engine_loop = EngineLoop()
+        """Where engine coroutines run (started on first use, stopped on exit)."""
+        self.jobs: dict[int, Any] = {}
+        self.jobs_signal: Signal[list[Any]] = Signal(self, "jobs")
+        self.fleet_signal: Signal[FleetLoaded] = Signal(self, "fleet")
+        self.palette = Palette()
+        self.register_theme(MONO)
+        if mono:
+            self.theme = "batchdeck-mono"
+
+    # ---- theme -------------------------------------------------------------------------
+    def get_css_variables(self) -> dict[str, str]:
+        variables = super().get_css_variables()
+        semantic = {"status-ok": variables["success"], "status-failed": variables["error"],
+                    "status-expired": variables["secondary"], "deadline-risk": variables["warning"]}
+        merged = {**semantic, **variables}
+        self.theme_variables = merged
+        mono = self.theme == "batchdeck-mono" or self.no_color
+        self.palette = PLAIN if mono else Palette(
+            ok=merged["status-ok"], failed=f"bold {merged['status-failed']}",
+            warning=f"bold {merged['deadline-risk']}", expired=merged["status-expired"],
+            risk=f"bold {merged['deadline-risk']}", muted="dim", accent="bold")
+        return merged
+
+    @property
+    def engine(self) -> Any:
+        if callable(self._engine) and not hasattr(self._engine, "estimate_promotion"):
+            self._engine = self._engine()
+        if self._engine is None:
+            from console.compose import build_engine
+
+            self._engine = build_engine(self.store, read_only=self.read_only)
+        return self._engine
+
+    # ---- fleet watcher -------------------------------------------------------------------
+    background: Any = None
+    """A callable returning a coroutine to run on the engine loop while the app is up
+    (the live demo's submit-and-sync task); cancelled on exit."""
+
+    def on_mount(self) -> None:
+        # Store reads run in worker threads, and SQLite gives up the GIL on every row it
+        # steps. With the default 5 ms switch interval a worker waits up to 5 ms for it back
+        # each time the UI thread is busy drawing: the detail screen's ~20 ms of reads took
+        # ~200 ms in about one opening in five (measured on a 1M-item batch). 0.5 ms bounds
+        # those waits; the cost is a little more switching between threads.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+        if self.background is not None:
+            future = self.engine_loop.submit(self.background())
+            future.add_done_callback(self._background_ended)
+        self.refresh_now()
+        if self.refresh_interval:
+            self.set_interval(self.refresh_interval, self._tick)
+
+    def _background_ended(self, future: Any) -> None:  # runs on the engine thread
+        if future.cancelled() or future.exception() is None or not self.is_running:
+            return
+        message = Text(f"Background sync stopped: {future.exception()}")
+        try:
+            self.call_from_thread(self.notify, message, severity="error", timeout=30)
+        except RuntimeError:  # the app is already shutting down
+            pass
+
+    def on_unmount(self) -> None:
+        self.engine_loop.stop(self._engine if not callable(self._engine) else None)
+        sys.setswitchinterval(getattr(self, "_switch_interval", sys.getswitchinterval()))
+
+    def _tick(self) -> None:
+        if not any(w.group == "fleet" and w.is_running for w in self.workers):
+            self.load_fleet()
+
+    def refresh_now(self) -> None:
+        """Re-read the fleet now (after an action) and refresh the screen on top."""
+        self.load_fleet()
+        after = getattr(self.screen, "after_action", None)
+        if callable(after):
+            after()
+
+    @work(thread=True, exclusive=True, group="fleet", exit_on_error=False, description="read fleet")
+    def load_fleet(self) -> None:
+        snapshot = read_fleet(self.store, self.clock.now())
+        if not get_current_worker().is_cancelled:
+            self.post_message(snapshot)
+
+    @on(FleetLoaded)
+    def _fleet(self, snapshot: FleetLoaded) -> None:
+        previous, self.fleet = self.fleet, snapshot
+        if previous is not None:
+            for severity, message in notices(previous, snapshot, self.expiry_warn):
+                self.notify(Text(message), severity=severity, timeout=10)
+                if self.bell_on_notice:
+                    self.bell()
+        self.fleet_signal.publish(snapshot)
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.group != "action":
+            error = event.worker.error
+            self.notify(Text(f"{event.worker.description}: {error}"), title="Could not read the store",
+                        severity="error", timeout=8)
+
+    # ---- navigation ------------------------------------------------------------------------
+    def open_batch(self, batch_id: int) -> None:
+        if self.current_mode != "batches":
+            self.switch_mode("batches")
+        self.push_screen(BatchDetailScreen(batch_id))
+
+    def open_item(self, item_id: int) -> None:
+        self.push_screen(ItemInspectorScreen(item_id))
+
+    def notify(self, message: Any, *, title: str = "", severity: str = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Toasts are literal text: engine summaries quote provider errors and batch labels,
+        so markup is off and control characters are made visible (Text is accepted too)."""
+        plain = message.plain if isinstance(message, Text) else str(message)
+        super().notify(clean(plain, multiline=True), title=clean(title), severity=severity,  # type: ignore[arg-type]
+                       timeout=timeout, markup=markup)
+
+    def publish_jobs(self) -> None:
+        self.jobs_signal.publish(list(self.jobs.values()))
+
+    # ---- global actions ------------------------------------------------------------------------
+    def action_help(self) -> None:
+        name = type(self.screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(bindings_of(self), name))
+
+    def action_track(self) -> None:
+        self.actions.track()
+
+    def action_toggle_utc(self) -> None:
+        self.utc = not self.utc
+        self.notify(f"Times now shown in {'UTC' if self.utc else 'local time'}.")
+        self.refresh_now()
+
+    def action_toggle_mono(self) -> None:
+        self.theme = "textual-dark" if self.theme == "batchdeck-mono" else "batchdeck-mono"
+        self.refresh_now()
+
+    def action_refused(self) -> None:
+        if self.read_only:
+            self.notify("Read-only mode: resubmit, promote and cancel are off (--read-only, or read_only = true in the config).",
+                        severity="warning")
+        else:
+            self.notify("Nothing to act on here: open a batch or select one first.")

@@ -1,0 +1,92 @@
+"""One Rich `Text` cell per batch fact: status, progress bar, counts, expiry countdown, risk.
+
+Rows (rows.py) and the detail header (screens/detail_text.py) both draw these, so a status or
+a countdown reads the same everywhere. Information is never carried by colour alone: each
+warning has a word or glyph ("at risk", "⚠", "✗"), and colour only repeats it. Unknown values
+draw as `—` rather than raising.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+from console.engine.batch_facts import (
+    EXPIRY_WARN_SECONDS,
+    deadline_risk,
+    expiry_left,
+    failures_of,
+    is_terminal,
+    pending_of,
+)
+from console.format.numbers import DASH, Palette, fmt_duration, fmt_int, num, text_or_dash
+from store.model import Batch, BatchStatus, RequestCounts
+
+
+def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WARN_SECONDS) -> Text:
+    """`23h 12m`; `⚠ 1h 20m` under the threshold; `expired` after; `—` once finished."""
+    if batch.status == BatchStatus.EXPIRED:
+        return Text("expired", style=pal.expired)
+    if is_terminal(batch):
+        return Text(DASH, style=pal.muted)
+    left = expiry_left(batch, now)
+    if left is None:
+        return Text(DASH, style=pal.muted)
+    if left <= 0:
+        return Text("expired", style=pal.expired)
+    if left < warn:
+        return Text(f"⚠ {fmt_duration(left)}", style=pal.warning)
+    return Text(fmt_duration(left))
+
+
+def risk_text(batch: Batch, now: float, pal: Palette) -> Text:
+    risk = deadline_risk(batch, now)
+    if risk is None:
+        return Text(DASH, style=pal.muted)
+    if risk == "on track":
+        return Text("on track", style=pal.muted)
+    return Text(risk, style=pal.risk)
+
+
+STATUS_GLYPH = {
+    BatchStatus.COMPLETED: "✓", BatchStatus.FAILED: "✗", BatchStatus.EXPIRED: "⌛",
+    BatchStatus.CANCELED: "⊘", BatchStatus.CANCELING: "⊘", BatchStatus.UNKNOWN: "?",
+}
+
+
+def status_text(status: object, pal: Palette) -> Text:
+    """The normalized status word with a glyph, so it reads without colour."""
+    try:
+        st = BatchStatus(status)
+    except ValueError:
+        return Text(f"? {text_or_dash(status, 12)}", style=pal.warning)
+    glyph = STATUS_GLYPH.get(st)
+    style = {BatchStatus.COMPLETED: pal.ok, BatchStatus.FAILED: pal.failed,
+             BatchStatus.EXPIRED: pal.expired, BatchStatus.UNKNOWN: pal.warning}.get(st, "")
+    # Active states read plainly as words; terminal ones get a glyph as well.
+    return Text(f"{glyph} {st.value}" if glyph else st.value, style=style)
+
+
+def progress_text(counts: RequestCounts, pal: Palette, width: int = 10) -> Text:
+    """`███▒░░ 62%`: done ok `█`, failed `▒`, pending `░` (shapes differ, not only colour)."""
+    total = int(num(counts.total) or 0)
+    if total <= 0:
+        return Text(f"{'·' * width}    —", style=pal.muted)
+    ok = int(num(counts.succeeded) or 0)
+    bad = failures_of(counts)
+    ok_cells = min(width, round(width * ok / total))
+    bad_cells = min(width - ok_cells, math.ceil(width * bad / total) if bad else 0)
+    text = Text()
+    text.append("█" * ok_cells, style=pal.ok)
+    text.append("▒" * bad_cells, style=pal.failed)
+    text.append("░" * (width - ok_cells - bad_cells), style=pal.muted)
+    pct = 100 * (total - pending_of(counts)) // total
+    text.append(f" {pct:>3d}%")
+    return text
+
+
+def counts_cell(counts: RequestCounts) -> str:
+    """`4812/12/0/176`: succeeded / errored / expired / pending (the column header says so)."""
+    vals = (counts.succeeded, counts.errored, counts.expired)
+    return "/".join(fmt_int(v) if num(v) is not None else DASH for v in vals) + f"/{pending_of(counts):,}"

@@ -1,0 +1,65 @@
+"""Reading the fleet snapshot (thread side) and deciding what deserves a notification.
+
+Both are plain functions: `read_fleet` runs in the fleet watcher's thread; `notices` compares
+two snapshots and returns (severity, message) for batches that completed, failed, expired or
+crossed the expiry-warning threshold since the previous tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.engine.batch_facts import expiry_left, failures_of, is_terminal
+from console.format.numbers import fmt_duration
+from console.tui.messages import FleetLoaded
+from store.model import BatchStatus
+
+
+def savings_by_batch(rows: list[Any]) -> dict[int, float]:
+    """Savings rows grouped by batch, keyed by local id (keys like `14` or `#14`)."""
+    out: dict[int, float] = {}
+    for row in rows:
+        key = str(row.key).lstrip("#").split()[0] if str(row.key).strip() else ""
+        if key.isdigit():
+            out[int(key)] = row.savings
+    return out
+
+
+def read_fleet(store: Any, now: float) -> FleetLoaded:
+    """Every batch, the header totals and per-batch savings, read in one go."""
+    batches = store.list_batches()
+    totals = store.fleet_totals(now=now)
+    saved = savings_by_batch(store.savings(by="batch"))
+    return FleetLoaded(batches, totals, saved, now)
+
+
+def _name(batch: Any) -> str:
+    return f"#{batch.id} {batch.label or batch.provider_batch_id or ''}".strip()
+
+
+def notices(before: FleetLoaded, after: FleetLoaded, warn: float) -> list[tuple[str, str]]:
+    """What changed that an operator must hear about, in words."""
+    old = {b.id: b for b in before.batches}
+    out: list[tuple[str, str]] = []
+    for batch in after.batches:
+        prev = old.get(batch.id)
+        if prev is None:
+            continue
+        if prev.status != batch.status and is_terminal(batch):
+            fails = failures_of(batch.counts)
+            if batch.status == BatchStatus.COMPLETED:
+                tail = f" with {fails:,} failures" if fails else ""
+                out.append(("warning" if fails else "information", f"Batch {_name(batch)} completed{tail}."))
+            elif batch.status == BatchStatus.FAILED:
+                out.append(("error", f"Batch {_name(batch)} failed."))
+            elif batch.status == BatchStatus.EXPIRED:
+                out.append(("error", f"Batch {_name(batch)} expired with items unfinished."))
+            else:
+                out.append(("warning", f"Batch {_name(batch)} is {batch.status}."))
+            continue
+        left_before = expiry_left(prev, before.now)
+        left_now = expiry_left(batch, after.now)
+        if (not is_terminal(batch) and left_now is not None and 0 < left_now < warn
+                and (left_before is None or left_before >= warn)):
+            out.append(("warning", f"Batch {_name(batch)} expires in {fmt_duration(left_now)}."))
+    return out

@@ -1,0 +1,144 @@
+"""Whole table rows (the k9s `render` layer): columns, every cell of a row, and row order.
+
+Nothing here touches the app, the store or the clock: callers pass `now` and a `Palette`, so
+every function is unit-tested directly. The cells of a batch row come from cells.py and the
+facts they show from batch_facts.py; this module decides which cells make up a row of the
+Batches and item tables, and how batches sort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from console.engine.batch_facts import (
+    EXPIRY_WARN_SECONDS,
+    attention_reasons,
+    counts_of,
+    expiry_left,
+    failures_of,
+    is_terminal,
+)
+from console.format.numbers import DASH, Palette, fmt_compact, fmt_duration, fmt_int, fmt_money, num, text_or_dash
+from console.tui.cells import counts_cell, expiry_text, progress_text, risk_text, status_text
+from store.model import Batch
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One table column: key, header, width, and its priority when the terminal is narrow."""
+
+    key: str
+    label: str
+    width: int
+    priority: int
+    """Lower survives longer: at 80 columns only the most important fit."""
+
+
+BATCH_COLUMNS: tuple[Column, ...] = (
+    Column("sel", " ", 1, 0),
+    Column("id", "#", 4, 0),
+    Column("provider", "Provider", 9, 8),
+    Column("label", "Label", 12, 1),
+    Column("model", "Model", 18, 12),
+    Column("status", "Status", 11, 2),
+    Column("progress", "Progress", 10, 3),
+    Column("counts", "ok/err/exp/pend", 15, 10),
+    Column("expires", "Expires", 9, 4),
+    Column("risk", "Deadline", 8, 6),
+    Column("failed", "Failed", 6, 5),
+    Column("saved", "Saved", 9, 9),
+    Column("age", "Age", 7, 11),
+)
+
+
+def batch_cells(
+    batch: Batch,
+    now: float,
+    pal: Palette,
+    *,
+    saved: float | None = None,
+    selected: bool = False,
+    warn: float = EXPIRY_WARN_SECONDS,
+) -> dict[str, Text]:
+    """Every cell of a Batches row, keyed by column (the table picks the columns that fit)."""
+    counts = counts_of(batch)
+    fails = failures_of(counts)
+    created = num(batch.created_at)
+    return {
+        "sel": Text("●" if selected else " ", style=pal.accent),
+        "id": Text(str(batch.id)),
+        "provider": Text(text_or_dash(batch.provider, 9)),
+        "label": Text(text_or_dash(batch.label, 30)),
+        "model": Text(text_or_dash(batch.model, 30)),
+        "status": status_text(batch.status, pal),
+        "progress": progress_text(counts, pal, width=5),
+        "counts": Text(counts_cell(counts)),
+        "expires": expiry_text(batch, now, pal, warn),
+        "risk": risk_text(batch, now, pal),
+        "failed": Text(f"✗ {fails:,}" if fails else "0", style=pal.failed if fails else pal.muted),
+        "saved": Text(fmt_money(saved)),
+        "age": Text(fmt_duration(now - created) if created is not None else DASH),
+    }
+
+
+def batch_sort_key(batch: Batch, key: str, now: float) -> tuple:
+    """Sort keys; every scheme breaks ties by newest id so the order is stable."""
+    counts = counts_of(batch)
+    if key == "expires":
+        left = expiry_left(batch, now)
+        open_ = not is_terminal(batch) and left is not None
+        return (0 if open_ else 1, left if open_ else 0, -batch.id)
+    if key == "failures":
+        return (-failures_of(counts), -batch.id)
+    if key == "attention":
+        return (-len(attention_reasons(batch, now)), is_terminal(batch), -batch.id)
+    if key == "provider":
+        return (str(batch.provider), str(batch.label or ""), -batch.id)
+    return (-batch.id,)  # "newest"
+
+
+SORTS = ("attention", "expires", "failures", "newest", "provider")
+
+
+ITEM_COLUMNS: tuple[Column, ...] = (
+    Column("sel", " ", 1, 0),
+    Column("seq", "#", 7, 0),
+    Column("custom_id", "custom_id", 18, 1),
+    Column("status", "Status", 11, 2),
+    Column("error", "Error", 22, 3),
+    Column("http", "HTTP", 4, 8),
+    Column("in", "In tok", 6, 5),
+    Column("out", "Out tok", 7, 6),
+    Column("cost", "Cost", 8, 4),
+    Column("saved", "Saved", 8, 7),
+)
+
+
+def item_cells(item: object, pal: Palette, *, selected: bool = False) -> dict[str, Text]:
+    """Every cell of an item row; custom ids and error text are shown literally."""
+    status = str(getattr(item, "status", "") or "")
+    style = {"succeeded": pal.ok, "errored": pal.failed, "expired": pal.expired,
+             "canceled": pal.expired, "pending": pal.muted}.get(status, pal.accent)
+    usage = getattr(item, "usage", None)
+    error = getattr(item, "error_type", None)
+    eclass = getattr(item, "error_class", None)
+    err = DASH if error is None else text_or_dash(error) + (" (perm)" if eclass == "permanent" else "")
+    savings = None
+    try:
+        savings = item.savings  # type: ignore[attr-defined]
+    except (AttributeError, TypeError):
+        pass
+    return {
+        "sel": Text("●" if selected else " ", style=pal.accent),
+        "seq": Text(fmt_int(getattr(item, "seq", None))),
+        "custom_id": Text(text_or_dash(getattr(item, "custom_id", None))),
+        "status": Text(status or DASH, style=style),
+        "error": Text(err, style=pal.failed if error else pal.muted),
+        "http": Text(fmt_int(getattr(item, "http_status", None))),
+        "in": Text(fmt_compact(getattr(usage, "input_tokens", None))),
+        "out": Text(fmt_compact(getattr(usage, "output_tokens", None))),
+        "cost": Text(fmt_money(getattr(item, "batch_cost", None))),
+        "saved": Text(fmt_money(savings)),
+    }

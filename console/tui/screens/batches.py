@@ -1,0 +1,238 @@
+"""Batches (home): one row per batch, fleet totals on top, filter, sort, needs-attention.
+
+The app's fleet watcher reads the store once a second in a thread and hands each snapshot to
+`show_fleet`; this screen only filters, sorts and diffs it into the table, so a tick that
+changes nothing writes nothing to the terminal.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from console.engine.batch_facts import attention_reasons
+from console.format.numbers import fmt_int, fmt_money
+from console.tui.messages import FleetLoaded
+from console.tui.rows import SORTS, batch_cells, batch_sort_key
+from console.tui.screens.filter_box import filter_binding, open_filter_box
+from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.batch_table import BatchTable
+
+SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest first",
+              "failures": "most failures first", "newest": "newest first", "provider": "by provider"}
+SORT_COLUMN = {"expires": "expires", "failures": "failed", "newest": "id",
+               "provider": "provider", "attention": "status"}
+FIELDS = ("provider", "status", "label", "model")
+
+
+def matches(batch: object, query: str) -> bool:
+    """Every word must match: `openai`, `status:failed`, `label:night` (case-insensitive)."""
+    for word in query.lower().split():
+        field, _, value = word.partition(":")
+        if value and field in FIELDS:
+            if value not in str(getattr(batch, field, "") or "").lower():
+                return False
+        elif not any(word in str(getattr(batch, f, "") or "").lower() for f in FIELDS) and word != str(
+            getattr(batch, "id", "")
+        ):
+            return False
+    return True
+
+
+class BatchesScreen(Screen):
+    """Home: every batch, newest snapshot from the fleet watcher."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open"),
+        filter_binding(),
+        Binding("s", "sort", "Sort", id="sort"),
+        Binding("S", "reverse", "Reverse sort", show=False, id="reverse"),
+        Binding("n", "attention", "Needs attention", id="attention"),
+        Binding("space", "select", "Select", id="select"),
+        Binding("a", "select_all", "Select all matching", show=False, id="select_all"),
+        Binding("r", "resubmit", "Resubmit failures", id="resubmit"),
+        Binding("p", "promote", "Promote", id="promote"),
+        Binding("c", "cancel_batch", "Cancel batch", show=False, id="cancel"),
+        Binding("e", "export", "Export", show=False, id="export"),
+        Binding("escape", "clear", "Clear filter/selection", show=False, id="clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshot: FleetLoaded | None = None
+        self.query_text = ""
+        self.attention_only = False
+        self.sort_key = "attention"
+        self.reverse = False
+        self.selected: set[int] = set()
+        self.shown: list = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="top"):
+            yield Static("", id="fleet", classes="fleet")
+            yield Static("", id="status-line", classes="status-line")
+            yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
+                        id="filter-input", classes="filter")
+        yield BatchTable(id="batches")
+        yield Static("", id="empty", classes="empty")
+        yield ActivityBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter-input").display = False
+        self.query_one(BatchTable).focus()
+        self.app.fleet_signal.subscribe(self, self.show_fleet)
+        if self.app.fleet is not None:
+            self.show_fleet(self.app.fleet)
+
+    # ---- data -------------------------------------------------------------------------
+    def show_fleet(self, snapshot: FleetLoaded) -> None:
+        """Filter, sort and diff the newest snapshot into the table."""
+        self.snapshot = snapshot
+        self._render_fleet_line()
+        self._render_rows()
+
+    def _render_fleet_line(self) -> None:
+        totals = self.snapshot.totals if self.snapshot else None
+        line = Text()
+        if totals is None:
+            line.append("fleet totals —")
+        else:
+            line.append(f"In flight {fmt_int(totals.in_flight)}", style="bold")
+            line.append(f" · Pending {fmt_int(totals.items_pending)}")
+            line.append(f" · Failures waiting {fmt_int(totals.failures_waiting)}",
+                        style=self.app.palette.failed if totals.failures_waiting else "")
+            line.append(f" · Saved today {fmt_money(totals.savings_today)}")
+            line.append(f" · month {fmt_money(totals.savings_month)}")
+            if totals.unpriced_items:
+                line.append(f" · unpriced {fmt_int(totals.unpriced_items)}")
+        self.query_one("#fleet", Static).update(line)
+
+    def _render_rows(self) -> None:
+        snap = self.snapshot
+        if snap is None:
+            return
+        pal, now, warn = self.app.palette, snap.now, self.app.expiry_warn
+        shown = [b for b in snap.batches if matches(b, self.query_text)]
+        if self.attention_only:
+            shown = [b for b in shown if attention_reasons(b, now, warn)]
+        shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now), reverse=self.reverse)
+        self.shown = shown
+        self.selected &= {b.id for b in snap.batches}
+        table = self.query_one(BatchTable)
+        table.set_sort_mark(SORT_COLUMN[self.sort_key], " ▼" if self.reverse else " ▲")
+        table.show([(b.id, batch_cells(b, now, pal, saved=snap.saved.get(b.id),
+                                       selected=b.id in self.selected, warn=warn)) for b in shown])
+        empty = self.query_one("#empty", Static)
+        empty.display = not shown
+        if not snap.batches:
+            empty.update("No batches in this store yet.\nSubmit one with `batchdeck submit FILE`, "
+                         "track one with t, or try `batchdeck demo`.")
+        elif not shown:
+            empty.update("No batch matches the filter. Press esc to clear it.")
+        self._render_status_line(len(shown), len(snap.batches))
+
+    def _render_status_line(self, shown: int, total: int) -> None:
+        mark = "▼ reversed" if self.reverse else "▲"
+        parts = [f"{shown} of {total} batches", f"sort: {SORT_WORDS[self.sort_key]} {mark} (s)"]
+        if self.query_text:
+            parts.append(f"filter: {self.query_text}")
+        if self.attention_only:
+            parts.append("needs attention only")
+        if self.selected:
+            parts.append(f"{len(self.selected)} selected")
+        if self.app.read_only:
+            parts.append("READ-ONLY")
+        self.query_one("#status-line", Static).update(Text(" · ".join(parts)))
+
+    # ---- navigation and view ---------------------------------------------------------------
+    def current_id(self) -> int | None:
+        return self.query_one(BatchTable).current_id()
+
+    def targets(self) -> list[int]:
+        """The selection if any, else the batch under the cursor."""
+        if self.selected:
+            return [b.id for b in self.shown if b.id in self.selected] or sorted(self.selected)
+        current = self.current_id()
+        return [current] if current is not None else []
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        batch_id = self.current_id()
+        if batch_id is not None:
+            self.app.open_batch(batch_id)
+
+    def action_filter(self) -> None:
+        open_filter_box(self, self.query_text)
+
+    @on(Input.Submitted, "#filter-input")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self.query_text = event.value.strip()
+        event.input.display = bool(self.query_text)
+        self.query_one(BatchTable).focus()
+        self._render_rows()
+
+    @on(Input.Changed, "#filter-input")
+    def _filter_live(self, event: Input.Changed) -> None:
+        self.query_text = event.value.strip()
+        self._render_rows()
+
+    def action_clear(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        self.query_text, box.value, box.display = "", "", False
+        self.attention_only = False
+        self.selected.clear()
+        self.query_one(BatchTable).focus()
+        self._render_rows()
+
+    def action_sort(self) -> None:
+        self.sort_key = SORTS[(SORTS.index(self.sort_key) + 1) % len(SORTS)]
+        self._render_rows()
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self._render_rows()
+
+    def action_attention(self) -> None:
+        self.attention_only = not self.attention_only
+        self._render_rows()
+
+    def action_select(self) -> None:
+        batch_id = self.current_id()
+        if batch_id is not None:
+            self.selected.symmetric_difference_update({batch_id})
+            self._render_rows()
+            self.query_one(BatchTable).action_cursor_down()
+
+    def action_select_all(self) -> None:
+        ids = {b.id for b in self.shown}
+        self.selected = set() if ids and ids <= self.selected else ids
+        self._render_rows()
+
+    # ---- actions (the app's ActionRunner does the engine work) -------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("resubmit", "promote", "cancel_batch") and self.app.read_only:
+            return False  # hidden from the footer; the app's fallback binding says why
+        return True
+
+    def action_resubmit(self) -> None:
+        self.app.actions.resubmit(self.targets())
+
+    def action_promote(self) -> None:
+        self.app.actions.promote(self.targets())
+
+    def action_cancel_batch(self) -> None:
+        self.app.actions.cancel(self.targets())
+
+    def action_export(self) -> None:
+        batch_id = self.current_id()
+        if batch_id is not None:
+            self.app.actions.export(batch_id)

@@ -1,0 +1,89 @@
+"""Pure text for the Batch detail header: fields, lineage, timeline, failures by error type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.engine.batch_facts import counts_of, deadline_risk, pending_of
+from console.format.numbers import DASH, Palette, fmt_int, fmt_money, text_or_dash
+from console.tui.cells import expiry_text, status_text
+from console.tui.clock import fmt_clock
+
+
+def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | None,
+                 warn: float) -> Text:
+    """Four to six lines: identity, times, counts, lineage-free facts (lineage is separate)."""
+    c = counts_of(batch)
+    t = Text()
+    t.append(f"#{batch.id} ", style="bold")
+    t.append(f"{text_or_dash(batch.provider)} · {text_or_dash(batch.label)} · {text_or_dash(batch.model)} · ")
+    t.append_text(status_text(batch.status, pal))
+    if batch.raw_status and batch.raw_status != str(batch.status):
+        t.append(f" (provider says {text_or_dash(batch.raw_status, 24)})")
+    if getattr(batch, "tracked", False):
+        t.append(" · tracked")
+    t.append(f"\nprovider id {text_or_dash(batch.provider_batch_id, 40)}")
+    t.append(f" · created {fmt_clock(batch.created_at, utc=utc, now=now)}")
+    t.append(f" · ended {fmt_clock(batch.ended_at, utc=utc, now=now)}")
+    t.append("\nexpires ")
+    t.append_text(expiry_text(batch, now, pal, warn))
+    t.append(f" ({fmt_clock(batch.expires_at, utc=utc, now=now)})")
+    t.append(f" · deadline {fmt_clock(batch.deadline, utc=utc, now=now)}")
+    risk = deadline_risk(batch, now)
+    if risk:
+        against = "" if batch.deadline else " of expiring before done"
+        t.append(f" ({risk}{against if risk == 'at risk' else ''})",
+                 style=pal.risk if risk != "on track" else "")
+    t.append(f"\n{fmt_int(c.succeeded)} succeeded / {fmt_int(c.errored)} errored / "
+             f"{fmt_int(c.expired)} expired / {fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
+    t.append(f" · saved {fmt_money(saved)}")
+    if batch.errors:
+        t.append("\nprovider error: ", style=pal.failed)
+        t.append(text_or_dash(batch.errors, 200))
+    return t
+
+
+def lineage_text(batch, parent, children: list) -> Text:
+    """`lineage: parent #9 (completed) · children #15 in_progress, #16 completed`."""
+    t = Text("lineage: ")
+    if batch.parent_id is None and not children:
+        t.append("none (not a resubmission, never resubmitted)")
+        return t
+    if batch.parent_id is not None:
+        state = f" ({parent.status})" if parent is not None else " (not in store)"
+        t.append(f"parent #{batch.parent_id}{state} [u]")
+    if children:
+        if batch.parent_id is not None:
+            t.append(" · ")
+        kids = ", ".join(f"#{k.id} {k.status}" for k in children[:6])
+        more = f" +{len(children) - 6}" if len(children) > 6 else ""
+        t.append(f"children {kids}{more} [o]")
+    return t
+
+
+def timeline_text(history: list, now: float, *, utc: bool) -> Text:
+    """`timeline: submitting 21:00 → in_progress 21:01 → completed 23:40`, newest kept if long."""
+    t = Text("timeline: ")
+    if not history:
+        t.append(DASH)
+        return t
+    steps = [f"{text_or_dash(status)} {fmt_clock(at, utc=utc, now=now)}" for at, status, _raw in history]
+    if len(steps) > 5:
+        steps = [steps[0], "…"] + steps[-3:]
+    t.append(" → ".join(steps))
+    return t
+
+
+def failures_text(groups: list, pal: Palette) -> Text:
+    """`failures: rate_limit_error 312 (retryable) · invalid_request 4 (permanent)`."""
+    t = Text("failures: ")
+    if not groups:
+        t.append("none")
+        return t
+    for i, g in enumerate(groups):
+        if i:
+            t.append(" · ")
+        t.append(f"{text_or_dash(g.error_type, 40)} {fmt_int(g.count)}", style=pal.failed)
+        if g.error_class:
+            t.append(f" ({g.error_class})")
+    return t

@@ -1,0 +1,113 @@
+"""Savings: realized savings by provider, model, day or batch, as a table and a bar chart.
+
+Unpriced items are counted in their own column and left out of every dollar figure (never
+counted as $0); promotions show their extra cost, which can make savings negative.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from console.format.numbers import fmt_int, fmt_money
+from console.tui.messages import SavingsLoaded
+from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.bar_chart import BarChart
+
+GROUPS = ("provider", "model", "day", "batch")
+COLUMNS = (("key", "Group", 20), ("items", "Items", 9), ("unpriced", "Unpriced", 8),
+           ("batch", "Batch cost", 11), ("realtime", "Realtime equiv.", 15),
+           ("promoted", "Promoted extra", 14), ("saved", "Saved", 11))
+
+
+def savings_cells(row) -> list[Text]:
+    saved = row.savings
+    return [Text(str(row.key)), Text(fmt_int(row.items)), Text(fmt_int(row.unpriced_items)),
+            Text(fmt_money(row.batch_cost)), Text(fmt_money(row.realtime_cost)),
+            Text(fmt_money(row.promoted_cost)), Text(fmt_money(saved), style="bold")]
+
+
+def totals_text(rows: list, totals, by: str) -> Text:
+    """`Saved $310.22 on 52,000 priced items · 120 unpriced (not counted) · promoted extra $1.20`."""
+    saved = sum(r.savings for r in rows)
+    priced = sum(r.priced_items for r in rows)
+    t = Text(f"Saved {fmt_money(saved)} on {fmt_int(priced)} priced items", style="bold")
+    unpriced = sum(r.unpriced_items for r in rows)
+    t.append(f" · {fmt_int(unpriced)} unpriced (no price: not counted)")
+    t.append(f" · promoted extra {fmt_money(sum(r.promoted_cost for r in rows))}")
+    if totals is not None:
+        t.append(f"\nToday {fmt_money(totals.savings_today)} · this month {fmt_money(totals.savings_month)}")
+    t.append(f" · grouped by {by} (g changes)")
+    return t
+
+
+class SavingsScreen(Screen):
+    """Realized savings; `g` cycles the grouping."""
+
+    BINDINGS = [
+        Binding("g", "group", "Group by", id="group"),
+        Binding("escape", "app.switch_mode('batches')", "Batches", id="back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by = "provider"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="savings-totals", classes="fleet")
+        yield BarChart(id="chart")
+        yield DataTable(id="savings", cursor_type="row")
+        yield ActivityBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        table.focus()
+        self.load()
+        if self.app.refresh_interval:
+            self.set_interval(self.app.refresh_interval * 5, self._tick)
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def _tick(self) -> None:
+        if not any(w.is_running for w in self.workers):
+            self.load()
+
+    @work(thread=True, exclusive=True, group="savings", exit_on_error=False,
+          description="read savings")
+    def load(self) -> None:
+        store, now = self.app.store, self.app.clock.now()
+        rows = store.savings(by=self.by)
+        self.post_message(SavingsLoaded(self.by, rows, store.fleet_totals(now=now), now))
+
+    @on(SavingsLoaded)
+    def _loaded(self, message: SavingsLoaded) -> None:
+        if message.by != self.by:
+            return
+        rows = sorted(message.rows, key=lambda r: (str(r.key) if self.by == "day" else -r.savings),
+                      reverse=self.by == "day")
+        self.query_one("#savings-totals", Static).update(totals_text(rows, message.totals, self.by))
+        self.query_one(BarChart).show([(str(r.key), r.savings) for r in rows[:8]])
+        table = self.query_one(DataTable)
+        keys = [str(r.key) for r in rows]
+        existing = {k.value for k in table.rows}
+        if existing != set(keys) or [k.value for k in table.rows] != keys:
+            table.clear()
+            for row in rows:
+                table.add_row(*savings_cells(row), key=str(row.key))
+            return
+        for row in rows:  # same groups: update only the cells that changed
+            for (col, _, _), cell in zip(COLUMNS, savings_cells(row), strict=False):
+                if table.get_cell(str(row.key), col) != cell:
+                    table.update_cell(str(row.key), col, cell)
+
+    def action_group(self) -> None:
+        self.by = GROUPS[(GROUPS.index(self.by) + 1) % len(GROUPS)]
+        self.load()

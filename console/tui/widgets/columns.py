@@ -1,0 +1,30 @@
+"""Choosing table columns for the terminal's width: drop by priority, grow the name columns.
+
+At 80 columns a table keeps what an operator needs at 3 a.m. (status, progress, expiry,
+failures) and drops the rest; on a wide terminal the spare cells go to the columns people
+recognise things by (labels, custom ids), up to a cap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from console.tui.rows import Column
+
+
+def fit_columns(columns: Sequence[Column], width: int, *, gap: int, grow: Mapping[str, int]) -> list[Column]:
+    """The columns that fit `width` (each costs its width + `gap`), in display order."""
+    chosen = list(columns)
+
+    def used() -> int:
+        return sum(c.width + gap for c in chosen) + 2
+
+    while len(chosen) > 3 and used() > width:
+        chosen.remove(max(chosen, key=lambda c: (c.priority, columns.index(c))))
+    for key, cap in grow.items():
+        spare = width - used()
+        for i, c in enumerate(chosen):
+            if c.key == key and spare > 0:
+                chosen[i] = replace(c, width=max(c.width, min(cap, c.width + spare)))
+    return chosen
