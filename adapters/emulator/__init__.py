@@ -1,4 +1,4 @@
-"""The built-in provider emulator: OpenAI and Anthropic batch + realtime APIs on 127.0.0.1.
+"""The built-in provider emulator: OpenAI, Anthropic, Gemini and Mistral batch + realtime APIs on 127.0.0.1.
 
 A real HTTP server (Starlette + uvicorn) that the official `openai` and `anthropic` SDKs talk to
 unchanged, given only a base URL, with a compressed clock and fault injection. Used by the
@@ -14,7 +14,10 @@ Public API
         .base_url_anthropic  "http://127.0.0.1:PORT"      (anthropic.Anthropic(base_url=...))
         .admin_url           "http://127.0.0.1:PORT/_emulator"
         .advance(s) .set_time(t) .set_speed(x) .now() .set_faults(**knobs) .batch_faults(id, **knobs)
+        .base_url_gemini     "http://127.0.0.1:PORT/"       (genai.Client(http_options=...), api_version v1beta)
+        .base_url_mistral    "http://127.0.0.1:PORT/mistral" (mistralai Mistral(server_url=...))
         .finalize() .state() .reset() .openai_client(**kw) .anthropic_client(**kw)
+        .gemini_client(**kw) .mistral_client(**kw)
     start_emulator(**kwargs) -> EmulatorServer            (started; stop it yourself)
     adapters.emulator.testing.running_emulator(seed=0, speed=0.0, faults=None, start_time=None)
         context manager for tests (frozen clock by default)
@@ -31,6 +34,15 @@ Anthropic (base without /v1): POST|GET /v1/messages/batches, GET|DELETE
 /v1/messages/batches/{id}, POST .../{id}/cancel, GET .../{id}/results (JSONL,
 `application/x-jsonl`, at the absolute `results_url`); realtime POST /v1/messages.
 `?beta=true` is accepted on every route.
+Gemini (base: the host root, `x-goog-api-key` or `?key=`; 403 without): POST
+/v1beta/models/{model}:batchGenerateContent (inline requests or an uploaded file) and
+:generateContent, GET /v1beta/batches (pageSize, pageToken), GET|DELETE /v1beta/batches/{id},
+POST /v1beta/batches/{id}:cancel, the resumable upload POST /upload/v1beta/files, GET
+/v1beta/files/{id}[:download?alt=media] (also /download/v1beta/...). See `gemini_routes`.
+Mistral (base .../mistral, as the mistralai SDK's server_url): POST /v1/files, GET|DELETE
+/v1/files/{id}, GET /v1/files/{id}/content, POST|GET /v1/batch/jobs (page, page_size, status),
+GET|DELETE /v1/batch/jobs/{id} (inline=true), POST .../{id}/cancel, POST /v1/chat/completions.
+See `mistral_routes`; failures sit in the output file as well as the error file.
 
 Admin (no key): GET /_emulator/state (clock, faults, every batch's status and counts);
 GET|POST /_emulator/clock {"advance": s} | {"set": epoch} | {"speed": x};
@@ -55,7 +67,7 @@ Emulated time = start + real elapsed × speed (+ admin jumps). Batches follow a 
 timeline (see `state`): OpenAI `validating` → `in_progress` (request_counts grow as items
 finish along a fast-start/long-tail curve) → `finalizing` → `completed`; Anthropic stays
 `in_progress` with only `processing` counted until `ended`. The 24 h window expires
-unfinished items; cancel goes through `cancelling`/`canceling` to `cancelled`/`ended`.
+unfinished items (Gemini: 48 h; Mistral: the job's `timeout_hours`); cancel goes through `cancelling`/`canceling` to `cancelled`/`ended`.
 
 Fault knobs
 -----------
@@ -77,6 +89,7 @@ POST /_emulator/batches/{id}/faults. Outcome knobs are fixed per batch when it i
   stuck_finalizing=0    seconds an OpenAI batch stays `finalizing` (Anthropic: stays
                         in_progress after its last item); `true` = 12 h
   token_limit=false     OpenAI: the batch fails after validating with token_limit_exceeded
+                        (Gemini: BATCH_STATE_FAILED; Mistral: FAILED with `errors`)
   broken_download=0     results downloads break after this share of lines (`true` = 0.5;
                         a broken download is a plain 200 whatever its Range header)
   broken_download_times=None  only the first N downloads break (default: all)

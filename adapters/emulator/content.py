@@ -194,6 +194,15 @@ def prompt_tokens(body: dict[str, Any], endpoint: str) -> tuple[int, bool]:
         if isinstance(inp, list):
             n_messages = len(inp)
         chars += _text_chars(inp or "", found)
+    elif endpoint == "gemini":  # GenerateContentRequest: contents[].parts[].text, systemInstruction
+        contents = body.get("contents")
+        if isinstance(contents, list):
+            n_messages = len(contents)
+        chars += _text_chars(contents or [], found)
+        system = body.get("systemInstruction") or body.get("system_instruction")
+        if system:
+            n_messages += 1
+            chars += _text_chars(system, found)
     else:  # chat completions and Anthropic messages
         messages = body.get("messages")
         if isinstance(messages, list):
@@ -210,6 +219,11 @@ def prompt_tokens(body: dict[str, Any], endpoint: str) -> tuple[int, bool]:
 
 
 def max_output_tokens(body: dict[str, Any]) -> int | None:
+    config = body.get("generationConfig") or body.get("generation_config")
+    if isinstance(config, dict):  # Gemini
+        value = config.get("maxOutputTokens", config.get("max_output_tokens"))
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
     for key in ("max_completion_tokens", "max_tokens", "max_output_tokens"):
         value = body.get(key)
         if isinstance(value, int) and not isinstance(value, bool):

@@ -131,6 +131,23 @@ def anthropic_error(status: int, kind: str, message: str, headers: Mapping[str, 
     return jresp(body, status, headers)
 
 
+GRPC_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+               409: "ALREADY_EXISTS", 413: "INVALID_ARGUMENT", 416: "OUT_OF_RANGE", 429: "RESOURCE_EXHAUSTED",
+               500: "INTERNAL", 503: "UNAVAILABLE"}
+
+
+def google_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """Google's error body: {"error": {"code": <HTTP status>, "message", "status": <gRPC name>}}."""
+    return jresp({"error": {"code": status, "message": message, "status": GRPC_STATUS.get(status, "UNKNOWN")}},
+                 status, headers)
+
+
+def mistral_error(status: int, message: str, etype: str = "invalid_request_error", code: str | None = None,
+                  headers: Mapping[str, str] | None = None) -> Response:
+    body = {"object": "error", "message": message, "type": etype, "param": None, "code": code}
+    return jresp(body, status, headers)
+
+
 def rfc3339(t: float | None) -> str | None:
     if t is None:
         return None
@@ -145,7 +162,7 @@ def unix(t: float | None) -> int | None:
 
 
 def _api_key(request: Request) -> str | None:
-    key = request.headers.get("x-api-key")
+    key = request.headers.get("x-api-key") or request.headers.get("x-goog-api-key") or request.query_params.get("key")
     if key:
         return key
     auth = request.headers.get("authorization", "")
@@ -158,8 +175,10 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
     """None to go on, or the error response this call gets (401, or an injected fault)."""
     n = emu.next_call()
     h = rand.mix(emu.seed, "call", n)
-    rid = ("req_" + rand.hex_id(h, 24)) if provider == "openai" else ("req_01" + rand.b62(h, 22))
-    headers = {"x-request-id": rid} if provider == "openai" else {"request-id": rid}
+    rid = ("req_" + rand.hex_id(h, 24)) if provider in ("openai", "mistral", "gemini") else ("req_01" + rand.b62(h, 22))
+    headers = {"request-id": rid} if provider == "anthropic" else {"x-request-id": rid}
+    if provider in ("gemini", "mistral"):
+        return await _gate_other(emu, request, provider, faults or emu.faults, h, headers)
     if not _api_key(request):
         if provider == "openai":
             return openai_error(401, "You didn't provide an API key. You need to provide your API key in an "
@@ -191,6 +210,43 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
             return openai_error(503, "The engine is currently overloaded, please try again later.",
                                 "server_error", "server_is_overloaded", headers=headers)
         return anthropic_error(529, "overloaded_error", "Overloaded", headers)
+    request.state.request_headers = headers
+    return None
+
+
+async def _gate_other(emu: Emulator, request: Request, provider: str, f: Faults, h: int,
+                      headers: dict[str, str]) -> Response | None:
+    """`gate` for Gemini (Google error bodies, 503 for overload) and Mistral (its error body)."""
+    def err(status: int, message: str, extra: Mapping[str, str] | None = None) -> Response:
+        hh = {**headers, **(extra or {})}
+        if provider == "gemini":
+            return google_error(status, message, hh)
+        return mistral_error(status, message, headers=hh)
+
+    if not _api_key(request):
+        if provider == "gemini":
+            return err(403, "Method doesn't allow unregistered callers (callers without established identity). "
+                       "Please use API Key or other form of API consumer identity to call this API.")
+        return err(401, "Unauthorized")
+    delay = f.latency_ms
+    if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
+        delay += f.slow_ms
+    if delay > 0:
+        await asyncio.sleep(delay / 1000.0)
+    u = rand.unit(h, 0)
+    if u < f.http_429_rate:
+        wait = {"retry-after": _fmt_secs(f.retry_after)}
+        if provider == "gemini":
+            return err(429, "Resource has been exhausted (e.g. check quota).", wait)
+        return err(429, "Requests rate limit exceeded", wait)
+    u -= f.http_429_rate
+    if u < f.http_500_rate:
+        return err(500, "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
+                   if provider == "gemini" else "Internal server error")
+    u -= f.http_500_rate
+    if u < f.http_529_rate:
+        return err(503, "The model is overloaded. Please try again later." if provider == "gemini"
+                   else "Service unavailable: the model is overloaded.")
     request.state.request_headers = headers
     return None
 

@@ -90,6 +90,101 @@ def bad_call(body: dict[str, Any], endpoint: str) -> tuple[str, str, str | None]
     return None
 
 
+GEMINI_INLINE_MAX_BYTES = 20 * 1024 * 1024
+"""Inline Gemini batch requests: at most 20 MB in all (reference §4.2)."""
+GEMINI_FILE_MAX_BYTES = 2 * 1024 * 1024 * 1024
+MISTRAL_MAX_REQUESTS = 1_000_000
+
+
+def gemini_bad_call(request: dict[str, Any]) -> tuple[str, str, str | None] | None:
+    contents = request.get("contents")
+    if not isinstance(contents, list) or not contents:
+        return ("INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified", "contents")
+    config = request.get("generationConfig") or {}
+    mot = config.get("maxOutputTokens") if isinstance(config, dict) else None
+    if mot is not None and (not isinstance(mot, int) or mot < 1):
+        return ("INVALID_ARGUMENT", "* GenerateContentRequest.generation_config.max_output_tokens: must be positive", "generationConfig")
+    return None
+
+
+def parse_gemini(pairs: list[tuple[str, Any]], model: str, n_bytes: int) -> Items:
+    """Gemini requests as (key, GenerateContentRequest) pairs; a malformed request becomes a
+    per-line INVALID_ARGUMENT error (gRPC code 3), as the batch still runs."""
+    items = Items(n_bytes=n_bytes, model=model)
+    for key, request in pairs:
+        req = request if isinstance(request, dict) else {}
+        bad = gemini_bad_call(req) if isinstance(request, dict) else ("INVALID_ARGUMENT", "request is not an object", None)
+        if bad is not None:
+            items.invalid[len(items)] = bad
+        items.add(key, {**req, "model": model}, "gemini")
+    return items
+
+
+def gemini_file_pairs(data: bytes) -> list[tuple[str, Any]]:
+    """The (key, request) pairs of a Gemini JSONL input file; InputError on a bad line."""
+    pairs: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Invalid JSON in the input file at line {number}.") from exc
+        if not isinstance(obj, dict) or "request" not in obj:
+            raise InputError(f"Line {number} of the input file has no 'request'.")
+        key = obj.get("key")
+        key = key if isinstance(key, str) and key else str(number)
+        if key in seen:
+            raise InputError(f"Line {number} of the input file repeats key {key!r}.")
+        seen.add(key)
+        pairs.append((key, obj["request"]))
+    if not pairs:
+        raise InputError("The input file has no requests.")
+    return pairs
+
+
+def parse_mistral(rows: list[Any], model: str | None, endpoint: str, max_requests: int | None) -> Items:
+    """Mistral batch requests ({custom_id?, body} from a file or inline); InputError as a 400/422."""
+    limit = max_requests or MISTRAL_MAX_REQUESTS
+    if len(rows) > limit:
+        raise InputError(f"A batch may hold at most {limit} requests, not {len(rows)}.")
+    if not rows:
+        raise InputError("The batch has no requests.")
+    items = Items(model=model)
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or not isinstance(row.get("body"), dict):
+            raise InputError(f"requests.{i}.body: Field required", 422)
+        cid = row.get("custom_id")
+        cid = cid if isinstance(cid, str) and cid else str(i)
+        if cid in seen:
+            raise InputError(f"requests.{i}.custom_id: duplicate custom_id {cid!r}", 422)
+        seen.add(cid)
+        body = dict(row["body"])
+        if model and not body.get("model"):
+            body["model"] = model
+        bad = bad_call(body, endpoint if endpoint in OPENAI_ENDPOINTS else "/v1/chat/completions")
+        if bad is not None:
+            items.invalid[len(items)] = bad
+        items.add(cid, body, endpoint)
+        if items.model is None and isinstance(body.get("model"), str):
+            items.model = body["model"]
+    return items
+
+
+def mistral_file_rows(data: bytes) -> list[Any]:
+    rows: list[Any] = []
+    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            rows.append(json.loads(raw))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"Invalid JSON at line {number} of the input file.") from exc
+    return rows
+
+
 def parse_openai(data: bytes, endpoint: str) -> Items:
     """Parse a batch input file; problems go to `items.errors` (codes as the real API)."""
     items = Items(n_bytes=len(data))

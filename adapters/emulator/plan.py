@@ -61,7 +61,10 @@ def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: 
     """Every item's outcome and finish time, and the batch's phase lengths (see above)."""
     n = len(items)
     tl = rand.mix(seed, batch_id, "timeline")
-    validating = 5.0 + n / 1000.0 + 10.0 * rand.unit(tl, 0) if provider == "openai" else 0.0
+    # Gemini (BATCH_STATE_PENDING) and Mistral (QUEUED) also wait before running; how long
+    # is not documented, so they share OpenAI's validating curve.
+    queued = provider in ("openai", "gemini", "mistral")
+    validating = 5.0 + n / 1000.0 + 10.0 * rand.unit(tl, 0) if queued else 0.0
     duration = f.duration if f.duration is not None else (600.0 + 40.0 * math.sqrt(n)) * (0.6 + 0.8 * rand.unit(tl, 1))
     if provider == "openai":
         finalize = 10.0 + n / 500.0 + 20.0 * rand.unit(tl, 2)
@@ -84,6 +87,12 @@ def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: 
                            "message": f"Enqueued token limit reached for {items.model or 'the model'} in organization org-emulator. "
                            f"Limit: 2,000,000 enqueued tokens; this batch needs {total:,}. "
                            "Please try again once some in_progress batches have been completed."})
+
+    if provider in ("gemini", "mistral") and f.token_limit:
+        total = sum(items.in_tokens)
+        errors.append({"code": "token_limit_exceeded", "line": None, "param": None,
+                       "message": f"Enqueued token limit reached for {items.model or 'the model'}: "
+                       f"this batch needs {total:,} tokens; the limit is 2,000,000."})
 
     key = rand.key_for(seed, batch_id)
     h128 = rand.h128

@@ -115,6 +115,16 @@ class EmulatorServer:
         return self.base_url
 
     @property
+    def base_url_gemini(self) -> str:
+        """For `genai.Client(http_options={"base_url": ...})`: the host root (v1beta is the SDK's)."""
+        return self.base_url + "/"
+
+    @property
+    def base_url_mistral(self) -> str:
+        """For `mistralai.Mistral(server_url=...)`: the emulator's Mistral mount (no /v1)."""
+        return self.base_url + "/mistral"
+
+    @property
     def admin_url(self) -> str:
         return self.base_url + "/_emulator"
 
@@ -277,6 +287,23 @@ class EmulatorServer:
 
         kwargs.setdefault("api_key", "test")
         return anthropic.Anthropic(base_url=self.base_url_anthropic, **kwargs)
+
+
+    def gemini_client(self, **kwargs: Any) -> Any:
+        """A `google.genai.Client` pointed here (api_key "test" unless given). google-genai 3.6
+        defaults the Developer API to `v1` (its GOOGLE_AI_API_DEFAULT_VERSION), while the batch
+        paths of reference §4.1 and the emulator are under `v1beta`: the version is pinned."""
+        from google import genai
+
+        kwargs.setdefault("api_key", "test")
+        return genai.Client(http_options={"base_url": self.base_url_gemini, "api_version": "v1beta"}, **kwargs)
+
+    def mistral_client(self, **kwargs: Any) -> Any:
+        """A `mistralai.Mistral` pointed here (api_key "test" unless given)."""
+        from mistralai.client import Mistral
+
+        kwargs.setdefault("api_key", "test")
+        return Mistral(server_url=self.base_url_mistral, **kwargs)
 
 
 def start_emulator(**kwargs: Any) -> EmulatorServer:

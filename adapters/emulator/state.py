@@ -21,6 +21,10 @@ from .inputs import Items
 from .plan import Plan, make_plan
 
 WINDOW = 86_400.0
+GEMINI_WINDOW = 48 * 3600.0
+"""Gemini: a batch not processed within 48 h becomes BATCH_STATE_EXPIRED (reference §4.5)."""
+GEMINI_FILE_RETENTION = 48 * 3600.0
+"""Files API objects live 48 h; that batch output files follow it is inferred (§4.5, UNCONFIRMED)."""
 ANTHROPIC_RETENTION = 29 * 86_400.0
 FILE_RETENTION = 30 * 86_400.0
 
@@ -72,6 +76,13 @@ class Batch:
     metadata: dict[str, str] | None = None
     output_expires_after: float | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    window: float = WINDOW
+    """Seconds from creation until unfinished items expire (Gemini 48 h, Mistral timeout_hours)."""
+    model: str | None = None
+    """Gemini: the `models/...` name from the create path; Mistral: the job's `model`."""
+    display_name: str | None = None
+    inline: bool = False
+    """Gemini: requests came inline, so responses are inlined in the operation."""
     cancel_at: float | None = None
     deleted: bool = False
     downloads: int = 0
@@ -126,12 +137,12 @@ class Batch:
 
     @property
     def expires_at(self) -> float:
-        return self.created_at + WINDOW
+        return self.created_at + self.window
 
     def view(self, now: float) -> View:
         p = self.plan()
         c = self.created_at
-        exp = c + WINDOW
+        exp = c + self.window
         ip = c + p.validating
         cancel = self.cancel_at
         at: dict[str, float | None] = {}
@@ -139,7 +150,7 @@ class Batch:
         last = p.last_finish if p.last_finish is not None else ip
         openai = self.provider == "openai"
 
-        if openai and p.errors and (cancel is None or cancel >= ip):
+        if p.errors and (cancel is None or cancel >= ip):  # a batch that fails after validating
             if now < ip:
                 return View("validating", False, 0, None, at, None)
             at["failed_at"] = ip
@@ -214,6 +225,8 @@ class State:
         self.seed = seed
         self.batches: dict[str, Batch] = {}
         self.files: dict[str, FileRec] = {}
+        self.uploads: dict[str, FileRec] = {}
+        """Gemini resumable uploads begun and not yet finalized, by upload id."""
         self._seq: dict[str, int] = {}
 
     def next_seq(self, kind: str) -> int:
@@ -229,6 +242,11 @@ class State:
             return "msgbatch_01" + rand.b62(h, 22)
         if kind == "file":
             return "file-" + rand.b62(h, 22)
+        if kind in ("gemini_batch", "gemini_file"):  # the bare id; the name is batches/<id>, files/<id>
+            return rand.hex_id(h, 24) if kind == "gemini_batch" else "f" + rand.hex_id(h, 11)
+        if kind in ("mistral_batch", "mistral_file"):
+            x = rand.hex_id(h, 32)
+            return f"{x[:8]}-{x[8:12]}-4{x[13:16]}-a{x[17:20]}-{x[20:32]}"
         raise ValueError(kind)
 
     def add_batch(self, batch: Batch) -> None:
