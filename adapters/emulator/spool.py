@@ -32,7 +32,6 @@ from typing import BinaryIO
 import anyio.to_thread
 from starlette.responses import StreamingResponse
 
-from . import results
 from .state import Batch, Spooled, View
 
 BLOCK = 1 << 20
@@ -50,9 +49,7 @@ class Unsatisfiable(Exception):
 
 
 def generate(batch: Batch, view: View, kind: str) -> Iterator[bytes]:
-    if kind == "results":
-        return results.anthropic_results(batch, view)
-    return results.openai_file(batch, view, kind)
+    return batch.dialect.results(batch, view, kind)
 
 
 def view_key(batch: Batch, view: View) -> tuple[object, ...]:
