@@ -14,14 +14,17 @@ from __future__ import annotations
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.lifecycle import classify_error
-from adapters.result_lines import iter_lines_with_offsets, tolerant
+from adapters.result_lines import read_results
 from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from adapters.registry import ProviderSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,9 @@ class Capabilities:
         supports_metadata: the batch carries our submit token (exactly-once by tag); without
             it the engine reconciles by time window and request count.
         mixed_models: one batch may mix models.
+        windows: completion windows a batch may ask for (the first is the default).
+        max_embedding_inputs: embedding inputs summed over one `/v1/embeddings` batch
+            (None: no such cap).
     """
 
     max_requests: int
@@ -50,6 +56,8 @@ class Capabilities:
     supports_request_readback: bool
     supports_metadata: bool
     mixed_models: bool = False
+    windows: tuple[str, ...] = ("24h",)
+    max_embedding_inputs: int | None = None
 
 
 @dataclass(slots=True)
@@ -88,38 +96,62 @@ class DownloadReport:
 
 
 def as_int(value: Any) -> int:
-    """A provider's count or token number as an int (0 when absent or not a number)."""
-    return int(value) if isinstance(value, (int, float)) else 0
+    """A provider's count or token number as an int: numbers and numeric strings ("12")
+    count; absent, non-numeric or non-finite values are 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value == value and value not in (float("inf"), float("-inf")) else 0
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            try:
+                return as_int(float(value))
+            except ValueError:
+                return 0
+    return 0
 
 
 class BatchAdapter(ABC):
     """A provider's batch API, normalized. One instance per (provider, profile, event loop).
 
+    Built from the provider's `ProviderSpec` (adapters.registry) and the capabilities its
+    profile resolves to: instance data, so a profile with another base URL has its own limits.
+
     Attributes:
-        name: the provider name used in the store (`openai`, `anthropic`).
+        spec: the provider's registry entry (name, display name, credentials, formats).
+        name: the provider name used in the store.
+        label: the provider's name as written in messages.
         capabilities: limits and flags the engine plans with.
     """
 
-    name: str = ""
-    capabilities: Capabilities
-    default_endpoint: str = ""
-    label: str = ""
-    """The provider's name as written in messages ("OpenAI")."""
-    key_env: str = ""
-    base_url_env: str = ""
+    def __init__(self, spec: ProviderSpec, *, capabilities: Capabilities | None = None) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.label = spec.display_name
+        self.capabilities = capabilities or spec.capabilities
+        self.default_endpoint = spec.default_endpoint
 
-    def credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
-        """(key, base URL) from the profile, else the provider's usual environment variables.
+    def credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str]:
+        """(key, base URL) from the profile, else the provider's usual environment variables,
+        else the provider's default host.
 
         The key is remembered only as a secret to redact from every error message.
         """
         from adapters.errors import AuthFailed
 
-        key = api_key or os.environ.get(self.key_env)
+        spec = self.spec
+        key = api_key or os.environ.get(spec.key_env)
         if not key:
-            raise AuthFailed(f"no {self.label} API key: set {self.key_env} or name a profile with --profile")
+            raise AuthFailed(f"no {self.label} API key: set {spec.key_env} or name a profile with --profile")
         self._secrets = (key,)
-        return key, base_url or os.environ.get(self.base_url_env) or None
+        url = base_url or os.environ.get(spec.base_url_env) or spec.default_base_url
+        if not url:
+            raise AuthFailed(f"no {self.label} base URL: set {spec.base_url_env} or base_url in the profile")
+        return key, url
 
     def _wrap(self, exc: BaseException) -> Any:
         """An SDK exception as an AdapterError, with the key redacted."""
@@ -167,60 +199,15 @@ class BatchAdapter(ABC):
         Raises `ResultsNotReady` when the provider has no results (yet).
         """
 
-    @classmethod
-    @abstractmethod
-    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
-        """A parser for the lines of one results file (`None` for a line to skip)."""
-
     def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        """Normalized results from a downloaded file, each with its line's byte offset/length.
-
-        Streams line by line; a line with wrong types is flagged, never fatal (`tolerant`).
-        """
-        parse = tolerant(self.line_parser())
-        for offset, line in iter_lines_with_offsets(path):
-            result = parse(line)
-            if result is None:
-                continue
-            result.offset = offset
-            result.length = len(line)
-            yield result
+        """Normalized results from a downloaded file (`adapters.result_lines.read_results`)."""
+        return read_results(self.spec, path)
 
     # ---- requests ----------------------------------------------------------------
     @abstractmethod
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         """The batch's original requests as (custom_id, body JSON text), where the provider
         can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
-
-    @classmethod
-    @abstractmethod
-    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
-        """(endpoint, body) for one input line, converting the other provider's shape.
-
-        `source` is "body" (`{custom_id, body}`), "openai" (`{custom_id, method, url, body}`)
-        or "anthropic" (`{custom_id, params}`). Raises `adapters.mapping.MappingError` with a
-        one-sentence reason when no faithful mapping exists.
-        """
-
-    @classmethod
-    @abstractmethod
-    def validate_body(cls, body: Any, endpoint: str) -> str | None:
-        """Why this body cannot go to `endpoint` (one short sentence), or None if it can."""
-
-    @classmethod
-    def validate_custom_id(cls, custom_id: str) -> str | None:
-        """Why this custom_id is unacceptable to the provider, or None."""
-        return None
-
-    @classmethod
-    def response_body(cls, line: dict[str, Any]) -> Any:
-        """The provider's response body inside one raw results line (None for failures)."""
-        return None
-
-    @classmethod
-    def response_text(cls, body: Any) -> str | None:
-        """The generated text inside a response body, where there is one."""
-        return None
 
     # ---- realtime ----------------------------------------------------------------
     @abstractmethod
@@ -233,14 +220,6 @@ class BatchAdapter(ABC):
         a permanent 4xx for this request comes back as an ERRORED result instead.
         """
 
-    @classmethod
-    @abstractmethod
-    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
-        """A successful realtime answer's body (JSON text) as a result: usage, model, tier.
-
-        Also reads answers kept from an earlier run, so that a promotion interrupted after it
-        was paid for is recorded from its answer instead of being sent (and paid) again."""
-
     async def _post_realtime(self, custom_id: str, path: str, payload: dict[str, Any]) -> RealtimeResult:
         """POST one realtime request through the adapter's SDK client (`self.client`) and read
         the answer from the raw body: the SDK's response models cost more than the call does
@@ -252,7 +231,7 @@ class BatchAdapter(ABC):
             resp = await self.client.post(path, body=payload, cast_to=httpx2.Response)
         except Exception as exc:  # noqa: BLE001
             return self._refused(custom_id, exc, started)
-        answer = self.read_realtime(custom_id, resp.text)
+        answer = self.spec.read_realtime(custom_id, resp.text)
         answer.latency_s = time.monotonic() - started
         return answer
 

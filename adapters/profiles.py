@@ -13,11 +13,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-ENV_VARS: dict[str, tuple[str, str]] = {
-    # provider: (key variable, base URL variable)
-    "openai": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
-    "anthropic": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"),
-}
+
+def env_vars(provider: str) -> tuple[str, str]:
+    """(key variable, base URL variable) of a provider, from its registry entry; for a name
+    the registry does not know, the `<NAME>_API_KEY` / `<NAME>_BASE_URL` convention."""
+    from adapters import registry
+
+    try:
+        spec = registry.get(provider)
+    except KeyError:
+        return f"{provider.upper()}_API_KEY", f"{provider.upper()}_BASE_URL"
+    return spec.key_env, spec.base_url_env
 
 
 class ProfileError(Exception):
@@ -50,7 +56,7 @@ def resolve(
 
     With a profile, its `provider` must match (or supplies the provider when none is given);
     `api_key_env` names a variable to read the key from. Without one, the provider's usual
-    variables apply (OPENAI_API_KEY / OPENAI_BASE_URL, ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL).
+    variables apply (each provider's `key_env` / `base_url_env` in the registry).
     """
     env = os.environ if env is None else env
     profiles = profiles or {}
@@ -76,10 +82,11 @@ def resolve(
                     f"profile {profile!r} reads its key from ${key_env}, which is not set"
                 )
         base_url = _get(entry, "base_url")
+        key_var, url_var = env_vars(provider)
         if not key:
-            key = env.get(ENV_VARS.get(provider, ("", ""))[0]) if provider in ENV_VARS else None
-        if not base_url and provider in ENV_VARS:
-            base_url = env.get(ENV_VARS[provider][1]) or None
+            key = env.get(key_var) or None
+        if not base_url:
+            base_url = env.get(url_var) or None
         return Credentials(provider=provider, profile=profile, base_url=base_url, api_key=key)
     if not provider:
         raise ProfileError("say which provider (or name a profile)")
@@ -89,7 +96,7 @@ def resolve(
         if (_get(entry, "provider") or provider) == provider:
             creds = resolve(provider, "default-explicit", {"default-explicit": entry}, env)
             return replace(creds, profile="default")
-    key_var, url_var = ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY", f"{provider.upper()}_BASE_URL"))
+    key_var, url_var = env_vars(provider)
     return Credentials(
         provider=provider,
         profile="default",

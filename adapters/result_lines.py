@@ -1,6 +1,6 @@
 """Reading a downloaded results file line by line, for every adapter: each line with its byte
-offset (items point back into the file by offset), a JSON line parser, and a guard so that
-one unreadable line never stops an ingest."""
+offset (items point back into the file by offset), and a guard (`decode_lines`, `tolerant`)
+so that one unreadable line never stops an ingest."""
 
 from __future__ import annotations
 
@@ -8,23 +8,11 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Protocol
+
+import msgspec
 
 from store.model import ErrorClass, ItemResult, ItemStatus
-
-
-def json_line_parser(parse_line: Callable[[Any], ItemResult]) -> Callable[[bytes], ItemResult | None]:
-    """`parse_line` over a raw results line: None for a line that is not JSON (skipped)."""
-    loads = json.loads
-
-    def parse(line: bytes) -> ItemResult | None:
-        try:
-            data = loads(line)
-        except ValueError:
-            return None
-        return parse_line(data)
-
-    return parse
 
 
 def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
@@ -40,6 +28,56 @@ def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[
 
 
 _CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
+
+
+class _CustomId(msgspec.Struct):
+    custom_id: str | int
+
+
+_custom_id = msgspec.json.Decoder(_CustomId)
+
+
+def malformed(custom_id: str, why: str) -> ItemResult:
+    """The result of a line that could not be read: errored, retryable (resubmitting is how
+    to get a readable answer)."""
+    return ItemResult(custom_id, ItemStatus.ERRORED, error_type="malformed_result",
+                      error_message=f"the provider's result line could not be read ({why})",
+                      error_class=ErrorClass.RETRYABLE)
+
+
+def _id_in(line: bytes) -> str | None:
+    """The line's custom_id when it can still be read (the line parses as JSON, or the
+    custom_id string does); None otherwise."""
+    try:
+        return str(_custom_id.decode(line).custom_id)
+    except (msgspec.DecodeError, RecursionError):
+        pass
+    found = _CUSTOM_ID.search(line)
+    if found is None:
+        return None
+    try:
+        text = json.loads(b'"' + found.group(1) + b'"')
+    except ValueError:
+        return None
+    return text if isinstance(text, str) else None
+
+
+def decode_lines(decode: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
+    """A typed line decoder made total: a line with wrong types, an overflowing number
+    (`1e999` tokens) or damaged JSON becomes `malformed_result` when its custom_id can still
+    be read, and is skipped (settled later as `missing_result`) when it cannot."""
+
+    def parse(line: bytes) -> ItemResult | None:
+        try:
+            return decode(line)
+        except msgspec.ValidationError as exc:
+            why = f"wrong types: {exc}"
+        except (msgspec.DecodeError, RecursionError, ValueError, OverflowError) as exc:
+            why = f"not JSON: {exc}" if isinstance(exc, msgspec.DecodeError) else type(exc).__name__
+        custom_id = _id_in(line)
+        return None if custom_id is None else malformed(custom_id, why[:200])
+
+    return parse
 
 
 def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
@@ -71,3 +109,22 @@ def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], I
             )
 
     return parse_or_flag
+
+
+class _HasLineParser(Protocol):
+    def line_parser(self) -> Callable[[bytes], ItemResult | None]: ...
+
+
+def read_results(spec: _HasLineParser, path: Path) -> Iterator[ItemResult]:
+    """Normalized results from a downloaded file, each with its line's byte offset/length.
+
+    Streams line by line with the provider's decoder (`spec.line_parser()`); a line that
+    cannot be read is flagged or skipped, never fatal (`tolerant`)."""
+    parse = tolerant(spec.line_parser())
+    for offset, line in iter_lines_with_offsets(path):
+        result = parse(line)
+        if result is None:
+            continue
+        result.offset = offset
+        result.length = len(line)
+        yield result

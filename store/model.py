@@ -149,6 +149,8 @@ class ItemResult:
     offset: int | None = None
     """Byte offset of the raw line in the downloaded results file."""
     length: int | None = None
+    truncated: bool = False
+    """A success cut short: the output limit was reached (or the model refused)."""
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ def test_import_adapters_loads_no_console_textual_or_sdk():
 
 
 def test_adapter_modules_import_only_the_store_model():
-    mods = loaded_after("import adapters.openai_batch, adapters.anthropic_batch")
+    mods = loaded_after("import adapters.openai.adapter, adapters.anthropic.adapter, adapters.registry")
     assert {m for m in mods if m.startswith("store")} <= {"store", "store.model"}
     assert not roots(mods) & {"textual", "console", "openai", "anthropic"}  # SDKs load on first use
 

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import anthropic_routes, gemini_routes, mistral_routes, openai_objects
 from .core import emulator, jresp
 from .faults import Faults, FaultSpecError, coerce
+from .providers import emulated
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -108,8 +108,7 @@ async def finalize(request: Request) -> Response:
     files (already written ones included) and how many were "generated" by this call."""
     emu = emulator(request)
     now = emu.now()
-    targets = (openai_objects.finalizable(emu, now) + anthropic_routes.finalizable(emu, now)
-               + gemini_routes.finalizable(emu, now) + mistral_routes.finalizable(emu, now))
+    targets = [t for p in emulated() for t in p.finalizable(emu, now)]
     return jresp(await anyio.to_thread.run_sync(emu.spool.finalize, targets))
 
 

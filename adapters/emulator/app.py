@@ -1,4 +1,4 @@
-"""Assembles the Starlette application: OpenAI, Anthropic, Gemini, Mistral and admin routes on one server."""
+"""Assembles the Starlette application: every emulated provider's routes and the admin routes."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from . import admin_routes, anthropic_routes, gemini_routes, mistral_routes, openai_routes
+from . import admin_routes
 from .core import Emulator, quiet_broken_downloads
+from .providers import emulated
 
 
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
@@ -24,8 +25,7 @@ def build_app(emu: Emulator | None = None, *, seed: int = 0, speed: float = 1.0,
     """A Starlette app serving one emulator (made from the keyword arguments if not given)."""
     emu = emu or Emulator(seed=seed, speed=speed, start=start, faults=faults)
     app = Starlette(
-        routes=openai_routes.routes() + anthropic_routes.routes() + gemini_routes.routes() + mistral_routes.routes()
-        + admin_routes.routes(),
+        routes=[route for p in emulated() for route in p.routes()] + admin_routes.routes(),
         exception_handlers={404: _not_found, 405: _not_found},
     )
     app.state.emu = emu

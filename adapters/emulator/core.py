@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +27,9 @@ from .faults import Faults
 from .inputs import Items
 from .spool import Spool
 from .state import Batch, State
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialect import Dialect
 
 
 class Emulator:
@@ -48,12 +51,12 @@ class Emulator:
         self.calls += 1
         return self.calls
 
-    def add_batch(self, provider: str, items: Items, now: float, overrides: dict[str, Any],
+    def add_batch(self, dialect: Dialect, items: Items, now: float, overrides: dict[str, Any],
                   **fields: Any) -> Batch:
-        """Create and register a batch of `provider` ("openai"/"anthropic"): a new id, and the
+        """Create and register a batch of the provider `dialect` speaks: a new id, and the
         server-wide faults of this moment snapshotted, under the create's own `overrides`."""
         state = self.state
-        batch = Batch(provider=provider, id=state.new_id(f"{provider}_batch"), seq=len(state.batches),
+        batch = Batch(dialect=dialect, id=state.new_batch_id(dialect), seq=len(state.batches),
                       created_at=now, items=items, base_faults=self.faults, seed=self.seed,
                       overrides=overrides, **fields)
         state.add_batch(batch)
@@ -78,16 +81,37 @@ def emulator(request: Request) -> Emulator:
     return request.app.state.emu
 
 
-def gated(provider: str) -> Callable[[Callable[[Request, Emulator], Awaitable[Response]]],
-                                     Callable[[Request], Awaitable[Response]]]:
+_DIALECT = "emulator.dialect"
+
+
+def dialect_of(request: Request) -> Dialect:
+    """The provider this route serves (set by `bound`)."""
+    dialect: Dialect = request.scope[_DIALECT]
+    return dialect
+
+
+def bound(endpoint: Callable[[Request], Awaitable[Response]], dialect: Dialect) -> Callable[[Request], Awaitable[Response]]:
+    """`endpoint` serving `dialect`'s provider: one set of OpenAI-style routes serves every
+    service that copies OpenAI's API, each under its own path prefix and name."""
+    @functools.wraps(endpoint)
+    async def handler(request: Request) -> Response:
+        request.scope[_DIALECT] = dialect
+        return await endpoint(request)
+
+    return handler
+
+
+def gated(dialect: Dialect | None = None) -> Callable[[Callable[[Request, Emulator], Awaitable[Response]]],
+                                                    Callable[[Request], Awaitable[Response]]]:
     """A provider route behind `gate` with the server's faults: it runs, given the emulator,
     only for a call that gets through (a key present, no injected fault). Routes whose faults
-    depend on the batch they name call `gate` themselves."""
+    depend on the batch they name call `gate` themselves. Without `dialect`, the route's own
+    (`bound`)."""
     def wrap(route: Callable[[Request, Emulator], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(route)
         async def handler(request: Request) -> Response:
             emu = emulator(request)
-            if (bad := await gate(emu, request, provider)) is not None:
+            if (bad := await gate(emu, request, dialect or dialect_of(request))) is not None:
                 return bad
             return await route(request, emu)
 
@@ -119,35 +143,6 @@ def raw_json(text: str, status: int = 200, headers: Mapping[str, str] | None = N
     return Response(text, status_code=status, media_type="application/json", headers=dict(headers or {}))
 
 
-def openai_error(status: int, message: str, etype: str = "invalid_request_error", code: str | None = None,
-                 param: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
-    body = {"error": {"message": message, "type": etype, "param": param, "code": code}}
-    return jresp(body, status, headers)
-
-
-def anthropic_error(status: int, kind: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    rid = headers.get("request-id") if headers else None
-    body = {"type": "error", "error": {"type": kind, "message": message}, "request_id": rid}
-    return jresp(body, status, headers)
-
-
-GRPC_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-               409: "ALREADY_EXISTS", 413: "INVALID_ARGUMENT", 416: "OUT_OF_RANGE", 429: "RESOURCE_EXHAUSTED",
-               500: "INTERNAL", 503: "UNAVAILABLE"}
-
-
-def google_error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """Google's error body: {"error": {"code": <HTTP status>, "message", "status": <gRPC name>}}."""
-    return jresp({"error": {"code": status, "message": message, "status": GRPC_STATUS.get(status, "UNKNOWN")}},
-                 status, headers)
-
-
-def mistral_error(status: int, message: str, etype: str = "invalid_request_error", code: str | None = None,
-                  headers: Mapping[str, str] | None = None) -> Response:
-    body = {"object": "error", "message": message, "type": etype, "param": None, "code": code}
-    return jresp(body, status, headers)
-
-
 def rfc3339(t: float | None) -> str | None:
     if t is None:
         return None
@@ -171,20 +166,13 @@ def _api_key(request: Request) -> str | None:
     return None
 
 
-async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | None = None) -> Response | None:
+async def gate(emu: Emulator, request: Request, dialect: Dialect, faults: Faults | None = None) -> Response | None:
     """None to go on, or the error response this call gets (401, or an injected fault)."""
     n = emu.next_call()
     h = rand.mix(emu.seed, "call", n)
-    rid = ("req_" + rand.hex_id(h, 24)) if provider in ("openai", "mistral", "gemini") else ("req_01" + rand.b62(h, 22))
-    headers = {"request-id": rid} if provider == "anthropic" else {"x-request-id": rid}
-    if provider in ("gemini", "mistral"):
-        return await _gate_other(emu, request, provider, faults or emu.faults, h, headers)
+    headers = dialect.request_id(h)
     if not _api_key(request):
-        if provider == "openai":
-            return openai_error(401, "You didn't provide an API key. You need to provide your API key in an "
-                                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                                code=None, headers=headers)
-        return anthropic_error(401, "authentication_error", "x-api-key header is required", headers)
+        return dialect.refuse("auth", headers)
     f = faults or emu.faults
     delay = f.latency_ms
     if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
@@ -194,59 +182,13 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
     u = rand.unit(h, 0)
     if u < f.http_429_rate:
         headers = {**headers, "retry-after": _fmt_secs(f.retry_after), "retry-after-ms": str(int(f.retry_after * 1000))}
-        if provider == "openai":
-            return openai_error(429, "Rate limit reached for requests per minute. Please try again later.",
-                                "requests", "rate_limit_exceeded", headers=headers)
-        return anthropic_error(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit.", headers)
+        return dialect.refuse("rate_limit", headers)
     u -= f.http_429_rate
     if u < f.http_500_rate:
-        if provider == "openai":
-            return openai_error(500, "The server had an error while processing your request. Sorry about that!",
-                                "server_error", headers=headers)
-        return anthropic_error(500, "api_error", "Internal server error", headers)
+        return dialect.refuse("server", headers)
     u -= f.http_500_rate
     if u < f.http_529_rate:
-        if provider == "openai":
-            return openai_error(503, "The engine is currently overloaded, please try again later.",
-                                "server_error", "server_is_overloaded", headers=headers)
-        return anthropic_error(529, "overloaded_error", "Overloaded", headers)
-    request.state.request_headers = headers
-    return None
-
-
-async def _gate_other(emu: Emulator, request: Request, provider: str, f: Faults, h: int,
-                      headers: dict[str, str]) -> Response | None:
-    """`gate` for Gemini (Google error bodies, 503 for overload) and Mistral (its error body)."""
-    def err(status: int, message: str, extra: Mapping[str, str] | None = None) -> Response:
-        hh = {**headers, **(extra or {})}
-        if provider == "gemini":
-            return google_error(status, message, hh)
-        return mistral_error(status, message, headers=hh)
-
-    if not _api_key(request):
-        if provider == "gemini":
-            return err(403, "Method doesn't allow unregistered callers (callers without established identity). "
-                       "Please use API Key or other form of API consumer identity to call this API.")
-        return err(401, "Unauthorized")
-    delay = f.latency_ms
-    if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
-        delay += f.slow_ms
-    if delay > 0:
-        await asyncio.sleep(delay / 1000.0)
-    u = rand.unit(h, 0)
-    if u < f.http_429_rate:
-        wait = {"retry-after": _fmt_secs(f.retry_after)}
-        if provider == "gemini":
-            return err(429, "Resource has been exhausted (e.g. check quota).", wait)
-        return err(429, "Requests rate limit exceeded", wait)
-    u -= f.http_429_rate
-    if u < f.http_500_rate:
-        return err(500, "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"
-                   if provider == "gemini" else "Internal server error")
-    u -= f.http_500_rate
-    if u < f.http_529_rate:
-        return err(503, "The model is overloaded. Please try again later." if provider == "gemini"
-                   else "Service unavailable: the model is overloaded.")
+        return dialect.refuse("overloaded", headers)
     request.state.request_headers = headers
     return None
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import content, rand
 from .faults import Faults
-from .inputs import OPENAI_MAX_REQUESTS, Items
+from .inputs import Items
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialect import Lifecycle
 
 OK, ERR_RETRY, ERR_PERM, ERR_INVALID = 0, 1, 2, 3
 
@@ -56,28 +59,25 @@ class Plan:
     errors: list[dict[str, Any]]
 
 
-def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: Faults,
+def make_plan(life: Lifecycle, batch_id: str, created_at: float, items: Items, f: Faults,
               seed: int) -> Plan:
     """Every item's outcome and finish time, and the batch's phase lengths (see above)."""
     n = len(items)
     tl = rand.mix(seed, batch_id, "timeline")
-    # Gemini (BATCH_STATE_PENDING) and Mistral (QUEUED) also wait before running; how long
-    # is not documented, so they share OpenAI's validating curve.
-    queued = provider in ("openai", "gemini", "mistral")
-    validating = 5.0 + n / 1000.0 + 10.0 * rand.unit(tl, 0) if queued else 0.0
+    validating = 5.0 + n / 1000.0 + 10.0 * rand.unit(tl, 0) if life.validates else 0.0
     duration = f.duration if f.duration is not None else (600.0 + 40.0 * math.sqrt(n)) * (0.6 + 0.8 * rand.unit(tl, 1))
-    if provider == "openai":
+    if life.finalizes:
         finalize = 10.0 + n / 500.0 + 20.0 * rand.unit(tl, 2)
     else:
         finalize = 1.0 + n / 5000.0
     if f.stuck_finalizing > 0:
         finalize = f.stuck_finalizing
     cancel_for = min(600.0, 20.0 + 60.0 * rand.unit(tl, 3) + n / 1000.0)
-    start = created_at + validating + (2.0 if provider == "anthropic" else 0.0)
+    start = created_at + validating + life.start_delay
 
     errors = list(items.errors)
-    if provider == "openai" and not errors:
-        limit = f.max_requests or OPENAI_MAX_REQUESTS
+    if life.validates and not errors:
+        limit = f.max_requests or life.max_requests or n
         if n > limit:
             errors.append({"code": "too_many_tasks", "line": None, "param": None,
                            "message": f"The batch input file contains {n} requests; the limit is {limit}."})
@@ -88,18 +88,12 @@ def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: 
                            f"Limit: 2,000,000 enqueued tokens; this batch needs {total:,}. "
                            "Please try again once some in_progress batches have been completed."})
 
-    if provider in ("gemini", "mistral") and f.token_limit:
-        total = sum(items.in_tokens)
-        errors.append({"code": "token_limit_exceeded", "line": None, "param": None,
-                       "message": f"Enqueued token limit reached for {items.model or 'the model'}: "
-                       f"this batch needs {total:,} tokens; the limit is 2,000,000."})
-
     key = rand.key_for(seed, batch_id)
     h128 = rand.h128
     kum = _kumaraswamy
     err_rate, retry_share, expire = f.error_rate, f.retryable_share, f.expire
     invalid = items.invalid
-    is_openai = provider == "openai"
+    own_cache_tokens = life.cached_tokens
     is_emb = bool(items.emb_inputs)
     hashes: list[int] = [0] * n
     outcome = bytearray(n)
@@ -123,7 +117,7 @@ def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: 
         else:
             if not is_emb:
                 out_tokens[i] = content.answer_tokens(h, max_tokens[i])
-            if is_openai:
+            if own_cache_tokens:
                 cached[i] = content.openai_cached_tokens(h, in_tokens[i])
         finish[i] = start + duration * kum(u0)
 

@@ -32,14 +32,12 @@ from typing import BinaryIO
 import anyio.to_thread
 from starlette.responses import StreamingResponse
 
-from . import gemini_results, mistral_results, results
 from .state import Batch, Spooled, View
 
 BLOCK = 1 << 20
 
 Target = tuple[Batch, View, str]
-"""A batch, its terminal view and a kind: "output"/"error" (OpenAI), "results" (Anthropic),
-"gemini" (its responses file) or "mistral_output"/"mistral_error"."""
+"""A batch, its terminal view and a kind: "output"/"error" (OpenAI) or "results" (Anthropic)."""
 
 
 class SpoolClosed(RuntimeError):
@@ -51,15 +49,7 @@ class Unsatisfiable(Exception):
 
 
 def generate(batch: Batch, view: View, kind: str) -> Iterator[bytes]:
-    if kind == "results":
-        return results.anthropic_results(batch, view)
-    if kind == "gemini":
-        return gemini_results.responses_file(batch, view)
-    if kind == "mistral_output":
-        return mistral_results.output_file(batch, view)
-    if kind == "mistral_error":
-        return mistral_results.error_file(batch, view)
-    return results.openai_file(batch, view, kind)
+    return batch.dialect.results(batch, view, kind)
 
 
 def view_key(batch: Batch, view: View) -> tuple[object, ...]:

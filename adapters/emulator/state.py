@@ -13,12 +13,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import rand
 from .faults import HTTP_KNOBS, Faults
 from .inputs import Items
 from .plan import Plan, make_plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .dialect import Dialect
 
 WINDOW = 86_400.0
 GEMINI_WINDOW = 48 * 3600.0
@@ -63,7 +66,7 @@ class Spooled:
 
 @dataclass
 class Batch:
-    provider: str
+    dialect: Dialect
     id: str
     seq: int
     created_at: float
@@ -93,6 +96,10 @@ class Batch:
     """Spooled results files by kind ("output"/"error" for OpenAI, "results" for Anthropic)."""
     files_epoch: int = 0
     """Bumped by `drop_files()`, so a file written from an older plan is never served."""
+
+    @property
+    def provider(self) -> str:
+        return self.dialect.name
 
     # --- faults ------------------------------------------------------------------------------
 
@@ -131,7 +138,7 @@ class Batch:
         return self._plan
 
     def _make_plan(self) -> Plan:
-        return make_plan(self.provider, self.id, self.created_at, self.items, self.faults, self.seed)
+        return make_plan(self.dialect.lifecycle, self.id, self.created_at, self.items, self.faults, self.seed)
 
     # --- the batch at an instant --------------------------------------------------------------
 
@@ -141,62 +148,61 @@ class Batch:
 
     def view(self, now: float) -> View:
         p = self.plan()
+        life = self.dialect.lifecycle
+        name = life.name
         c = self.created_at
         exp = c + self.window
         ip = c + p.validating
         cancel = self.cancel_at
         at: dict[str, float | None] = {}
+
+        def stamp(phase: str, t: float) -> None:
+            key = life.stamp(phase)
+            if key is not None:
+                at[key] = t
+
         expiring = not p.all_finish or (p.last_finish is not None and p.last_finish > exp)
         last = p.last_finish if p.last_finish is not None else ip
-        openai = self.provider == "openai"
 
-        if p.errors and (cancel is None or cancel >= ip):  # a batch that fails after validating
+        if life.validates and p.errors and (cancel is None or cancel >= ip):
             if now < ip:
-                return View("validating", False, 0, None, at, None)
-            at["failed_at"] = ip
-            return View("failed", True, 0, None, at, ip)
+                return View(name("validating"), False, 0, None, at, None)
+            stamp("failed", ip)
+            return View(name("failed"), True, 0, None, at, ip)
 
         if cancel is not None and now >= cancel:
             end = cancel + p.cancel_for
-            if openai:
-                at["cancelling_at"] = cancel
-                if cancel >= ip:
-                    at["in_progress_at"] = ip
-                if cancel >= last and not expiring:
-                    at["finalizing_at"] = last
-            else:
-                at["cancel_initiated_at"] = cancel
+            stamp("cancelling", cancel)
+            if cancel >= ip:
+                stamp("in_progress", ip)
+            if cancel >= last and not expiring and life.finalizes:
+                stamp("finalizing", last)
             cut = cancel if cancel < ip else min(end, exp)
             done = bisect_right(p.fsorted, min(now, cut))
             if now < end:
-                return View("cancelling" if openai else "canceling", False, done, None, at, None)
-            at["cancelled_at" if openai else "ended_at"] = end
-            return View("cancelled" if openai else "ended", True, done, "canceled", at, end)
+                return View(name("cancelling"), False, done, None, at, None)
+            stamp("cancelled", end)
+            return View(name("cancelled"), True, done, "canceled", at, end)
 
         if now < ip:
-            return View("validating", False, 0, None, at, None)
-        if openai:
-            at["in_progress_at"] = ip
+            return View(name("validating"), False, 0, None, at, None)
+        stamp("in_progress", ip)
         if expiring:
             done = bisect_right(p.fsorted, min(now, exp))
             if now < exp:
-                return View("in_progress", False, done, None, at, None)
-            at["expired_at" if openai else "ended_at"] = exp
-            return View("expired" if openai else "ended", True, done, "expired", at, exp)
+                return View(name("in_progress"), False, done, None, at, None)
+            stamp("expired", exp)
+            return View(name("expired"), True, done, "expired", at, exp)
         done = bisect_right(p.fsorted, now)
         if now < last:
-            return View("in_progress", False, done, None, at, None)
+            return View(name("in_progress"), False, done, None, at, None)
         end = last + p.finalize
-        if openai:
-            at["finalizing_at"] = last
-            if now < end:
-                return View("finalizing", False, done, None, at, None)
-            at["completed_at"] = end
-            return View("completed", True, done, None, at, end)
+        if life.finalizes:
+            stamp("finalizing", last)
         if now < end:
-            return View("in_progress", False, done, None, at, None)
-        at["ended_at"] = end
-        return View("ended", True, done, None, at, end)
+            return View(name("finalizing"), False, done, None, at, None)
+        stamp("completed", end)
+        return View(name("completed"), True, done, None, at, end)
 
     def cancellable(self, now: float) -> bool:
         return self.view(now).status in ("validating", "in_progress", "finalizing")
@@ -225,6 +231,9 @@ class State:
         self.seed = seed
         self.batches: dict[str, Batch] = {}
         self.files: dict[str, FileRec] = {}
+        self.api_files: dict[str, FileRec] = {}
+        """Files of the Gemini and Mistral file APIs, by id: kept apart from OpenAI's `files`,
+        whose list and finalize walk every entry."""
         self.uploads: dict[str, FileRec] = {}
         """Gemini resumable uploads begun and not yet finalized, by upload id."""
         self._seq: dict[str, int] = {}
@@ -233,26 +242,26 @@ class State:
         self._seq[kind] = self._seq.get(kind, 0) + 1
         return self._seq[kind]
 
+    def new_batch_id(self, dialect: Dialect) -> str:
+        kind = f"{dialect.name}_batch"
+        return dialect.batch_id(rand.mix(self.seed, kind, self.next_seq(kind)))
+
     def new_id(self, kind: str) -> str:
         seq = self.next_seq(kind)
         h = rand.mix(self.seed, kind, seq)
-        if kind == "openai_batch":
-            return "batch_" + rand.hex_id(h, 32)
-        if kind == "anthropic_batch":
-            return "msgbatch_01" + rand.b62(h, 22)
         if kind == "file":
             return "file-" + rand.b62(h, 22)
-        if kind in ("gemini_batch", "gemini_file"):  # the bare id; the name is batches/<id>, files/<id>
-            return rand.hex_id(h, 24) if kind == "gemini_batch" else "f" + rand.hex_id(h, 11)
-        if kind in ("mistral_batch", "mistral_file"):
+        if kind == "gemini_file":  # the bare id; the name is files/<id>
+            return "f" + rand.hex_id(h, 11)
+        if kind == "mistral_file":
             x = rand.hex_id(h, 32)
             return f"{x[:8]}-{x[8:12]}-4{x[13:16]}-a{x[17:20]}-{x[20:32]}"
         raise ValueError(kind)
 
     def add_batch(self, batch: Batch) -> None:
         self.batches[batch.id] = batch
-        if batch.provider == "openai":
-            for kind in ("output", "error"):
+        if batch.dialect.file_results:
+            for kind in batch.dialect.result_kinds:
                 fid = "file-" + rand.b62(rand.mix(self.seed, batch.id, kind), 22)
                 self.files[fid] = FileRec(
                     id=fid, filename=f"{batch.id}_{kind}.jsonl", purpose="batch_output",

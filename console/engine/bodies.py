@@ -43,7 +43,7 @@ def local_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Pa
     bodies = from_store(engine, items)
     missing = {i.custom_id for i in items} - bodies.keys()
     if missing and input_path is not None:
-        bodies.update(reqs.bodies_by_custom_id(Path(input_path), providers.adapter_cls(batch.provider), missing))
+        bodies.update(reqs.bodies_by_custom_id(Path(input_path), providers.spec(batch.provider), missing))
         missing -= bodies.keys()
     return bodies, len(missing)
 

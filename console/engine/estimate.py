@@ -33,7 +33,7 @@ NOTES = {
 
 def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
                   deadline: float | None, endpoint: str | None) -> FileEstimate:
-    cls = providers.adapter_cls(provider)
+    cls = providers.spec(provider)
     caps = cls.capabilities
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     chunks = reqs.plan(scanned.lines, caps)

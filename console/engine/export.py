@@ -50,7 +50,7 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
     safe_line = json_escape if terminal else None
     if terminal and format == "csv":
         out = _CleanCells(out)
-    cls = providers.adapter_cls(batch.provider)
+    cls = providers.spec(batch.provider)
     promoted = kept_answers.responses(kept_answers.path_for(engine, batch))
     writer = csv.writer(out) if format == "csv" else None
     if writer is not None:

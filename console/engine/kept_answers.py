@@ -217,7 +217,7 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
         return []
     kept = read(path, {i.custom_id for i in items})
     items = [i for i in items if i.custom_id in kept]
-    reader = providers.adapter_cls(batch.provider)
+    reader = providers.spec(batch.provider)
     recorder = recorder or Recorder(engine, batch)
     cost: float | None = 0.0
     for item in items:

@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from adapters import registry
+from adapters.base import Capabilities
+from adapters.registry import ProviderSpec
 from console.engine.types import BadInput
-
-DEFAULT_CONCURRENCY = {"openai": 16, "anthropic": 16}
-"""Concurrent provider calls per provider during sync (config `concurrency.<provider>`)."""
 
 
 def config_profiles(config: Any) -> Mapping[str, Any]:
@@ -34,12 +34,12 @@ def concurrency_for(engine: Any, provider: str) -> int:
         table = getattr(cfg, "concurrency", None)
     if isinstance(table, Mapping) and isinstance(table.get(provider), int):
         return max(1, table[provider])
-    return DEFAULT_CONCURRENCY.get(provider, 8)
+    return spec(provider).default_concurrency
 
 
-def capabilities(provider: str) -> Any:
-    """The adapter class's capability flags (imports the adapter module, not the SDK)."""
-    return adapter_cls(provider).capabilities
+def capabilities(provider: str) -> Capabilities:
+    """The provider's capability flags (from the registry; imports no SDK)."""
+    return spec(provider).capabilities
 
 
 def adapter_for(engine: Any, provider: str, profile: str | None) -> Any:
@@ -62,25 +62,31 @@ def adapter_for(engine: Any, provider: str, profile: str | None) -> Any:
 
 def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
     """Resolve the profile (or environment) and build the registry's adapter."""
-    import adapters
     from adapters.profiles import ProfileError, resolve
 
     try:
         creds = resolve(provider, profile, config_profiles(config))
     except ProfileError as exc:
         raise BadInput(str(exc)) from None
+    spec(creds.provider)  # an unknown provider is bad input, said in one sentence
+    return registry.build_adapter(creds.provider, api_key=creds.api_key, base_url=creds.base_url)
+
+
+def spec(provider: str) -> ProviderSpec:
+    """The provider's registry entry (formats, capabilities, answer reader); builds no client."""
     try:
-        cls = adapters.adapter_class(creds.provider)
+        return registry.get(provider)
     except KeyError as exc:
         raise BadInput(str(exc.args[0])) from None
-    return cls(api_key=creds.api_key, base_url=creds.base_url)
 
 
-def adapter_cls(provider: str) -> Any:
-    """The adapter class (for validation and capabilities; builds no client)."""
-    import adapters
+def names() -> list[str]:
+    """Every provider batchdeck can talk to (the track dialog's choices)."""
+    return registry.names()
 
-    try:
-        return adapters.adapter_class(provider)
-    except KeyError as exc:
-        raise BadInput(str(exc.args[0])) from None
+
+def answer_text(raw: str | None, provider: str | None = None) -> str | None:
+    """The model's answer inside a raw result line, read by the provider's own reader (every
+    provider's in turn when the provider is not known)."""
+    known = provider if provider in registry.names() else None
+    return registry.answer_text(raw, known)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters.registry import ProviderSpec
 from console.engine.types import BadInput, InvalidFile, LineProblem, SplitPlan
 
 _WIRE_OVERHEAD = 64
@@ -46,19 +47,6 @@ class ScannedFile:
     @property
     def endpoint(self) -> str | None:
         return self.lines[0].endpoint if self.lines else None
-
-
-def _source_of(obj: dict[str, Any]) -> tuple[str, str | None, Any] | None:
-    if "params" in obj and "body" not in obj:
-        return "anthropic", None, obj["params"]
-    if "body" in obj:
-        url = obj.get("url")
-        if "url" in obj or "method" in obj:
-            if obj.get("method", "POST") != "POST":
-                return None
-            return "openai", url if isinstance(url, str) else None, obj["body"]
-        return "body", None, obj["body"]
-    return None
 
 
 def prompt_chars(body: Any) -> int:
@@ -97,9 +85,8 @@ def max_output_tokens(body: Any) -> int | None:
     return None
 
 
-def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None) -> tuple[str, str, dict[str, Any]]:
+def adapt(spec: ProviderSpec, obj: Any, *, model: str | None, endpoint: str | None) -> tuple[str, str, dict[str, Any]]:
     """(custom_id, endpoint, body) of one parsed line; ValueError with the reason if bad."""
-    from adapters.mapping import MappingError
 
     if not isinstance(obj, dict):
         raise ValueError("line is not a JSON object")
@@ -108,15 +95,8 @@ def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None
         raise ValueError("missing custom_id")
     if not isinstance(custom_id, str):
         raise ValueError("custom_id must be a string")
-    source = _source_of(obj)
-    if source is None:
-        raise ValueError("line has neither body nor params (or a method other than POST)")
-    kind, url, payload = source
-    try:
-        ep, body = adapter_cls.adapt_line(kind, url or endpoint, payload)
-    except MappingError as exc:
-        raise ValueError(str(exc)) from None
-    translated = body is not payload
+    # MappingError is a ValueError: its one sentence becomes the line's problem.
+    ep, body, translated = spec.adapt_request(obj, endpoint)
     if translated and model and isinstance(body, dict):
         # A request mapped from another provider's format usually names that provider's
         # model: --model says which model of this provider runs it.
@@ -126,9 +106,9 @@ def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None
     return custom_id, ep, body
 
 
-def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: str | None = None) -> ScannedFile:
+def scan(path: Path, spec: ProviderSpec, *, model: str | None = None, endpoint: str | None = None) -> ScannedFile:
     """Validate every line; raise InvalidFile listing all bad lines, BadInput if unreadable."""
-    caps = adapter_cls.capabilities
+    caps = spec.capabilities
     out = ScannedFile(path=path)
     seen: dict[str, int] = {}
     loads, dumps = json.loads, json.dumps
@@ -165,12 +145,12 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                 continue
             try:
                 try:
-                    custom_id, ep, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
+                    custom_id, ep, body = adapt(spec, obj, model=model, endpoint=endpoint)
                 except ValueError as exc:
                     cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
                     bad(str(exc), cid)
                     continue
-                why = adapter_cls.validate_custom_id(custom_id)
+                why = spec.validate_custom_id(custom_id)
                 if why:
                     bad(why, custom_id)
                     continue
@@ -178,7 +158,7 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                     bad(f"duplicate custom_id {custom_id!r} (first on line {seen[custom_id]})", custom_id)
                     continue
                 seen[custom_id] = line_no
-                why = adapter_cls.validate_body(body, ep)
+                why = spec.validate_body(body, ep)
                 if why:
                     bad(f"{why}", custom_id)
                     continue
@@ -246,7 +226,7 @@ def split_plans(chunks: list[list[LineInfo]]) -> list[SplitPlan]:
     ]
 
 
-def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | None,
+def load(path: Path, chunk: list[LineInfo], spec: ProviderSpec, *, model: str | None,
          endpoint: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(custom_id, body) for the lines of one planned batch, re-read by offset."""
     loads = json.loads
@@ -255,7 +235,7 @@ def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | No
             f.seek(li.offset)
             try:
                 obj = loads(f.read(li.length))
-                custom_id, _, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
+                custom_id, _, body = adapt(spec, obj, model=model, endpoint=endpoint)
             except (ValueError, RecursionError) as exc:
                 # scan() accepted this line: the file changed since (or is nested too deeply).
                 what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
@@ -264,7 +244,7 @@ def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | No
             yield custom_id, body
 
 
-def bodies_by_custom_id(path: Path, adapter_cls: Any, wanted: set[str]) -> dict[str, str]:
+def bodies_by_custom_id(path: Path, spec: ProviderSpec, wanted: set[str]) -> dict[str, str]:
     """Request bodies (JSON text) from an operator's --input FILE, for the wanted custom_ids.
 
     Lines that fail to parse are skipped here (the file was validated when first submitted,
@@ -283,7 +263,7 @@ def bodies_by_custom_id(path: Path, adapter_cls: Any, wanted: set[str]) -> dict[
                 continue
             try:
                 obj = json.loads(raw)
-                custom_id, _, body = adapt(adapter_cls, obj, model=None, endpoint=None)
+                custom_id, _, body = adapt(spec, obj, model=None, endpoint=None)
                 if custom_id in wanted:
                     found[custom_id] = dumps(body, separators=(",", ":"), ensure_ascii=False)
             except (ValueError, RecursionError):  # RecursionError: nested too deeply

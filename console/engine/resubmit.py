@@ -93,7 +93,7 @@ async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     caps = providers.capabilities(batch.provider)
     job_id = uuid.uuid4().hex[:12]
     new_ids: list[int] = []
-    endpoint = batch.endpoint or providers.adapter_cls(batch.provider).default_endpoint
+    endpoint = batch.endpoint or providers.spec(batch.provider).default_endpoint
     # Same model grouping and limits as submit.
     groups: dict[str | None, list[Any]] = {}
     for item in items:

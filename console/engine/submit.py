@@ -189,7 +189,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     """Validate, split and submit `path` (see module docstring). `approve` is shown what
     would be sent and what it would cost, once the file is validated and before anything is
     recorded; nothing is sent when it says no."""
-    cls = providers.adapter_cls(provider)
+    cls = providers.spec(provider)
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.

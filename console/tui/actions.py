@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.text import Text
 
+from console.engine.providers import names as provider_names
 from console.format.numbers import fmt_int, fmt_money
 from console.format.wording import plural
 from console.tui.screens.confirm import ConfirmScreen
@@ -220,7 +221,7 @@ class ActionRunner:
         self._start(self._track, "Track")
 
     async def _track(self) -> None:
-        answer = await self.app.push_screen_wait(TrackScreen(["openai", "anthropic"]))
+        answer = await self.app.push_screen_wait(TrackScreen(provider_names()))
         if answer is None:
             return
         provider, batch_id = answer

@@ -55,21 +55,13 @@ def compact_json(value: Any, limit: int = 200) -> str:
     return body if len(body) <= limit else body[: limit - 1] + "…"
 
 
-def answer_of(raw: str | None) -> str | None:
-    """The model's answer text inside a raw result line (OpenAI or Anthropic shape), if any.
+def answer_of(raw: str | None, provider: str | None = None) -> str | None:
+    """The model's answer text inside a raw result line (read by the provider's own reader,
+    or each provider's in turn when `provider` is not given), if any.
 
     Shown decoded, so escape sequences inside the answer are real control characters here:
     callers must pass the result through `literal`, which makes each one visible.
     """
-    if not raw:
-        return None
-    try:
-        line = json.loads(raw)
-        body = line.get("response", {}).get("body") or line.get("result", {}).get("message") or {}
-        if "choices" in body:
-            return "\n".join(str(c.get("message", {}).get("content") or "") for c in body["choices"])
-        if "content" in body:
-            return "\n".join(str(b.get("text", "")) for b in body["content"] if isinstance(b, dict))
-    except (ValueError, AttributeError, TypeError):
-        return None
-    return None
+    from console.engine.providers import answer_text
+
+    return answer_text(raw, provider)

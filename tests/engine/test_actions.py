@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from adapters.openai_batch import OpenAIBatchAdapter
+from adapters import registry
 from console.engine import kept_answers
 from console.engine.kept_answers import PromoteRunning
 from console.engine.types import BadInput, NeedsInput, ReadOnly
@@ -246,7 +246,7 @@ async def test_a_batch_owed_by_an_ingest_is_forgotten_once_its_promote_finishes(
     # The promote finishes normally: it marks its answer itself.
     [item] = store.find_items(a, ["req-0"])
     kept_answers.Recorder(engine, batch).record(
-        item, OpenAIBatchAdapter.read_realtime("req-0", json.dumps(_LIVE_ANSWER)).result, PriceTier.STANDARD)
+        item, registry.get("openai").read_realtime("req-0", json.dumps(_LIVE_ANSWER)).result, PriceTier.STANDARD)
     running.close()
     assert (await engine.sync_once()).recovered == {}
     assert store.events(action="promote.recovered") == []

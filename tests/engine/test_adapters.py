@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters import anthropic_results, openai_results
+from adapters.anthropic import results as anthropic_results
 from adapters.errors import RateLimited, from_http, redact
+from adapters.openai import results as openai_results
 from adapters.profiles import ProfileError, resolve
 from console.engine.retry import RetryPolicy, RetryStats, call
 from store.model import ErrorClass, ItemStatus, Usage

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from adapters.anthropic_batch import AnthropicBatchAdapter
-from adapters.openai_batch import OpenAIBatchAdapter
+from adapters import registry
 from console.engine.types import InvalidFile
 from store.model import BatchStatus
 from tests.engine.conftest import anthropic_lines, openai_lines, write_jsonl
@@ -64,8 +63,9 @@ async def test_unmappable_lines_are_refused_with_the_reason(engine, tmp_path):
 
 
 async def test_a_job_over_the_request_limit_is_split_under_one_job_id(engine, store, emulator, tmp_path, monkeypatch):
-    small = dataclasses.replace(OpenAIBatchAdapter.capabilities, max_requests=10)
-    monkeypatch.setattr(OpenAIBatchAdapter, "capabilities", small)
+    spec = registry.get("openai")
+    small = dataclasses.replace(spec.capabilities, max_requests=10)
+    monkeypatch.setitem(registry._all(), "openai", dataclasses.replace(spec, capabilities=small))
     path = write_jsonl(tmp_path / "big.jsonl", openai_lines(25))
     result = await engine.submit(path, provider="openai", label="nightly", deadline=1_900_000_000.0)
     assert len(result.batch_ids) == 3
@@ -170,8 +170,9 @@ async def test_a_model_the_price_book_lacks_for_the_provider_is_named_before_and
 async def test_a_batch_the_provider_rejects_is_failed_with_its_items(engine, store, emulator, tmp_path, monkeypatch):
     from console.engine.types import ProviderFailed
 
-    small = dataclasses.replace(AnthropicBatchAdapter.capabilities, max_requests=1000)
-    monkeypatch.setattr(AnthropicBatchAdapter, "capabilities", small)
+    spec = registry.get("anthropic")
+    small = dataclasses.replace(spec.capabilities, max_requests=1000)
+    monkeypatch.setitem(registry._all(), "anthropic", dataclasses.replace(spec, capabilities=small))
     emulator.set_faults(max_requests=5)
     with pytest.raises(ProviderFailed):
         await engine.submit(write_jsonl(tmp_path / "r.jsonl", anthropic_lines(8)), provider="anthropic")

@@ -76,7 +76,7 @@ class BatchesScreen(Screen):
         with Vertical(id="top"):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
-            yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
+            yield Input(placeholder="filter: provider status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
         yield BatchTable(id="batches")
         yield Static("", id="empty", classes="empty")

@@ -109,7 +109,7 @@ class ItemInspectorScreen(Screen):
             self.query_one("#facts", Static).update(Text(f"Item {self.item_id} is not in this store."))
             return
         self.query_one("#facts", Static).update(facts_text(item, message.batch))
-        answer = answer_of(message.raw)
+        answer = answer_of(message.raw, message.batch.provider if message.batch else None)
         self.query_one("#answer", Static).update(
             literal(answer, multiline=True) if answer is not None else Text("—"))
         self.query_one("#request", Static).update(

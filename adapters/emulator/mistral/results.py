@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from .plan import ERR_INVALID, ERR_RETRY, OK
-from .results import _chunks, chat_body
-from .state import Batch, View
+from ..plan import ERR_INVALID, ERR_RETRY, OK
+from ..results import _chunks, chat_body
+from ..state import Batch, View
 
 MISTRAL_LIST_UNRUN = False
 """Whether requests that never ran are listed in the error file (UNCONFIRMED; default: absent)."""

@@ -22,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import faults, gemini_results, rand, spool
-from .content import max_output_tokens, prompt_tokens
-from .core import Emulator, break_after, emulator, gate, gated, google_error, jresp, raw_json, reply_headers, rfc3339
-from .inputs import (
+from .. import faults, rand, spool
+from ..content import max_output_tokens, prompt_tokens
+from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
+from ..inputs import (
     GEMINI_FILE_MAX_BYTES,
     GEMINI_INLINE_MAX_BYTES,
     InputError,
@@ -33,7 +33,9 @@ from .inputs import (
     gemini_file_pairs,
     parse_gemini,
 )
-from .state import GEMINI_FILE_RETENTION, GEMINI_WINDOW, Batch, FileRec
+from ..state import GEMINI_FILE_RETENTION, GEMINI_WINDOW, Batch, FileRec
+from . import results as gemini_results
+from .dialect import DIALECT, google_error
 
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
 """The `@type` of the operation's metadata: varies between API revisions (UNCONFIRMED); never parse it."""
@@ -42,16 +44,8 @@ LIST_PAGE_SIZE = 50
 """Default and cap of `pageSize` for batch lists: UNCONFIRMED (the REST reference gives none)."""
 LIST_PAGE_MAX = 1000
 
-_STATE = {"validating": "BATCH_STATE_PENDING", "in_progress": "BATCH_STATE_RUNNING",
-          "canceling": "BATCH_STATE_RUNNING", "failed": "BATCH_STATE_FAILED"}
-
-
 def state_of(b: Batch, now: float) -> str:
-    v = b.view(now)
-    if v.status == "ended":
-        return {"expired": "BATCH_STATE_EXPIRED", "canceled": "BATCH_STATE_CANCELLED"}.get(v.unrun_kind or "",
-                                                                                           "BATCH_STATE_SUCCEEDED")
-    return _STATE[v.status]
+    return b.view(now).status  # already the BATCH_STATE_* name (the dialect's lifecycle)
 
 
 def _stats(b: Batch, now: float) -> dict[str, str]:
@@ -96,7 +90,7 @@ def _origin(request: Request) -> str:
 # --- batches ---------------------------------------------------------------------------------
 
 
-@gated("gemini")
+@gated(DIALECT)
 async def models_call(request: Request, emu: Emulator) -> Response:
     """`POST /v1beta/models/{model}:batchGenerateContent` or `:generateContent`."""
     model, _, method = request.path_params["rest"].partition(":")
@@ -143,7 +137,7 @@ async def _create(request: Request, emu: Emulator, model: str, body: dict[str, A
                 pairs.append((key, row.get("request")))
             items = parse_gemini(pairs, model, n_bytes)
         else:
-            f = emu.state.files.get(file_name or "")
+            f = emu.state.api_files.get(file_name or "")
             if f is None or f.deleted or (f.expires_at is not None and now >= f.expires_at):
                 return google_error(404, f"File {file_name} not found.", h)
             items = parse_gemini(gemini_file_pairs(f.data or b""), model, len(f.data or b""))
@@ -152,7 +146,7 @@ async def _create(request: Request, emu: Emulator, model: str, body: dict[str, A
     limits = emu.faults.with_(knobs)
     if limits.max_requests is not None and len(items) > limits.max_requests:
         return google_error(400, f"The batch has {len(items)} requests; the limit is {limits.max_requests}.", h)
-    b = emu.add_batch("gemini", items, now, knobs, window=GEMINI_WINDOW, model=model,
+    b = emu.add_batch(DIALECT, items, now, knobs, window=GEMINI_WINDOW, model=model,
                       display_name=batch.get("displayName") if isinstance(batch.get("displayName"), str) else None,
                       inline=inline, input_file_id=None if inline else file_name)
     return jresp(operation(b, now), headers=h)
@@ -169,7 +163,7 @@ def _lookup(request: Request) -> tuple[Batch | None, str, str]:
 async def _batch_route(request: Request) -> tuple[Emulator, Batch | None, str, str, Response | None]:
     emu = emulator(request)
     b, bid, method = _lookup(request)
-    bad = await gate(emu, request, "gemini", b.http_faults(emu.faults) if b else None)
+    bad = await gate(emu, request, DIALECT, b.http_faults(emu.faults) if b else None)
     if bad is None and b is None:
         bad = google_error(404, f"Batch batches/{bid} not found.", reply_headers(request))
     return emu, b, bid, method, bad
@@ -210,7 +204,7 @@ async def delete_batch(request: Request) -> Response:
     return jresp({}, headers=reply_headers(request))
 
 
-@gated("gemini")
+@gated(DIALECT)
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
@@ -276,7 +270,7 @@ async def upload(request: Request) -> Response:
     emu = emulator(request)
     command = request.headers.get("x-goog-upload-command", "").replace(" ", "")
     upload_id = request.query_params.get("upload_id")
-    if command == "start" and (bad := await gate(emu, request, "gemini")) is not None:
+    if command == "start" and (bad := await gate(emu, request, DIALECT)) is not None:
         return bad
     h = reply_headers(request)
     now = emu.now()
@@ -313,7 +307,7 @@ async def upload(request: Request) -> Response:
     if "finalize" not in command.split(","):
         return jresp({}, headers={**h, "x-goog-upload-status": "active"})
     del emu.state.uploads[upload_id or ""]
-    emu.state.files[rec.id] = rec
+    emu.state.api_files[rec.id] = rec
     return jresp({"file": file_object(rec, _origin(request))}, headers={**h, "x-goog-upload-status": "final"})
 
 
@@ -324,25 +318,25 @@ async def get_file(request: Request) -> Response:
     b = emu.state.batches.get(fid.removeprefix("batch-")) if fid.startswith("batch-") else None
     if b is not None and (b.provider != "gemini" or b.inline or b.deleted):
         b = None
-    if (bad := await gate(emu, request, "gemini", b.http_faults(emu.faults) if b else None)) is not None:
+    if (bad := await gate(emu, request, DIALECT, b.http_faults(emu.faults) if b else None)) is not None:
         return bad
     h = reply_headers(request)
     now = emu.now()
     if b is None:
-        f = emu.state.files.get(f"files/{fid}")
+        f = emu.state.api_files.get(f"files/{fid}")
         if f is None or f.deleted or (f.expires_at is not None and now >= f.expires_at):
             return google_error(404, f"File files/{fid} not found.", h)
         if method == "download":
             return Response(f.data or b"", media_type="application/jsonl", headers=h)
         return jresp(file_object(f, _origin(request)), headers=h)
     v = b.view(now)
-    if not v.terminal or v.status == "failed" or now >= (v.terminal_at or now) + GEMINI_FILE_RETENTION:
+    if not v.terminal or v.status == "BATCH_STATE_FAILED" or now >= (v.terminal_at or now) + GEMINI_FILE_RETENTION:
         return google_error(404, f"File files/{fid} not found.", h)
     if method != "download":
-        entry = await emu.spool.ensure(b, v, "gemini")
+        entry = await emu.spool.ensure(b, v, "responses")
         return jresp(output_object(b, entry.size, v.terminal_at or now, _origin(request)), headers=h)
     b.downloads += 1
-    entry, handle = await emu.spool.open(b, v, "gemini")
+    entry, handle = await emu.spool.open(b, v, "responses")
     bf = b.faults
     if bf.broken_download > 0 and (bf.broken_download_times is None or b.downloads <= bf.broken_download_times):
         chunks = break_after(spool.line_blocks(handle), v.done, bf.broken_download)
@@ -360,8 +354,8 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     for b in emu.state.batches.values():
         if b.provider == "gemini" and not b.deleted and not b.inline:
             v = b.view(now)
-            if v.terminal and v.status != "failed":
-                out.append((b, v, "gemini"))
+            if v.terminal and v.status != "BATCH_STATE_FAILED":
+                out.append((b, v, "responses"))
     return out
 
 

@@ -8,34 +8,19 @@ canceled are derived (`adapters.lifecycle`); results stream as JSONL from the ab
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from adapters import download as dl
-from adapters import fastparse
-from adapters.anthropic_results import normalize_usage, parse_raw_line
-from adapters.base import (
-    BatchAdapter,
-    BatchRequest,
-    Capabilities,
-    DownloadReport,
-    RealtimeResult,
-    as_int,
-)
+from adapters.anthropic.requests import ENDPOINT
+from adapters.base import BatchAdapter, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
 from adapters.errors import ReadbackUnsupported, ResultsNotReady
-from adapters.fastparse import FastParser
 from adapters.lifecycle import batch_status
-from adapters.mapping import MappingError, openai_chat_to_anthropic
-from store.model import ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
-
-ENDPOINT = "/v1/messages"
-_CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
+from adapters.registry import ProviderSpec
+from store.model import PriceTier, RemoteBatch, RequestCounts
 
 _TIER_PARAM = {PriceTier.STANDARD: "standard_only", PriceTier.PRIORITY: "auto"}
 
@@ -61,26 +46,11 @@ def _ts(value: Any) -> float | None:
 class AnthropicBatchAdapter(BatchAdapter):
     """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""
 
-    name = "anthropic"
-    label = "Anthropic"
-    key_env = "ANTHROPIC_API_KEY"
-    base_url_env = "ANTHROPIC_BASE_URL"
-    default_endpoint = ENDPOINT
-    capabilities = Capabilities(
-        max_requests=100_000,
-        max_bytes=256_000_000,
-        max_line_bytes=10_000_000,
-        endpoints=(ENDPOINT,),
-        tiers=(PriceTier.STANDARD,),
-        supports_request_readback=False,
-        supports_metadata=False,
-        mixed_models=True,
-    )
-
-    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
-                 timeout: float = 120.0, **_: Any) -> None:
+    def __init__(self, spec: ProviderSpec, *, api_key: str | None = None, base_url: str | None = None,
+                 capabilities: Capabilities | None = None, timeout: float = 120.0, **_: Any) -> None:
         from anthropic import AsyncAnthropic
 
+        super().__init__(spec, capabilities=capabilities)
         key, base_url = self.credentials(api_key, base_url)
         self.client = AsyncAnthropic(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
@@ -96,9 +66,9 @@ class AnthropicBatchAdapter(BatchAdapter):
         cancel_at = _ts(getattr(b, "cancel_initiated_at", None))
         raw = b.processing_status
         return RemoteBatch(
-            provider="anthropic",
+            provider=self.name,
             provider_batch_id=b.id,
-            status=batch_status("anthropic", raw, counts=counts, cancel_initiated=cancel_at is not None),
+            status=batch_status(self.name, raw, counts=counts, cancel_initiated=cancel_at is not None),
             raw_status=raw,
             endpoint=ENDPOINT,
             counts=counts,
@@ -159,7 +129,7 @@ class AnthropicBatchAdapter(BatchAdapter):
     async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
         if not remote.results_url:
             raise ResultsNotReady(
-                f"Anthropic batch {remote.provider_batch_id} has no results yet ({remote.raw_status})"
+                f"{self.label} batch {remote.provider_batch_id} has no results yet ({remote.raw_status})"
             )
         import httpx2
 
@@ -183,71 +153,10 @@ class AnthropicBatchAdapter(BatchAdapter):
 
         return await dl.download(dest, [open_stream], wrap=self._wrap)
 
-    @classmethod
-    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
-        """A parser for the lines of one results file: `line -> ItemResult`, or None for a
-        line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
-        `adapters.fastparse`. One per file (it learns the file's line shapes)."""
-        return FastParser(fastparse.ANTHROPIC, parse_raw_line, normalize_usage).parse
-
     # ---- requests --------------------------------------------------------------------
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         raise ReadbackUnsupported(READBACK_HINT)
         yield  # pragma: no cover - makes this an async generator
-
-    @classmethod
-    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
-        if source == "openai" and url and url.rstrip("/") not in ("/v1/messages", "/v1/chat/completions"):
-            raise MappingError(f"{url} has no Anthropic equivalent (only chat maps to /v1/messages)")
-        if not isinstance(payload, dict):
-            raise MappingError("body must be a JSON object")
-        if source == "openai" or (source == "body" and _looks_openai_chat(payload)):
-            if url and url.rstrip("/") == "/v1/messages":
-                return ENDPOINT, payload
-            return ENDPOINT, openai_chat_to_anthropic(payload)
-        return ENDPOINT, payload
-
-    @classmethod
-    def validate_body(cls, body: Any, endpoint: str) -> str | None:
-        if endpoint != ENDPOINT:
-            return f"Anthropic batches only take {ENDPOINT} requests"
-        if not isinstance(body, dict):
-            return "params must be a JSON object"
-        missing = [k for k in ("model", "max_tokens", "messages") if k not in body]
-        if missing:
-            return f"params lack {', '.join(missing)}"
-        if not isinstance(body["max_tokens"], int) or body["max_tokens"] < 1:
-            return "max_tokens must be a positive integer"
-        if not isinstance(body["messages"], list) or not body["messages"]:
-            return "messages must be a non-empty list"
-        if body.get("stream"):
-            return "stream: true is not allowed in a batch"
-        return None
-
-    @classmethod
-    def validate_custom_id(cls, custom_id: str) -> str | None:
-        if not _CUSTOM_ID.fullmatch(custom_id):
-            return "custom_id must be 1-64 letters, digits, '_' or '-' for Anthropic"
-        return None
-
-    @classmethod
-    def response_body(cls, line: dict[str, Any]) -> Any:
-        result = line.get("result")
-        if isinstance(result, dict) and result.get("type") == "succeeded":
-            return result.get("message")
-        if line.get("type") == "message":  # a realtime Message
-            return line
-        return None
-
-    @classmethod
-    def response_text(cls, body: Any) -> str | None:
-        if not isinstance(body, dict):
-            return None
-        content = body.get("content")
-        if isinstance(content, list):
-            texts = [b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text"]
-            return "".join(texts)
-        return None
 
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
@@ -258,28 +167,8 @@ class AnthropicBatchAdapter(BatchAdapter):
             payload["service_tier"] = _TIER_PARAM[tier]
         return await self._post_realtime(custom_id, ENDPOINT, payload)
 
-    @classmethod
-    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
-        data = json.loads(text) if text else {}
-        data = data if isinstance(data, dict) else {}
-        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-        result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
-                            usage=normalize_usage(usage), model=data.get("model"))
-        return RealtimeResult(result=result, raw=text, tier=usage.get("service_tier"))
-
     async def aclose(self) -> None:
         await self.client.close()
-
-
-def _looks_openai_chat(body: dict[str, Any]) -> bool:
-    """A `{custom_id, body}` line for Anthropic written in OpenAI chat shape (system role
-    message, or no max_tokens but max_completion_tokens)."""
-    messages = body.get("messages")
-    if isinstance(messages, list) and any(
-        isinstance(m, dict) and m.get("role") in ("system", "developer") for m in messages
-    ):
-        return True
-    return "max_completion_tokens" in body and "max_tokens" not in body
 
 
 class _Stream:

@@ -17,11 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import faults, rand, results, spool
-from .content import max_output_tokens, prompt_tokens
-from .core import Emulator, anthropic_error, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
-from .inputs import InputError, bad_call, parse_anthropic
-from .state import ANTHROPIC_RETENTION, Batch
+from .. import faults, rand, results, spool
+from ..content import max_output_tokens, prompt_tokens
+from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
+from ..inputs import InputError, bad_call, parse_anthropic
+from ..state import ANTHROPIC_RETENTION, Batch
+from .dialect import DIALECT, anthropic_error
 
 RESULTS_MEDIA_TYPE = "application/x-jsonl"
 TIER_LATENCY_FACTOR = {"priority": 0.5, "standard": 1.0}
@@ -70,7 +71,7 @@ def _beta(request: Request) -> bool:
 
 def _lookup(request: Request) -> Batch | None:
     b = emulator(request).state.batches.get(request.path_params["batch_id"])
-    if b is None or b.provider != "anthropic" or b.deleted:
+    if b is None or b.dialect is not DIALECT or b.deleted:
         return None
     return b
 
@@ -82,7 +83,7 @@ async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | Non
     """
     emu = emulator(request)
     b = _lookup(request)
-    bad = await gate(emu, request, "anthropic", b.http_faults(emu.faults) if b else None)
+    bad = await gate(emu, request, DIALECT, b.http_faults(emu.faults) if b else None)
     if bad is not None:
         return emu, b, bad
     if b is None:
@@ -94,7 +95,7 @@ def _not_found(request: Request) -> Response:
     return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", reply_headers(request))
 
 
-@gated("anthropic")
+@gated(DIALECT)
 async def create_batch(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()
@@ -114,7 +115,7 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
     except InputError as exc:
         return anthropic_error(exc.status, exc.kind, str(exc), h)
     now = emu.now()
-    batch = emu.add_batch("anthropic", items, now, knobs)
+    batch = emu.add_batch(DIALECT, items, now, knobs)
     return jresp(batch_object(batch, now, _origin(request), _beta(request)), headers=h)
 
 
@@ -125,7 +126,7 @@ async def retrieve_batch(request: Request) -> Response:
     return jresp(batch_object(b, emu.now(), _origin(request), _beta(request)), headers=reply_headers(request))
 
 
-@gated("anthropic")
+@gated(DIALECT)
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
@@ -135,7 +136,7 @@ async def list_batches(request: Request, emu: Emulator) -> Response:
         return anthropic_error(400, "invalid_request_error", "limit: Input should be a valid integer", h)
     if not 1 <= limit <= 1000:
         return anthropic_error(400, "invalid_request_error", "limit: must be between 1 and 1000", h)
-    rows = emu.state.listing("anthropic")
+    rows = emu.state.listing(DIALECT.name)
     ids = [b.id for b in rows]
     before, after = q.get("before_id"), q.get("after_id")
     if before:
@@ -214,14 +215,14 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     """Every batch whose results can be downloaded at `now`, to be spooled."""
     out: list[spool.Target] = []
     for b in emu.state.batches.values():
-        if b.provider == "anthropic" and not b.deleted and now < b.created_at + ANTHROPIC_RETENTION:
+        if b.dialect is DIALECT and not b.deleted and now < b.created_at + ANTHROPIC_RETENTION:
             v = b.view(now)
             if v.status == "ended":
                 out.append((b, v, "results"))
     return out
 
 
-@gated("anthropic")
+@gated(DIALECT)
 async def messages(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()

@@ -22,11 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
-from . import faults, mistral_results, rand, results, spool
-from .content import max_output_tokens, prompt_tokens
-from .core import Emulator, break_after, emulator, gate, gated, jresp, mistral_error, raw_json, reply_headers, unix
-from .inputs import InputError, bad_call, mistral_file_rows, parse_mistral
-from .state import Batch, FileRec, View
+from .. import faults, rand, results, spool
+from ..content import max_output_tokens, prompt_tokens
+from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, unix
+from ..inputs import InputError, bad_call, mistral_file_rows, parse_mistral
+from ..state import Batch, FileRec, View
+from . import results as mistral_results
+from .dialect import DIALECT, mistral_error
 
 PREFIX = "/mistral"
 DEFAULT_TIMEOUT_HOURS = 24
@@ -36,17 +38,12 @@ ENDPOINTS = ("/v1/chat/completions", "/v1/embeddings")
 FILE_RETENTION = None
 """Retention of Mistral files: UNCONFIRMED (reference §5); the emulator keeps them."""
 
-_STATUS = {"validating": "QUEUED", "in_progress": "RUNNING", "canceling": "CANCELLATION_REQUESTED", "failed": "FAILED"}
-
-
 def status_of(v: View) -> str:
-    if v.status == "ended":
-        return {"expired": "TIMEOUT_EXCEEDED", "canceled": "CANCELLED"}.get(v.unrun_kind or "", "SUCCESS")
-    return _STATUS[v.status]
+    return v.status  # already Mistral's name (the dialect's lifecycle)
 
 
 def _file_ids(b: Batch, v: View) -> tuple[str | None, str | None]:
-    if not v.terminal or v.status == "failed":
+    if not v.terminal or v.status == "FAILED":
         return None, None
     n_out, n_err = mistral_results.counts(b, v)
     return (b.output_file_id if n_out else None), (b.error_file_id if n_err else None)
@@ -60,11 +57,11 @@ def job_object(b: Batch, now: float, inline: bool = False) -> dict[str, Any]:
         "id": b.id, "object": "batch", "input_files": [b.input_file_id] if b.input_file_id else [],
         "metadata": b.metadata, "endpoint": b.endpoint, "model": b.model, "agent_id": None,
         "output_file": out_id, "error_file": err_id,
-        "errors": [{"message": e["message"], "count": 1} for e in p.errors] if v.status == "failed" else [],
+        "errors": [{"message": e["message"], "count": 1} for e in p.errors] if v.status == "FAILED" else [],
         "status": status_of(v), "created_at": unix(b.created_at),
         "total_requests": len(b.items), "completed_requests": v.done,
         "succeeded_requests": p.cum_ok[v.done], "failed_requests": p.cum_err[v.done],
-        "started_at": unix(b.created_at + p.validating) if v.status not in ("validating", "failed") else None,
+        "started_at": unix(b.created_at + p.validating) if v.status not in ("QUEUED", "FAILED") else None,
         "completed_at": unix(v.terminal_at),
     }
     if inline:
@@ -87,7 +84,7 @@ def file_object(f: FileRec, size: int, sample_type: str, source: str) -> dict[st
 # --- files -----------------------------------------------------------------------------------
 
 
-@gated("mistral")
+@gated(DIALECT)
 async def upload_file(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -105,7 +102,7 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
     now = emu.now()
     fid = emu.state.new_id("mistral_file")
     f = FileRec(id=fid, filename=name, purpose=str(purpose), created_at=now, expires_at=None, data=data)
-    emu.state.files[fid] = f
+    emu.state.api_files[fid] = f
     return jresp(file_object(f, len(data), "batch_request", "upload"), headers=h)
 
 
@@ -122,11 +119,11 @@ def _virtual(emu: Emulator, f: FileRec, now: float) -> tuple[Batch, View] | None
 
 async def _file_route(request: Request) -> tuple[Emulator, FileRec | None, tuple[Batch, View] | None, Response | None]:
     emu = emulator(request)
-    f = emu.state.files.get(request.path_params["file_id"])
+    f = emu.state.api_files.get(request.path_params["file_id"])
     if f is not None and (f.deleted or f.purpose == "gemini"):
         f = None
     batch = emu.state.batches.get(f.batch_id) if f and f.batch_id else None
-    if (bad := await gate(emu, request, "mistral", batch.http_faults(emu.faults) if batch else None)) is not None:
+    if (bad := await gate(emu, request, DIALECT, batch.http_faults(emu.faults) if batch else None)) is not None:
         return emu, f, None, bad
     found = _virtual(emu, f, emu.now()) if f is not None and f.batch_id else None
     if f is None or (f.batch_id and found is None) or (f.batch_id is None and f.purpose not in ("batch", "fine-tune", "ocr")):
@@ -142,8 +139,8 @@ async def retrieve_file(request: Request) -> Response:
     if found is None:
         return jresp(file_object(f, len(f.data or b""), "batch_request", "upload"), headers=h)
     b, v = found
-    entry = await emu.spool.ensure(b, v, f.kind or "mistral_output")
-    sample = "batch_result" if f.kind == "mistral_output" else "batch_error"
+    entry = await emu.spool.ensure(b, v, f.kind or "output")
+    sample = "batch_result" if f.kind == "output" else "batch_error"
     obj = file_object(f, entry.size, sample, "mistral")
     obj["created_at"] = unix(v.terminal_at)
     return jresp(obj, headers=h)
@@ -168,13 +165,13 @@ async def file_content(request: Request) -> Response:
     if found is None:
         return Response(f.data or b"", media_type="application/octet-stream", headers=h)
     b, v = found
-    kind = f.kind or "mistral_output"
+    kind = f.kind or "output"
     b.downloads += 1
     entry, handle = await emu.spool.open(b, v, kind)
     bf = b.faults
     if bf.broken_download > 0 and (bf.broken_download_times is None or b.downloads <= bf.broken_download_times):
         n_out, n_err = mistral_results.counts(b, v)
-        chunks = break_after(spool.line_blocks(handle), n_out if kind == "mistral_output" else n_err, bf.broken_download)
+        chunks = break_after(spool.line_blocks(handle), n_out if kind == "output" else n_err, bf.broken_download)
         return StreamingResponse(chunks, media_type="application/octet-stream", headers=h)
     try:
         rng = spool.byte_range(request.headers.get("range"), entry.size)
@@ -187,7 +184,7 @@ async def file_content(request: Request) -> Response:
 # --- jobs ------------------------------------------------------------------------------------
 
 
-@gated("mistral")
+@gated(DIALECT)
 async def create_job(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()
@@ -223,7 +220,7 @@ async def create_job(request: Request, emu: Emulator) -> Response:
         else:
             if not isinstance(files, list) or len(files) != 1:
                 raise InputError("input_files: give one batch input file id (or inline requests)", 422)
-            f = emu.state.files.get(files[0])
+            f = emu.state.api_files.get(files[0])
             if f is None or f.deleted or f.batch_id is not None or f.purpose != "batch":
                 return mistral_error(404, f"File {files[0]} not found", "not_found", headers=h)
             rows = mistral_file_rows(f.data or b"")
@@ -232,13 +229,13 @@ async def create_job(request: Request, emu: Emulator) -> Response:
     except InputError as exc:
         return mistral_error(exc.status, str(exc), headers=h)
     now = emu.now()
-    b = emu.add_batch("mistral", items, now, knobs, endpoint=endpoint, input_file_id=input_file, metadata=metadata,
+    b = emu.add_batch(DIALECT, items, now, knobs, endpoint=endpoint, input_file_id=input_file, metadata=metadata,
                       window=hours * 3600.0, model=model or items.model)
-    for kind in ("mistral_output", "mistral_error"):
+    for kind in DIALECT.result_kinds:
         fid = emu.state.new_id("mistral_file")
-        emu.state.files[fid] = FileRec(id=fid, filename=f"{b.id}_{kind.removeprefix('mistral_')}.jsonl", purpose="batch",
+        emu.state.api_files[fid] = FileRec(id=fid, filename=f"{b.id}_{kind}.jsonl", purpose="batch",
                                        created_at=now, expires_at=None, batch_id=b.id, kind=kind)
-        if kind == "mistral_output":
+        if kind == "output":
             b.output_file_id = fid
         else:
             b.error_file_id = fid
@@ -251,7 +248,7 @@ async def _job_route(request: Request) -> tuple[Emulator, Batch | None, Response
     b = emu.state.batches.get(jid)
     if b is not None and (b.provider != "mistral" or b.deleted):
         b = None
-    if (bad := await gate(emu, request, "mistral", b.http_faults(emu.faults) if b else None)) is not None:
+    if (bad := await gate(emu, request, DIALECT, b.http_faults(emu.faults) if b else None)) is not None:
         return emu, b, bad
     if b is None:
         return emu, b, mistral_error(404, f"Batch job {jid} not found", "not_found", headers=reply_headers(request))
@@ -288,7 +285,7 @@ async def delete_job(request: Request) -> Response:
     return jresp({"id": b.id, "object": "batch", "deleted": True}, headers=reply_headers(request))
 
 
-@gated("mistral")
+@gated(DIALECT)
 async def list_jobs(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
@@ -313,7 +310,7 @@ async def list_jobs(request: Request, emu: Emulator) -> Response:
 # --- realtime --------------------------------------------------------------------------------
 
 
-@gated("mistral")
+@gated(DIALECT)
 async def chat(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     raw = await request.body()
@@ -342,9 +339,9 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
             v = b.view(now)
             out_id, err_id = _file_ids(b, v)
             if out_id:
-                out.append((b, v, "mistral_output"))
+                out.append((b, v, "output"))
             if err_id:
-                out.append((b, v, "mistral_error"))
+                out.append((b, v, "error"))
     return out
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import spool
-from .core import Emulator, unix
-from .state import FILE_RETENTION, OPENAI_COUNT_UNRUN_AS_FAILED, Batch, FileRec, View
+from .. import spool
+from ..core import Emulator, unix
+from ..dialect import Dialect
+from ..state import FILE_RETENTION, OPENAI_COUNT_UNRUN_AS_FAILED, Batch, FileRec, View
 
 
 def batch_object(b: Batch, now: float) -> dict[str, Any]:
@@ -125,11 +126,12 @@ async def file_object(emu: Emulator, f: FileRec, now: float) -> dict[str, Any] |
     return obj
 
 
-def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
-    """Every output/error file that exists at `now`, to be spooled."""
+def finalizable(emu: Emulator, now: float, dialect: Dialect) -> list[spool.Target]:
+    """Every output/error file of `dialect`'s batches that exists at `now`, to be spooled."""
     out: list[spool.Target] = []
     for f in emu.state.files.values():
         if f.batch_id is not None and (described := describe_file(emu, f, now)) is not None and described[1] is not None:
             b, v = described[1]
-            out.append((b, v, f.kind or "output"))
+            if b.dialect is dialect:
+                out.append((b, v, f.kind or "output"))
     return out

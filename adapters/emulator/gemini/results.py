@@ -13,9 +13,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from . import content
-from .plan import ERR_INVALID, ERR_RETRY, OK
-from .state import Batch, View
+from .. import content
+from ..plan import ERR_INVALID, ERR_RETRY, OK
+from ..state import Batch, View
 
 GEMINI_LIST_UNRUN = False
 """Whether an expired or cancelled Gemini batch's output lists the requests that never ran.

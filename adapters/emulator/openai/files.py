@@ -1,7 +1,7 @@
 """OpenAI Files routes: upload, list, retrieve, delete, and content (the results downloads).
 
 Uploaded files live in memory; a batch's output and error files are virtual (see
-`openai_objects`), their bytes written once by the spool and served with `Range` support,
+`objects`), their bytes written once by the spool and served with `Range` support,
 or cut short by the `broken_download` fault.
 """
 
@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from . import spool
-from .core import Emulator, break_after, emulator, gate, gated, int_param, jresp, openai_error, reply_headers
-from .inputs import OPENAI_MAX_BYTES
-from .openai_objects import describe_file, file_exists, file_object
-from .state import FileRec
+from .. import spool
+from ..core import Emulator, bound, break_after, dialect_of, emulator, gate, gated, int_param, jresp, reply_headers
+from ..dialect import Dialect
+from ..inputs import OPENAI_MAX_BYTES
+from ..state import FileRec
+from .dialect import DIALECT, openai_error
+from .objects import describe_file, file_exists, file_object
 
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 INPUT_FILE_RETENTION = 30 * 86_400.0
@@ -25,7 +27,7 @@ def _no_file(file_id: str, headers: dict[str, str]) -> Response:
     return openai_error(404, f"No such File object: {file_id}", param="id", headers=headers)
 
 
-@gated("openai")
+@gated()
 async def upload_file(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     ctype = request.headers.get("content-type", "")
@@ -69,7 +71,7 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
     return jresp(await file_object(emu, emu.state.files[fid], now), headers=h)
 
 
-@gated("openai")
+@gated()
 async def list_files(request: Request, emu: Emulator) -> Response:
     now = emu.now()
     q = request.query_params
@@ -92,7 +94,7 @@ async def list_files(request: Request, emu: Emulator) -> Response:
                  headers=reply_headers(request))
 
 
-@gated("openai")
+@gated()
 async def retrieve_file(request: Request, emu: Emulator) -> Response:
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
@@ -102,7 +104,7 @@ async def retrieve_file(request: Request, emu: Emulator) -> Response:
     return jresp(obj, headers=reply_headers(request))
 
 
-@gated("openai")
+@gated()
 async def delete_file(request: Request, emu: Emulator) -> Response:
     fid = request.path_params["file_id"]
     f = emu.state.files.get(fid)
@@ -121,7 +123,7 @@ async def file_content(request: Request) -> Response:
     f = emu.state.files.get(fid)
     batch = emu.state.batches.get(f.batch_id) if f and f.batch_id else None
     faults = batch.http_faults(emu.faults) if batch else None
-    if (bad := await gate(emu, request, "openai", faults)) is not None:
+    if (bad := await gate(emu, request, dialect_of(request), faults)) is not None:
         return bad
     h = reply_headers(request)
     now = emu.now()
@@ -151,11 +153,11 @@ async def file_content(request: Request) -> Response:
     return spool.file_response(handle, entry.size, rng, "application/octet-stream", h)
 
 
-def routes() -> list[Route]:
+def routes(dialect: Dialect = DIALECT, prefix: str = "/v1") -> list[Route]:
     return [
-        Route("/v1/files", upload_file, methods=["POST"]),
-        Route("/v1/files", list_files, methods=["GET"]),
-        Route("/v1/files/{file_id}", retrieve_file, methods=["GET"]),
-        Route("/v1/files/{file_id}", delete_file, methods=["DELETE"]),
-        Route("/v1/files/{file_id}/content", file_content, methods=["GET"]),
+        Route(prefix + "/files", bound(upload_file, dialect), methods=["POST"]),
+        Route(prefix + "/files", bound(list_files, dialect), methods=["GET"]),
+        Route(prefix + "/files/{file_id}", bound(retrieve_file, dialect), methods=["GET"]),
+        Route(prefix + "/files/{file_id}", bound(delete_file, dialect), methods=["DELETE"]),
+        Route(prefix + "/files/{file_id}/content", bound(file_content, dialect), methods=["GET"]),
     ]

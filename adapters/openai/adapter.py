@@ -10,42 +10,18 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from adapters import download as dl
-from adapters import fastparse
-from adapters.base import (
-    BatchAdapter,
-    BatchRequest,
-    Capabilities,
-    DownloadReport,
-    RealtimeResult,
-    as_int,
-)
+from adapters.base import BatchAdapter, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
 from adapters.errors import ResultsNotReady
-from adapters.fastparse import FastParser
 from adapters.lifecycle import batch_status
-from adapters.mapping import MappingError, anthropic_to_openai_chat
-from adapters.openai_results import normalize_usage, parse_raw_line
+from adapters.registry import ProviderSpec
 from adapters.result_lines import iter_lines_with_offsets
-from store.model import (
-    ItemResult,
-    ItemStatus,
-    PriceTier,
-    RemoteBatch,
-    RequestCounts,
-)
-
-ENDPOINTS = (
-    "/v1/responses",
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/completions",
-    "/v1/moderations",
-)
+from store.model import PriceTier, RemoteBatch, RequestCounts
 
 _TIER_PARAM = {
     PriceTier.FLEX: "flex",
@@ -53,41 +29,20 @@ _TIER_PARAM = {
     PriceTier.PRIORITY: "priority",
 }
 
-_REQUIRED = {
-    "/v1/chat/completions": ("model", "messages"),
-    "/v1/responses": ("model", "input"),
-    "/v1/embeddings": ("model", "input"),
-    "/v1/completions": ("model", "prompt"),
-    "/v1/moderations": ("input",),
-}
 
 def _none_if_empty(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
 class OpenAIBatchAdapter(BatchAdapter):
-    """OpenAI through `openai.AsyncOpenAI` (base URL must end in /v1)."""
+    """OpenAI, and every service that copies its files + batches API, through
+    `openai.AsyncOpenAI` (base URL ending in the service's /v1)."""
 
-    name = "openai"
-    label = "OpenAI"
-    key_env = "OPENAI_API_KEY"
-    base_url_env = "OPENAI_BASE_URL"
-    default_endpoint = "/v1/chat/completions"
-    capabilities = Capabilities(
-        max_requests=50_000,
-        max_bytes=200_000_000,
-        max_line_bytes=10_000_000,
-        endpoints=ENDPOINTS,
-        tiers=(PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY),
-        supports_request_readback=True,
-        supports_metadata=True,
-        mixed_models=False,
-    )
-
-    def __init__(self, *, api_key: str | None = None, base_url: str | None = None,
-                 timeout: float = 120.0, **_: Any) -> None:
+    def __init__(self, spec: ProviderSpec, *, api_key: str | None = None, base_url: str | None = None,
+                 capabilities: Capabilities | None = None, timeout: float = 120.0, **_: Any) -> None:
         from openai import AsyncOpenAI
 
+        super().__init__(spec, capabilities=capabilities)
         key, base_url = self.credentials(api_key, base_url)
         self.client = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
@@ -99,7 +54,7 @@ class OpenAIBatchAdapter(BatchAdapter):
         done = as_int(getattr(rc, "completed", 0)) if rc else 0
         failed = as_int(getattr(rc, "failed", 0)) if rc else 0
         rest = max(0, total - done - failed)
-        status = batch_status("openai", raw)
+        status = batch_status(self.name, raw)
         expired = rest if raw == "expired" else 0
         canceled = rest if raw == "cancelled" else 0
         processing = 0 if status.is_terminal else rest
@@ -115,7 +70,7 @@ class OpenAIBatchAdapter(BatchAdapter):
             )
         ended = b.completed_at or b.failed_at or b.expired_at or b.cancelled_at
         return RemoteBatch(
-            provider="openai",
+            provider=self.name,
             provider_batch_id=b.id,
             status=status,
             raw_status=raw,
@@ -154,7 +109,7 @@ class OpenAIBatchAdapter(BatchAdapter):
             batch = await self.client.batches.create(
                 input_file_id=uploaded.id,
                 endpoint=endpoint,  # type: ignore[arg-type]
-                completion_window="24h",
+                completion_window=self.capabilities.windows[0],  # type: ignore[arg-type]
                 metadata=metadata or None,
             )
         except Exception as exc:  # noqa: BLE001
@@ -216,20 +171,13 @@ class OpenAIBatchAdapter(BatchAdapter):
     async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
         ids = [f for f in (remote.output_file_id, remote.error_file_id) if f]
         if not ids:
-            raise ResultsNotReady(f"OpenAI batch {remote.provider_batch_id} has no output or error file")
+            raise ResultsNotReady(f"{self.label} batch {remote.provider_batch_id} has no output or error file")
         return await dl.download(dest, [self._opener(f) for f in ids], wrap=self._wrap)
-
-    @classmethod
-    def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
-        """A parser for the lines of one results file: `line -> ItemResult`, or None for a
-        line that is not JSON (skipped). Exactly `parse_line(json.loads(line))`, faster: see
-        `adapters.fastparse`. One per file (it learns the file's line shapes)."""
-        return FastParser(fastparse.OPENAI, parse_raw_line, normalize_usage).parse
 
     # ---- requests --------------------------------------------------------------------
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         if not remote.input_file_id:
-            raise ResultsNotReady(f"OpenAI batch {remote.provider_batch_id} names no input file")
+            raise ResultsNotReady(f"{self.label} batch {remote.provider_batch_id} names no input file")
         tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
         try:
             tmp.unlink()
@@ -245,64 +193,6 @@ class OpenAIBatchAdapter(BatchAdapter):
         finally:
             tmp.unlink(missing_ok=True)
 
-    @classmethod
-    def adapt_line(cls, source: str, url: str | None, payload: Any) -> tuple[str, dict[str, Any]]:
-        if source == "anthropic":
-            if not isinstance(payload, dict):
-                raise MappingError("params must be a JSON object")
-            return "/v1/chat/completions", anthropic_to_openai_chat(payload)
-        endpoint = url or cls.default_endpoint
-        if not endpoint.startswith("/v1/"):
-            endpoint = "/v1/" + endpoint.lstrip("/")
-        return endpoint, payload
-
-    @classmethod
-    def validate_body(cls, body: Any, endpoint: str) -> str | None:
-        if endpoint not in ENDPOINTS:
-            return f"endpoint {endpoint} is not one batchdeck can send to OpenAI ({', '.join(ENDPOINTS)})"
-        if not isinstance(body, dict):
-            return "body must be a JSON object"
-        missing = [k for k in _REQUIRED.get(endpoint, ()) if k not in body]
-        if missing:
-            return f"body for {endpoint} lacks {', '.join(missing)}"
-        if body.get("stream"):
-            return "stream: true is not allowed in a batch"
-        if endpoint == "/v1/chat/completions" and not (isinstance(body["messages"], list) and body["messages"]):
-            return "messages must be a non-empty list"
-        return None
-
-    @classmethod
-    def response_body(cls, line: dict[str, Any]) -> Any:
-        response = line.get("response")
-        if isinstance(response, dict) and 200 <= (response.get("status_code") or 0) < 300:
-            return response.get("body")
-        return None
-
-    @classmethod
-    def response_text(cls, body: Any) -> str | None:
-        if not isinstance(body, dict):
-            return None
-        choices = body.get("choices")
-        if isinstance(choices, list) and choices:
-            first = choices[0] or {}
-            message = first.get("message") or {}
-            content = message.get("content") if isinstance(message, dict) else None
-            if content is None:
-                content = first.get("text")
-            return content if isinstance(content, str) else None
-        if isinstance(body.get("output_text"), str):
-            return body["output_text"]
-        output = body.get("output")
-        if isinstance(output, list):
-            texts = [
-                part.get("text", "")
-                for entry in output if isinstance(entry, dict)
-                for part in (entry.get("content") or []) if isinstance(part, dict)
-                and part.get("type") in ("output_text", "text")
-            ]
-            return "".join(texts) if texts else None
-        return None
-
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
                        tier: PriceTier) -> RealtimeResult:
@@ -312,14 +202,6 @@ class OpenAIBatchAdapter(BatchAdapter):
             payload["service_tier"] = _TIER_PARAM[tier]
         path = endpoint[3:] if endpoint.startswith("/v1/") else endpoint
         return await self._post_realtime(custom_id, path, payload)
-
-    @classmethod
-    def read_realtime(cls, custom_id: str, text: str) -> RealtimeResult:
-        data = json.loads(text) if text else {}
-        data = data if isinstance(data, dict) else {}
-        result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED,
-                            usage=normalize_usage(data.get("usage")), model=data.get("model"))
-        return RealtimeResult(result=result, raw=text, tier=data.get("service_tier"))
 
     async def aclose(self) -> None:
         await self.client.close()

@@ -1,4 +1,4 @@
-"""OpenAI Batch routes: create, retrieve, cancel, list (the Batch body is `openai_objects`)."""
+"""OpenAI Batch routes: create, retrieve, cancel, list (the Batch body is `objects`)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import faults
-from .core import Emulator, emulator, gate, gated, int_param, jresp, openai_error, reply_headers
-from .inputs import OPENAI_ENDPOINTS, parse_openai
-from .openai_objects import batch_object, file_exists
-from .state import Batch
+from .. import faults
+from ..core import Emulator, bound, dialect_of, emulator, gate, gated, int_param, jresp, reply_headers
+from ..dialect import Dialect
+from ..inputs import OPENAI_ENDPOINTS, parse_openai
+from ..state import Batch
+from .dialect import DIALECT, openai_error
+from .objects import batch_object, file_exists
 
 
 def _no_batch(batch_id: str, headers: dict[str, str]) -> Response:
     return openai_error(404, f"No batch found with id '{batch_id}'.", param="batch_id", headers=headers)
 
 
-@gated("openai")
+@gated()
 async def create_batch(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     try:
@@ -67,7 +69,7 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
                             param="input_file_id", headers=h)
     items = await asyncio.to_thread(parse_openai, f.data or b"", endpoint) if len(f.data or b"") > 1_000_000 \
         else parse_openai(f.data or b"", endpoint)
-    batch = emu.add_batch("openai", items, now, knobs, endpoint=endpoint, input_file_id=fid, completion_window="24h",
+    batch = emu.add_batch(dialect_of(request), items, now, knobs, endpoint=endpoint, input_file_id=fid, completion_window="24h",
                           metadata=metadata, output_expires_after=oea_seconds)
     return jresp(batch_object(batch, now), headers=h)
 
@@ -75,12 +77,12 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
 def _lookup_batch(request: Request) -> Batch | None:
     """The OpenAI batch named in the path (None for an unknown id or another provider's)."""
     b = emulator(request).state.batches.get(request.path_params["batch_id"])
-    return b if b is not None and b.provider == "openai" else None
+    return b if b is not None and b.provider == dialect_of(request).name else None
 
 
 async def retrieve_batch(request: Request) -> Response:
     emu, bid, b = emulator(request), request.path_params["batch_id"], _lookup_batch(request)
-    if (bad := await gate(emu, request, "openai", b.http_faults(emu.faults) if b else None)) is not None:
+    if (bad := await gate(emu, request, dialect_of(request), b.http_faults(emu.faults) if b else None)) is not None:
         return bad
     if b is None:
         return _no_batch(bid, reply_headers(request))
@@ -89,7 +91,7 @@ async def retrieve_batch(request: Request) -> Response:
 
 async def cancel_batch(request: Request) -> Response:
     emu, bid, b = emulator(request), request.path_params["batch_id"], _lookup_batch(request)
-    if (bad := await gate(emu, request, "openai", b.http_faults(emu.faults) if b else None)) is not None:
+    if (bad := await gate(emu, request, dialect_of(request), b.http_faults(emu.faults) if b else None)) is not None:
         return bad
     h = reply_headers(request)
     if b is None:
@@ -104,7 +106,7 @@ async def cancel_batch(request: Request) -> Response:
     return jresp(batch_object(b, now), headers=h)
 
 
-@gated("openai")
+@gated()
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
@@ -114,7 +116,7 @@ async def list_batches(request: Request, emu: Emulator) -> Response:
         return openai_error(400, "Invalid value for 'limit'.", param="limit", headers=h)
     if not 1 <= limit <= 100:
         return openai_error(400, "Invalid 'limit': must be between 1 and 100.", code="invalid_value", param="limit", headers=h)
-    rows = emu.state.listing("openai")
+    rows = emu.state.listing(dialect_of(request).name)
     after = q.get("after")
     if after:
         ids = [b.id for b in rows]
@@ -126,10 +128,10 @@ async def list_batches(request: Request, emu: Emulator) -> Response:
                   "last_id": page[-1].id if page else None, "has_more": len(rows) > len(page)}, headers=h)
 
 
-def routes() -> list[Route]:
+def routes(dialect: Dialect = DIALECT, prefix: str = "/v1") -> list[Route]:
     return [
-        Route("/v1/batches", create_batch, methods=["POST"]),
-        Route("/v1/batches", list_batches, methods=["GET"]),
-        Route("/v1/batches/{batch_id}", retrieve_batch, methods=["GET"]),
-        Route("/v1/batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+        Route(prefix + "/batches", bound(create_batch, dialect), methods=["POST"]),
+        Route(prefix + "/batches", bound(list_batches, dialect), methods=["GET"]),
+        Route(prefix + "/batches/{batch_id}", bound(retrieve_batch, dialect), methods=["GET"]),
+        Route(prefix + "/batches/{batch_id}/cancel", bound(cancel_batch, dialect), methods=["POST"]),
     ]

@@ -14,17 +14,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import rand, results
-from .content import embedding_dims, embedding_inputs, max_output_tokens, openai_cached_tokens, prompt_tokens
-from .core import Emulator, gated, openai_error, raw_json, reply_headers
-from .inputs import bad_call
+from .. import rand, results
+from ..content import embedding_dims, embedding_inputs, max_output_tokens, openai_cached_tokens, prompt_tokens
+from ..core import Emulator, bound, gated, raw_json, reply_headers
+from ..dialect import Dialect
+from ..inputs import bad_call
+from .dialect import DIALECT, openai_error
 
 _TIERS = {None: "default", "auto": "default", "default": "default", "flex": "flex", "scale": "scale",
           "priority": "priority", "fast": "priority"}
 TIER_LATENCY_FACTOR = {"priority": 0.5, "default": 1.0, "scale": 1.0, "flex": 4.0}
 
 
-@gated("openai")
+@gated()
 async def realtime(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     endpoint = request.url.path
@@ -72,9 +74,9 @@ async def realtime(request: Request, emu: Emulator) -> Response:
     return raw_json(text, headers=h)
 
 
-def routes() -> list[Route]:
+def routes(dialect: Dialect = DIALECT, prefix: str = "/v1") -> list[Route]:
     return [
-        Route("/v1/chat/completions", realtime, methods=["POST"]),
-        Route("/v1/responses", realtime, methods=["POST"]),
-        Route("/v1/embeddings", realtime, methods=["POST"]),
+        Route(prefix + "/chat/completions", bound(realtime, dialect), methods=["POST"]),
+        Route(prefix + "/responses", bound(realtime, dialect), methods=["POST"]),
+        Route(prefix + "/embeddings", bound(realtime, dialect), methods=["POST"]),
     ]

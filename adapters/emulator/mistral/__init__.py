@@ -1,0 +1,10 @@
+"""Mistral batch jobs, emulated under /mistral (its /v1 paths would collide with OpenAI's;
+reference §5, §13)."""
+
+from __future__ import annotations
+
+from ..providers import EmulatedProvider
+from .dialect import DIALECT
+from .routes import finalizable, routes
+
+PROVIDER = EmulatedProvider(dialect=DIALECT, routes=routes, finalizable=finalizable, rank=5)

@@ -1,0 +1,246 @@
+"""OpenAI-style results lines, decoded with msgspec into the few fields ingest needs.
+
+One declaration per line shape (the Structs below); msgspec validates every line in one pass
+and skips everything else in it (the answer text, logprobs, a dozen ids). Shared by every
+service that writes OpenAI's results format: OpenAI, Groq, Together, Doubleword and any
+`openai_compat` profile.
+
+The one rule for failed lines (reference §2.4): a line whose `response.status_code` is 400 or
+more failed with that HTTP status whatever `error` holds (vLLM-style servers fill both); the
+message comes from `response.body.error`, else from `error`; 4xx is permanent except 408/429.
+Only without a status does `error.code` decide (`batch_expired`, `batch_cancelled`, ...).
+A 2xx line is a success, `truncated` when the chat answer stopped at its length limit
+(`finish_reason: "length"`) or a Responses answer is `status: "incomplete"`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+
+from adapters.base import RealtimeResult
+from adapters.lifecycle import classify_error
+from adapters.result_lines import decode_lines
+from store.model import ErrorClass, ItemResult, ItemStatus, Usage
+
+_TERMINAL_ITEM = {
+    "batch_expired": ItemStatus.EXPIRED,
+    "batch_cancelled": ItemStatus.CANCELED,
+    "batch_canceled": ItemStatus.CANCELED,
+}
+
+
+class _TokenDetails(msgspec.Struct):
+    cached_tokens: int | None = None
+    cache_write_tokens: int | None = None
+
+
+class OpenAIUsage(msgspec.Struct):
+    """Usage in the chat (`prompt_tokens`), Responses or embeddings (`input_tokens`) shape."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    prompt_tokens_details: _TokenDetails | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    input_tokens_details: _TokenDetails | None = None
+
+
+class _Choice(msgspec.Struct):
+    finish_reason: str | None = None
+
+
+class _Error(msgspec.Struct):
+    message: str | None = None
+    type: str | None = None
+    code: str | int | None = None
+
+
+class _Body(msgspec.Struct):
+    model: str | None = None
+    usage: OpenAIUsage | None = None
+    choices: list[_Choice] | None = None
+    status: str | None = None
+    """Responses: `completed`, `incomplete`, `failed`..."""
+    service_tier: str | None = None
+    error: _Error | None = None
+
+
+class _Response(msgspec.Struct):
+    status_code: int | None = None
+    body: _Body | str | None = None
+
+
+class OpenAILine(msgspec.Struct):
+    """One line of an output or error file."""
+
+    custom_id: str | int
+    response: _Response | None = None
+    error: _Error | str | None = None
+
+
+_line = msgspec.json.Decoder(OpenAILine, strict=False)
+_body = msgspec.json.Decoder(_Body, strict=False)
+
+
+def _n(value: int | None) -> int:
+    return value if value is not None and value > 0 else 0
+
+
+def usage_of(u: OpenAIUsage | None) -> Usage | None:
+    """OpenAI usage with cache reads and writes split out of the input tokens."""
+    if u is None:
+        return None
+    if u.prompt_tokens is not None:
+        prompt, output, details = _n(u.prompt_tokens), _n(u.completion_tokens), u.prompt_tokens_details
+    else:
+        prompt, output, details = _n(u.input_tokens), _n(u.output_tokens), u.input_tokens_details
+    cached = _n(details.cached_tokens) if details else 0
+    written = _n(details.cache_write_tokens) if details else 0
+    return Usage(input_tokens=max(0, prompt - cached - written), output_tokens=output,
+                 cache_read_tokens=cached, cache_write_tokens=written)
+
+
+def normalize_usage(usage: Any) -> Usage | None:
+    """Usage from a decoded JSON object (a realtime answer's `usage`)."""
+    if not isinstance(usage, dict):
+        return None
+    try:
+        return usage_of(msgspec.convert(usage, OpenAIUsage, strict=False))
+    except msgspec.ValidationError:
+        return None
+
+
+def _error_type(err: _Error | None) -> str | None:
+    """OpenAI's most specific error name: rate limits say type "requests"/"tokens" and put
+    the meaningful name in `code` ("rate_limit_exceeded")."""
+    if err is None:
+        return None
+    kind, code = err.type, err.code
+    if code and kind in (None, "", "requests", "tokens"):
+        return str(code)
+    return kind or (str(code) if code else None)
+
+
+def _truncated(body: _Body) -> bool:
+    if body.status == "incomplete":
+        return True
+    choices = body.choices
+    return bool(choices) and choices[0].finish_reason == "length"  # type: ignore[index]
+
+
+def result_of(line: OpenAILine) -> ItemResult:
+    """One decoded line as an ItemResult (the rule in the module docstring)."""
+    custom_id = str(line.custom_id)
+    response = line.response
+    code = response.status_code if response is not None else None
+    body = response.body if response is not None else None
+    if isinstance(body, str):
+        try:
+            body = _body.decode(body)
+        except msgspec.DecodeError:
+            body = None
+    if code is not None and 200 <= code < 300:
+        body = body or _Body()
+        return ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED, usage=usage_of(body.usage),
+                          model=body.model, truncated=_truncated(body))
+    error = line.error
+    if code is None or code < 400:
+        if error is not None and code is None:
+            name = error if isinstance(error, str) else (str(error.code or error.type or "") or "error")
+            message = None if isinstance(error, str) else error.message
+            return ItemResult(custom_id=custom_id, status=_TERMINAL_ITEM.get(name, ItemStatus.ERRORED),
+                              error_type=name, error_message=message if message is not None else (
+                                  error if isinstance(error, str) and error != name else None),
+                              error_class=classify_error(name, None))
+        if response is None or code is None:
+            return ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED, error_type="missing_response",
+                              error_message="result line has neither response nor error",
+                              error_class=ErrorClass.RETRYABLE)
+    # A failed HTTP call (>= 400, or an unexpected 1xx/3xx): the status decides.
+    body_error = body.error if body is not None else None
+    line_error = error if isinstance(error, _Error) else None
+    etype = _error_type(body_error) or _error_type(line_error) or f"http_{code}"
+    message = (body_error.message if body_error else None) or (
+        line_error.message if line_error else (error if isinstance(error, str) else None))
+    return ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED, error_type=etype, error_message=message,
+                      http_status=code, error_class=classify_error(None, code),
+                      usage=usage_of(body.usage) if body is not None else None,
+                      model=body.model if body is not None else None)
+
+
+def parse_line(data: Any) -> ItemResult:
+    """One already-decoded JSON line (a dict) as an ItemResult; msgspec.ValidationError if
+    its fields have the wrong types."""
+    return result_of(msgspec.convert(data, OpenAILine, strict=False))
+
+
+def parse_raw_line(raw: bytes) -> ItemResult | None:
+    """One raw results line (see `adapters.result_lines.decode_lines` for damaged lines)."""
+    return result_of(_line.decode(raw))
+
+
+def _response_text(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    choices = body.get("choices")
+    if isinstance(choices, list) and choices:
+        texts = []
+        for choice in choices:
+            choice = choice if isinstance(choice, dict) else {}
+            message = choice.get("message")
+            content = message.get("content") if isinstance(message, dict) else None
+            if content is None:
+                content = choice.get("text")
+            if isinstance(content, str):
+                texts.append(content)
+        return "\n".join(texts) if texts else None
+    if isinstance(body.get("output_text"), str):
+        return str(body["output_text"])
+    output = body.get("output")
+    if isinstance(output, list):
+        parts = [
+            str(part.get("text", ""))
+            for entry in output if isinstance(entry, dict)
+            for part in (entry.get("content") or []) if isinstance(part, dict)
+            and part.get("type") in ("output_text", "text")
+        ]
+        return "".join(parts) if parts else None
+    return None
+
+
+class OpenAIResults:
+    """The OpenAI results format (`ResultsFormat` in adapters.registry)."""
+
+    def line_parser(self) -> Any:
+        return decode_lines(parse_raw_line)
+
+    def response_body(self, line: dict[str, Any]) -> Any:
+        response = line.get("response")
+        if isinstance(response, dict):
+            code = response.get("status_code")
+            if isinstance(code, int) and 200 <= code < 300:
+                return response.get("body")
+            return None
+        if "choices" in line or "output" in line or "output_text" in line:  # a realtime answer
+            return line
+        return None
+
+    def response_text(self, body: Any) -> str | None:
+        return _response_text(body)
+
+    def read_realtime(self, custom_id: str, text: str) -> RealtimeResult:
+        data = json.loads(text) if text else {}
+        data = data if isinstance(data, dict) else {}
+        try:
+            body = msgspec.convert(data, _Body, strict=False)
+        except msgspec.ValidationError:
+            body = _Body()
+        result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED, usage=usage_of(body.usage),
+                            model=body.model, truncated=_truncated(body))
+        return RealtimeResult(result=result, raw=text, tier=body.service_tier)
+
+
+RESULTS = OpenAIResults()
