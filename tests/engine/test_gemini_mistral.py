@@ -1,0 +1,156 @@
+"""Gemini and Mistral through the engine against the emulator over a socket: submit (inline
+and uploaded), track one / --all, sync and ingest (Mistral's failures in the output file and
+in the error file, each counted once), the 48 h window, resubmit, promote, cancel, estimate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from store.model import BatchStatus, ErrorClass, ItemStatus
+from tests.engine.conftest import RecordingSleep, write_jsonl
+
+HOUR = 3600.0
+GEMINI_MODEL = "gemini-2.5-flash"
+MISTRAL_MODEL = "mistral-small-latest"
+
+
+def _factory(emulator: Any) -> Any:
+    import adapters
+
+    bases = {"openai": emulator.base_url_openai, "anthropic": emulator.base_url_anthropic,
+             "gemini": emulator.base_url, "mistral": emulator.base_url_mistral}
+
+    def factory(provider: str, profile: str | None) -> Any:
+        return adapters.get_adapter(provider, api_key="test-key", base_url=bases[provider])
+
+    return factory
+
+
+@pytest.fixture
+async def engine(store, emulator):
+    from console.engine.service import Engine
+
+    eng = Engine(store, None, adapter_factory=_factory(emulator), clock=emulator.emulator.now,
+                 sleep=RecordingSleep(), actor="tester@host")
+    yield eng
+    await eng.aclose()
+
+
+def gemini_lines(n: int, prefix: str = "req") -> list[dict[str, Any]]:
+    return [{"custom_id": f"{prefix}-{i}", "body": {
+        "contents": [{"role": "user", "parts": [{"text": f"Summarise item {i} " * 5}]}],
+        "generationConfig": {"maxOutputTokens": 64}}} for i in range(n)]
+
+
+def mistral_lines(n: int, prefix: str = "req") -> list[dict[str, Any]]:
+    return [{"custom_id": f"{prefix}-{i}", "body": {
+        "messages": [{"role": "user", "content": f"Summarise item {i} " * 5}], "max_tokens": 64}} for i in range(n)]
+
+
+async def submit(engine, tmp_path, provider: str, n: int, model: str) -> int:
+    lines = gemini_lines(n) if provider == "gemini" else mistral_lines(n)
+    path = write_jsonl(tmp_path / f"{provider}.jsonl", lines)
+    return (await engine.submit(path, provider=provider, model=model)).batch_ids[0]
+
+
+async def test_a_gemini_batch_counts_down_from_48_hours_and_ingests_with_usage(engine, store, emulator, tmp_path):
+    a = await submit(engine, tmp_path, "gemini", 12, GEMINI_MODEL)
+    b = store.get_batch(a)
+    assert b.provider_batch_id.startswith("batches/") and b.status == BatchStatus.VALIDATING
+    assert b.expires_at - b.created_at == pytest.approx(48 * HOUR)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    done = store.get_batch(a)
+    assert done.status == BatchStatus.COMPLETED and done.counts.succeeded == 12
+    items = store.page_items(a, offset=0, limit=50)
+    assert all(i.status == ItemStatus.SUCCEEDED and i.usage.output_tokens > 0 for i in items)
+    assert store.savings(by="batch")[0].items == 12
+
+
+async def test_gemini_grpc_failures_are_classified_by_their_own_table(engine, store, emulator, tmp_path):
+    a = await submit(engine, tmp_path, "gemini", 30, GEMINI_MODEL)
+    emulator.batch_faults(store.get_batch(a).provider_batch_id.removeprefix("batches/"), error_rate=0.5,
+                          retryable_share=0.3)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    failed = store.failed_items(a, include_permanent=True)
+    assert failed and all(i.http_status is None for i in failed)  # gRPC codes are not HTTP statuses
+    kinds = {(i.error_type, i.error_class) for i in failed}
+    assert ("INVALID_ARGUMENT", ErrorClass.PERMANENT) in kinds
+    assert any(c == ErrorClass.RETRYABLE for _, c in kinds)
+    retryable = store.failed_items(a)
+    assert 0 < len(retryable) < len(failed)
+    result = await engine.resubmit(a)
+    [child] = result.new_batch_ids
+    assert store.get_batch(child).parent_id == a and store.get_batch(child).counts.total == len(retryable)
+
+
+async def test_a_gemini_batch_not_done_in_48_hours_expires_and_its_items_can_be_promoted(engine, store, emulator,
+                                                                                        tmp_path):
+    a = await submit(engine, tmp_path, "gemini", 5, GEMINI_MODEL)
+    emulator.batch_faults(store.get_batch(a).provider_batch_id.removeprefix("batches/"), expire=1.0)
+    emulator.advance(47 * HOUR)
+    await engine.sync_once()
+    assert store.get_batch(a).status == BatchStatus.IN_PROGRESS
+    result = await engine.promote(a, custom_ids=["req-0", "req-1"], tier="standard")
+    assert result.promoted == 2
+    emulator.advance(2 * HOUR)
+    await engine.sync_once()
+    assert store.get_batch(a).status == BatchStatus.EXPIRED
+    statuses = {i.custom_id: i.status for i in store.page_items(a, offset=0, limit=10)}
+    assert statuses["req-0"] == ItemStatus.PROMOTED and statuses["req-4"] == ItemStatus.EXPIRED
+
+
+async def test_mistral_failures_in_the_output_file_show_their_http_status_and_count_once(engine, store, emulator,
+                                                                                         tmp_path):
+    a = await submit(engine, tmp_path, "mistral", 40, MISTRAL_MODEL)
+    emulator.batch_faults(store.get_batch(a).provider_batch_id, error_rate=0.5, retryable_share=0.3)
+    emulator.advance(6 * HOUR)
+    report = await engine.sync_once()
+    assert report.ingested == {a: 40}
+    batch = store.get_batch(a)
+    assert batch.status == BatchStatus.COMPLETED and batch.counts.total == 40
+    items = store.page_items(a, offset=0, limit=100)
+    assert len(items) == 40 and len({i.custom_id for i in items}) == 40
+    failed = [i for i in items if i.status == ItemStatus.ERRORED]
+    assert {i.http_status for i in failed} >= {400} and all(i.http_status >= 400 for i in failed)
+    permanent = [i for i in failed if i.http_status == 400]
+    assert permanent and all(i.error_class == ErrorClass.PERMANENT for i in permanent)
+    result = await engine.resubmit(a)
+    [child] = result.new_batch_ids
+    assert store.get_batch(child).parent_id == a and store.get_batch(child).provider == "mistral"
+
+
+async def test_mistral_promote_cancel_and_track_all(engine, store, emulator, tmp_path):
+    a = await submit(engine, tmp_path, "mistral", 6, MISTRAL_MODEL)
+    result = await engine.promote(a, custom_ids=["req-0"], tier="standard")
+    assert result.promoted == 1
+    emulator.advance(60)
+    await engine.cancel(a)
+    emulator.advance(HOUR)
+    await engine.sync_once()
+    assert store.get_batch(a).status == BatchStatus.CANCELED
+    client = emulator.mistral_client()
+    for i in range(3):
+        client.batch.jobs.create(requests=[{"custom_id": f"t{i}", "body": mistral_lines(1)[0]["body"]}],
+                                 endpoint="/v1/chat/completions", model=MISTRAL_MODEL)
+    first = await engine.track("mistral", all=True)
+    again = await engine.track("mistral", all=True)
+    assert len(first.created) == 3 and again.created == [] and len(again.existing) == 4
+
+
+async def test_gemini_track_one_and_all(engine, store, emulator, tmp_path):
+    gem = emulator.gemini_client()
+    names = [gem.batches.create(model=GEMINI_MODEL, src=[{"contents": [{"parts": [{"text": "hi"}]}]}]).name
+             for _ in range(2)]
+    one = await engine.track("gemini", names[0])
+    assert len(one.created) == 1
+    every = await engine.track("gemini", all=True)
+    assert len(every.created) == 1 and len(every.existing) == 1
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    tracked = store.get_batch(every.created[0])
+    assert tracked.status == BatchStatus.COMPLETED and tracked.counts.succeeded == 1
+    assert tracked.expires_at - tracked.created_at == pytest.approx(48 * HOUR)

@@ -1,0 +1,56 @@
+"""Gemini and Mistral result lines: gRPC codes read by Gemini's own table (never as HTTP),
+usage from usageMetadata, Mistral failures by status_code >= 400 or error, whatever file."""
+
+from __future__ import annotations
+
+import json
+
+from adapters.gemini import results as gemini
+from adapters.gemini.status import grpc_class
+from adapters.mistral import results as mistral
+from store.model import ErrorClass, ItemStatus, Usage
+
+
+def _g(obj):
+    return gemini.parse_raw_line(json.dumps(obj).encode())
+
+
+def _m(obj):
+    return mistral.parse_raw_line(json.dumps(obj).encode())
+
+
+def test_gemini_usage_splits_cached_tokens_out_and_bills_thoughts_as_output():
+    r = _g({"key": "a", "response": {"candidates": [{"finishReason": "STOP"}], "modelVersion": "gemini-2.5-flash",
+                                     "usageMetadata": {"promptTokenCount": 1000, "candidatesTokenCount": 40,
+                                                       "thoughtsTokenCount": 10, "cachedContentTokenCount": 600}}})
+    assert (r.custom_id, r.status, r.model, r.truncated) == ("a", ItemStatus.SUCCEEDED, "gemini-2.5-flash", False)
+    assert r.usage == Usage(input_tokens=400, output_tokens=50, cache_read_tokens=600)
+    cut = _g({"key": "b", "response": {"candidates": [{"finishReason": "MAX_TOKENS"}]}})
+    assert cut.truncated and cut.usage is None
+
+
+def test_gemini_errors_carry_grpc_codes_never_read_as_http():
+    bad = _g({"key": "x", "error": {"code": 3, "message": "Request contains an invalid argument."}})
+    assert (bad.status, bad.error_type, bad.http_status, bad.error_class) == (
+        ItemStatus.ERRORED, "INVALID_ARGUMENT", None, ErrorClass.PERMANENT)
+    busy = _g({"key": "y", "error": {"code": 14, "message": "overloaded", "status": "UNAVAILABLE"}})
+    assert (busy.error_type, busy.error_class, busy.http_status) == ("UNAVAILABLE", ErrorClass.RETRYABLE, None)
+    # 13 would be a permanent "4xx-ish" nonsense as HTTP; as gRPC it is INTERNAL, retryable.
+    assert grpc_class(13) is ErrorClass.RETRYABLE and grpc_class(5) is ErrorClass.PERMANENT
+    assert grpc_class(None, "PERMISSION_DENIED") is ErrorClass.PERMANENT
+
+
+def test_mistral_failures_by_status_code_or_error_wherever_they_sit():
+    ok = _m({"custom_id": "a", "response": {"status_code": 200, "body": {
+        "model": "mistral-small-latest", "usage": {"prompt_tokens": 12, "completion_tokens": 5},
+        "choices": [{"finish_reason": "length"}]}}, "error": None})
+    assert (ok.status, ok.usage, ok.truncated) == (ItemStatus.SUCCEEDED, Usage(12, 5), True)
+    in_output = _m({"custom_id": "b", "response": {"status_code": 400, "body": {
+        "object": "error", "message": "too long", "type": "invalid_request_error"}}, "error": None})
+    assert (in_output.status, in_output.http_status, in_output.error_class, in_output.error_message) == (
+        ItemStatus.ERRORED, 400, ErrorClass.PERMANENT, "too long")
+    in_error_file = _m({"custom_id": "c", "response": {"status_code": 500, "body": {"message": "boom"}},
+                        "error": {"message": "Internal server error", "code": "3000"}})
+    assert (in_error_file.http_status, in_error_file.error_class) == (500, ErrorClass.RETRYABLE)
+    error_only = _m({"custom_id": "d", "response": {"status_code": 200, "body": {}}, "error": "something broke"})
+    assert error_only.status == ItemStatus.ERRORED and error_only.error_message == "something broke"
