@@ -19,7 +19,7 @@ DEFAULT_SPEED = 60.0
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="batchdeck emulator",
-        description="Serve an emulated OpenAI + Anthropic batch/realtime API on 127.0.0.1 (no keys, no network).",
+        description="Serve emulated OpenAI, Anthropic, Gemini and Mistral batch/realtime APIs on 127.0.0.1 (no keys, no network).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free ephemeral port)")
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
                 return
         print(f"openai: {server.base_url_openai}", flush=True)
         print(f"anthropic: {server.base_url_anthropic}", flush=True)
+        print(f"gemini: {server.base_url}  (GEMINI_BASE_URL: the host root)", flush=True)
+        print(f"mistral: {server.base_url_mistral}  (MISTRAL_BASE_URL)", flush=True)
         print(f"admin: {server.admin_url}", flush=True)
         print(f"seed {args.seed}, speed x{args.speed:g}, faults {faults or 'none'}; Ctrl-C to stop", flush=True)
 

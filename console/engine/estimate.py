@@ -3,7 +3,8 @@ route that meets a deadline.
 
 Tokens ≈ characters of prompt text / 4; output = `max_tokens` (an upper bound) or 256.
 Routes and their time assumptions (say so in `route_reason`):
-  batch     — guaranteed only within the 24 h window (most finish within an hour);
+  batch     — guaranteed only within the provider's window (24 h; Gemini 48 h; most finish
+              within an hour);
   flex      — realtime, best-effort: minutes for a file (OpenAI only);
   standard  — realtime at list price; priority — fastest, about 2× list.
 """
@@ -19,12 +20,13 @@ from console.engine.types import FileEstimate, TierCost
 from store.model import PriceTier
 
 BATCH_WINDOW = 24 * 3600.0
+"""The window when a provider names none (`Capabilities.windows`)."""
 REALTIME_CONCURRENCY = 32
 SECONDS_PER_CALL = {"flex": 20.0, "standard": 6.0, "priority": 3.0}
 """Rough seconds per realtime call (flex waits for spare capacity)."""
 
 NOTES = {
-    "batch": "24 h window, usually under an hour; half price",
+    "batch": "{window} window, usually under an hour; half price",
     "flex": "realtime, best-effort, about the batch price",
     "standard": "realtime at list price",
     "priority": "realtime, fastest, about twice list price",
@@ -40,7 +42,7 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
     tally = token_tally(engine, provider, model, scanned.lines)
     in_tok, out_tok = tally.input_tokens, tally.output_tokens
     totals = {t.value: tally.total(t) for t in PriceTier}
-    costs = [TierCost("batch", totals["batch"], NOTES["batch"])]
+    costs = [TierCost("batch", totals["batch"], NOTES["batch"].format(window=window_words(caps)))]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], NOTES[t.value], available=t in caps.tiers))
     route, reason = choose_route(len(scanned.lines), deadline, engine.clock(), caps, totals)
@@ -74,17 +76,36 @@ def choose_route(n: int, deadline: float | None, now: float, caps: Any,
     left = deadline - now
     if left <= 0:
         return "priority" if PriceTier.PRIORITY in caps.tiers else "standard", "the deadline has passed: fastest route"
-    if left >= BATCH_WINDOW:
-        return "batch", "the deadline is beyond the 24 h batch window"
+    window = window_seconds(caps)
+    if left >= window:
+        return "batch", f"the deadline is beyond the {window_words(caps)} batch window"
     for tier in ("flex", "standard", "priority"):
         if PriceTier(tier) not in caps.tiers:
             continue
         duration = SECONDS_PER_CALL[tier] * -(-n // REALTIME_CONCURRENCY)
         if duration <= left:
-            return tier, (f"the deadline is {_dur(left)} away, sooner than the 24 h a batch may take; {tier} "
+            return tier, (f"the deadline is {_dur(left)} away, sooner than the {window_words(caps)} a batch may take; {tier} "
                           f"needs about {_dur(duration)} at concurrency {REALTIME_CONCURRENCY}")
     fastest = "priority" if PriceTier.PRIORITY in caps.tiers else "standard"
     return fastest, f"no route is expected to finish in {_dur(left)}; {fastest} is the fastest"
+
+
+_UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def window_seconds(caps: Any) -> float:
+    """The provider's batch window in seconds (its first `windows` entry: "24h", "48h", "7d"),
+    so that a Gemini batch is given its 48 h, not 24 h."""
+    windows = getattr(caps, "windows", None) or ()
+    text = str(windows[0]).strip().lower() if windows else ""
+    try:
+        return float(text[:-1]) * _UNIT_SECONDS[text[-1]]
+    except (KeyError, ValueError, IndexError):
+        return BATCH_WINDOW
+
+
+def window_words(caps: Any) -> str:
+    return f"{window_seconds(caps) / 3600:g} h"
 
 
 def _dur(seconds: float) -> str:

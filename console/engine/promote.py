@@ -23,6 +23,7 @@ from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod
 from console.engine import kept_answers, pricing, providers, retry, select
 from console.engine import requests as reqs
+from console.engine.estimate import window_words
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
@@ -30,7 +31,7 @@ from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
 
 TIER_NOTES = {
-    "batch": "leave it in the batch: 24 h window, usually under an hour",
+    "batch": "leave it in the batch: {window} window, usually under an hour",
     "flex": "realtime at about the batch price; best-effort, slower, may be shed (429) under load",
     "standard": "realtime at list price",
     "priority": "realtime, fastest, at about twice the list price",
@@ -145,7 +146,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
         tally.add(model, i_tok, o_tok)
     in_tok, out_tok = tally.input_tokens, tally.output_tokens
     totals = {t: tally.total(t) for t in ("batch", "flex", "standard", "priority")}
-    costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"])]
+    costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"].format(window=window_words(caps)))]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
     def money(v: float | None) -> str:

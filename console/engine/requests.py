@@ -69,7 +69,8 @@ def prompt_chars(body: Any) -> int:
                 elif isinstance(v, (list, dict)):
                     walk(v)
 
-    for key in ("messages", "system", "input", "prompt", "instructions"):
+    # `contents` / `systemInstruction`: the GenerateContentRequest shape.
+    for key in ("messages", "system", "input", "prompt", "instructions", "contents", "systemInstruction"):
         if key in body:
             walk(body[key])
     return total
@@ -82,6 +83,9 @@ def max_output_tokens(body: Any) -> int | None:
         value = body.get(key)
         if isinstance(value, int):
             return value
+    config = body.get("generationConfig")  # the GenerateContentRequest shape
+    if isinstance(config, dict) and isinstance(config.get("maxOutputTokens"), int):
+        return int(config["maxOutputTokens"])
     return None
 
 

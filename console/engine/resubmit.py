@@ -18,6 +18,7 @@ from typing import Any
 from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
 from console.engine import requests as reqs
+from console.engine.estimate import window_words
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
@@ -65,7 +66,7 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
                             retryable=len(items) - permanent, permanent=permanent,
                             missing_requests=missing, needs_input=needs_input, batches=n_batches,
-                            cost=TierCost("batch", cost, "24 h window, usually under an hour"),
+                            cost=TierCost("batch", cost, f"{window_words(caps)} window, usually under an hour"),
                             summary=summary)
 
 

@@ -154,3 +154,17 @@ async def test_gemini_track_one_and_all(engine, store, emulator, tmp_path):
     tracked = store.get_batch(every.created[0])
     assert tracked.status == BatchStatus.COMPLETED and tracked.counts.succeeded == 1
     assert tracked.expires_at - tracked.created_at == pytest.approx(48 * HOUR)
+
+
+async def test_estimate_prices_gemini_and_mistral_and_plans_with_the_providers_own_window(engine, emulator, tmp_path):
+    gem = write_jsonl(tmp_path / "g.jsonl", gemini_lines(10))
+    mis = write_jsonl(tmp_path / "m.jsonl", mistral_lines(10))
+    now = emulator.emulator.now()
+    g = engine.estimate_file(gem, provider="gemini", model=GEMINI_MODEL, deadline=now + 36 * HOUR)
+    m = engine.estimate_file(mis, provider="mistral", model=MISTRAL_MODEL, deadline=now + 36 * HOUR)
+    costs = {c.tier: c.cost for c in g.costs}
+    assert g.input_tokens > 0 and costs["batch"] and costs["standard"] == pytest.approx(2 * costs["batch"])
+    assert {c.tier: c.cost for c in m.costs}["batch"] > 0
+    # 36 h is beyond a 24 h window but inside Gemini's 48 h: only Mistral's batch surely makes it.
+    assert m.route == "batch" and g.route == "standard" and "48 h" in g.route_reason
+    assert "48 h window" in next(c.note for c in g.costs if c.tier == "batch")
