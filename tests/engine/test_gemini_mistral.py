@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from store.model import BatchStatus, ErrorClass, ItemStatus
@@ -168,3 +169,32 @@ async def test_estimate_prices_gemini_and_mistral_and_plans_with_the_providers_o
     # 36 h is beyond a 24 h window but inside Gemini's 48 h: only Mistral's batch surely makes it.
     assert m.route == "batch" and g.route == "standard" and "48 h" in g.route_reason
     assert "48 h window" in next(c.note for c in g.costs if c.tier == "batch")
+
+
+async def test_a_gemini_batch_over_the_inline_limit_goes_through_a_resumable_upload(engine, store, emulator, tmp_path,
+                                                                                   monkeypatch):
+    from adapters.gemini import adapter as gemini_adapter
+
+    monkeypatch.setattr(gemini_adapter, "INLINE_LIMIT", gemini_adapter.INLINE_MARGIN + 1000)
+    a = await submit(engine, tmp_path, "gemini", 20, GEMINI_MODEL)
+    name = store.get_batch(a).provider_batch_id
+    wire = httpx.get(f"{emulator.base_url}/v1beta/{name}", headers={"x-goog-api-key": "k"}).json()
+    assert wire["metadata"]["inputConfig"]["fileName"].startswith("files/")  # not inline
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    assert store.get_batch(a).counts.succeeded == 20
+
+
+def test_credentials_gemini_reads_google_api_key_and_appends_nothing_to_the_host_root(monkeypatch):
+    import adapters
+
+    monkeypatch.delenv("GEMINI_API_KEY", raising=False)
+    monkeypatch.setenv("GOOGLE_API_KEY", "g-key")
+    monkeypatch.setenv("GEMINI_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("MISTRAL_API_KEY", "m-key")
+    monkeypatch.setenv("MISTRAL_BASE_URL", "https://api.eu.mistral.ai")
+    gem = adapters.get_adapter("gemini")
+    mis = adapters.get_adapter("mistral")
+    assert gem.root == "http://127.0.0.1:9" and gem.http.client.headers["x-goog-api-key"] == "g-key"
+    assert str(mis.http.client.base_url).rstrip("/") == "https://api.eu.mistral.ai/v1"
+    assert gem.capabilities.windows == ("48h",)
