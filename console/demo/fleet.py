@@ -4,7 +4,8 @@ Two waves. "Yesterday" is submitted at the start of an emulated day-old clock an
 finish (one completed batch with a day of history, one that will expire with items still
 unfinished about an hour after the console opens). "Tonight" goes in when the console opens:
 OpenAI and Anthropic, several models, 10 to 50,000 items, failures of both kinds, one batch
-close to the operator's deadline.
+close to the operator's deadline; a Gemini batch on its 48 h window and a Mistral job whose
+output file holds failures.
 """
 
 from __future__ import annotations
@@ -44,7 +45,18 @@ TONIGHT = (
     DemoBatch("ticket-summaries", "anthropic", "claude-haiku-4-5", 10),
     DemoBatch("classify-small", "openai", "gpt-6-luna", 10, {"error_rate": 0.3}),
     DemoBatch("embeddings-backfill", "openai", "gpt-4o-mini", 8000, {"duration": 4 * H}),
+    DemoBatch("catalog-rewrite", "gemini", "gemini-2.5-flash", 2000,
+              {"error_rate": 0.05, "retryable_share": 0.3, "duration": 30 * H}, deadline_in=20 * H),
+    DemoBatch("tickets-fr", "mistral", "mistral-small-latest", 1500, {"error_rate": 0.08, "retryable_share": 0.3}),
 )
+
+
+def _native_body(spec: DemoBatch, prompt: str) -> dict[str, object]:
+    from adapters import registry
+    from adapters.neutral import NeutralChat, Turn
+
+    chat = NeutralChat(model=spec.model, turns=(Turn("user", prompt),), max_output_tokens=200)
+    return registry.get(spec.provider).requests.from_neutral(chat)[1]
 
 
 def write_requests(spec: DemoBatch, folder: Path) -> Path:
@@ -58,7 +70,9 @@ def write_requests(spec: DemoBatch, folder: Path) -> Path:
             cid = f"{spec.label}-{i:06d}"
             if spec.provider == "openai":
                 line = {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
-            else:
+            elif spec.provider == "anthropic":
                 line = {"custom_id": cid, "params": body}
+            else:  # any other provider: its own body shape, from the neutral chat form
+                line = {"custom_id": cid, "body": _native_body(spec, prompt)}
             out.write(json.dumps(line, separators=(",", ":")) + "\n")
     return path

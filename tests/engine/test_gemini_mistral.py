@@ -198,3 +198,16 @@ def test_credentials_gemini_reads_google_api_key_and_appends_nothing_to_the_host
     assert gem.root == "http://127.0.0.1:9" and gem.http.client.headers["x-goog-api-key"] == "g-key"
     assert str(mis.http.client.base_url).rstrip("/") == "https://api.eu.mistral.ai/v1"
     assert gem.capabilities.windows == ("48h",)
+
+
+async def test_the_demo_fleets_gemini_and_mistral_batches_submit_and_finish(engine, store, emulator, tmp_path):
+    from console.demo.fleet import TONIGHT, write_requests
+
+    for spec in (s for s in TONIGHT if s.provider in ("gemini", "mistral")):
+        path = write_requests(spec, tmp_path)
+        [bid] = (await engine.submit(path, provider=spec.provider, label=spec.label)).batch_ids
+        assert store.get_batch(bid).counts.total == spec.size
+    emulator.advance(40 * HOUR)
+    await engine.sync_once()
+    done = [b for b in store.list_batches() if b.provider in ("gemini", "mistral")]
+    assert len(done) == 2 and all(b.status == BatchStatus.COMPLETED for b in done)
