@@ -118,7 +118,6 @@ class GeminiBatchAdapter(BatchAdapter):
             expires_at=created + WINDOW_S if created is not None else None,
             input_file_id=input_config.get("fileName") if isinstance(input_config.get("fileName"), str) else None,
             output_file_id=output.get("responsesFile") if isinstance(output.get("responsesFile"), str) else None,
-            results_url="inline" if "inlinedResponses" in output else None,
             metadata=metadata,
             errors=f"{err.get('status') or err.get('code')}: {err.get('message')}" if err else None,
         )

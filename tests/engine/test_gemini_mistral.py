@@ -61,6 +61,11 @@ async def test_a_gemini_batch_counts_down_from_48_hours_and_ingests_with_usage(e
     b = store.get_batch(a)
     assert b.provider_batch_id.startswith("batches/") and b.status == BatchStatus.VALIDATING
     assert b.expires_at - b.created_at == pytest.approx(48 * HOUR)
+    from console.format.numbers import PLAIN
+    from console.tui.cells import expiry_text
+
+    # The console's countdown (a pure renderer given `now`) starts from the provider's 48 h.
+    assert expiry_text(b, b.created_at + 60, PLAIN).plain == "1d 23h"  # not 24 h's "23h 59m"
     emulator.advance(6 * HOUR)
     await engine.sync_once()
     done = store.get_batch(a)

@@ -54,3 +54,32 @@ def test_mistral_failures_by_status_code_or_error_wherever_they_sit():
     assert (in_error_file.http_status, in_error_file.error_class) == (500, ErrorClass.RETRYABLE)
     error_only = _m({"custom_id": "d", "response": {"status_code": 200, "body": {}}, "error": "something broke"})
     assert error_only.status == ItemStatus.ERRORED and error_only.error_message == "something broke"
+
+
+def test_an_unknown_mistral_status_stays_unknown_and_is_not_terminal(monkeypatch):
+    import adapters
+    from store.model import BatchStatus
+
+    monkeypatch.setenv("MISTRAL_API_KEY", "k")
+    adapter = adapters.get_adapter("mistral", base_url="http://127.0.0.1:9")
+    remote = adapter.to_remote({"id": "j", "status": "PAUSED_FOR_MAINTENANCE", "created_at": 100,
+                                "total_requests": 4, "succeeded_requests": 1, "failed_requests": 0,
+                                "metadata": {"batchdeck_timeout_hours": "6"}})
+    assert remote.status == BatchStatus.UNKNOWN and not remote.status.is_terminal
+    assert remote.raw_status == "PAUSED_FOR_MAINTENANCE" and remote.counts.processing == 3
+    assert remote.expires_at == 100 + 6 * 3600
+
+
+def test_gemini_counts_are_int64_strings_and_absent_means_zero(monkeypatch):
+    import adapters
+    from store.model import BatchStatus
+
+    monkeypatch.setenv("GEMINI_API_KEY", "k")
+    adapter = adapters.get_adapter("gemini", base_url="http://127.0.0.1:9")
+    remote = adapter.to_remote({"name": "batches/x", "metadata": {
+        "state": "JOB_STATE_SUCCEEDED", "createTime": "2027-01-15T08:00:00Z", "displayName": "batchdeck:tok",
+        "batchStats": {"requestCount": "3", "successfulRequestCount": "3"},
+        "output": {"responsesFile": "files/batch-x"}}, "done": True})
+    assert remote.status == BatchStatus.COMPLETED and remote.counts.succeeded == 3 and remote.counts.errored == 0
+    assert remote.metadata == {"batchdeck_token": "tok"} and remote.output_file_id == "files/batch-x"
+    assert remote.expires_at - remote.created_at == 48 * 3600
