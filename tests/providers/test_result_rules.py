@@ -71,3 +71,23 @@ def test_truncated_items_are_stored_counted_and_filterable(store, tmp_path):
     page = store.page_items(batch_id, offset=0, limit=10, status=TRUNCATED)
     assert [i.custom_id for i in page] == ["r0", "r3", "r6"] and all(i.truncated for i in page)
     assert all(i.status is ItemStatus.SUCCEEDED for i in page)
+
+
+def test_embedding_batches_split_at_the_input_cap():
+    import dataclasses
+
+    from console.engine.requests import LineInfo, plan
+
+    caps = dataclasses.replace(registry.get("openai").capabilities, max_embedding_inputs=100)
+    lines = [LineInfo(i, 0, 10, f"e{i}", "/v1/embeddings", "text-embedding-3-small", 50,
+                      embedding_inputs=30) for i in range(10)]
+    chunks = plan(lines, caps)
+    assert [len(c) for c in chunks] == [3, 3, 3, 1]
+    assert registry.get("openai").capabilities.max_embedding_inputs == 50_000
+
+
+def test_the_eight_openai_batch_endpoints_are_accepted():
+    spec = registry.get("openai")
+    assert len(spec.capabilities.endpoints) == 8
+    assert spec.validate_body({"prompt": "a cat"}, "/v1/images/generations") is None
+    assert "not one batchdeck can send" in spec.validate_body({"prompt": "x"}, "/v1/nope")
