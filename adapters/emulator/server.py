@@ -114,6 +114,12 @@ class EmulatorServer:
         """For `anthropic.Anthropic(base_url=...)`: no /v1."""
         return self.base_url
 
+    def base_url_for(self, provider: str) -> str:
+        """The base URL batchdeck's adapter for `provider` takes, pointed here."""
+        from .providers import base_path
+
+        return self.base_url + base_path(provider)
+
     @property
     def admin_url(self) -> str:
         return self.base_url + "/_emulator"

@@ -36,6 +36,14 @@ OPENAI_TOTAL_WHILE_VALIDATING = 0
 """`request_counts.total` while `validating` and for a `failed` batch (unconfirmed; 0)."""
 
 
+def window_seconds(window: str | None) -> float:
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+    try:
+        return float(window[:-1]) * units[window[-1]] if window else WINDOW
+    except (KeyError, ValueError):
+        return WINDOW
+
+
 @dataclass
 class View:
     """A batch at one instant."""
@@ -132,15 +140,20 @@ class Batch:
     # --- the batch at an instant --------------------------------------------------------------
 
     @property
+    def window(self) -> float:
+        """The completion window in seconds ("24h", "7d", "1h"; 24 h when unreadable)."""
+        return window_seconds(self.completion_window)
+
+    @property
     def expires_at(self) -> float:
-        return self.created_at + WINDOW
+        return self.created_at + self.window
 
     def view(self, now: float) -> View:
         p = self.plan()
         life = self.dialect.lifecycle
         name = life.name
         c = self.created_at
-        exp = c + WINDOW
+        exp = c + self.window
         ip = c + p.validating
         cancel = self.cancel_at
         at: dict[str, float | None] = {}
