@@ -19,6 +19,7 @@ HOUR = 3600.0
 
 MODELS = {
     "groq": "openai/gpt-oss-120b",
+    "together": "meta-llama/Llama-3.3-70B-Instruct-Turbo",
     "doubleword": "Qwen3-VL-30B-A3B-Instruct-FP8",
     "openai_compat": "served-model",
 }
@@ -33,6 +34,12 @@ async def _submitted(engine, tmp_path, provider: str, n: int = 8, name: str = "i
 
 @pytest.mark.parametrize("provider", FAMILY)
 async def test_submit_sync_ingest_and_savings_with_its_own_prices(engine, store, emulator, tmp_path, provider):
+    if provider == "together":
+        # The reference has no Together price table: an operator's [[prices]] row prices it.
+        from store.model import PriceRow
+
+        store.price_book.add([PriceRow(provider="together", model=MODELS["together"], input=0.88,
+                                       output=0.88, batch_discount=0.5)], origin="config.toml")
     local = await _submitted(engine, tmp_path, provider)
     batch = store.get_batch(local)
     assert batch.provider == provider and batch.provider_batch_id
@@ -51,7 +58,8 @@ async def test_submit_sync_ingest_and_savings_with_its_own_prices(engine, store,
         assert row.priced_items == 8 and row.savings > 0
         assert all(i.batch_cost > 0 for i in items)
         ratio = sum(i.batch_cost for i in items) / sum(i.realtime_cost for i in items)
-        assert ratio == pytest.approx(0.75 if provider == "groq" else 0.05 / 0.16, rel=0.35)
+        expected = {"groq": 0.75, "together": 0.5, "doubleword": 0.05 / 0.16}[provider]
+        assert ratio == pytest.approx(expected, rel=0.35)
 
 
 async def test_groq_batches_live_under_openai_v1_with_its_quirks(engine, store, emulator, tmp_path):
@@ -130,3 +138,42 @@ def test_track_dialog_and_registry_list_the_family():
     from console.engine.providers import names
 
     assert {"openai", "anthropic", *FAMILY} <= set(names())
+
+
+async def test_together_sdk_round_trip_and_a_completed_job_with_failures(engine, store, emulator, tmp_path):
+    import together
+    from together.types import BatchCreateResponse, BatchJob, FileResponse
+
+    client = together.Together(api_key="test-key", base_url=emulator.base_url_for("together"), max_retries=0)
+    path = tmp_path / "jobs.jsonl"
+    path.write_text("".join(json.dumps({"custom_id": f"t{i}", "body": openai_lines(1, model=MODELS["together"])[0]["body"]})
+                            + "\n" for i in range(6)))
+    uploaded = client.files.upload(file=path, purpose="batch-api")  # 302, PUT, preprocess
+    assert isinstance(uploaded, FileResponse) and uploaded.purpose == "batch-api" and uploaded.file_type == "jsonl"
+    created = client.batches.create(endpoint="/v1/chat/completions", input_file_id=uploaded.id,
+                                    completion_window="48h")
+    assert isinstance(created, BatchCreateResponse) and isinstance(created.job, BatchJob)
+    assert created.job.status == "VALIDATING" and created.warning  # the window cannot change
+    listed = client.batches.list()
+    assert isinstance(listed, list) and [j.id for j in listed] == [created.job.id]
+    emulator.emulator.state.batches[created.job.id].set_overrides({"error_rate": 0.5})
+    await engine.track("together", all=True)
+    [local] = [b.id for b in store.list_batches() if b.provider == "together"]
+    emulator.advance(6 * HOUR)
+    job = client.batches.retrieve(created.job.id)
+    assert job.status == "COMPLETED" and job.progress == 100.0 and job.error_file_id  # failures inside
+    report = await engine.sync_once()
+    assert report.ingested == {local: 6}
+    batch = store.get_batch(local)
+    assert batch.counts.succeeded + batch.counts.errored == 6 and batch.counts.errored > 0
+    other = client.batches.create(endpoint="/v1/chat/completions", input_file_id=client.files.upload(
+        file=path, purpose="batch-api", check=False).id)
+    assert isinstance(client.batches.cancel(other.job.id), BatchJob)
+
+
+async def test_together_submit_token_rides_in_the_file_name_for_reconcile(engine, store, emulator, tmp_path):
+    local = await _submitted(engine, tmp_path, "together", n=3)
+    batch = store.get_batch(local)
+    adapter = engine.adapter("together", None)
+    found = [r async for r in adapter.list_batches(since=0.0)]
+    assert [r.metadata.get("batchdeck_token") for r in found] == [batch.submit_token]
