@@ -10,6 +10,13 @@ Location: `BATCHDECK_CONFIG`, else `$XDG_CONFIG_HOME/batchdeck/config.toml` (fal
     base_url = "https://api.openai.com/v1"   # optional
     api_key_env = "OPENAI_PROD_KEY"          # or api_key = "sk-..." (file must be chmod 600)
 
+    [profiles.vllm]                          # any OpenAI-compatible batch service
+    provider = "openai_compat"
+    base_url = "http://gpu-box:8000/v1"
+    api_key_env = "VLLM_KEY"
+    windows = ["24h", "1h"]                  # optional limits: windows, endpoints,
+    max_requests = 10000                     # max_requests, max_bytes, max_line_bytes
+
     [ui]
     expiry_warning_hours = 3
     bell = false
@@ -52,6 +59,9 @@ class Profile:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     api_key_env: str | None = None
+    limits: dict[str, Any] = field(default_factory=dict)
+    """The service's own limits (windows, endpoints, max_requests, max_bytes, max_line_bytes),
+    for a provider whose limits depend on the host (`openai_compat`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +83,8 @@ class Config:
 
 
 _TOP_LEVEL = {"profiles", "read_only", "ui", "prices"}
-_PROFILE_KEYS = {"provider", "base_url", "api_key", "api_key_env"}
+_LIMIT_KEYS = {"windows": list, "endpoints": list, "max_requests": int, "max_bytes": int, "max_line_bytes": int}
+_PROFILE_KEYS = {"provider", "base_url", "api_key", "api_key_env", *_LIMIT_KEYS}
 _UI_KEYS = {"expiry_warning_hours", "bell"}
 
 
@@ -148,8 +159,18 @@ def _profile(path: Path, name: str, table: Any) -> Profile:
             raise ConfigError(f"{path}: [profiles.{name}] {key} must be a string.")
     if table.get("api_key") and table.get("api_key_env"):
         raise ConfigError(f"{path}: [profiles.{name}] sets both api_key and api_key_env; keep one.")
+    limits = {}
+    for key, kind in _LIMIT_KEYS.items():
+        if key in table:
+            value = table[key]
+            good = (isinstance(value, int) and not isinstance(value, bool) and value > 0) if kind is int else (
+                isinstance(value, list) and bool(value) and all(isinstance(v, str) and v for v in value))
+            if not good:
+                want = "a positive integer" if kind is int else "a non-empty list of strings"
+                raise ConfigError(f"{path}: [profiles.{name}] {key} must be {want}.")
+            limits[key] = value
     return Profile(name=name, provider=table["provider"], base_url=table.get("base_url"),
-                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"))
+                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"), limits=limits)
 
 
 def _refuse_if_shared(path: Path) -> None:

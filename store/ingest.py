@@ -7,7 +7,7 @@ Two halves:
   the savings rollup exact (store/rollup.py). Nothing is held beyond a chunk, so memory does
   not grow with the file; raw lines stay in the results file, found by offset and length.
 
-A row is 16 values, `ROW`; what is the same for every row of an ingest (batch, billing day,
+A row is 17 values, `ROW`; what is the same for every row of an ingest (batch, billing day,
 results file, time, the first seq) is written into the statement's text instead, because
 binding parameters is most of what a row costs Python.
 """
@@ -47,7 +47,7 @@ UPDATE items SET status = ?3, result_status = ?3, model = coalesce(?4, model), e
     error_type = ?6, error_message = ?7, http_status = ?8, input_tokens = ?9, output_tokens = ?10,
     cache_read_tokens = ?11, cache_write_tokens = ?12, batch_cost = ?13, realtime_cost = ?14,
     billed_day = {_sql(day)}, result_file = {_sql(file_id)}, result_offset = ?15,
-    result_length = ?16, updated_at = {_sql(now)}
+    result_length = ?16, truncated = ?17, updated_at = {_sql(now)}
 WHERE batch_id = {_sql(batch_id)} AND custom_id = ?2 AND status = 'pending'
 """
 
@@ -57,9 +57,9 @@ def _insert(batch_id: int, first_seq: int, day: str, file_id: int | None, now: f
 INSERT INTO items (batch_id, seq, custom_id, status, result_status, model, error_class,
     error_type, error_message, http_status, input_tokens, output_tokens, cache_read_tokens,
     cache_write_tokens, batch_cost, realtime_cost, billed_day, result_file, result_offset,
-    result_length, updated_at)
+    result_length, truncated, updated_at)
 VALUES ({_sql(batch_id)}, ?1 + {_sql(first_seq)}, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
-    ?12, ?13, ?14, {_sql(day)}, {_sql(file_id)}, ?15, ?16, {_sql(now)})
+    ?12, ?13, ?14, {_sql(day)}, {_sql(file_id)}, ?15, ?16, ?17, {_sql(now)})
 ON CONFLICT (batch_id, custom_id) DO UPDATE SET
 """
 
@@ -75,7 +75,8 @@ _UPSERT_PENDING_SET = """
     cache_write_tokens = excluded.cache_write_tokens, batch_cost = excluded.batch_cost,
     realtime_cost = excluded.realtime_cost, billed_day = excluded.billed_day,
     result_file = excluded.result_file, result_offset = excluded.result_offset,
-    result_length = excluded.result_length, updated_at = excluded.updated_at
+    result_length = excluded.result_length, truncated = excluded.truncated,
+    updated_at = excluded.updated_at
 WHERE items.status = 'pending'
 """
 
@@ -102,6 +103,7 @@ _UPSERT_ANY_SET = """
     result_file = excluded.result_file,
     result_offset = excluded.result_offset,
     result_length = excluded.result_length,
+    truncated = CASE WHEN items.status = 'promoted' THEN items.truncated ELSE excluded.truncated END,
     updated_at = excluded.updated_at
 """
 
@@ -210,7 +212,8 @@ def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:
             counts["total"] += n
         sets = ", ".join(f"{c} = :{c}" for c in COUNT_COLUMNS)
         conn.execute(
-            f"UPDATE batches SET {sets}, item_count = :total, ingested_at = :now, updated_at = :now "
+            f"UPDATE batches SET {sets}, item_count = :total, ingested_at = :now, updated_at = :now, "
+            "truncated = (SELECT count(*) FROM items WHERE batch_id = :id AND truncated = 1) "
             "WHERE id = :id",
             {**counts, "now": now, "id": batch_id},
         )

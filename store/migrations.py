@@ -209,6 +209,14 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
     WHERE status NOT IN ('pending', 'succeeded');
 """
 
+# Branch providers-16: truncated successes (output limit reached, refusal) are flagged per item
+# and counted per batch, so they can be filtered and shown beside the failures.
+V5 = """
+ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
+"""
+
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
@@ -236,6 +244,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
+    Migration(5, "items.truncated, batches.truncated (branch providers-16)", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 

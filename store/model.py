@@ -39,6 +39,10 @@ TERMINAL_BATCH_STATUSES = frozenset(
 )
 
 
+TRUNCATED = "truncated"
+"""Not a status: the item filter word for succeeded items that were cut short."""
+
+
 class ItemStatus(StrEnum):
     """Per-request outcome. RESUBMITTED and PROMOTED mark items an operator replaced."""
 
@@ -190,6 +194,8 @@ class Batch:
     """When a cancel was requested (ours or the provider's report), if ever."""
     metadata: dict[str, str] = field(default_factory=dict)
     """The provider batch's metadata as reported (never secrets)."""
+    truncated: int = 0
+    """Succeeded items whose answer was cut short (output limit, refusal), as of the last ingest."""
 
 
 @dataclass(slots=True)
@@ -222,6 +228,8 @@ class Item:
     """The outcome the batch itself reported, kept when an operator replaced the item."""
     promoted_tier: str | None = None
     """The realtime tier a promotion used (standard, flex, priority)."""
+    truncated: bool = False
+    """A success cut short (output limit reached, or a refusal)."""
 
     @property
     def savings(self) -> float | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from store.model import (
     FAILED_ITEM_STATUSES,
     TERMINAL_BATCH_STATUSES,
+    TRUNCATED,
     Batch,
     BatchStatus,
     ErrorClass,
@@ -100,7 +101,9 @@ _NOT_OK = "status NOT IN ('pending', 'succeeded')"
 
 def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list]:
     where, args = ["batch_id = ?"], [batch_id]
-    if status is not None:
+    if status == TRUNCATED:
+        where.append("truncated = 1")
+    elif status is not None:
         where.append("status = ?")
         args.append(str(status))
         if str(status) not in ("pending", "succeeded"):

@@ -25,8 +25,8 @@ _RETRYABLE_BY_STATUS = {ItemStatus.EXPIRED: "retryable", ItemStatus.CANCELED: "r
 
 ROW = ("seq", "custom_id", "status", "model", "error_class", "error_type", "error_message",
        "http_status", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-       "batch_cost", "realtime_cost", "result_offset", "result_length")
-"""The values of one row tuple, in order (?1 .. ?16 in the statements); seq is relative to
+       "batch_cost", "realtime_cost", "result_offset", "result_length", "truncated")
+"""The values of one row tuple, in order (?1 .. ?17 in the statements); seq is relative to
 its chunk's first line."""
 _CUSTOM_ID = itemgetter(ROW.index("custom_id"))
 
@@ -96,7 +96,8 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
         ec = r.error_class
         rows.append((seq, r.custom_id, plain, model,
                      _PLAIN[ec] if ec is not None else _RETRYABLE_BY_STATUS.get(status), r.error_type,
-                     r.error_message, r.http_status, it, ot, cr, cw, bc, rc, r.offset, r.length))
+                     r.error_message, r.http_status, it, ot, cr, cw, bc, rc, r.offset, r.length,
+                     1 if r.truncated else 0))
         seq += 1
         if seq == size:
             chunk.lines = seq

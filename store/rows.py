@@ -24,7 +24,7 @@ BATCH_COLUMNS = (
     "label", "job_id", *COUNT_COLUMNS, "created_at", "started_at", "ended_at", "expires_at",
     "deadline", "input_file_id", "output_file_id", "error_file_id", "results_url", "parent_id",
     "submitted_by", "submit_token", "errors", "results_path", "ingested_at", "updated_at",
-    "tracked", "cancel_requested_at", "metadata",
+    "tracked", "cancel_requested_at", "metadata", "truncated",
 )
 BATCH_SELECT = "SELECT " + ", ".join(BATCH_COLUMNS) + " FROM batches"
 
@@ -33,7 +33,7 @@ ITEM_COLUMNS = (
     "id", "batch_id", "custom_id", "seq", "status", "model", "error_class", "error_type",
     "error_message", "http_status", "input_tokens", "output_tokens", "cache_read_tokens",
     "cache_write_tokens", "batch_cost", "realtime_cost", "promoted_cost", "replaced_by",
-    "replaces", "result_offset", "result_length", "result_status", "promoted_tier",
+    "replaces", "result_offset", "result_length", "result_status", "promoted_tier", "truncated",
 )
 ITEM_SELECT = "SELECT " + ", ".join(ITEM_COLUMNS) + " FROM items"
 ITEM_SELECT_WITH_REQUEST = (
@@ -61,7 +61,7 @@ def batch_from_row(row: tuple[Any, ...]) -> Batch:
 def item_from_row(row: tuple[Any, ...]) -> Item:
     (id_, batch_id, custom_id, seq, status, model, error_class, error_type, error_message,
      http_status, it, ot, cr, cw, batch_cost, realtime_cost, promoted_cost, replaced_by,
-     replaces, offset, length, result_status, promoted_tier, *rest) = row
+     replaces, offset, length, result_status, promoted_tier, truncated, *rest) = row
     usage = None
     if it is not None or ot is not None or cr is not None or cw is not None:
         usage = Usage(it or 0, ot or 0, cr or 0, cw or 0)
@@ -74,7 +74,7 @@ def item_from_row(row: tuple[Any, ...]) -> Item:
         promoted_cost=promoted_cost, replaced_by=replaced_by, replaces=replaces,
         result_offset=offset, result_length=length,
         result_status=ItemStatus(result_status) if result_status else None,
-        promoted_tier=promoted_tier,
+        promoted_tier=promoted_tier, truncated=bool(truncated),
     )
 
 

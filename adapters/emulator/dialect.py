@@ -74,6 +74,10 @@ class Dialect:
         result_kinds: the results files a terminal batch has ("output", "error" / "results").
         results: writes one results file (batch, terminal view, kind) as chunks of bytes.
         file_results: results are files in the files API (kept by id on the batch).
+        windows: completion windows a create may ask for.
+        endpoints: endpoints a batch may target (None: every one the emulator serves).
+        paged_list: the batch list pages (`limit`/`after`, `has_more`); else one bare page.
+        omit: Batch object fields this provider does not send.
     """
 
     name: str
@@ -85,6 +89,10 @@ class Dialect:
     result_kinds: tuple[str, ...]
     results: Callable[[Batch, View, str], Iterator[bytes]]
     file_results: bool = False
+    windows: tuple[str, ...] = ("24h",)
+    endpoints: tuple[str, ...] | None = None
+    paged_list: bool = True
+    omit: tuple[str, ...] = ()
 
     def refuse(self, what: str, headers: Mapping[str, str]) -> Response:
         r = self.refusals[what]

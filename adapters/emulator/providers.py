@@ -28,6 +28,8 @@ class EmulatedProvider:
     dialect: Dialect
     routes: Callable[[], list[Route]]
     finalizable: Callable[[Emulator, float], list[Target]]
+    base_path: str = ""
+    """What to add to the server's root for the base URL its batchdeck adapter takes."""
     rank: int = 100
     """Route order: a provider whose paths overlap another's comes first when it is narrower."""
 
@@ -43,3 +45,10 @@ def emulated() -> tuple[EmulatedProvider, ...]:
             if isinstance(provider, EmulatedProvider):
                 found.append(provider)
     return tuple(sorted(found, key=lambda p: (p.rank, p.dialect.name)))
+
+
+def base_path(name: str) -> str:
+    for p in emulated():
+        if p.dialect.name == name:
+            return p.base_path
+    raise KeyError(f"the emulator does not serve {name!r}")

@@ -114,6 +114,12 @@ class EmulatorServer:
         """For `anthropic.Anthropic(base_url=...)`: no /v1."""
         return self.base_url
 
+    def base_url_for(self, provider: str) -> str:
+        """The base URL batchdeck's adapter for `provider` takes, pointed here."""
+        from .providers import base_path
+
+        return self.base_url + base_path(provider)
+
     @property
     def base_url_gemini(self) -> str:
         """For `genai.Client(http_options={"base_url": ...})`: the host root (v1beta is the SDK's)."""

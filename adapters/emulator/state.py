@@ -40,6 +40,14 @@ OPENAI_TOTAL_WHILE_VALIDATING = 0
 """`request_counts.total` while `validating` and for a `failed` batch (unconfirmed; 0)."""
 
 
+def window_seconds(window: str | None) -> float:
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+    try:
+        return float(window[:-1]) * units[window[-1]] if window else WINDOW
+    except (KeyError, ValueError):
+        return WINDOW
+
+
 @dataclass
 class View:
     """A batch at one instant."""
@@ -141,6 +149,11 @@ class Batch:
         return make_plan(self.dialect.lifecycle, self.id, self.created_at, self.items, self.faults, self.seed)
 
     # --- the batch at an instant --------------------------------------------------------------
+
+    @property
+    def window(self) -> float:
+        """The completion window in seconds ("24h", "7d", "1h"; 24 h when unreadable)."""
+        return window_seconds(self.completion_window)
 
     @property
     def expires_at(self) -> float:

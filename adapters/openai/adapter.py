@@ -44,6 +44,9 @@ class OpenAIBatchAdapter(BatchAdapter):
 
         super().__init__(spec, capabilities=capabilities)
         key, base_url = self.credentials(api_key, base_url)
+        # A service whose SDK takes the host root (Groq) keeps its API under a path of its own.
+        base_url = base_url.rstrip("/") + str(spec.options.get("api_path", ""))
+        self.paged_list = bool(spec.options.get("paged_list", True))
         self.client = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
     # ---- conversion ------------------------------------------------------------------
@@ -130,7 +133,7 @@ class OpenAIBatchAdapter(BatchAdapter):
         after: str | None = None
         while True:
             try:
-                kwargs: dict[str, Any] = {"limit": 100}
+                kwargs: dict[str, Any] = {"limit": 100} if self.paged_list else {}
                 if after:
                     kwargs["after"] = after
                 page = await self.client.batches.list(**kwargs)
@@ -142,7 +145,7 @@ class OpenAIBatchAdapter(BatchAdapter):
                 if since is not None and remote.created_at is not None and remote.created_at < since:
                     return
                 yield remote
-            if not data or not getattr(page, "has_more", False):
+            if not data or not self.paged_list or not getattr(page, "has_more", False):
                 return
             after = data[-1].id
 

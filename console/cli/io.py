@@ -123,7 +123,7 @@ def item_json(i: Any) -> dict[str, Any]:
     return {
         "id": i.id, "custom_id": i.custom_id, "seq": i.seq, "status": value_of(i.status),
         "error_type": i.error_type, "error_class": value_of(i.error_class), "error_message": i.error_message,
-        "http_status": i.http_status,
+        "http_status": i.http_status, "truncated": bool(getattr(i, "truncated", False)),
         "usage": None if u is None else {"input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
                                          "cache_read_tokens": u.cache_read_tokens,
                                          "cache_write_tokens": u.cache_write_tokens},

@@ -68,7 +68,8 @@ def cmd_show(args: Any) -> int:
     out(f"  model {b.model or '-'}  endpoint {b.endpoint or '-'}  label {b.label or '-'}  job {b.job_id or '-'}")
     c = b.counts
     out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
-        f"{c.canceled} canceled, {c.processing} processing")
+        f"{c.canceled} canceled, {c.processing} processing"
+        + (f" ({b.truncated} succeeded but truncated)" if b.truncated else ""))
     out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
         f"deadline {iso(b.deadline)}")
     if b.parent_id:

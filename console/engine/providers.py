@@ -69,7 +69,17 @@ def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
     except ProfileError as exc:
         raise BadInput(str(exc)) from None
     spec(creds.provider)  # an unknown provider is bad input, said in one sentence
-    return registry.build_adapter(creds.provider, api_key=creds.api_key, base_url=creds.base_url)
+    return registry.build_adapter(creds.provider, api_key=creds.api_key, base_url=creds.base_url,
+                                  profile=profile_limits(config, profile))
+
+
+def profile_limits(config: Any, profile: str | None) -> Mapping[str, Any] | None:
+    """The named profile's own limits (windows, endpoints, max_requests...), if it has any."""
+    entry = config_profiles(config).get(profile or "")
+    if entry is None:
+        return None
+    limits = entry.get("limits") if isinstance(entry, Mapping) else getattr(entry, "limits", None)
+    return limits if isinstance(limits, Mapping) else None
 
 
 def spec(provider: str) -> ProviderSpec:

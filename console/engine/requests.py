@@ -35,6 +35,8 @@ class LineInfo:
     """Serialized size on the wire (body + envelope)."""
     input_chars: int = 0
     max_output: int | None = None
+    embedding_inputs: int = 0
+    """Inputs this line embeds (each element of an array `input` counts as one)."""
 
 
 @dataclass(slots=True)
@@ -74,6 +76,17 @@ def prompt_chars(body: Any) -> int:
         if key in body:
             walk(body[key])
     return total
+
+
+def embedding_inputs(body: Any) -> int:
+    """How many inputs an embeddings body embeds: the length of an array `input`, else 1.
+    (That each array element counts is the reference's reading, §2.1; UNCONFIRMED.)"""
+    if not isinstance(body, dict) or "input" not in body:
+        return 0
+    value = body["input"]
+    if isinstance(value, list) and value and not all(isinstance(v, int) for v in value):
+        return len(value)  # a list of strings (or of token arrays); a flat int list is one input
+    return 1
 
 
 def max_output_tokens(body: Any) -> int | None:
@@ -175,7 +188,8 @@ def scan(path: Path, spec: ProviderSpec, *, model: str | None = None, endpoint: 
                     bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request", custom_id)
                     continue
                 out.lines.append(LineInfo(line_no, here, length, custom_id, ep, body_model, size,
-                                          prompt_chars(body), max_output_tokens(body)))
+                                          prompt_chars(body), max_output_tokens(body),
+                                          embedding_inputs(body) if caps.max_embedding_inputs and ep.endswith("/embeddings") else 0))
             except RecursionError:
                 # Loadable JSON, but too deep to map, validate or encode.
                 cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
@@ -198,7 +212,7 @@ def scan(path: Path, spec: ProviderSpec, *, model: str | None = None, endpoint: 
 
 
 def plan(lines: list[LineInfo], caps: Any) -> list[list[LineInfo]]:
-    """Split lines into batches within the provider's request and byte limits.
+    """Split lines into batches within the provider's request, byte and embedding-input limits.
 
     Providers that take one model per batch get one group per model (in first-seen order);
     within a group, lines keep file order.
@@ -210,13 +224,16 @@ def plan(lines: list[LineInfo], caps: Any) -> list[list[LineInfo]]:
     chunks: list[list[LineInfo]] = []
     for group in groups.values():
         current: list[LineInfo] = []
-        size = 0
+        size = inputs = 0
+        cap = caps.max_embedding_inputs
         for li in group:
-            if current and (len(current) >= caps.max_requests or size + li.size > caps.max_bytes):
+            if current and (len(current) >= caps.max_requests or size + li.size > caps.max_bytes
+                            or (cap and li.embedding_inputs and inputs + li.embedding_inputs > cap)):
                 chunks.append(current)
-                current, size = [], 0
+                current, size, inputs = [], 0, 0
             current.append(li)
             size += li.size
+            inputs += li.embedding_inputs
         if current:
             chunks.append(current)
     return chunks

@@ -193,8 +193,8 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
-    engine.adapter(provider, profile)
-    chunks = reqs.plan(scanned.lines, cls.capabilities)
+    # The adapter's capabilities are its profile's (an OpenAI-compatible host sets its own).
+    chunks = reqs.plan(scanned.lines, engine.adapter(provider, profile).capabilities)
     preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
     if approve is not None and not approve(preview):
         return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,

@@ -60,8 +60,7 @@ def make_engine(store: Any, emulator: Any, sleep: Any = None, **kw: Any) -> Any:
     from console.engine.service import Engine
 
     def factory(provider: str, profile: str | None) -> Any:
-        base = emulator.base_url_openai if provider == "openai" else emulator.base_url_anthropic
-        return adapters.get_adapter(provider, api_key="test-key", base_url=base)
+        return adapters.get_adapter(provider, api_key="test-key", base_url=emulator.base_url_for(provider))
 
     engine = Engine(store, None, adapter_factory=factory, clock=emulator.emulator.now,
                     sleep=sleep or RecordingSleep(), actor="tester@host", **kw)

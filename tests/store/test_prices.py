@@ -31,6 +31,9 @@ REFERENCE_TABLE = [
     ("groq", "openai/gpt-oss-120b", 0.15, 0.075, 0.60, None, None, None),
     ("deepseek", "deepseek-v4-flash", 0.44, 0.014, 1.32, None, None, None),
     ("deepseek", "deepseek-v4-pro", 1.32, 0.044, 3.96, None, None, None),
+    # §8 (Doubleword's own table; batch = its 24 h window), added with the Doubleword provider.
+    ("doubleword", "Qwen3-VL-30B-A3B-Instruct-FP8", 0.16, None, 0.80, 0.05, None, 0.20),
+    ("doubleword", "Qwen3-VL-235B-A22B-Instruct-FP8", 0.60, None, 1.20, 0.10, None, 0.40),
 ]
 
 
@@ -125,3 +128,8 @@ def test_user_rows_override_and_add():
 def test_bad_rows_are_rejected_with_the_reason(body, message):
     with pytest.raises(PriceBookError, match=message):
         rows_from_toml("[[prices]]\n" + body, where="config.toml")
+
+
+def test_groq_batch_discount_is_the_documented_quarter():
+    row = BOOK.lookup("groq", "openai/gpt-oss-120b")
+    assert row.batch_discount == 0.25

@@ -11,5 +11,6 @@ PROVIDER = EmulatedProvider(
     dialect=DIALECT,
     routes=lambda: routes(DIALECT, "/v1"),
     finalizable=lambda emu, now: finalizable(emu, now, DIALECT),
+    base_path="/v1",
     rank=10,
 )

@@ -34,12 +34,15 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
     for name in ("input_file_id", "endpoint", "completion_window"):
         if not body.get(name):
             return openai_error(400, f"Missing required parameter: '{name}'.", code="missing_required_parameter", param=name, headers=h)
+    dialect = dialect_of(request)
     endpoint = body["endpoint"]
-    if endpoint not in OPENAI_ENDPOINTS:
-        return openai_error(400, f"Invalid value for 'endpoint': {endpoint!r}. The emulator supports {', '.join(OPENAI_ENDPOINTS)}.",
+    endpoints = dialect.endpoints or OPENAI_ENDPOINTS
+    if endpoint not in endpoints:
+        return openai_error(400, f"Invalid value for 'endpoint': {endpoint!r}. The emulator supports {', '.join(endpoints)}.",
                             code="invalid_value", param="endpoint", headers=h)
-    if body["completion_window"] != "24h":
-        return openai_error(400, "Invalid value for 'completion_window': only '24h' is supported.",
+    window = body["completion_window"]
+    if window not in dialect.windows:
+        return openai_error(400, f"Invalid value for 'completion_window': one of {', '.join(dialect.windows)}.",
                             code="invalid_value", param="completion_window", headers=h)
     metadata = body.get("metadata")
     if metadata is not None:
@@ -69,7 +72,7 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
                             param="input_file_id", headers=h)
     items = await asyncio.to_thread(parse_openai, f.data or b"", endpoint) if len(f.data or b"") > 1_000_000 \
         else parse_openai(f.data or b"", endpoint)
-    batch = emu.add_batch(dialect_of(request), items, now, knobs, endpoint=endpoint, input_file_id=fid, completion_window="24h",
+    batch = emu.add_batch(dialect, items, now, knobs, endpoint=endpoint, input_file_id=fid, completion_window=window,
                           metadata=metadata, output_expires_after=oea_seconds)
     return jresp(batch_object(batch, now), headers=h)
 
@@ -110,6 +113,11 @@ async def cancel_batch(request: Request) -> Response:
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params
+    dialect = dialect_of(request)
+    if not dialect.paged_list:  # one page of everything, no cursors (Groq)
+        now = emu.now()
+        return jresp({"object": "list", "data": [batch_object(b, now) for b in emu.state.listing(dialect.name)]},
+                     headers=h)
     try:
         limit = int_param(q.get("limit"), 20)
     except ValueError:

@@ -43,7 +43,7 @@ def batch_object(b: Batch, now: float) -> dict[str, Any]:
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": i_t + o_t,
         }
-    return {
+    obj = {
         "id": b.id,
         "object": "batch",
         "endpoint": b.endpoint,
@@ -71,6 +71,9 @@ def batch_object(b: Batch, now: float) -> dict[str, Any]:
         "usage": usage,
         "metadata": b.metadata,
     }
+    for name in b.dialect.omit:
+        obj.pop(name, None)
+    return obj
 
 
 def _virtual(emu: Emulator, f: FileRec, now: float) -> tuple[Batch, View] | None:

@@ -29,7 +29,7 @@ TIER_LATENCY_FACTOR = {"priority": 0.5, "default": 1.0, "scale": 1.0, "flex": 4.
 @gated()
 async def realtime(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
-    endpoint = request.url.path
+    endpoint = "/v1/" + request.url.path.rsplit("/v1/", 1)[-1]  # under any service's prefix
     raw = await request.body()
     try:
         body = json.loads(raw)

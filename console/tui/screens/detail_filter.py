@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from store.model import ErrorGroup, ItemStatus
+from store.model import TRUNCATED, ErrorGroup, ItemStatus
 
-STATUS_CYCLE = (None, *(s.value for s in ItemStatus))
+STATUS_CYCLE = (None, *(s.value for s in ItemStatus), TRUNCATED)
+"""Every item status, then `truncated` (succeeded, but cut short)."""
 
 
 def next_status(status: str | None) -> str | None:

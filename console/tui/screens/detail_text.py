@@ -36,6 +36,8 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
                  style=pal.risk if risk != "on track" else "")
     t.append(f"\n{fmt_int(c.succeeded)} succeeded / {fmt_int(c.errored)} errored / "
              f"{fmt_int(c.expired)} expired / {fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
+    if getattr(batch, "truncated", 0):
+        t.append(f" · {fmt_int(batch.truncated)} truncated")
     t.append(f" · saved {fmt_money(saved)}")
     if batch.errors:
         t.append("\nprovider error: ", style=pal.failed)
