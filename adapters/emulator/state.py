@@ -24,8 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .dialect import Dialect
 
 WINDOW = 86_400.0
-GEMINI_WINDOW = 48 * 3600.0
-"""Gemini: a batch not processed within 48 h becomes BATCH_STATE_EXPIRED (reference §4.5)."""
 GEMINI_FILE_RETENTION = 48 * 3600.0
 """Files API objects live 48 h; that batch output files follow it is inferred (§4.5, UNCONFIRMED)."""
 ANTHROPIC_RETENTION = 29 * 86_400.0
@@ -87,8 +85,6 @@ class Batch:
     metadata: dict[str, str] | None = None
     output_expires_after: float | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
-    window: float = WINDOW
-    """Seconds from creation until unfinished items expire (Gemini 48 h, Mistral timeout_hours)."""
     model: str | None = None
     """Gemini: the `models/...` name from the create path; Mistral: the job's `model`."""
     display_name: str | None = None

@@ -33,13 +33,15 @@ from ..inputs import (
     gemini_file_pairs,
     parse_gemini,
 )
-from ..state import GEMINI_FILE_RETENTION, GEMINI_WINDOW, Batch, FileRec
+from ..state import GEMINI_FILE_RETENTION, Batch, FileRec
 from . import results as gemini_results
 from .dialect import DIALECT, google_error
 
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
 """The `@type` of the operation's metadata: varies between API revisions (UNCONFIRMED); never parse it."""
 OUTPUT_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatchOutput"
+GEMINI_WINDOW = "48h"
+"""A batch not processed within 48 h becomes BATCH_STATE_EXPIRED (reference §4.5, confirmed)."""
 LIST_PAGE_SIZE = 50
 """Default and cap of `pageSize` for batch lists: UNCONFIRMED (the REST reference gives none)."""
 LIST_PAGE_MAX = 1000
@@ -146,7 +148,7 @@ async def _create(request: Request, emu: Emulator, model: str, body: dict[str, A
     limits = emu.faults.with_(knobs)
     if limits.max_requests is not None and len(items) > limits.max_requests:
         return google_error(400, f"The batch has {len(items)} requests; the limit is {limits.max_requests}.", h)
-    b = emu.add_batch(DIALECT, items, now, knobs, window=GEMINI_WINDOW, model=model,
+    b = emu.add_batch(DIALECT, items, now, knobs, completion_window=GEMINI_WINDOW, model=model,
                       display_name=batch.get("displayName") if isinstance(batch.get("displayName"), str) else None,
                       inline=inline, input_file_id=None if inline else file_name)
     return jresp(operation(b, now), headers=h)

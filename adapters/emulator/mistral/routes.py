@@ -230,7 +230,7 @@ async def create_job(request: Request, emu: Emulator) -> Response:
         return mistral_error(exc.status, str(exc), headers=h)
     now = emu.now()
     b = emu.add_batch(DIALECT, items, now, knobs, endpoint=endpoint, input_file_id=input_file, metadata=metadata,
-                      window=hours * 3600.0, model=model or items.model)
+                      completion_window=f"{hours}h", model=model or items.model)
     for kind in DIALECT.result_kinds:
         fid = emu.state.new_id("mistral_file")
         emu.state.api_files[fid] = FileRec(id=fid, filename=f"{b.id}_{kind}.jsonl", purpose="batch",
