@@ -131,12 +131,12 @@ async def _create(request: Request, emu: Emulator, model: str, body: dict[str, A
             rows = config["requests"].get("requests")
             if not isinstance(rows, list) or not rows:
                 return google_error(400, "* BatchGenerateContentRequest.batch.input_config.requests: requests is empty", h)
-            pairs = []
+            pairs: list[tuple[str, Any]] = []
             for i, row in enumerate(rows):
                 row = row if isinstance(row, dict) else {}
-                meta = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
-                key = meta.get("key") if isinstance(meta.get("key"), str) and meta.get("key") else str(i + 1)
-                pairs.append((key, row.get("request")))
+                meta = row.get("metadata")
+                key = meta.get("key") if isinstance(meta, dict) else None
+                pairs.append((key if isinstance(key, str) and key else str(i + 1), row.get("request")))
             items = parse_gemini(pairs, model, n_bytes)
         else:
             f = emu.state.api_files.get(file_name or "")
@@ -290,10 +290,12 @@ async def upload(request: Request) -> Response:
             meta = json.loads(await request.body() or b"{}").get("file") or {}
         except (json.JSONDecodeError, AttributeError):
             meta = {}
-        name = meta.get("name") if isinstance(meta.get("name"), str) and meta.get("name") else emu.state.new_id("gemini_file")
+        given, shown = meta.get("name"), meta.get("displayName")
+        name = given if isinstance(given, str) and given else emu.state.new_id("gemini_file")
         name = name if name.startswith("files/") else f"files/{name}"
         uid = rand.hex_id(rand.mix(emu.seed, "upload", name), 32)
-        emu.state.uploads[uid] = FileRec(id=name, filename=meta.get("displayName") or name, purpose="gemini",
+        emu.state.uploads[uid] = FileRec(id=name, filename=shown if isinstance(shown, str) and shown else name,
+                                         purpose="gemini",
                                          created_at=now, expires_at=now + GEMINI_FILE_RETENTION, data=b"")
         return jresp({}, headers={**h, "x-goog-upload-url": f"{_origin(request)}/upload/v1beta/files?upload_id={uid}",
                                   "x-goog-upload-status": "active"})

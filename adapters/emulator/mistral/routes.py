@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from .. import faults, rand, results, spool
 from ..content import max_output_tokens, prompt_tokens
@@ -345,16 +345,18 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     return out
 
 
-def routes() -> list[Mount]:
-    return [Mount(PREFIX, routes=[
-        Route("/v1/files", upload_file, methods=["POST"]),
-        Route("/v1/files/{file_id}", retrieve_file, methods=["GET"]),
-        Route("/v1/files/{file_id}", delete_file, methods=["DELETE"]),
-        Route("/v1/files/{file_id}/content", file_content, methods=["GET"]),
-        Route("/v1/batch/jobs", create_job, methods=["POST"]),
-        Route("/v1/batch/jobs", list_jobs, methods=["GET"]),
-        Route("/v1/batch/jobs/{job_id}", get_job, methods=["GET"]),
-        Route("/v1/batch/jobs/{job_id}", delete_job, methods=["DELETE"]),
-        Route("/v1/batch/jobs/{job_id}/cancel", cancel_job, methods=["POST"]),
-        Route("/v1/chat/completions", chat, methods=["POST"]),
-    ])]
+def routes() -> list[Route]:
+    """Mistral's routes, every path under /mistral."""
+    table = [
+        ("/v1/files", upload_file, "POST"),
+        ("/v1/files/{file_id}", retrieve_file, "GET"),
+        ("/v1/files/{file_id}", delete_file, "DELETE"),
+        ("/v1/files/{file_id}/content", file_content, "GET"),
+        ("/v1/batch/jobs", create_job, "POST"),
+        ("/v1/batch/jobs", list_jobs, "GET"),
+        ("/v1/batch/jobs/{job_id}", get_job, "GET"),
+        ("/v1/batch/jobs/{job_id}", delete_job, "DELETE"),
+        ("/v1/batch/jobs/{job_id}/cancel", cancel_job, "POST"),
+        ("/v1/chat/completions", chat, "POST"),
+    ]
+    return [Route(PREFIX + path, endpoint, methods=[method]) for path, endpoint, method in table]
