@@ -216,3 +216,25 @@ async def test_the_demo_fleets_gemini_and_mistral_batches_submit_and_finish(engi
     await engine.sync_once()
     done = [b for b in store.list_batches() if b.provider in ("gemini", "mistral")]
     assert len(done) == 2 and all(b.status == BatchStatus.COMPLETED for b in done)
+
+
+async def test_gemini_cached_tokens_in_batch_cost_the_standard_cached_price_and_items_are_priced(
+        engine, store, emulator, tmp_path):
+    from store.ledger import cost
+    from store.model import PriceTier, Usage
+
+    row = store.price_for("gemini", GEMINI_MODEL)
+    cached = Usage(cache_read_tokens=1_000_000)
+    # 2.5 models: caching and the batch discount do not multiply (reference §4.7, §11).
+    assert cost(cached, row, PriceTier.BATCH) == pytest.approx(cost(cached, row, PriceTier.STANDARD))
+    plain = Usage(input_tokens=1_000_000)
+    assert cost(plain, row, PriceTier.BATCH) == pytest.approx(cost(plain, row, PriceTier.STANDARD) / 2)
+    a = await submit(engine, tmp_path, "gemini", 4, GEMINI_MODEL)
+    b = await submit(engine, tmp_path, "mistral", 4, MISTRAL_MODEL)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    for batch_id in (a, b):
+        items = store.page_items(batch_id, offset=0, limit=10)
+        assert all(i.batch_cost is not None and i.batch_cost > 0 for i in items)
+    by_provider = {r.key: r for r in store.savings(by="provider")}
+    assert by_provider["gemini"].items == 4 and by_provider["mistral"].items == 4
