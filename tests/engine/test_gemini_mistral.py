@@ -238,3 +238,26 @@ async def test_gemini_cached_tokens_in_batch_cost_the_standard_cached_price_and_
         assert all(i.batch_cost is not None and i.batch_cost > 0 for i in items)
     by_provider = {r.key: r for r in store.savings(by="provider")}
     assert by_provider["gemini"].items == 4 and by_provider["mistral"].items == 4
+
+
+async def test_the_console_shows_gemini_and_mistral_beside_the_others(engine, store, emulator, tmp_path):
+    from console.tui.app import BatchdeckApp
+    from console.tui.clock import Clock
+    from tests.console.support import SIZE, screen_text, settle
+
+    g = await submit(engine, tmp_path, "gemini", 6, GEMINI_MODEL)
+    emulator.batch_faults(store.get_batch(g).provider_batch_id.removeprefix("batches/"), duration=40 * HOUR)
+    m = await submit(engine, tmp_path, "mistral", 6, MISTRAL_MODEL)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    assert store.get_batch(m).status == BatchStatus.COMPLETED
+    seen_at = store.get_batch(g).created_at + 6 * HOUR - 60  # 41 h 59 m before its 48 h expiry
+    app = BatchdeckApp(store, engine=lambda: engine, clock=Clock(seen_at), utc=True, refresh_interval=None)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):  # until the table's rows have painted
+            await settle(pilot)
+            text = screen_text(app)
+            if "mistral" in text:
+                break
+    assert "gemini" in text and "mistral" in text
+    assert "1d 18h" in text  # Gemini's 48 h window, 6 h in (a 24 h one would say 18h 01m)
