@@ -168,8 +168,11 @@ class BatchAdapter(ABC):
         endpoint: str,
         model: str | None,
         metadata: dict[str, str],
+        window: str | None = None,
     ) -> RemoteBatch:
         """Submit one batch (already validated and within limits) and return its state.
+
+        `window` is one of `capabilities.windows` (None: the first, the provider's default).
 
         `metadata` carries our submit token where the provider stores metadata; otherwise
         it is ignored and the engine reconciles by time window and request count.

@@ -22,7 +22,8 @@ def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[
         for line in f:
             n = len(line)
             stripped = line.rstrip(b"\r\n")
-            if stripped.strip():
+            # Only a line that starts with blank space needs the (copying) strip test.
+            if stripped and (stripped[0] not in b" \t" or stripped.strip()):
                 yield offset, stripped
             offset += n
 

@@ -45,6 +45,7 @@ FULL_SIZES = {
     "store_ingest": [100_000],
     "aggregate": [10_000_000],
     "console": [10, 1_000_000],
+    "result_lines": [200_000],
 }
 QUICK_SIZES = {
     "ingest": [500, 1_000, 2_000],
@@ -54,6 +55,7 @@ QUICK_SIZES = {
     "store_ingest": [2_000],
     "aggregate": [20_000],
     "console": [10],
+    "result_lines": [5_000],
 }
 HELP_RUNS_FULL, HELP_RUNS_QUICK = 7, 3
 TEST_TIME_TARGET = "green, well under CI's 15 min (< 10 min)"
@@ -161,7 +163,16 @@ def case_test_time(_: int = 0) -> dict[str, Any]:
     return {"seconds": round(seconds, 1), "exit_code": done.returncode, "summary": tail}
 
 
+def case_result_lines(n: int) -> dict[str, Any]:
+    """Realistic ~1.3 KB result lines: a naive loader, the bare msgspec decode, and batchdeck's
+    ingest of a tracked and of a submitted batch, on one file (tests/providers/bench_results.py)."""
+    from tests.providers.bench_results import bench_result_ingest
+
+    return bench_result_ingest(n)
+
+
 CASES = {
+    "result_lines": case_result_lines,
     "ingest": case_ingest,
     "ingest_ceiling": case_ingest_ceiling,
     "sync": case_sync,
@@ -300,6 +311,24 @@ def growth_text(name: str, g: dict[str, Any] | None) -> str:
 
 def build_rows(runs: dict[str, list[CaseRun]]) -> list[Row]:
     rows: list[Row] = []
+    for run in runs.get("result_lines", []):
+        n = _fmt_n(run.size)
+        if not run.ok:
+            rows.append(_failed(f"result lines {n}: batchdeck vs naive loader", run, "≥ 3x naive"))
+            continue
+        f = run.figures
+        naive = f["naive"]["items_per_s"] or 1
+        rows.append(Row(f"result lines {n} (~{f['avg_line_bytes']} B): naive json.loads + blob row (items/s)",
+                        f"{naive:,}/s, peak {f['naive']['peak_rss_mb']:.0f} MB", "—", "n/a", naive))
+        rows.append(Row(f"result lines {n}: bare msgspec decode (items/s, the parsing floor)",
+                        f"{f['decode']['items_per_s']:,}/s", "—", "n/a", f["decode"]["items_per_s"]))
+        for kind in ("tracked", "submitted"):
+            k = f[kind]
+            ratio = k["items_per_s"] / naive
+            bad = "" if k["lines"] == run.size else f" (ingested {k['lines']}!)"
+            rows.append(Row(f"result lines {n}: batchdeck ingest, {kind} batch (items/s)",
+                            f"{k['items_per_s']:,}/s = {ratio:.1f}x naive, peak {k['peak_rss_mb']:.0f} MB{bad}",
+                            "≥ 3x naive", _meets(ratio >= 3 and not bad), k["items_per_s"]))
     for run in runs.get("ingest", []):
         label = f"ingest {_fmt_n(run.size)} items, end to end (items/s)"
         mem_label = f"ingest {_fmt_n(run.size)} items, engine peak memory"
@@ -427,7 +456,8 @@ def run_all(*, quick: bool, skip_test_time: bool, only: set[str] | None = None,
             echo: Any = print) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else FULL_SIZES
     plan: list[tuple[str, int]] = []
-    for case in ("ingest", "ingest_ceiling", "store_ingest", "sync", "promote", "console", "aggregate"):
+    for case in ("result_lines", "ingest", "ingest_ceiling", "store_ingest", "sync", "promote", "console",
+                 "aggregate"):
         plan += [(case, n) for n in sizes[case]]
     plan.append(("help", HELP_RUNS_QUICK if quick else HELP_RUNS_FULL))
     if not skip_test_time:

@@ -15,7 +15,7 @@ from tests import bench
 @pytest.fixture(scope="module")
 def runs():
     """One tiny run of every case (except timing the suite itself, which would recurse)."""
-    plan = [("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12),
+    plan = [("result_lines", 300), ("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12),
             ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
     out: dict[str, list[bench.CaseRun]] = {}
     for case, n in plan:
@@ -85,7 +85,7 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ...
+    assert len(rows) == 4 + 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1  # result lines (4), ingest (rate+memory) x2, ceiling, store, sync x2, ...
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row
@@ -112,3 +112,11 @@ def test_a_failing_case_is_reported_as_a_failed_row_not_a_crash():
     assert not run.ok and "exit 1" in run.error
     rows = bench.build_rows({"promote": [bench.CaseRun("promote", 5, False, 0.1, error="exit 1: boom")]})
     assert rows[0].meets == "no" and rows[0].value == "failed: exit 1: boom"
+
+
+def test_result_lines_ingests_every_line_four_ways(runs):
+    [run] = runs["result_lines"]
+    assert run.ok, run.error
+    f = run.figures
+    assert all(f[kind]["lines"] == 300 for kind in ("naive", "decode", "tracked", "submitted"))
+    assert f["tracked"]["succeeded"] + f["tracked"]["errored"] == 300

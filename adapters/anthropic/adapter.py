@@ -82,7 +82,7 @@ class AnthropicBatchAdapter(BatchAdapter):
 
     # ---- batches ---------------------------------------------------------------------
     async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
-                           metadata: dict[str, str]) -> RemoteBatch:
+                           metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
         # No metadata on Anthropic batches: the engine reconciles by time window + count.
         try:
             batch = await self.client.messages.batches.create(

@@ -263,8 +263,9 @@ class EmulatorServer:
         return self._admin("POST", "/faults", {**knobs, "reset": reset})
 
     def batch_faults(self, batch_id: str, **knobs: Any) -> dict[str, Any]:
-        """Override knobs for one existing batch (its outcomes are re-planned)."""
-        return self._admin("POST", f"/batches/{batch_id}/faults", knobs)
+        """Override knobs for one existing batch (its outcomes are re-planned). A resource name
+        (Gemini's `batches/<id>`) is taken too: batches are keyed by the id after its last slash."""
+        return self._admin("POST", f"/batches/{batch_id.rsplit('/', 1)[-1]}/faults", knobs)
 
     def finalize(self) -> dict[str, int]:
         """Write the results file of every batch that has ended at the emulated now, as a

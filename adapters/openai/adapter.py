@@ -94,7 +94,7 @@ class OpenAIBatchAdapter(BatchAdapter):
 
     # ---- batches ---------------------------------------------------------------------
     async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
-                           metadata: dict[str, str]) -> RemoteBatch:
+                           metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
         dumps = json.dumps
         with tempfile.SpooledTemporaryFile(max_size=16 << 20) as fh:
             for r in requests:
@@ -112,7 +112,8 @@ class OpenAIBatchAdapter(BatchAdapter):
             batch = await self.client.batches.create(
                 input_file_id=uploaded.id,
                 endpoint=endpoint,  # type: ignore[arg-type]
-                completion_window=self.capabilities.windows[0],  # type: ignore[arg-type]
+                # The SDK types this as "24h"; other services take their own windows as sent.
+                completion_window=window or self.capabilities.windows[0],  # type: ignore[arg-type]
                 metadata=metadata or None,
             )
         except Exception as exc:  # noqa: BLE001

@@ -16,7 +16,7 @@ A 2xx line is a success, `truncated` when the chat answer stopped at its length 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -32,19 +32,23 @@ _TERMINAL_ITEM = {
 }
 
 
+Tokens = Annotated[int, msgspec.Meta(ge=0)]
+"""A token count: a negative or non-integral one (`1e999`) makes the line malformed."""
+
+
 class _TokenDetails(msgspec.Struct):
-    cached_tokens: int | None = None
-    cache_write_tokens: int | None = None
+    cached_tokens: Tokens = 0
+    cache_write_tokens: Tokens = 0
 
 
 class OpenAIUsage(msgspec.Struct):
     """Usage in the chat (`prompt_tokens`), Responses or embeddings (`input_tokens`) shape."""
 
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
+    prompt_tokens: Tokens | None = None
+    completion_tokens: Tokens = 0
     prompt_tokens_details: _TokenDetails | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
+    input_tokens: Tokens = 0
+    output_tokens: Tokens = 0
     input_tokens_details: _TokenDetails | None = None
 
 
@@ -82,25 +86,23 @@ class OpenAILine(msgspec.Struct):
 
 
 _line = msgspec.json.Decoder(OpenAILine, strict=False)
+_SUCCEEDED = ItemStatus.SUCCEEDED
 _body = msgspec.json.Decoder(_Body, strict=False)
-
-
-def _n(value: int | None) -> int:
-    return value if value is not None and value > 0 else 0
 
 
 def usage_of(u: OpenAIUsage | None) -> Usage | None:
     """OpenAI usage with cache reads and writes split out of the input tokens."""
     if u is None:
         return None
-    if u.prompt_tokens is not None:
-        prompt, output, details = _n(u.prompt_tokens), _n(u.completion_tokens), u.prompt_tokens_details
+    prompt = u.prompt_tokens
+    if prompt is not None:
+        output, details = u.completion_tokens, u.prompt_tokens_details
     else:
-        prompt, output, details = _n(u.input_tokens), _n(u.output_tokens), u.input_tokens_details
-    cached = _n(details.cached_tokens) if details else 0
-    written = _n(details.cache_write_tokens) if details else 0
-    return Usage(input_tokens=max(0, prompt - cached - written), output_tokens=output,
-                 cache_read_tokens=cached, cache_write_tokens=written)
+        prompt, output, details = u.input_tokens, u.output_tokens, u.input_tokens_details
+    if details is None:
+        return Usage(prompt, output, 0, 0)
+    cached, written = details.cached_tokens, details.cache_write_tokens
+    return Usage(max(0, prompt - cached - written), output, cached, written)
 
 
 def normalize_usage(usage: Any) -> Usage | None:
@@ -133,10 +135,18 @@ def _truncated(body: _Body) -> bool:
 
 def result_of(line: OpenAILine) -> ItemResult:
     """One decoded line as an ItemResult (the rule in the module docstring)."""
-    custom_id = str(line.custom_id)
     response = line.response
-    code = response.status_code if response is not None else None
-    body = response.body if response is not None else None
+    if response is not None:
+        code, body = response.status_code, response.body
+        if code is not None and 200 <= code < 300 and type(body) is _Body:  # the common line, first
+            choices = body.choices
+            return ItemResult(line.custom_id if type(line.custom_id) is str else str(line.custom_id),
+                              _SUCCEEDED, usage_of(body.usage), body.model,
+                              truncated=body.status == "incomplete" or (
+                                  bool(choices) and choices[0].finish_reason == "length"))  # type: ignore[index]
+    else:
+        code = body = None
+    custom_id = str(line.custom_id)
     if isinstance(body, str):
         try:
             body = _body.decode(body)

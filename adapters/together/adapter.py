@@ -112,14 +112,14 @@ class TogetherBatchAdapter(BatchAdapter):
         return str(file_id)
 
     async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
-                           metadata: dict[str, str]) -> RemoteBatch:
+                           metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
         data = b"".join(json.dumps({"custom_id": r.custom_id, "body": r.body}, separators=(",", ":"),
                                    ensure_ascii=False).encode() + b"\n" for r in requests)
         token = metadata.get("batchdeck_token", "")
         name = f"batchdeck-{token}.jsonl" if TOKEN_FILE.match(f"batchdeck-{token}.jsonl") else "batchdeck.jsonl"
         file_id = await self._upload(data, name)
         payload: dict[str, Any] = {"endpoint": endpoint, "input_file_id": file_id,
-                                   "completion_window": self.capabilities.windows[0]}
+                                   "completion_window": window or self.capabilities.windows[0]}
         if model:
             payload["model_id"] = model
         answer = (await self._call("POST", "/batches", json=payload)).json()

@@ -70,7 +70,7 @@ def cmd_submit(args: Any) -> int:
         result = run(engine, engine.submit(args.file, provider=args.provider, model=args.model,
                                            deadline=parse_time(args.deadline), label=args.label,
                                            endpoint=args.endpoint, profile=args.profile,
-                                           approve=approve))
+                                           approve=approve, window=args.window))
     if not result.batch_ids:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK

@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--endpoint", help="default endpoint for lines without a url")
     submit.add_argument("--deadline", metavar="ISO8601", help="when the results are really needed (or +2h)")
     submit.add_argument("--label")
+    submit.add_argument("--window", help="completion window, where the provider offers several (e.g. 24h, 7d, 1h)")
     submit.add_argument("--yes", action="store_true", help="do not ask on a terminal (scripts are never asked)")
     fmt(submit, ("text", "json"))
 

@@ -22,8 +22,17 @@ from typing import Any
 from console.demo.fleet import TONIGHT, YESTERDAY, DemoBatch, H, write_requests
 from console.tui.clock import Clock
 
-KEYS = {"OPENAI_API_KEY": "sk-demo-throwaway", "ANTHROPIC_API_KEY": "sk-ant-demo-throwaway",
-        "GEMINI_API_KEY": "demo-throwaway", "MISTRAL_API_KEY": "demo-throwaway"}
+
+def demo_env(emulator: Any) -> dict[str, str]:
+    """Throwaway keys and the emulator's base URL for every provider in the demo fleet."""
+    from adapters import registry
+
+    env: dict[str, str] = {}
+    for name in sorted({spec.provider for spec in (*YESTERDAY, *TONIGHT)}):
+        spec = registry.get(name)
+        env[spec.key_env] = f"demo-throwaway-{name}"
+        env[spec.base_url_env] = emulator.base_url_for(name)
+    return env
 
 
 class EmulatedClock(Clock):
@@ -70,8 +79,7 @@ async def submit(engine: Any, emulator: Any, spec: DemoBatch, folder: Path, now:
     result = await engine.submit(path, provider=spec.provider, label=spec.label, deadline=deadline)
     for provider_id in result.provider_batch_ids:
         if provider_id and spec.faults:
-            # A resource name (batches/<id>) is the emulator's bare id after its last slash.
-            emulator.batch_faults(provider_id.rsplit("/", 1)[-1], **spec.faults)
+            emulator.batch_faults(provider_id, **spec.faults)
     return result.batch_ids
 
 
@@ -91,16 +99,15 @@ def run_demo(argv: list[str] | None = None) -> int:
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="batchdeck-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    saved_env = {k: os.environ.get(k) for k in (*KEYS, "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL",
-                                                 "MISTRAL_BASE_URL")}
+    saved_env: dict[str, str | None] = {}
     say = lambda text: print(f"batchdeck demo: {text}", file=sys.stderr, flush=True)  # noqa: E731
     emulator = store = None
     try:
         say("starting the provider emulator (127.0.0.1, no network, no real keys)…")
         emulator = EmulatorServer(seed=args.seed, speed=0.0, start_time=time.time() - 26 * H).start()
-        os.environ.update(KEYS, OPENAI_BASE_URL=emulator.base_url_openai,
-                          ANTHROPIC_BASE_URL=emulator.base_url_anthropic, GEMINI_BASE_URL=emulator.base_url,
-                          MISTRAL_BASE_URL=emulator.base_url_mistral)
+        env = demo_env(emulator)
+        saved_env = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
         store = Store.open(folder / "demo.db")
         clock = EmulatedClock(emulator, 0.0)
         engine = build_engine(store, actor="demo@batchdeck", clock=clock.now)

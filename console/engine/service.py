@@ -186,8 +186,11 @@ class Engine:
         endpoint: str | None = None,
         profile: str | None = None,
         approve: Callable[[SubmitPreview], bool] | None = None,
+        window: str | None = None,
     ) -> SubmitResult:
         """Validate, split over provider limits, and submit a JSONL file exactly once.
+
+        `window`: the completion window to ask for (one of the provider's; None: its default).
 
         `approve`, when given, sees what would be sent and its estimated cost once the file is
         valid and before anything is recorded; False sends nothing (`batch_ids` is empty).
@@ -202,7 +205,7 @@ class Engine:
 
         return await submit.submit_file(self, Path(path), provider=provider, model=model,
                                         deadline=deadline, label=label, endpoint=endpoint,
-                                        profile=profile, approve=approve)
+                                        profile=profile, approve=approve, window=window)
 
     # ---- track / sync -------------------------------------------------------------------
     async def track(

@@ -29,7 +29,7 @@ from adapters.errors import AdapterError, RateLimited
 from console.engine import pricing, providers, retry
 from console.engine import requests as reqs
 from console.engine.estimate import token_tally
-from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
+from console.engine.types import BadInput, ProviderFailed, SubmitPreview, SubmitResult
 from console.format.wording import plural
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
 
@@ -107,7 +107,7 @@ def _record(engine: Any, token: str, *, provider: str, profile: str | None, endp
 async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile: str | None,
                endpoint: str, model: str | None, job_id: str | None,
                items: Iterable[tuple[str, str]], event: str | None = None,
-               details: dict[str, Any] | None = None) -> Any:
+               details: dict[str, Any] | None = None, window: str | None = None) -> Any:
     """Steps 2 and 3: call the provider and attach its batch. Returns the RemoteBatch, or
     None when the outcome is ambiguous (left SUBMITTING for reconciliation).
 
@@ -121,7 +121,8 @@ async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile
 
     async def create() -> Any:
         try:
-            return await adapter.create_batch(batch_requests, endpoint=endpoint, model=model, metadata=meta)
+            return await adapter.create_batch(batch_requests, endpoint=endpoint, model=model, metadata=meta,
+                                              window=window)
         except RateLimited:
             raise
         except AdapterError as exc:
@@ -185,7 +186,8 @@ def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]
 async def submit_file(engine: Any, path: Path, *, provider: str, model: str | None,
                       deadline: float | None, label: str | None, endpoint: str | None,
                       profile: str | None,
-                      approve: Callable[[SubmitPreview], bool] | None = None) -> SubmitResult:
+                      approve: Callable[[SubmitPreview], bool] | None = None,
+                      window: str | None = None) -> SubmitResult:
     """Validate, split and submit `path` (see module docstring). `approve` is shown what
     would be sent and what it would cost, once the file is validated and before anything is
     recorded; nothing is sent when it says no."""
@@ -194,7 +196,10 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
     # The adapter's capabilities are its profile's (an OpenAI-compatible host sets its own).
-    chunks = reqs.plan(scanned.lines, engine.adapter(provider, profile).capabilities)
+    caps = engine.adapter(provider, profile).capabilities
+    if window is not None and window not in caps.windows:
+        raise BadInput(f"{cls.display_name} takes completion window {', '.join(caps.windows)}, not {window!r}")
+    chunks = reqs.plan(scanned.lines, caps)
     preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
     if approve is not None and not approve(preview):
         return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,
@@ -219,7 +224,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                    "label": label, "deadline": deadline, "file": str(path)}
         remote = await send(engine, batch_id, token, provider=provider, profile=profile,
                             endpoint=ep, model=chunk_model, job_id=job_id, items=items,
-                            event="submit", details=details)
+                            event="submit", details=details, window=window)
         provider_ids.append(remote.provider_batch_id if remote else None)
         if remote is None:
             # Nothing attached: the intent (recorded above) waits for reconciliation.

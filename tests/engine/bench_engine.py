@@ -43,8 +43,7 @@ def _engine(store: Any, emu: Any, **kw: Any) -> Any:
     from console.engine.service import Engine
 
     def factory(provider: str, profile: str | None) -> Any:
-        base = emu.base_url_openai if provider == "openai" else emu.base_url_anthropic
-        return adapters.get_adapter(provider, api_key="bench", base_url=base)
+        return adapters.get_adapter(provider, api_key="bench", base_url=emu.base_url_for(provider))
 
     engine = Engine(store, None, adapter_factory=factory, actor="bench@host", **kw)
     return engine

@@ -177,3 +177,18 @@ async def test_together_submit_token_rides_in_the_file_name_for_reconcile(engine
     adapter = engine.adapter("together", None)
     found = [r async for r in adapter.list_batches(since=0.0)]
     assert [r.metadata.get("batchdeck_token") for r in found] == [batch.submit_token]
+
+
+async def test_submit_window_is_the_providers_choice(engine, store, emulator, tmp_path):
+    from console.engine.types import BadInput
+
+    path = write_jsonl(tmp_path / "w.jsonl", openai_lines(3, model=MODELS["groq"]))
+    result = await engine.submit(path, provider="groq", window="7d")
+    [pid] = result.provider_batch_ids
+    assert emulator.emulator.state.batches[pid].completion_window == "7d"
+    batch = store.get_batch(result.batch_ids[0])
+    assert batch.expires_at - batch.created_at == pytest.approx(7 * 24 * HOUR, abs=5)
+    with pytest.raises(BadInput, match="takes completion window 24h, 48h"):
+        await engine.submit(path, provider="groq", window="30d")
+    with pytest.raises(BadInput, match="24h, 1h"):
+        await engine.submit(path, provider="doubleword", window="7d")

@@ -6,4 +6,5 @@ from ..providers import EmulatedProvider
 from .dialect import DIALECT
 from .routes import finalizable, routes
 
-PROVIDER = EmulatedProvider(dialect=DIALECT, routes=routes, finalizable=finalizable, rank=5)
+# base_path "": batchdeck's GEMINI_BASE_URL is the host root (the adapter appends /v1beta).
+PROVIDER = EmulatedProvider(dialect=DIALECT, routes=routes, finalizable=finalizable, base_path="", rank=5)

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from ..providers import EmulatedProvider
 from .dialect import DIALECT
-from .routes import finalizable, routes
+from .routes import PREFIX, finalizable, routes
 
-PROVIDER = EmulatedProvider(dialect=DIALECT, routes=routes, finalizable=finalizable, rank=5)
+PROVIDER = EmulatedProvider(dialect=DIALECT, routes=routes, finalizable=finalizable, base_path=PREFIX, rank=5)
