@@ -124,7 +124,8 @@ class GeminiBatchAdapter(BatchAdapter):
 
     # ---- batches ---------------------------------------------------------------------
     async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
-                           metadata: dict[str, str]) -> RemoteBatch:
+                           metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
+        # `window`: Gemini has one, 48 h; the engine has checked it against `windows`.
         model = model or next((r.body.get("model") for r in requests if isinstance(r.body.get("model"), str)), None)
         if not model:
             raise BadRequest("a Gemini batch runs one model: name it with --model (or a body's model)")

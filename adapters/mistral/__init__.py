@@ -29,7 +29,9 @@ SPEC = ProviderSpec(
         supports_request_readback=True,  # the adapter always uploads an input file
         supports_metadata=True,
         mixed_models=False,
-        windows=("24h",),
+        # `timeout_hours` per job (`submit --window 6h`); the default 24 h is the SDK's. The
+        # maximum is UNCONFIRMED (reference §14): a week is offered as the longest.
+        windows=("24h", "1h", "6h", "12h", "48h", "72h", "168h"),
     ),
     default_concurrency=8,
     rank=30,

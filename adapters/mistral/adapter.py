@@ -91,7 +91,8 @@ class MistralBatchAdapter(BatchAdapter):
 
     # ---- batches ---------------------------------------------------------------------
     async def create_batch(self, requests: list[BatchRequest], *, endpoint: str, model: str | None,
-                           metadata: dict[str, str]) -> RemoteBatch:
+                           metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
+        hours = int(window[:-1]) if window and window.endswith("h") and window[:-1].isdigit() else self.timeout_hours
         dumps = json.dumps
         data = b"".join(dumps({"custom_id": r.custom_id, "body": r.body}, separators=(",", ":"),
                               ensure_ascii=False).encode() + b"\n" for r in requests)
@@ -100,8 +101,8 @@ class MistralBatchAdapter(BatchAdapter):
         if not isinstance(uploaded.get("id"), str):
             raise AdapterError("Mistral's upload answer names no file", retryable=True)
         body: dict[str, Any] = {"input_files": [uploaded["id"]], "endpoint": endpoint,
-                                "metadata": {**metadata, WINDOW_KEY: str(self.timeout_hours)},
-                                "timeout_hours": self.timeout_hours}
+                                "metadata": {**metadata, WINDOW_KEY: str(hours)},
+                                "timeout_hours": hours}
         if model:
             body["model"] = model
         try:

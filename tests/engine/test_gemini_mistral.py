@@ -261,3 +261,19 @@ async def test_the_console_shows_gemini_and_mistral_beside_the_others(engine, st
                 break
     assert "gemini" in text and "mistral" in text
     assert "1d 18h" in text  # Gemini's 48 h window, 6 h in (a 24 h one would say 18h 01m)
+
+
+async def test_a_mistral_window_is_its_timeout_hours_and_a_gemini_window_only_48h(engine, store, emulator, tmp_path):
+    from console.engine.types import BadInput
+
+    path = write_jsonl(tmp_path / "m.jsonl", mistral_lines(3))
+    [a] = (await engine.submit(path, provider="mistral", model=MISTRAL_MODEL, window="6h")).batch_ids
+    b = store.get_batch(a)
+    assert b.expires_at - b.created_at == pytest.approx(6 * HOUR)
+    emulator.batch_faults(b.provider_batch_id, expire=1.0)
+    emulator.advance(6 * HOUR + 1)
+    await engine.sync_once()
+    assert store.get_batch(a).status == BatchStatus.EXPIRED  # TIMEOUT_EXCEEDED
+    gem = write_jsonl(tmp_path / "g.jsonl", gemini_lines(3))
+    with pytest.raises(BadInput, match="48h"):
+        await engine.submit(gem, provider="gemini", model=GEMINI_MODEL, window="24h")
