@@ -60,7 +60,7 @@ class JsonHTTP:
         return from_http(None, text, secrets=self.secrets)
 
     async def send(self, method: str, path: str, *, json: Any = None, params: Any = None,
-                   content: bytes | None = None, files: Any = None, data: Any = None,
+                   content: bytes | AsyncIterator[bytes] | None = None, files: Any = None, data: Any = None,
                    headers: Mapping[str, str] | None = None) -> httpx.Response:
         """One call; a non-2xx answer or a transport failure raises `AdapterError`."""
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -131,36 +132,40 @@ class GeminiBatchAdapter(BatchAdapter):
             raise BadRequest("a Gemini batch runs one model: name it with --model (or a body's model)")
         token = metadata.get("batchdeck_token")
         batch: dict[str, Any] = {"displayName": f"{TOKEN_PREFIX}{token}" if token else "batchdeck"}
-        inline = [{"request": request_of(r.body), "metadata": {"key": r.custom_id}} for r in requests]
-        encoded = json.dumps(inline, separators=(",", ":"), ensure_ascii=False).encode()
-        if len(encoded) + INLINE_MARGIN <= INLINE_LIMIT:
+        inline = _inline_or_none(requests)
+        if inline is not None:
             batch["inputConfig"] = {"requests": {"requests": inline}}
         else:
-            del encoded, inline
             batch["inputConfig"] = {"fileName": await self._upload(requests, token)}
         op = await self.http.json("POST", f"/{API_VERSION}/{model_name(model)}:batchGenerateContent",
                                   json={"batch": batch})
         return self.to_remote(op)
 
     async def _upload(self, requests: list[BatchRequest], token: str | None) -> str:
-        """Upload the requests as a JSONL file (resumable: start, then upload + finalize)."""
+        """Upload the requests as a JSONL file (resumable: start, then one `upload, finalize`
+        streamed from a spooled file, so a 2 GB input never sits in memory)."""
         dumps = json.dumps
-        data = b"".join(dumps({"key": r.custom_id, "request": request_of(r.body)}, separators=(",", ":"),
-                              ensure_ascii=False).encode() + b"\n" for r in requests)
-        start = await self.http.send(
-            "POST", f"/upload/{API_VERSION}/files",
-            json={"file": {"displayName": f"batchdeck-{token or 'input'}.jsonl"}},
-            headers={"X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start",
-                     "X-Goog-Upload-Header-Content-Length": str(len(data)),
-                     "X-Goog-Upload-Header-Content-Type": "application/jsonl"})
-        url = start.headers.get("x-goog-upload-url")
-        if not url:
-            raise AdapterError("Gemini did not answer the upload start with an upload URL", retryable=True)
-        done = await self.http.send("POST", url, content=data,
-                                    headers={"X-Goog-Upload-Command": "upload, finalize", "X-Goog-Upload-Offset": "0"})
+        with tempfile.SpooledTemporaryFile(max_size=16 << 20) as fh:
+            for r in requests:
+                fh.write(dumps({"key": r.custom_id, "request": request_of(r.body)}, separators=(",", ":"),
+                               ensure_ascii=False).encode() + b"\n")
+            size = fh.tell()
+            start = await self.http.send(
+                "POST", f"/upload/{API_VERSION}/files",
+                json={"file": {"displayName": f"batchdeck-{token or 'input'}.jsonl"}},
+                headers={"X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start",
+                         "X-Goog-Upload-Header-Content-Length": str(size),
+                         "X-Goog-Upload-Header-Content-Type": "application/jsonl"})
+            url = start.headers.get("x-goog-upload-url")
+            if not url:
+                raise AdapterError("Gemini did not answer the upload start with an upload URL", retryable=True)
+            fh.seek(0)
+            done = await self.http.send("POST", url, content=_blocks(fh),
+                                        headers={"X-Goog-Upload-Command": "upload, finalize",
+                                                 "X-Goog-Upload-Offset": "0", "Content-Length": str(size)})
         if done.headers.get("x-goog-upload-status") != "final":
             raise AdapterError("Gemini did not finalize the uploaded input file", retryable=True)
-        name = (done.json().get("file") or {}).get("name")
+        name = _obj(done.json().get("file")).get("name")
         if not isinstance(name, str):
             raise AdapterError("Gemini's upload answer names no file", retryable=True)
         return name
@@ -230,6 +235,25 @@ class GeminiBatchAdapter(BatchAdapter):
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+
+def _inline_or_none(requests: list[BatchRequest]) -> list[dict[str, Any]] | None:
+    """The inline request list, or None as soon as it would pass the 20 MB inline limit."""
+    dumps = json.dumps
+    size = INLINE_MARGIN
+    out: list[dict[str, Any]] = []
+    for r in requests:
+        entry = {"request": request_of(r.body), "metadata": {"key": r.custom_id}}
+        size += len(dumps(entry, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        if size > INLINE_LIMIT:
+            return None
+        out.append(entry)
+    return out
+
+
+async def _blocks(fh: Any, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    while block := fh.read(size):
+        yield block
 
 
 def _write_inlined(inlined: list[Any], dest: Path) -> DownloadReport:

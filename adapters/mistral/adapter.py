@@ -16,6 +16,7 @@ SDK would add a second HTTP stack (httpx2) and its large generated model package
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,13 @@ class MistralBatchAdapter(BatchAdapter):
                            metadata: dict[str, str], window: str | None = None) -> RemoteBatch:
         hours = int(window[:-1]) if window and window.endswith("h") and window[:-1].isdigit() else self.timeout_hours
         dumps = json.dumps
-        data = b"".join(dumps({"custom_id": r.custom_id, "body": r.body}, separators=(",", ":"),
-                              ensure_ascii=False).encode() + b"\n" for r in requests)
-        uploaded = await self.http.json("POST", "/files", data={"purpose": "batch"},
-                                        files={"file": ("batchdeck.jsonl", data, "application/jsonl")})
+        with tempfile.SpooledTemporaryFile(max_size=16 << 20) as fh:  # a 200 MB input stays on disk
+            for r in requests:
+                fh.write(dumps({"custom_id": r.custom_id, "body": r.body}, separators=(",", ":"),
+                               ensure_ascii=False).encode() + b"\n")
+            fh.seek(0)
+            uploaded = await self.http.json("POST", "/files", data={"purpose": "batch"},
+                                            files={"file": ("batchdeck.jsonl", fh, "application/jsonl")})
         if not isinstance(uploaded.get("id"), str):
             raise AdapterError("Mistral's upload answer names no file", retryable=True)
         body: dict[str, Any] = {"input_files": [uploaded["id"]], "endpoint": endpoint,
@@ -167,8 +171,6 @@ class MistralBatchAdapter(BatchAdapter):
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         if not remote.input_file_id:
             raise ResultsNotReady(f"Mistral job {remote.provider_batch_id} names no input file")
-        import tempfile
-
         tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
         try:
             tmp.unlink()
