@@ -43,6 +43,8 @@ def _remote_columns(remote: RemoteBatch) -> dict[str, Any]:
         "error_file_id": remote.error_file_id,
         "results_url": remote.results_url,
         "errors": remote.errors,
+        "reported_cost": remote.reported_cost,
+        "reported_list_cost": remote.reported_list_cost,
         "metadata": json.dumps(remote.metadata, sort_keys=True) if remote.metadata else None,
         **_counts_columns(remote.counts),
     }

@@ -210,10 +210,13 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 # Branch providers-16: truncated successes (output limit reached, refusal) are flagged per item
-# and counted per batch, so they can be filtered and shown beside the failures.
+# and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
+# what the provider itself says it cost (billed and list), where it says so (Doubleword).
 V5 = """
 ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN reported_cost REAL;
+ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
 CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
 """
 
@@ -244,7 +247,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
-    Migration(5, "items.truncated, batches.truncated (branch providers-16)", _script(V5)),
+    Migration(5, "items.truncated, batches.truncated and reported costs (branch providers-16)", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 

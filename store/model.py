@@ -136,6 +136,10 @@ class RemoteBatch:
     metadata: dict[str, str] = field(default_factory=dict)
     errors: str | None = None
     """Batch-level error text (e.g. OpenAI validation errors), shown as-is."""
+    reported_cost: float | None = None
+    """What the provider says the batch cost (USD), where it reports it (Doubleword analytics)."""
+    reported_list_cost: float | None = None
+    """The same work at the provider's list price, where it reports it."""
 
 
 @dataclass(slots=True)
@@ -196,6 +200,10 @@ class Batch:
     """The provider batch's metadata as reported (never secrets)."""
     truncated: int = 0
     """Succeeded items whose answer was cut short (output limit, refusal), as of the last ingest."""
+    reported_cost: float | None = None
+    """What the provider says the batch cost (USD), where it reports it."""
+    reported_list_cost: float | None = None
+    """The provider's figure for the same work at list price, where it reports it."""
 
 
 @dataclass(slots=True)

@@ -31,5 +31,6 @@ SPEC = ProviderSpec(
         windows=("24h", "1h"),
     ),
     default_concurrency=8,
+    options={"include": "analytics"},
     rank=4,
 )

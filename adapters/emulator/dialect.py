@@ -78,6 +78,7 @@ class Dialect:
         endpoints: endpoints a batch may target (None: every one the emulator serves).
         paged_list: the batch list pages (`limit`/`after`, `has_more`); else one bare page.
         omit: Batch object fields this provider does not send.
+        extras: fields this provider adds to a Batch object (batch, view) -> fields.
     """
 
     name: str
@@ -93,6 +94,7 @@ class Dialect:
     endpoints: tuple[str, ...] | None = None
     paged_list: bool = True
     omit: tuple[str, ...] = ()
+    extras: Callable[[Batch, View], dict[str, object]] | None = None
 
     def refuse(self, what: str, headers: Mapping[str, str]) -> Response:
         r = self.refusals[what]

@@ -30,6 +30,16 @@ _TIER_PARAM = {
 }
 
 
+def _money(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        amount = float(value)
+    except ValueError:
+        return None
+    return amount if amount == amount and 0 <= amount < float("inf") else None
+
+
 def _none_if_empty(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
@@ -47,6 +57,9 @@ class OpenAIBatchAdapter(BatchAdapter):
         # A service whose SDK takes the host root (Groq) keeps its API under a path of its own.
         base_url = base_url.rstrip("/") + str(spec.options.get("api_path", ""))
         self.paged_list = bool(spec.options.get("paged_list", True))
+        # Services that add batch analytics only when asked (Doubleword: include=analytics).
+        self._include: dict[str, Any] = (
+            {"extra_query": {"include": str(spec.options["include"])}} if spec.options.get("include") else {})
         self.client = AsyncOpenAI(api_key=key, base_url=base_url, max_retries=0, timeout=timeout)
 
     # ---- conversion ------------------------------------------------------------------
@@ -72,6 +85,9 @@ class OpenAIBatchAdapter(BatchAdapter):
                 for e in b.errors.data
             )
         ended = b.completed_at or b.failed_at or b.expired_at or b.cancelled_at
+        # Doubleword's `analytics` (billed and list cost), where the service sends it.
+        analytics = (getattr(b, "model_extra", None) or {}).get("analytics")
+        analytics = analytics if isinstance(analytics, dict) else {}
         return RemoteBatch(
             provider=self.name,
             provider_batch_id=b.id,
@@ -90,6 +106,8 @@ class OpenAIBatchAdapter(BatchAdapter):
             error_file_id=_none_if_empty(b.error_file_id),
             metadata=dict(b.metadata or {}),
             errors=errors,
+            reported_cost=_money(analytics.get("total_cost")),
+            reported_list_cost=_money(analytics.get("total_list_cost")),
         )
 
     # ---- batches ---------------------------------------------------------------------
@@ -126,7 +144,7 @@ class OpenAIBatchAdapter(BatchAdapter):
 
     async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
         try:
-            return self.to_remote(await self.client.batches.retrieve(provider_batch_id))
+            return self.to_remote(await self.client.batches.retrieve(provider_batch_id, **self._include))
         except Exception as exc:  # noqa: BLE001
             raise self._wrap(exc) from None
 

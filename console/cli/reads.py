@@ -20,6 +20,7 @@ from console.cli.io import (
     table,
     value_of,
 )
+from console.format.numbers import fmt_money
 
 
 def cmd_ls(args: Any) -> int:
@@ -72,6 +73,9 @@ def cmd_show(args: Any) -> int:
         + (f" ({b.truncated} succeeded but truncated)" if b.truncated else ""))
     out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
         f"deadline {iso(b.deadline)}")
+    if b.reported_cost is not None:
+        out(f"  provider billed {fmt_money(b.reported_cost)}"
+            + (f" (list {fmt_money(b.reported_list_cost)})" if b.reported_list_cost is not None else ""))
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
     if b.errors:

@@ -15,6 +15,9 @@ with a 429) is ingested four ways, each in a fresh process so each reports its o
     submitted  the same for a batch batchdeck submitted (its items exist, pending)
 
 Download and process start are left out (the file is local; the clock starts after imports).
+The four run round-robin `repeats` times and each keeps its best run: on a shared machine the
+other tenants' load swings single runs by 2x, and best-of-N compares the four at their least
+disturbed (every run is kept in `runs`).
 """
 
 from __future__ import annotations
@@ -181,18 +184,25 @@ def child(kind: str, path: Path) -> dict[str, Any]:
         return figures
 
 
-def bench_result_ingest(n: int) -> dict[str, Any]:
-    """Items/s and peak RSS of the four ways over one file of n lines, side by side."""
+def bench_result_ingest(n: int, repeats: int | None = None) -> dict[str, Any]:
+    """Items/s and peak RSS of the four ways over one file of n lines, side by side (best of
+    `repeats` round-robin runs each; default 3, 1 for small files)."""
+    repeats = repeats or (3 if n >= 20_000 else 1)
     with tempfile.TemporaryDirectory(prefix="bench-lines-") as tmp:
         path = Path(tmp) / "results.jsonl"
         size = write_results(path, n)
-        out: dict[str, Any] = {"items": n, "file_mb": round(size / 1e6, 1), "avg_line_bytes": round(size / n)}
+        out: dict[str, Any] = {"items": n, "file_mb": round(size / 1e6, 1), "avg_line_bytes": round(size / n),
+                               "repeats": repeats, "runs": {k: [] for k in KINDS}}
+        for _ in range(repeats):
+            for kind in KINDS:
+                proc = subprocess.run([sys.executable, "-m", "tests.providers.bench_results", "_child", kind,
+                                       str(path)], cwd=ROOT, capture_output=True, text=True, timeout=3600)
+                if proc.returncode != 0:
+                    raise RuntimeError(proc.stderr)
+                out["runs"][kind].append(json.loads(proc.stdout.strip().splitlines()[-1]))
         for kind in KINDS:
-            proc = subprocess.run([sys.executable, "-m", "tests.providers.bench_results", "_child", kind, str(path)],
-                                  cwd=ROOT, capture_output=True, text=True, timeout=3600)
-            if proc.returncode != 0:
-                raise RuntimeError(proc.stderr)
-            out[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+            out[kind] = max(out["runs"][kind], key=lambda r: r["items_per_s"] or 0)
+            out[kind]["all_items_per_s"] = [r["items_per_s"] for r in out["runs"][kind]]
         naive = out["naive"]["items_per_s"] or 1
         out["tracked_vs_naive"] = round(out["tracked"]["items_per_s"] / naive, 2)
         out["submitted_vs_naive"] = round(out["submitted"]["items_per_s"] / naive, 2)

@@ -192,3 +192,15 @@ async def test_submit_window_is_the_providers_choice(engine, store, emulator, tm
         await engine.submit(path, provider="groq", window="30d")
     with pytest.raises(BadInput, match="24h, 1h"):
         await engine.submit(path, provider="doubleword", window="7d")
+
+
+async def test_doubleword_analytics_give_the_providers_own_cost(engine, store, emulator, tmp_path):
+    local = await _submitted(engine, tmp_path, "doubleword", n=6)
+    emulator.advance(6 * HOUR)
+    await engine.sync_once()
+    batch = store.get_batch(local)
+    assert batch.reported_cost is not None and batch.reported_list_cost is not None
+    assert 0 < batch.reported_cost < batch.reported_list_cost
+    items = store.page_items(local, offset=0, limit=10)
+    # The billed figure agrees with our own ledger at the same 24 h rates.
+    assert batch.reported_cost == pytest.approx(sum(i.batch_cost for i in items), rel=0.05)

@@ -73,6 +73,8 @@ def batch_object(b: Batch, now: float) -> dict[str, Any]:
     }
     for name in b.dialect.omit:
         obj.pop(name, None)
+    if b.dialect.extras is not None:
+        obj.update(b.dialect.extras(b, v))
     return obj
 
 
