@@ -43,7 +43,7 @@ def batch_object(b: Batch, now: float) -> dict[str, Any]:
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": i_t + o_t,
         }
-    obj = {
+    obj: dict[str, Any] = {
         "id": b.id,
         "object": "batch",
         "endpoint": b.endpoint,
