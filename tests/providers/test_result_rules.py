@@ -91,3 +91,16 @@ def test_the_eight_openai_batch_endpoints_are_accepted():
     assert len(spec.capabilities.endpoints) == 8
     assert spec.validate_body({"prompt": "a cat"}, "/v1/images/generations") is None
     assert "not one batchdeck can send" in spec.validate_body({"prompt": "x"}, "/v1/nope")
+
+
+def test_a_provider_names_its_own_item_id_field_for_damaged_lines():
+    from adapters.result_lines import decode_lines, id_reader
+
+    def strict(line: bytes):
+        raise ValueError("never decodes")
+
+    parse = decode_lines(strict, id_field="key")
+    assert parse(b'{"key": "k-1", "response": {"x": 1e999}}').custom_id == "k-1"
+    assert parse(b'{"key": "k-\\u0032", "response": [') .custom_id == "k-2"  # damaged JSON
+    assert parse(b'{"custom_id": "c-1"}') is None  # not this provider's id field
+    assert id_reader()(b'{"custom_id": 7}') == "7"
