@@ -101,6 +101,7 @@ class ProviderSpec:
         default_concurrency: concurrent provider calls during sync.
         windows: completion windows `submit --window` accepts (first is the default).
         needs_profile: the provider has no default host: a profile must give `base_url`.
+        id_field: the results-line field naming the item (`custom_id`; Gemini says `key`).
     """
 
     name: str
@@ -119,6 +120,8 @@ class ProviderSpec:
     """Provider quirks the shared adapter code reads (e.g. `paged_list: False`)."""
     rank: int = 100
     """Display order in lists and dialogs (lower first; ties by name)."""
+    id_field: str = "custom_id"
+    """The field of a results line that names its item (read even from a damaged line)."""
 
     # ---- what the engine asks, by spec ---------------------------------------------------
     @property
