@@ -24,6 +24,8 @@ MAX_VALIDATION_ERRORS = 10
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 OPENAI_ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/embeddings")
+MESSAGES = "/v1/messages"
+"""The Messages endpoint (its params are checked like a chat body, max_tokens required)."""
 
 
 class InputError(ValueError):
@@ -79,13 +81,13 @@ def bad_call(body: dict[str, Any], endpoint: str) -> tuple[str, str, str | None]
         "/v1/chat/completions": ("model", "messages"),
         "/v1/responses": ("model", "input"),
         "/v1/embeddings": ("model", "input"),
-        "anthropic": ("model", "messages", "max_tokens"),
-    }[endpoint if endpoint in OPENAI_ENDPOINTS else "anthropic"]
+        MESSAGES: ("model", "messages", "max_tokens"),
+    }[endpoint if endpoint in OPENAI_ENDPOINTS else MESSAGES]
     for name in required:
         if body.get(name) in (None, "", []):
             return ("missing_required_parameter", f"Missing required parameter: '{name}'.", name)
     mt = body.get("max_tokens")
-    if endpoint == "anthropic" and (not isinstance(mt, int) or mt < 1):
+    if endpoint == MESSAGES and (not isinstance(mt, int) or mt < 1):
         return ("invalid_request_error", "max_tokens: must be greater than or equal to 1", "max_tokens")
     return None
 
@@ -168,8 +170,8 @@ def parse_anthropic(requests: Any, max_requests: int | None, max_bytes: int | No
         if not isinstance(params, dict):
             raise InputError(f"requests.{i}.params: Field required")
         seen.add(custom_id)
-        bad = bad_call(params, "anthropic")
+        bad = bad_call(params, MESSAGES)
         if bad is not None:
             items.invalid[len(items)] = ("invalid_request_error", f"params: {bad[1]}", bad[2])
-        items.add(custom_id, params, "anthropic")
+        items.add(custom_id, params, MESSAGES)
     return items

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from .. import faults, rand, results, spool
 from ..content import max_output_tokens, prompt_tokens
 from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
-from ..inputs import InputError, bad_call, parse_anthropic
+from ..inputs import MESSAGES, InputError, bad_call, parse_anthropic
 from ..state import ANTHROPIC_RETENTION, Batch
 from .dialect import DIALECT, anthropic_error
 
@@ -232,7 +232,7 @@ async def messages(request: Request, emu: Emulator) -> Response:
         return anthropic_error(400, "invalid_request_error", "The request body is not valid JSON.", h)
     if not isinstance(body, dict):
         return anthropic_error(400, "invalid_request_error", "The request body must be a JSON object.", h)
-    problem = bad_call({**body, "stream": None}, "anthropic")
+    problem = bad_call({**body, "stream": None}, MESSAGES)
     if problem is not None:
         return anthropic_error(400, "invalid_request_error", f"{problem[2]}: {problem[1]}", h)
     if body.get("stream") is True:
@@ -245,7 +245,7 @@ async def messages(request: Request, emu: Emulator) -> Response:
     if delay > 0:
         await asyncio.sleep(delay / 1000.0)
     hh = rand.h128(emu.rt_key, raw.decode("utf-8", "replace"))
-    in_tokens, uses_cache = prompt_tokens(body, "anthropic")
+    in_tokens, uses_cache = prompt_tokens(body, MESSAGES)
     text = results.message_body(hh, rand.b62(hh, 22), json.dumps(body.get("model")), in_tokens, uses_cache,
                                 max_output_tokens(body), tier)
     return raw_json(text, headers=h)
