@@ -90,6 +90,12 @@ def spec(provider: str) -> ProviderSpec:
         raise BadInput(str(exc.args[0])) from None
 
 
+adapter_cls = spec
+"""The name engine code used before the registry (it returned the adapter class; the spec
+answers the same questions: capabilities, default_endpoint, validate_*, response_*,
+read_realtime). Kept so branches written against it merge; new code says `spec`."""
+
+
 def names() -> list[str]:
     """Every provider batchdeck can talk to (the track dialog's choices)."""
     return registry.names()
