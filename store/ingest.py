@@ -94,8 +94,10 @@ _UPSERT_ANY_SET = """
     http_status = CASE WHEN items.status = 'promoted' THEN items.http_status ELSE excluded.http_status END,
     input_tokens = CASE WHEN items.status = 'promoted' THEN items.input_tokens ELSE excluded.input_tokens END,
     output_tokens = CASE WHEN items.status = 'promoted' THEN items.output_tokens ELSE excluded.output_tokens END,
-    cache_read_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_read_tokens ELSE excluded.cache_read_tokens END,
-    cache_write_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_write_tokens ELSE excluded.cache_write_tokens END,
+    cache_read_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_read_tokens
+                             ELSE excluded.cache_read_tokens END,
+    cache_write_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_write_tokens
+                              ELSE excluded.cache_write_tokens END,
     batch_cost = excluded.batch_cost,
     realtime_cost = CASE WHEN items.status = 'promoted' THEN items.realtime_cost ELSE excluded.realtime_cost END,
     billed_day = CASE WHEN items.status = 'promoted' THEN items.billed_day ELSE excluded.billed_day END,

@@ -193,7 +193,8 @@ def test_provider_failures_exit_1_without_leaking_the_key(cli, emu, tmp_path):
 
 def test_actions_ask_first_and_scripts_pass_yes(cli, emu, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", anthropic_lines(4))
-    batch_id = json.loads(cli("submit", str(path), "--provider", "anthropic", "--format", "json").stdout)["batch_ids"][0]
+    submitted = cli("submit", str(path), "--provider", "anthropic", "--format", "json")
+    batch_id = json.loads(submitted.stdout)["batch_ids"][0]
     refused = cli("cancel", str(batch_id))
     assert refused.returncode == 2 and "--yes" in refused.stderr
     promote = cli("promote", str(batch_id), "--items", "req-0,req-1", "--yes", "--format", "json")

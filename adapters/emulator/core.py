@@ -178,7 +178,8 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
         if provider == "openai":
             return openai_error(429, "Rate limit reached for requests per minute. Please try again later.",
                                 "requests", "rate_limit_exceeded", headers=headers)
-        return anthropic_error(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit.", headers)
+        return anthropic_error(429, "rate_limit_error",
+                               "Number of requests has exceeded your per-minute rate limit.", headers)
     u -= f.http_429_rate
     if u < f.http_500_rate:
         if provider == "openai":
@@ -228,7 +229,8 @@ class _DropBrokenDownload(logging.Filter):
         while exc is not None:
             if isinstance(exc, BrokenDownload):
                 return False
-            exc = exc.__cause__ or exc.__context__ or (exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None)
+            grouped = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None
+            exc = exc.__cause__ or exc.__context__ or grouped
         return True
 
 

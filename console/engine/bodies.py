@@ -38,7 +38,9 @@ def needs_input_message(batch: Any, missing: int) -> str:
             "input file is not available; pass --input FILE with the original JSONL")
 
 
-def local_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Path | None) -> tuple[dict[str, str], int]:
+def local_bodies(
+    engine: Any, batch: Any, items: list[Any], input_path: str | Path | None
+) -> tuple[dict[str, str], int]:
     """Bodies available without calling the provider, and how many are still missing."""
     bodies = from_store(engine, items)
     missing = {i.custom_id for i in items} - bodies.keys()

@@ -140,7 +140,8 @@ def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | Non
         klass = classify_error(code, None) if code else ErrorClass.PERMANENT
         etype = code or etype
     else:
-        item_status, etype, message = ItemStatus.ERRORED, "missing_result", "the provider returned no result for this request"
+        item_status, etype = ItemStatus.ERRORED, "missing_result"
+        message = "the provider returned no result for this request"
         klass = ErrorClass.RETRYABLE
     engine.store.ingest_results(
         b.id,

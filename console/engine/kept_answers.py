@@ -212,7 +212,8 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
     answered = custom_ids(path)
     if not answered:
         return []
-    items = [i for i in engine.store.find_items(batch.id, list(answered), with_request=False) if str(i.status) not in _FINAL]
+    found = engine.store.find_items(batch.id, list(answered), with_request=False)
+    items = [i for i in found if str(i.status) not in _FINAL]
     if not items:  # the usual case: every answer was recorded; nothing is decoded in full
         return []
     kept = read(path, {i.custom_id for i in items})

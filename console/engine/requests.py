@@ -167,7 +167,8 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                 try:
                     custom_id, ep, body = adapt(adapter_cls, obj, model=model, endpoint=endpoint)
                 except ValueError as exc:
-                    cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
+                    cid = obj.get("custom_id") if isinstance(obj, dict) else None
+                    cid = cid if isinstance(cid, str) else None
                     bad(str(exc), cid)
                     continue
                 why = adapter_cls.validate_custom_id(custom_id)
@@ -186,15 +187,18 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
                 if model and body_model and body_model != model and not caps.mixed_models:
                     bad(f"model {body_model!r} differs from --model {model!r}", custom_id)
                     continue
-                size = len(dumps(body, separators=(",", ":"), ensure_ascii=False).encode()) + len(custom_id) + _WIRE_OVERHEAD
+                encoded = dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+                size = len(encoded) + len(custom_id) + _WIRE_OVERHEAD
                 if size > caps.max_line_bytes:
-                    bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request", custom_id)
+                    bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request",
+                        custom_id)
                     continue
                 out.lines.append(LineInfo(line_no, here, length, custom_id, ep, body_model, size,
                                           prompt_chars(body), max_output_tokens(body)))
             except RecursionError:
                 # Loadable JSON, but too deep to map, validate or encode.
-                cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None
+                cid = obj.get("custom_id") if isinstance(obj, dict) else None
+                cid = cid if isinstance(cid, str) else None
                 bad("request is nested too deeply", cid)
                 continue
     if out.lines:
@@ -204,7 +208,8 @@ def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: st
             for li in out.lines:
                 if li.endpoint != first:
                     out.problems.append(LineProblem(li.line_no, f"endpoint {li.endpoint} differs from "
-                                                    f"{first} on line {out.lines[0].line_no} (one endpoint per file)", li.custom_id))
+                                                    f"{first} on line {out.lines[0].line_no} (one endpoint per file)",
+                                                    li.custom_id))
             out.problems.sort(key=lambda p: p.line)
     if out.problems:
         raise InvalidFile(str(path), out.problems, out.total_lines)

@@ -223,7 +223,8 @@ class BatchdeckApp(App[int]):
 
     def action_refused(self) -> None:
         if self.read_only:
-            self.notify("Read-only mode: resubmit, promote and cancel are off (--read-only, or read_only = true in the config).",
+            self.notify("Read-only mode: resubmit, promote and cancel are off "
+                        "(--read-only, or read_only = true in the config).",
                         severity="warning")
         else:
             self.notify("Nothing to act on here: open a batch or select one first.")

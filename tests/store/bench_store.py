@@ -93,7 +93,8 @@ def bench_ingest(n: int = 100_000, *, tracked: bool = False, prebuilt: bool = Fa
         line_length = len(_line(0).encode())  # fixed-width enough for offsets in a benchmark
         remote = RemoteBatch("openai", "batch_bench", BatchStatus.COMPLETED, "completed",
                              model="gpt-6-luna", ended_at=T0)
-        figures: dict = {"n": n, "tracked": tracked, "prebuilt": prebuilt, "file_mb": round(results_path.stat().st_size / 1e6, 1)}
+        figures: dict = {"n": n, "tracked": tracked, "prebuilt": prebuilt,
+                         "file_mb": round(results_path.stat().st_size / 1e6, 1)}
         if tracked:
             bid, _ = store.upsert_tracked(remote, profile="default", now=T0)
         else:
@@ -168,7 +169,8 @@ def bench_aggregate(n_items: int = 10_000_000, *, real_items: int = 100_000, bat
         rollup_rows = store.conn.execute("SELECT count(*) FROM savings_rollup").fetchone()[0]
         represented = store.conn.execute("SELECT sum(items) FROM savings_rollup").fetchone()[0]
         timings = {}
-        calls = {f"savings_by_{by}": (lambda by=by: store.savings(by=by)) for by in ("provider", "model", "day", "batch")}
+        calls = {f"savings_by_{by}": (lambda by=by: store.savings(by=by))
+                 for by in ("provider", "model", "day", "batch")}
         calls["savings_by_day_last_30d"] = lambda: store.savings(by="day", since=T0 - 30 * 86400)
         calls["fleet_totals"] = lambda: store.fleet_totals(now=T0)
         for name, call in calls.items():

@@ -34,7 +34,9 @@ class ItemTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ItemTable { height: 1fr; background: $surface; }
     ItemTable > .item-table--header { text-style: bold; background: $panel; }
-    ItemTable > .item-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    ItemTable > .item-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     ItemTable > .item-table--selected { text-style: bold; }
     """
     BINDINGS = [
