@@ -108,7 +108,6 @@ class Engine:
         """Multiplier on adaptive poll intervals (the demo's compressed clock uses < 1)."""
         self.poll_policy = RetryPolicy(attempts=3, base=0.2, cap=5.0)
         """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
-        self._ingest_lock: asyncio.Lock | None = None
 
     # ---- plumbing ---------------------------------------------------------------------
     def adapter(self, provider: str, profile: str | None = None) -> Any:

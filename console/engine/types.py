@@ -258,12 +258,6 @@ class PromotionEstimate(_Dict):
     summary: str
     answered: int = 0
 
-    def cost_for(self, tier: str) -> float | None:
-        for c in self.costs:
-            if c.tier == tier:
-                return c.cost
-        return None
-
 
 @dataclass(slots=True)
 class PromoteResult(_Dict):

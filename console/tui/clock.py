@@ -28,10 +28,6 @@ class Clock:
 
     __call__ = now
 
-    @property
-    def is_frozen(self) -> bool:
-        return self.frozen is not None
-
 
 def to_datetime(ts: float, *, utc: bool) -> datetime:
     """An aware datetime in UTC or the local zone (what the operator asked to see)."""
@@ -50,14 +46,6 @@ def fmt_clock(ts: float | None, *, utc: bool, now: float | None = None) -> str:
     if now is not None and _is_time(now) and to_datetime(now, utc=utc).date() == moment.date():
         return moment.strftime("%H:%M")
     return moment.strftime("%b %d %H:%M")
-
-
-def fmt_stamp(ts: float | None, *, utc: bool) -> str:
-    """A full timestamp with its zone name: `2025-06-12 03:12:05 UTC`."""
-    if not _is_time(ts):
-        return "—"
-    moment = to_datetime(ts, utc=utc)  # type: ignore[arg-type]
-    return moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.tzname() or "")
 
 
 def _is_time(ts: object) -> bool:
