@@ -28,12 +28,13 @@ from console.cli.io import (
     run,
     split_ids,
 )
+from console.cli.query import cmd_info, cmd_query
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.wording import plural
 
-__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
-           "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
+__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote", "cmd_query",
+           "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
 def cmd_estimate(args: Any) -> int:

@@ -122,6 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     sav = cmd("savings", "realized savings")
     sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider")
     fmt(sav)
+
+    # issue 20 (house-20): the store read as SQL, read-only, through sqlite-utils.
+    query = cmd("query", "run one read-only SQL statement on the store (schema: README 'The store')")
+    query.add_argument("sql", metavar="SQL")
+    fmt(query, ("table", "json", "csv"))
+    info = cmd("info", "show the store's file, schema version, tables and row counts")
+    fmt(info, ("text", "json"))
     return p
 
 
