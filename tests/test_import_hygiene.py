@@ -119,6 +119,12 @@ def test_the_engine_never_parses_arguments_nor_reaches_for_a_front_end():
     assert found == []
 
 
+def test_formatting_is_pure():
+    found = offending(("console/format",), lambda name: _is(name, "console", "store", "adapters", "textual", "rich")
+                      and not _is(name, "console.format"))
+    assert found == []
+
+
 def test_the_store_imports_nothing_of_ours():
     assert offending(("store",), lambda name: _is(name, "console", "adapters")) == []
 
