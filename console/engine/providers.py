@@ -76,6 +76,13 @@ def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
     return cls(api_key=creds.api_key, base_url=creds.base_url)
 
 
+def known_providers() -> list[str]:
+    """Provider names the registry has an adapter for (sorted)."""
+    import adapters
+
+    return adapters.providers()
+
+
 def adapter_cls(provider: str) -> Any:
     """The adapter class (for validation and capabilities; builds no client)."""
     import adapters
