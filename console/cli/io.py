@@ -28,8 +28,10 @@ def open_store(args: Any, *, existing: bool = False) -> Any:
     from console.compose import open_store as open_at
 
     if existing:
+        from console.compose import load_config
         from store.paths import db_path
 
+        load_config()  # a config file that must be refused (readable key) is said first
         path = db_path(args.db)
         if not path.exists():
             raise BadInput(f"there is no batchdeck database at {path}; check --db (only commands "
