@@ -92,6 +92,27 @@ def as_int(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) else 0
 
 
+MAX_RESULT_TOKENS = 10**9
+"""More tokens than any one request can use (context windows are ~10^6): a larger count in a
+result line is garbage, not usage. UNCONFIRMED as a provider limit; a plausibility bound."""
+
+
+def token_count(value: Any) -> int:
+    """One token count from a result line's usage, strictly: absent (None) is 0; a whole
+    number from 0 to MAX_RESULT_TOKENS is itself; anything else (a string, true, a negative,
+    NaN, 1e999 read as infinity, 10^30) raises ValueError, so the line is flagged as
+    malformed instead of being priced from a made-up number."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"token count {value!r} is not a number")
+    if isinstance(value, float) and not value.is_integer():  # NaN and infinities included
+        raise ValueError(f"token count {value!r} is not a whole number")
+    if not 0 <= value <= MAX_RESULT_TOKENS:
+        raise ValueError(f"token count {value!r} is out of range")
+    return int(value)
+
+
 class BatchAdapter(ABC):
     """A provider's batch API, normalized. One instance per (provider, profile, event loop).
 

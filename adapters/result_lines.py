@@ -54,7 +54,8 @@ def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], I
     def parse_or_flag(line: bytes) -> ItemResult | None:
         try:
             return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError,
+                RecursionError) as exc:
             found = _CUSTOM_ID.search(line)
             if found is None:
                 return None

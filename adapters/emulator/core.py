@@ -167,6 +167,8 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
                                 code=None, headers=headers)
         return anthropic_error(401, "authentication_error", "x-api-key header is required", headers)
     f = faults or emu.faults
+    if f.echo_auth_401:
+        return _echo_credentials(request, provider, headers)
     delay = f.latency_ms
     if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
         delay += f.slow_ms
@@ -194,6 +196,21 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
         return anthropic_error(529, "overloaded_error", "Overloaded", headers)
     request.state.request_headers = headers
     return None
+
+
+def _echo_credentials(request: Request, provider: str, headers: dict[str, str]) -> Response:
+    """The `echo_auth_401` quirk: a 401 quoting the credentials back in every usual encoding."""
+    import base64
+
+    key = _api_key(request) or ""
+    b64 = base64.b64encode(key.encode()).decode()
+    basic = base64.b64encode(f"apiuser:{key}".encode()).decode()
+    text = (f"Incorrect API key provided. Authorization: {request.headers.get('authorization', '')}; "
+            f"x-api-key: {request.headers.get('x-api-key', '')}; as base64: {b64}; "
+            f"as Basic: Authorization: Basic {basic}")
+    if provider == "openai":
+        return openai_error(401, text, "invalid_request_error", "invalid_api_key", headers=headers)
+    return anthropic_error(401, "authentication_error", text, headers)
 
 
 def _fmt_secs(x: float) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from console.engine.types import BadInput, InvalidFile
 from console.format.textclean import clean
@@ -19,10 +22,28 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 # ---- plumbing -----------------------------------------------------------------------
-def open_store(args: Any) -> Any:
+def open_store(args: Any, *, existing: bool = False) -> Any:
+    """The store named by --db (or the default). `existing`: a read command, which must not
+    create an empty store where the operator mistyped a path; it says so and exits 2."""
     from console.compose import open_store as open_at
 
+    if existing:
+        from console.compose import load_config
+        from store.paths import db_path
+
+        load_config()  # a config file that must be refused (readable key) is said first
+        path = db_path(args.db)
+        if not path.exists():
+            raise BadInput(f"there is no batchdeck database at {path}; check --db (only commands "
+                           "that submit or track create one)")
     return open_at(args.db)
+
+
+def choice(flag: str, value: str | None, valid: list[str]) -> str | None:
+    """`value` if it is one of `valid` (or None); otherwise BadInput naming the valid values."""
+    if value is None or value in valid:
+        return value
+    raise BadInput(f"{flag} {value!r} is not one of: {', '.join(valid)}")
 
 
 def make_engine(args: Any, store: Any) -> Any:
@@ -194,3 +215,28 @@ def print_result(args: Any, result: Any) -> None:
         emit_json(data)
     else:
         out(result.summary)
+
+
+@contextmanager
+def replacing(output: str) -> Iterator[IO[str]]:
+    """A text file that becomes `output` only if the block finishes: written beside it under a
+    temporary name and renamed over it, so a failed export (no such batch, a provider error)
+    never truncates or half-writes the file the operator named."""
+    target = Path(output)
+    if target.is_dir():
+        raise BadInput(f"-o {output} is a directory; name a file to write")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInput(f"-o {output}: the directory {folder} does not exist")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

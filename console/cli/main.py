@@ -204,9 +204,13 @@ def _report(exc: BaseException, *, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
+    from adapters.errors import redact
+    from console.compose import known_secrets
     from console.format.textclean import clean
 
-    # Messages may quote provider text: its control characters are shown, never sent.
+    # Messages may quote provider text: its control characters are shown, never sent, and any
+    # form of a configured key it echoes is redacted (the last check before the terminal).
+    message = redact(message, known_secrets())
     sys.stderr.write(f"batchdeck: {clean(message, multiline=True)}\n")
     return code
 

@@ -9,6 +9,7 @@ from typing import Any
 from console.cli.io import (
     EXIT_OK,
     batch_json,
+    choice,
     emit_json,
     find_batch,
     isatty,
@@ -17,14 +18,20 @@ from console.cli.io import (
     make_engine,
     open_store,
     out,
+    replacing,
     table,
     value_of,
 )
 
 
 def cmd_ls(args: Any) -> int:
-    store = open_store(args)
-    batches = store.list_batches(status=args.status, provider=args.provider)
+    from console.engine.providers import known_providers
+    from store.model import BatchStatus
+
+    status = choice("--status", args.status, [s.value for s in BatchStatus])
+    provider = choice("--provider", args.provider, known_providers())
+    store = open_store(args, existing=True)
+    batches = store.list_batches(status=status, provider=provider)
     if args.format == "json":
         emit_json({"batches": [batch_json(b) for b in batches]})
         return EXIT_OK
@@ -41,7 +48,7 @@ def cmd_ls(args: Any) -> int:
 def cmd_show(args: Any) -> int:
     from store.model import FAILED_ITEM_STATUSES
 
-    store = open_store(args)
+    store = open_store(args, existing=True)
     b = find_batch(store, args.batch)
     limit = args.limit if args.limit > 0 else 10**12
     items: list[Any] = []
@@ -95,7 +102,7 @@ def cmd_show(args: Any) -> int:
 
 
 def cmd_savings(args: Any) -> int:
-    store = open_store(args)
+    store = open_store(args, existing=True)
     rows = store.savings(by=args.by)
 
     def dollars(r: Any, value: float) -> float | None:
@@ -124,10 +131,10 @@ def cmd_savings(args: Any) -> int:
 
 
 def cmd_export(args: Any) -> int:
-    store = open_store(args)
+    store = open_store(args, existing=True)
     engine = make_engine(args, store)
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
+        with replacing(args.output) as f:
             result = engine.export(args.batch, f, format=args.format)
         sys.stderr.write(result.summary + "\n")
     else:

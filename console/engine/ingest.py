@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.errors import ResultsNotReady
-from console.engine import kept_answers, retry
+from console.engine import kept_answers, result_checks, retry
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RemoteBatch
 
 _LOCK = threading.Lock()
@@ -89,7 +89,8 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
         with _LOCK:
             lines = inserted = 0
             if path is not None:
-                stats = engine.store.ingest_results(b.id, adapter.parse_results(path),
+                parsed = result_checks.checked(adapter.parse_results(path))
+                stats = engine.store.ingest_results(b.id, parsed,
                                                     results_path=str(path), now=now)
                 lines, inserted = stats.lines, stats.inserted
             settle_leftovers(engine, b, status, remote.errors, now)

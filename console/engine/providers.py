@@ -73,7 +73,44 @@ def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
         cls = adapters.adapter_class(creds.provider)
     except KeyError as exc:
         raise BadInput(str(exc.args[0])) from None
+    if creds.base_url is not None:
+        why = base_url_problem(creds.base_url)
+        if why:
+            raise BadInput(f"the {creds.provider} base URL {why}")
     return cls(api_key=creds.api_key, base_url=creds.base_url)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why a provider base URL cannot be used (completing "the base URL ..."), or None.
+
+    A URL with credentials in it (`https://user:key@host`) is refused without quoting it: the
+    HTTP client would send them as `Basic base64(user:key)` and a provider's error could echo
+    them back; keys belong in the key variable or the profile's api_key."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return "is not a URL"
+    if "@" in parts.netloc:
+        return ("carries a user name or password (user:pass@host); put the key in the provider's "
+                "key variable or the profile's api_key, never in the URL")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{url!r} is not an http(s) URL with a host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"{url!r} has a bad port (a number from 1 to 65535)"
+    return None
+
+
+def known_providers() -> list[str]:
+    """Provider names the registry has an adapter for (sorted)."""
+    import adapters
+
+    return adapters.providers()
 
 
 def adapter_cls(provider: str) -> Any:

@@ -117,8 +117,12 @@ class Engine:
         return providers.adapter_for(self, provider, profile)
 
     def audit(self, action: str, target: str | None, details: dict[str, Any] | None = None) -> None:
-        """Append one audit event as this engine's actor."""
-        self.store.append_event(action, target, details or {}, actor=self.actor, now=self.clock())
+        """Append one audit event as this engine's actor (any form of a key in its text redacted)."""
+        from adapters.errors import redact_all
+
+        secrets = tuple(s for a in self._adapters.values() for s in getattr(a, "_secrets", ()) if s)
+        self.store.append_event(action, target, redact_all(details or {}, secrets), actor=self.actor,
+                                now=self.clock())
 
     def require_writable(self, action: str) -> None:
         if self.read_only:

@@ -190,7 +190,21 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     would be sent and what it would cost, once the file is validated and before anything is
     recorded; nothing is sent when it says no."""
     cls = providers.adapter_cls(provider)
-    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    # What is sent is read from a private copy of the bytes validated: a file edited or cut
+    # while its batches go out cannot make a later batch differ from what was approved.
+    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint, copy_into=engine.store.path.parent)
+    try:
+        return await _submit_scanned(engine, path, scanned, cls, provider=provider, model=model,
+                                     deadline=deadline, label=label, endpoint=endpoint,
+                                     profile=profile, approve=approve)
+    finally:
+        scanned.discard()
+
+
+async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cls: Any, *,
+                          provider: str, model: str | None, deadline: float | None,
+                          label: str | None, endpoint: str | None, profile: str | None,
+                          approve: Callable[[SubmitPreview], bool] | None) -> SubmitResult:
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
     engine.adapter(provider, profile)
@@ -208,7 +222,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                                              "estimated_cost": preview.cost})
     for chunk in chunks:
         items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-                 for cid, body in reqs.load(path, chunk, cls, model=model, endpoint=endpoint)]
+                 for cid, body in reqs.load(scanned.source, chunk, cls, model=model, endpoint=endpoint)]
         ep = chunk[0].endpoint
         chunk_model = model or chunk[0].model
         batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
