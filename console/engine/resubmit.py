@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
@@ -22,8 +22,12 @@ from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, Tie
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
 
-def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
+
+def _selection(engine: Engine, batch: Batch, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
                include_permanent: bool) -> list[Any]:
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
@@ -41,7 +45,7 @@ def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_i
     return out
 
 
-def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                       custom_ids: Sequence[str] | None, include_permanent: bool,
                       input_path: str | Path | None) -> ResubmitEstimate:
     items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
@@ -69,7 +73,7 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
                             summary=summary)
 
 
-def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None:
+def _batch_cost(engine: Engine, batch: Batch, bodies: dict[str, str]) -> float | None:
     tally = pricing.TokenTally(engine.store, batch.provider)
     for text in bodies.values():
         try:
@@ -82,7 +86,7 @@ def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None
     return tally.total(PriceTier.BATCH)
 
 
-async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                    custom_ids: Sequence[str] | None, include_permanent: bool,
                    input_path: str | Path | None) -> ResubmitResult:
     items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
