@@ -107,6 +107,8 @@ class BatchAdapter(ABC):
     """The provider's name as written in messages ("OpenAI")."""
     key_env: str = ""
     base_url_env: str = ""
+    client: Any
+    """The provider SDK's (or httpx's) async client, set by each adapter's constructor."""
 
     if TYPE_CHECKING:  # the constructor every adapter offers (the engine builds them by registry name)
         def __init__(self, *, api_key: str | None = None, base_url: str | None = None, **options: Any) -> None: ...
