@@ -7,33 +7,39 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.engine.types import BadInput, InvalidFile
 from console.format.textclean import clean
 
+if TYPE_CHECKING:  # the engine comes through the composition root only (console/compose.py)
+    from console.compose import Engine
+    from store.model import Batch, Item, RequestCounts
+    from store.store import Store
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 # ---- plumbing -----------------------------------------------------------------------
-def open_store(args: Any) -> Any:
+def open_store(args: Any) -> Store:
     from console.compose import open_store as open_at
 
     return open_at(args.db)
 
 
-def make_engine(args: Any, store: Any) -> Any:
+def make_engine(args: Any, store: Store) -> Engine:
     """The engine for this command, built by the one composition root (console/compose.py)."""
     from console.compose import build_engine, load_config
 
     return build_engine(store, config=load_config(), read_only=args.read_only, profile=args.profile)
 
 
-def run(engine: Any, coro: Any) -> Any:
-    async def go() -> Any:
+def run(engine: Engine, coro: Awaitable[T]) -> T:
+    async def go() -> T:
         try:
             return await coro
         finally:
@@ -101,12 +107,12 @@ def split_ids(text: str | None) -> list[str] | None:
 
 
 # ---- JSON shapes --------------------------------------------------------------------
-def counts_json(c: Any) -> dict[str, int]:
+def counts_json(c: RequestCounts) -> dict[str, int]:
     return {"total": c.total, "succeeded": c.succeeded, "errored": c.errored, "expired": c.expired,
             "canceled": c.canceled, "processing": c.processing}
 
 
-def batch_json(b: Any) -> dict[str, Any]:
+def batch_json(b: Batch) -> dict[str, Any]:
     return {
         "id": b.id, "provider": b.provider, "profile": b.profile,
         "provider_batch_id": b.provider_batch_id, "status": value_of(b.status), "raw_status": b.raw_status,
@@ -118,7 +124,7 @@ def batch_json(b: Any) -> dict[str, Any]:
     }
 
 
-def item_json(i: Any) -> dict[str, Any]:
+def item_json(i: Item) -> dict[str, Any]:
     u = i.usage
     return {
         "id": i.id, "custom_id": i.custom_id, "seq": i.seq, "status": value_of(i.status),
@@ -151,7 +157,7 @@ def money(v: float | None) -> str:
     return "unpriced" if v is None else f"${v:,.4f}"
 
 
-def find_batch(store: Any, ref: str) -> Any:
+def find_batch(store: Store, ref: str) -> Batch:
     from console.engine.types import NotFound
 
     b = store.get_batch(ref)
