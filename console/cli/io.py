@@ -75,12 +75,6 @@ def parse_time(text: str | None) -> float | None:
     return dt.timestamp()
 
 
-def iso(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def value_of(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
@@ -151,10 +145,6 @@ def table(headers: list[str], rows: list[list[Any]], *, width: int | None = None
     out("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=False)).rstrip())
     for r in cells:
         out("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
-
-
-def money(v: float | None) -> str:
-    return "unpriced" if v is None else f"${v:,.4f}"
 
 
 def find_batch(store: Store, ref: str) -> Batch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from console.format.numbers import fmt_about
 from store.model import PriceRow, PriceTier, Usage
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
@@ -59,7 +60,7 @@ def unpriced_models(store: Store, provider: str, models: Any) -> list[str]:
 
 def about(cost: float | None) -> str:
     """An estimated cost in words: "about $0.0038", or "unknown" (never $0 for unpriced)."""
-    return f"about ${cost:.4f}" if cost is not None else "unknown"
+    return fmt_about(cost)
 
 
 def unpriced_note(provider: str, models: list[str]) -> str:

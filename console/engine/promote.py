@@ -24,6 +24,7 @@ from console.engine import bodies as bodies_mod
 from console.engine import kept_answers, pricing, providers, retry, select
 from console.engine import requests as reqs
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
+from console.format.numbers import fmt_cost
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
@@ -153,15 +154,13 @@ def estimate_promotion(engine: Engine, batch: Batch, *, item_ids: Sequence[int] 
     costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"])]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
-    def money(v: float | None) -> str:
-        return f"${v:.4f}" if v is not None else "unpriced"
     if not items:
         summary = f"batch {batch.id} has no pending items to promote"
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
         summary = (f"promote {plural(len(items), 'item')} of batch {batch.id} to realtime at {chosen.value}: "
-                   f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
+                   f"about {fmt_cost(totals[chosen.value])} (vs {fmt_cost(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
         if answered:
             summary += (f"; {len(answered)} of them were answered before an interruption and are "
@@ -257,7 +256,7 @@ async def _promote_locked(engine: Engine, batch: Batch, sidecar: Any, chosen: Pr
         "recovered": len(recovered), "cost": total_cost, "retries": stats.retries,
         "throttled": stats.throttled,
     })
-    money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
+    money = fmt_cost(total_cost, unknown="an unpriced amount")
     summary = f"promoted {promoted} of {plural(len(items), 'item')} of batch {batch.id} at {chosen.value} for {money}"
     summary += kept
     if failed:

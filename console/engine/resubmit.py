@@ -19,6 +19,7 @@ from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
 from console.engine import requests as reqs
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
+from console.format.numbers import fmt_about
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
@@ -62,7 +63,7 @@ def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] |
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        money = f"about ${cost:.4f}" if cost is not None else "cost unknown (model not in the price book)"
+        money = fmt_about(cost, unknown="cost unknown (model not in the price book)")
         summary = (f"resubmit {plural(len(items), 'failed item')} of batch {batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
                    f"{batch.provider} batch: {money} at batch prices")
