@@ -91,7 +91,7 @@ class Slots:
 
 
 def _selection(engine: Engine, batch: Batch, item_ids: Sequence[int] | None,
-               custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Any]:
+               custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Item]:
     """The items to promote; `skip`: custom_ids just recorded from kept answers."""
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:

@@ -22,7 +22,7 @@ Every attach is written in the same transaction as the audit event that records 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
@@ -44,7 +44,7 @@ async def reconcile_intents(engine: Engine) -> list[int]:
     if not intents:
         return []
     resolved: list[int] = []
-    groups: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[Batch]] = defaultdict(list)
     for b in intents:
         groups[(b.provider, b.profile)].append(b)
     for (provider, profile), group in groups.items():

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
@@ -25,11 +25,11 @@ from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
     from console.engine.service import Engine
-    from store.model import Batch
+    from store.model import Batch, Item
 
 
 def _selection(engine: Engine, batch: Batch, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
-               include_permanent: bool) -> list[Any]:
+               include_permanent: bool) -> list[Item]:
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
         return list(engine.store.failed_items(batch.id, include_permanent=include_permanent))
@@ -100,7 +100,7 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
     new_ids: list[int] = []
     endpoint = batch.endpoint or providers.adapter_cls(batch.provider).default_endpoint
     # Same model grouping and limits as submit.
-    groups: dict[str | None, list[Any]] = {}
+    groups: dict[str | None, list[Item]] = {}
     for item in items:
         key = None if caps.mixed_models else (item.model or batch.model)
         groups.setdefault(key, []).append(item)

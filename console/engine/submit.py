@@ -31,7 +31,7 @@ from console.engine import requests as reqs
 from console.engine.estimate import token_tally
 from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
 from console.format.wording import plural
-from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
     from console.engine.service import Engine
@@ -151,7 +151,7 @@ async def send(engine: Engine, batch_id: int, token: str, *, provider: str, prof
     return remote
 
 
-def keep_known_total(remote: Any, known_total: int) -> None:
+def keep_known_total(remote: RemoteBatch, known_total: int) -> None:
     """OpenAI reports `total: 0` while validating; we know how many we sent."""
     if remote.counts.total == 0 and known_total and not remote.status.is_terminal:
         remote.counts = RequestCounts(total=known_total, processing=known_total)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError, NotFoundError
@@ -149,7 +150,8 @@ async def _sync_batch(engine: Engine, b: Batch, report: SyncReport) -> None:
         engine.next_poll.pop(b.id, None)
 
 
-async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None, on_pass: Any = None) -> None:
+async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
+                       on_pass: Callable[[SyncReport], Any] | None = None) -> None:
     """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s)."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
