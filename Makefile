@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# The checks that keep the house in order run before the suite: lint, then dead code (vulture;
-# its allow-list, with a reason per name, is .vulture-allow.py; settings in pyproject.toml).
+# The checks that keep the house in order run before the suite: lint, dead code (vulture; its
+# allow-list, with a reason per name, is .vulture-allow.py), types (mypy: strict for store/ and
+# console/engine/, plain for the rest; settings and named exceptions in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check console adapters store tests .vulture-allow.py
 
@@ -33,7 +34,7 @@ bytecode: $(STAMP)
 demo: bytecode
 	$(BIN)/batchdeck demo
 
-test: bytecode lint deadcode
+test: bytecode lint deadcode typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: bytecode

@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.lifecycle import classify_error
 from adapters.result_lines import iter_lines_with_offsets, tolerant
@@ -128,6 +128,11 @@ class BatchAdapter(ABC):
     """The provider's name as written in messages ("OpenAI")."""
     key_env: str = ""
     base_url_env: str = ""
+    client: Any
+    """The provider SDK's (or httpx's) async client, set by each adapter's constructor."""
+
+    if TYPE_CHECKING:  # the constructor every adapter offers (the engine builds them by registry name)
+        def __init__(self, *, api_key: str | None = None, base_url: str | None = None, **options: Any) -> None: ...
 
     def credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
         """(key, base URL) from the profile, else the provider's usual environment variables.
@@ -209,7 +214,7 @@ class BatchAdapter(ABC):
 
     # ---- requests ----------------------------------------------------------------
     @abstractmethod
-    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+    def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         """The batch's original requests as (custom_id, body JSON text), where the provider
         can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
 

@@ -169,7 +169,7 @@ def from_http(
             if retry_after is None:
                 retry_after = parse_retry_after(getter("retry-after"))
     message = redact(message, secrets)
-    kw = dict(status=status, retry_after=retry_after, error_type=error_type)
+    kw: dict[str, Any] = dict(status=status, retry_after=retry_after, error_type=error_type)
     if status is None:
         return ProviderUnavailable(message, retryable=True, **kw)
     if status == 429:

@@ -65,7 +65,7 @@ def check_header(path: Path) -> None:
         )
 
 
-def damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+def damaged(path: Path, exc: sqlite3.Error) -> StoreError:
     """The one-sentence error for a file SQLite itself rejects."""
     return StoreError(f"{path} is damaged or not a batchdeck database ({exc}); {_RECOVERY_HINT}.")
 

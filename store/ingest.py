@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from store import rollup
 from store.db import ThreadConnections
@@ -174,7 +175,7 @@ def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChun
 
 
 def _add_contributions(conn: sqlite3.Connection, batch_id: int, day: str,
-                       sums: dict[str | None, list]) -> None:
+                       sums: dict[str | None, list[Any]]) -> None:
     conn.executemany(
         rollup.ADD_ROW,
         [(batch_id, model or "", day, *acc[:6], 0.0, acc[6], acc[7])
@@ -189,13 +190,13 @@ def _register_file(db: ThreadConnections, batch_id: int, path: str) -> int:
             (batch_id, path),
         )
         conn.execute("UPDATE batches SET results_path = ? WHERE id = ?", (path, batch_id))
-        return conn.execute(
+        return int(conn.execute(
             "SELECT id FROM result_files WHERE batch_id = ? AND path = ?", (batch_id, path)
-        ).fetchone()[0]
+        ).fetchone()[0])
 
 
 def _count(conn: sqlite3.Connection, batch_id: int) -> int:
-    return conn.execute("SELECT count(*) FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0]
+    return int(conn.execute("SELECT count(*) FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0])
 
 
 def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:

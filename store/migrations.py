@@ -241,7 +241,7 @@ LATEST = MIGRATIONS[-1].version
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:

@@ -16,7 +16,7 @@ from store.prices import PriceBook, normalize_model
 _COLUMNS = tuple(f.name for f in fields(PriceRow))
 
 
-def _rows(book: PriceBook) -> list[tuple]:
+def _rows(book: PriceBook) -> list[tuple[object, ...]]:
     out = []
     for row in book.rows():
         key = (row.provider.lower(), normalize_model(row.model))

@@ -19,7 +19,6 @@ from console.cli.io import (
     emit_json,
     isatty,
     make_engine,
-    money,
     open_store,
     out,
     parse_time,
@@ -31,6 +30,7 @@ from console.cli.io import (
 from console.cli.query import cmd_info, cmd_query
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
+from console.format.numbers import fmt_cost
 from console.format.wording import plural
 
 __all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote", "cmd_query",
@@ -49,7 +49,7 @@ def cmd_estimate(args: Any) -> int:
     out(est.summary)
     for c in est.costs:
         flag = "" if c.available else "  (not offered)"
-        out(f"  {c.tier:<9} {money(c.cost):>14}  {c.note}{flag}")
+        out(f"  {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{flag}")
     for s in est.batches:
         out(f"  batch {s.index + 1}: lines {s.first_line}-{s.last_line}, {s.requests} requests, {s.bytes:,} bytes")
     return EXIT_OK
@@ -166,7 +166,7 @@ def cmd_promote(args: Any) -> int:
     for c in est.costs:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
-        lines.append(f" {mark} {c.tier:<9} {money(c.cost):>14}  {c.note}{avail}")
+        lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
     sys.stderr.write("\n".join(lines) + "\n")
     if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
         sys.stderr.write("nothing sent\n")

@@ -9,20 +9,26 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from console.engine.types import BadInput, InvalidFile
 from console.format.textclean import clean
 
+if TYPE_CHECKING:  # the engine comes through the composition root only (console/compose.py)
+    from console.compose import Engine
+    from store.model import Batch, Item, RequestCounts
+    from store.store import Store
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 # ---- plumbing -----------------------------------------------------------------------
-def open_store(args: Any, *, existing: bool = False) -> Any:
+def open_store(args: Any, *, existing: bool = False) -> Store:
     """The store named by --db (or the default). `existing`: a read command, which must not
     create an empty store where the operator mistyped a path; it says so and exits 2."""
     from console.compose import open_store as open_at
@@ -46,15 +52,15 @@ def choice(flag: str, value: str | None, valid: list[str]) -> str | None:
     raise BadInput(f"{flag} {value!r} is not one of: {', '.join(valid)}")
 
 
-def make_engine(args: Any, store: Any) -> Any:
+def make_engine(args: Any, store: Store) -> Engine:
     """The engine for this command, built by the one composition root (console/compose.py)."""
     from console.compose import build_engine, load_config
 
     return build_engine(store, config=load_config(), read_only=args.read_only, profile=args.profile)
 
 
-def run(engine: Any, coro: Any) -> Any:
-    async def go() -> Any:
+def run(engine: Engine, coro: Awaitable[T]) -> T:
+    async def go() -> T:
         try:
             return await coro
         finally:
@@ -90,12 +96,6 @@ def parse_time(text: str | None) -> float | None:
     return dt.timestamp()
 
 
-def iso(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
-
-
 def value_of(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
@@ -122,12 +122,12 @@ def split_ids(text: str | None) -> list[str] | None:
 
 
 # ---- JSON shapes --------------------------------------------------------------------
-def counts_json(c: Any) -> dict[str, int]:
+def counts_json(c: RequestCounts) -> dict[str, int]:
     return {"total": c.total, "succeeded": c.succeeded, "errored": c.errored, "expired": c.expired,
             "canceled": c.canceled, "processing": c.processing}
 
 
-def batch_json(b: Any) -> dict[str, Any]:
+def batch_json(b: Batch) -> dict[str, Any]:
     return {
         "id": b.id, "provider": b.provider, "profile": b.profile,
         "provider_batch_id": b.provider_batch_id, "status": value_of(b.status), "raw_status": b.raw_status,
@@ -139,7 +139,7 @@ def batch_json(b: Any) -> dict[str, Any]:
     }
 
 
-def item_json(i: Any) -> dict[str, Any]:
+def item_json(i: Item) -> dict[str, Any]:
     u = i.usage
     return {
         "id": i.id, "custom_id": i.custom_id, "seq": i.seq, "status": value_of(i.status),
@@ -168,11 +168,7 @@ def table(headers: list[str], rows: list[list[Any]], *, width: int | None = None
         out("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
 
 
-def money(v: float | None) -> str:
-    return "unpriced" if v is None else f"${v:,.4f}"
-
-
-def find_batch(store: Any, ref: str) -> Any:
+def find_batch(store: Store, ref: str) -> Batch:
     from console.engine.types import NotFound
 
     b = store.get_batch(ref)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -25,7 +26,7 @@ def _version() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one sentence, like the rest
+    def error(self, message: str) -> NoReturn:  # exit 2 with one sentence, like the rest
         self.print_usage(sys.stderr)
         sys.stderr.write(f"batchdeck: {message}\n")
         raise SystemExit(EXIT_USAGE)

@@ -13,7 +13,6 @@ from console.cli.io import (
     emit_json,
     find_batch,
     isatty,
-    iso,
     item_json,
     make_engine,
     open_store,
@@ -22,6 +21,8 @@ from console.cli.io import (
     table,
     value_of,
 )
+from console.format.numbers import UNPRICED, fmt_amount
+from console.format.times import fmt_utc_minute
 
 
 def cmd_ls(args: Any) -> int:
@@ -41,7 +42,7 @@ def cmd_ls(args: Any) -> int:
     table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "MODEL", "LABEL", "CREATED"],
           [[b.id, b.provider, b.provider_batch_id or "-", value_of(b.status),
             f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
-            b.model or "-", b.label or "", iso(b.created_at)] for b in batches])
+            b.model or "-", b.label or "", fmt_utc_minute(b.created_at)] for b in batches])
     return EXIT_OK
 
 
@@ -76,8 +77,8 @@ def cmd_show(args: Any) -> int:
     c = b.counts
     out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
         f"{c.canceled} canceled, {c.processing} processing")
-    out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
-        f"deadline {iso(b.deadline)}")
+    out(f"  created {fmt_utc_minute(b.created_at)}  ended {fmt_utc_minute(b.ended_at)}  "
+        f"expires {fmt_utc_minute(b.expires_at)}  deadline {fmt_utc_minute(b.deadline)}")
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
     if b.errors:
@@ -97,7 +98,7 @@ def cmd_show(args: Any) -> int:
         table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
               [[i.id, i.custom_id, value_of(i.status), i.error_type or "",
                 i.usage.input_tokens if i.usage else "", i.usage.output_tokens if i.usage else "",
-                "" if i.batch_cost is None else f"{i.batch_cost:.6f}"] for i in items])
+                fmt_amount(i.batch_cost, places=6)] for i in items])
     return EXIT_OK
 
 
@@ -122,7 +123,7 @@ def cmd_savings(args: Any) -> int:
         return EXIT_OK
 
     def cell(r: Any, value: float) -> str:
-        return f"{value:.4f}" if r.priced_items else "unpriced"
+        return fmt_amount(value if r.priced_items else None, unknown=UNPRICED)
 
     table([args.by.upper(), "ITEMS", "UNPRICED", "REALTIME $", "BATCH $", "PROMOTED $", "SAVED $"],
           [[r.key, r.items, r.unpriced_items, cell(r, r.realtime_cost), cell(r, r.batch_cost),

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import retry
-from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed
+from console.engine.types import BadInput, CancelPreview, CancelResult, ProviderFailed, accepted_id
 from console.format.wording import plural
 from store.model import BatchStatus, ItemStatus
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from adapters.base import BatchAdapter
+    from console.engine.service import Engine
+    from store.model import Batch
 
-def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
+
+def cancel_preview(engine: Engine, batch: Batch) -> CancelPreview:
     status = BatchStatus(batch.status)
     pending = engine.store.count_items(batch.id, status=ItemStatus.PENDING.value)
     cancellable = not status.is_terminal and status is not BatchStatus.CANCELING and bool(batch.provider_batch_id)
@@ -29,13 +34,13 @@ def cancel_preview(engine: Any, batch: Any) -> CancelPreview:
                          pending_items=pending, cancellable=cancellable, summary=summary)
 
 
-async def cancel(engine: Any, batch: Any) -> CancelResult:
+async def cancel(engine: Engine, batch: Batch) -> CancelResult:
     preview = cancel_preview(engine, batch)
     if not preview.cancellable:
         raise BadInput(preview.summary)
     adapter = engine.adapter(batch.provider, batch.profile)
     try:
-        remote = await retry.call(lambda: adapter.cancel(batch.provider_batch_id),
+        remote = await retry.call(lambda: adapter.cancel(accepted_id(batch)),
                                   policy=engine.retry, sleep=engine.sleep)
     except AdapterError as exc:
         if not exc.retryable:
@@ -49,12 +54,12 @@ async def cancel(engine: Any, batch: Any) -> CancelResult:
                         summary=f"batch {batch.id} is {new_value}")
 
 
-async def _refuse_if_it_already_ended(engine: Any, adapter: Any, batch: Any) -> None:
+async def _refuse_if_it_already_ended(engine: Engine, adapter: BatchAdapter, batch: Batch) -> None:
     """A batch our store still shows running may have ended at the provider since the last
     sync, which then refuses the cancel. Say that plainly (and record the new status) rather
     than report a provider failure."""
     try:
-        remote = await retry.call(lambda: adapter.retrieve(batch.provider_batch_id),
+        remote = await retry.call(lambda: adapter.retrieve(accepted_id(batch)),
                                   policy=engine.retry, sleep=engine.sleep)
     except AdapterError:
         return

@@ -24,11 +24,15 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import ResultsNotReady
 from console.engine import kept_answers, result_checks, retry
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RemoteBatch
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
 
 _LOCK = threading.Lock()
 """One ingest writes at a time (SQLite has one writer; queueing here beats busy waits)."""
@@ -36,11 +40,11 @@ _LOCK = threading.Lock()
 DOWNLOAD_POLICY = retry.RetryPolicy(attempts=6, base=0.2, cap=10.0)
 
 
-def remote_from_batch(b: Any) -> RemoteBatch:
+def remote_from_batch(b: Batch) -> RemoteBatch:
     """What the store knows about a batch, in the shape adapters take."""
     return RemoteBatch(
         provider=b.provider,
-        provider_batch_id=b.provider_batch_id,
+        provider_batch_id=b.provider_batch_id or "",  # an intent has none; adapters need a str
         status=BatchStatus(b.status),
         raw_status=b.raw_status or "",
         endpoint=b.endpoint,
@@ -56,7 +60,7 @@ def remote_from_batch(b: Any) -> RemoteBatch:
     )
 
 
-def results_path(engine: Any, b: Any) -> Path:
+def results_path(engine: Engine, b: Batch) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in (b.provider_batch_id or "local"))
     return engine.batch_dir(b.id) / f"results-{safe}.jsonl"
 
@@ -67,16 +71,17 @@ _LEFTOVER = {
 }
 
 
-async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -> int:
+async def ingest_batch(engine: Engine, b: Batch, remote: RemoteBatch | None = None) -> int:
     """Download and ingest one ended batch; returns result lines ingested (0 if none)."""
     remote = remote or remote_from_batch(b)
     status = BatchStatus(remote.status)
     adapter = engine.adapter(b.provider, b.profile)
-    path: Path | None = results_path(engine, b)
+    dest = results_path(engine, b)
+    path: Path | None = dest
     report = None
     t0 = time.perf_counter()
     try:
-        report = await retry.call(lambda: adapter.download_results(remote, path),
+        report = await retry.call(lambda: adapter.download_results(remote, dest),
                                   policy=DOWNLOAD_POLICY, sleep=engine.sleep, stats=None)
     except ResultsNotReady:
         # Ended with nothing to download (failed validation, cancelled before any ran):
@@ -122,7 +127,7 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
     return lines
 
 
-def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | None, now: float) -> int:
+def settle_leftovers(engine: Engine, b: Batch, status: BatchStatus, errors: str | None, now: float) -> int:
     """Give items the results never mentioned their final state from the batch's end."""
     from console.engine.submit import pending_custom_ids
 

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.engine.types import BadInput
+
+if TYPE_CHECKING:  # annotations only: adapters (and their SDKs) load when first used
+    from adapters.base import BatchAdapter, Capabilities
+    from console.engine.service import Engine
+    from store.config import Config
 
 DEFAULT_CONCURRENCY = {"openai": 16, "anthropic": 16}
 """Concurrent provider calls per provider during sync (config `concurrency.<provider>`)."""
 
 
-def config_profiles(config: Any) -> Mapping[str, Any]:
+def config_profiles(config: Config | Mapping[str, Any] | None) -> Mapping[str, Any]:
     """`[profiles.NAME]` tables from the loaded config (mapping or attribute style)."""
     if config is None:
         return {}
@@ -25,7 +30,7 @@ def config_profiles(config: Any) -> Mapping[str, Any]:
     return profiles or {}
 
 
-def concurrency_for(engine: Any, provider: str) -> int:
+def concurrency_for(engine: Engine, provider: str) -> int:
     cfg = engine.config
     table = None
     if isinstance(cfg, Mapping):
@@ -33,16 +38,16 @@ def concurrency_for(engine: Any, provider: str) -> int:
     elif cfg is not None:
         table = getattr(cfg, "concurrency", None)
     if isinstance(table, Mapping) and isinstance(table.get(provider), int):
-        return max(1, table[provider])
+        return max(1, int(table[provider]))
     return DEFAULT_CONCURRENCY.get(provider, 8)
 
 
-def capabilities(provider: str) -> Any:
+def capabilities(provider: str) -> Capabilities:
     """The adapter class's capability flags (imports the adapter module, not the SDK)."""
     return adapter_cls(provider).capabilities
 
 
-def adapter_for(engine: Any, provider: str, profile: str | None) -> Any:
+def adapter_for(engine: Engine, provider: str, profile: str | None) -> BatchAdapter:
     """The engine's adapter for (provider, profile) on the running loop (built on first use)."""
     profile = profile or engine.profile
     try:
@@ -60,7 +65,9 @@ def adapter_for(engine: Any, provider: str, profile: str | None) -> Any:
     return adapter
 
 
-def build_adapter(config: Any, provider: str, profile: str | None) -> Any:
+def build_adapter(
+    config: Config | Mapping[str, Any] | None, provider: str, profile: str | None
+) -> BatchAdapter:
     """Resolve the profile (or environment) and build the registry's adapter."""
     import adapters
     from adapters.profiles import ProfileError, resolve
@@ -113,7 +120,7 @@ def known_providers() -> list[str]:
     return adapters.providers()
 
 
-def adapter_cls(provider: str) -> Any:
+def adapter_cls(provider: str) -> type[BatchAdapter]:
     """The adapter class (for validation and capabilities; builds no client)."""
     import adapters
 

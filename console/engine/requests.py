@@ -16,9 +16,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from console.engine.types import BadInput, InvalidFile, LineProblem, SplitPlan
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from adapters.base import BatchAdapter, Capabilities
 
 _WIRE_OVERHEAD = 64
 """Bytes a line costs on the wire beyond body + custom_id (keys, url, punctuation)."""
@@ -115,7 +118,9 @@ def max_output_tokens(body: Any) -> int | None:
     return None
 
 
-def adapt(adapter_cls: Any, obj: Any, *, model: str | None, endpoint: str | None) -> tuple[str, str, dict[str, Any]]:
+def adapt(
+    adapter_cls: type[BatchAdapter], obj: Any, *, model: str | None, endpoint: str | None
+) -> tuple[str, str, dict[str, Any]]:
     """(custom_id, endpoint, body) of one parsed line; ValueError with the reason if bad."""
     from adapters.mapping import MappingError
 
@@ -233,7 +238,7 @@ def bounded_lines(f: BinaryIO, limit: int) -> Iterator[tuple[int, bytes | None]]
         yield length, None
 
 
-def scan(path: Path, adapter_cls: Any, *, model: str | None = None, endpoint: str | None = None,
+def scan(path: Path, adapter_cls: type[BatchAdapter], *, model: str | None = None, endpoint: str | None = None,
          copy_into: Path | None = None) -> ScannedFile:
     """Validate every line; raise InvalidFile listing all bad lines, BadInput if unreadable.
 
@@ -357,7 +362,7 @@ def _finish(out: ScannedFile) -> ScannedFile:
     return out
 
 
-def plan(lines: list[LineInfo], caps: Any) -> list[list[LineInfo]]:
+def plan(lines: list[LineInfo], caps: Capabilities) -> list[list[LineInfo]]:
     """Split lines into batches within the provider's request and byte limits.
 
     Providers that take one model per batch get one group per model (in first-seen order);
@@ -390,7 +395,7 @@ def split_plans(chunks: list[list[LineInfo]]) -> list[SplitPlan]:
     ]
 
 
-def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | None,
+def load(path: Path, chunk: list[LineInfo], adapter_cls: type[BatchAdapter], *, model: str | None,
          endpoint: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
     """(custom_id, body) for the lines of one planned batch, re-read by offset."""
     with open(path, "rb") as f:
@@ -407,7 +412,7 @@ def load(path: Path, chunk: list[LineInfo], adapter_cls: Any, *, model: str | No
             yield custom_id, body
 
 
-def bodies_by_custom_id(path: Path, adapter_cls: Any, wanted: set[str]) -> dict[str, str]:
+def bodies_by_custom_id(path: Path, adapter_cls: type[BatchAdapter], wanted: set[str]) -> dict[str, str]:
     """Request bodies (JSON text) from an operator's --input FILE, for the wanted custom_ids.
 
     Lines that fail to parse are skipped here (the file was validated when first submitted,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from console.engine.types import BadInput
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
-def chosen_items(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
-                 custom_ids: Sequence[str] | None) -> list[Any] | None:
+
+def chosen_items(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
+                 custom_ids: Sequence[str] | None) -> list[Item] | None:
     """The named items (None when none were named). BadInput lists ids not in the batch."""
     if not item_ids and not custom_ids:
         return None
-    items: list[Any] = []
+    items: list[Item] = []
     if item_ids:
         for item_id in item_ids:
             item = engine.store.get_item(int(item_id))
@@ -38,8 +42,8 @@ def chosen_items(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     return unique
 
 
-def all_with_status(engine: Any, batch_id: int, status: str, page: int = 5000) -> list[Any]:
-    out: list[Any] = []
+def all_with_status(engine: Engine, batch_id: int, status: str, page: int = 5000) -> list[Item]:
+    out: list[Item] = []
     offset = 0
     while True:
         rows = engine.store.page_items(batch_id, offset=offset, limit=page, status=status)

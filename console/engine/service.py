@@ -19,9 +19,9 @@ import getpass
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from console.engine.retry import RetryPolicy
 from console.engine.types import (
@@ -42,7 +42,13 @@ from console.engine.types import (
     TrackResult,
 )
 
-AdapterFactory = Callable[[str, str | None], Any]
+if TYPE_CHECKING:  # annotations only: the store and adapters load when first used
+    from adapters.base import BatchAdapter
+    from store.config import Config
+    from store.model import Batch
+    from store.store import Store
+
+AdapterFactory = Callable[[str, str | None], "BatchAdapter"]
 """(provider, profile) -> BatchAdapter; tests and the demo may inject their own."""
 
 
@@ -76,13 +82,13 @@ class Engine:
 
     def __init__(
         self,
-        store: Any,
-        config: Any = None,
+        store: Store,
+        config: Config | Mapping[str, Any] | None = None,
         *,
         read_only: bool = False,
         actor: str | None = None,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         adapter_factory: AdapterFactory | None = None,
         results_dir: str | Path | None = None,
         retry: RetryPolicy | None = None,
@@ -97,7 +103,7 @@ class Engine:
         self.profile = profile
         self.retry = retry or RetryPolicy()
         self._adapter_factory = adapter_factory
-        self._adapters: dict[tuple[str, str | None, int], Any] = {}
+        self._adapters: dict[tuple[str, str | None, int], BatchAdapter] = {}
         self.results_dir = Path(results_dir) if results_dir is not None else None
         """Override for where results files go (default: the store's per-batch directory)."""
         self.next_poll: dict[int, float] = {}
@@ -110,7 +116,7 @@ class Engine:
         """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
 
     # ---- plumbing ---------------------------------------------------------------------
-    def adapter(self, provider: str, profile: str | None = None) -> Any:
+    def adapter(self, provider: str, profile: str | None = None) -> BatchAdapter:
         """The adapter for (provider, profile), one per event loop (SDK clients bind to one)."""
         from console.engine import providers
 
@@ -140,7 +146,7 @@ class Engine:
         """The directory holding every batch's directory."""
         return self.results_dir if self.results_dir is not None else self.store.results_root
 
-    def batch(self, ref: int | str) -> Any:
+    def batch(self, ref: int | str) -> Batch:
         """A batch by our id or the provider's id; NotFound otherwise."""
         found = self.store.get_batch(ref)
         if found is None:

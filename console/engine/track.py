@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import retry
 from console.engine.types import BadInput, ProviderFailed, TrackResult
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
 
-async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
+
+async def track(engine: Engine, provider: str, provider_batch_id: str | None, *, all: bool,
                 profile: str | None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
@@ -26,7 +29,8 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
                 local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
                 (created if new else existing).append(local)
         else:
-            remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
+            wanted = provider_batch_id or ""  # given: checked above when not --all
+            remote = await retry.call(lambda: adapter.retrieve(wanted),
                                       policy=engine.retry, sleep=engine.sleep)
             local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
             (created if new else existing).append(local)

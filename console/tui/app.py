@@ -9,7 +9,8 @@ Operator actions go through `ActionRunner` to the engine; the app never calls a 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -34,6 +35,10 @@ from console.tui.screens.detail import BatchDetailScreen
 from console.tui.screens.help import HelpScreen, bindings_of
 from console.tui.screens.inspector import ItemInspectorScreen
 from console.tui.screens.savings import SavingsScreen
+
+if TYPE_CHECKING:  # the engine comes through the composition root only (console/compose.py)
+    from console.compose import Engine
+    from store.store import Store
 
 MONO = Theme(name="batchdeck-mono", primary="#d0d0d0", secondary="#a0a0a0", accent="#ffffff",
              foreground="#e0e0e0", background="#000000", surface="#101010", panel="#202020",
@@ -67,7 +72,8 @@ class BatchdeckApp(App[int]):
         Binding("r,p,c,R", "refused", show=False, id="refused"),
     ]
 
-    def __init__(self, store: Any, *, engine: Any = None, clock: Clock | None = None,
+    def __init__(self, store: Store, *, engine: Engine | Callable[[], Engine] | None = None,
+                 clock: Clock | None = None,
                  read_only: bool = False, utc: bool = False, refresh_interval: float | None = 1.0,
                  expiry_warn: float = EXPIRY_WARN_SECONDS, bell: bool = False,
                  mono: bool = False) -> None:
@@ -108,14 +114,14 @@ class BatchdeckApp(App[int]):
         return merged
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         if callable(self._engine) and not hasattr(self._engine, "estimate_promotion"):
             self._engine = self._engine()
         if self._engine is None:
             from console.compose import build_engine
 
             self._engine = build_engine(self.store, read_only=self.read_only)
-        return self._engine
+        return cast("Engine", self._engine)  # a factory was called (and replaced) above
 
     # ---- fleet watcher -------------------------------------------------------------------
     background: Any = None

@@ -6,8 +6,8 @@ from rich.text import Text
 
 from console.engine.batch_facts import counts_of, deadline_risk, pending_of
 from console.format.numbers import DASH, Palette, fmt_int, fmt_money, text_or_dash
+from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, status_text
-from console.tui.clock import fmt_clock
 
 
 def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.tui.clock import fmt_clock
+from console.format.times import fmt_clock
 from console.tui.literal import compact_json, literal
 from console.tui.widgets.keyed_table import KeyedTable
 from store.model import Event
