@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from store import audit, batches, ingest, items, queries, rollup, savings
-from store.db import ThreadConnections, check_header, create_private_file, damaged
+from store.db import ThreadConnections, check_header, check_pages, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
 from store.model import (
@@ -74,6 +74,7 @@ class Store:
         _refuse_foreign_or_newer(resolved)
         connections = ThreadConnections(resolved)
         try:
+            check_pages(connections.get(), resolved)
             migrate(connections.get(), str(resolved))
             _repair_rollups(connections)
             book = price_book if price_book is not None else PriceBook.load()

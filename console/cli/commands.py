@@ -23,6 +23,7 @@ from console.cli.io import (
     open_store,
     out,
     parse_time,
+    positive,
     print_result,
     reporting_bad_lines,
     run,
@@ -31,6 +32,9 @@ from console.cli.io import (
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.wording import plural
+
+MAX_PROMOTE_CONCURRENCY = 256
+"""Realtime calls in flight for one promote: more only meets the provider's rate limits."""
 
 __all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
            "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
@@ -150,6 +154,7 @@ def cmd_resubmit(args: Any) -> int:
 
 
 def cmd_promote(args: Any) -> int:
+    positive("--concurrency", args.concurrency, most=MAX_PROMOTE_CONCURRENCY)
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")

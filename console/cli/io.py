@@ -78,16 +78,38 @@ def parse_time(text: str | None) -> float | None:
     if text is None:
         return None
     t = text.strip()
+    now = time.time()
     if t.startswith("+") and t[-1:] in "smhd" and t[1:-1].replace(".", "", 1).isdigit():
         unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[t[-1]]
-        return time.time() + float(t[1:-1]) * unit
-    try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+        when = now + float(t[1:-1]) * unit
+    else:
+        try:
+            dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        when = dt.timestamp()
+    if when <= now:
+        raise BadInput(f"--deadline {text!r} is in the past; give a time to come (e.g. +2h)")
+    if when > now + MAX_DEADLINE_DAYS * 86400:
+        raise BadInput(f"--deadline {text!r} is more than {MAX_DEADLINE_DAYS // 365} years away; "
+                       "give the time the results are really needed")
+    return when
+
+
+MAX_DEADLINE_DAYS = 3650
+"""A deadline further away than this is a typo (batches end within a day or so); it would
+also overflow date arithmetic when shown."""
+
+
+def positive(flag: str, value: int, *, zero_ok: bool = False, most: int | None = None) -> int:
+    """`value` if it is at least 1 (or 0 when `zero_ok`) and at most `most`; BadInput otherwise."""
+    least = 0 if zero_ok else 1
+    if value < least or (most is not None and value > most):
+        top = f" to {most:,}" if most is not None else " or more"
+        raise BadInput(f"{flag} {value} is out of range ({least}{top})")
+    return value
 
 
 def iso(ts: float | None) -> str:
@@ -173,8 +195,10 @@ def money(v: float | None) -> str:
 
 
 def find_batch(store: Any, ref: str) -> Any:
+    from console.engine.service import check_batch_ref
     from console.engine.types import NotFound
 
+    check_batch_ref(ref)
     b = store.get_batch(ref)
     if b is None:
         raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")

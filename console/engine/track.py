@@ -6,7 +6,17 @@ from typing import Any
 
 from adapters.errors import AdapterError
 from console.engine import retry
+from console.engine.submit import keep_known_total
 from console.engine.types import BadInput, ProviderFailed, TrackResult
+
+
+def _upsert(engine: Any, remote: Any, profile: str | None, now: float) -> tuple[int, bool]:
+    """Record a listed batch. One we already hold keeps the total we know: a provider reports
+    `total: 0` while validating, and that must not erase what we sent (sync does the same)."""
+    known = engine.store.get_batch(remote.provider_batch_id) if remote.provider_batch_id else None
+    if known is not None and known.provider == remote.provider:
+        keep_known_total(remote, known.counts.total)
+    return engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
 
 
 async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
@@ -23,12 +33,12 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
     try:
         if all:
             async for remote in adapter.list_batches():
-                local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+                local, new = _upsert(engine, remote, profile, now)
                 (created if new else existing).append(local)
         else:
             remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
                                       policy=engine.retry, sleep=engine.sleep)
-            local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+            local, new = _upsert(engine, remote, profile, now)
             (created if new else existing).append(local)
     except AdapterError as exc:
         if exc.status == 404:
