@@ -239,7 +239,8 @@ class Store:
         return items.add_items(self._db, batch_id, requests, model=model)
 
     def ingest_results(
-        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
+        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float,
+        resumed_lines: int = 0,
     ) -> IngestStats:
         """Apply result lines, idempotently (re-running after a crash yields the same rows).
 
@@ -249,8 +250,14 @@ class Store:
         and maintains the savings rollups. Streams: memory does not grow with the input.
         """
         return ingest.ingest_results(
-            self._db, self.price_book, batch_id, results, results_path=results_path, now=now
+            self._db, self.price_book, batch_id, results, results_path=results_path, now=now,
+            resumed_lines=resumed_lines,
         )
+
+    def ingest_checkpoint(self, batch_id: int, results_path: str) -> tuple[int, int]:
+        """(byte offset, lines) of `results_path` already ingested by an interrupted ingest:
+        pass the results after that offset, with `resumed_lines`, to `ingest_results`."""
+        return ingest.checkpoint(self._db, batch_id, results_path)
 
     def mark_ingested(self, batch_id: int, *, now: float) -> None:
         """Results fully ingested: recount the batch's items into its counts."""
