@@ -7,7 +7,9 @@ provider is involved it is the emulator on a socket.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -181,3 +183,23 @@ def test_track_all_keeps_the_total_of_our_own_validating_batch(tmp_path, emu):
     assert done.returncode == 0, done.stderr
     assert [tuple(r) for r in rows(db, "SELECT status, total FROM batches WHERE provider_batch_id IS NOT NULL"
                                        " AND tracked = 0")] == [("validating", 7)]
+
+
+@pytest.mark.skipif(shutil.which("chattr") is None, reason="needs chattr")
+@pytest.mark.parametrize("args", [["ls"], ["sync", "--once"], ["cancel", "1", "--yes"]], ids=lambda a: a[0])
+def test_a_read_only_database_file_is_one_sentence(tmp_path, args):
+    env = cli_env(tmp_path, None)
+    db = tmp_path / "ro.db"
+    assert cli(["sync", "--once"], env, db).returncode == 0
+    # chmod is not enough when the tests run as root (root may write anything); an immutable
+    # file refuses even root, and for any other user chmod 0400 is the same refusal.
+    os.chmod(db, 0o400)
+    locked = subprocess.run(["chattr", "+i", str(db)], capture_output=True).returncode == 0
+    if os.geteuid() == 0 and not locked:
+        pytest.skip("running as root on a file system without chattr +i")
+    try:
+        err = _one_sentence(cli(args, env, db))
+        assert "read-only" in err and str(db) in err, err
+    finally:
+        if locked:
+            subprocess.run(["chattr", "-i", str(db)], check=True)

@@ -36,7 +36,25 @@ def open_store(args: Any, *, existing: bool = False) -> Any:
         if not path.exists():
             raise BadInput(f"there is no batchdeck database at {path}; check --db (only commands "
                            "that submit or track create one)")
+    _refuse_unwritable(args.db)
     return open_at(args.db)
+
+
+def _refuse_unwritable(db: str | None) -> None:
+    """A database file (or its directory) we may not write: one sentence now, not an
+    "unexpected error" at the first write. Even reads write (WAL index, migrations)."""
+    import os
+
+    from store.paths import db_path
+
+    path = db_path(db)
+    if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+        raise BadInput(f"{path} is read-only for this user; batchdeck writes to its database even "
+                       "to read it (fix its permissions, or copy it and point --db at the copy)")
+    folder = path.parent
+    if path.is_file() and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"the directory of {path} is read-only for this user; SQLite keeps its "
+                       "journal beside the database (fix its permissions, or copy the file elsewhere)")
 
 
 def choice(flag: str, value: str | None, valid: list[str]) -> str | None:
