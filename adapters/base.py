@@ -198,13 +198,15 @@ class BatchAdapter(ABC):
     def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
         """A parser for the lines of one results file (`None` for a line to skip)."""
 
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+    def parse_results(self, path: Path, start: int = 0) -> Iterator[ItemResult]:
         """Normalized results from a downloaded file, each with its line's byte offset/length.
 
         Streams line by line; a line with wrong types is flagged, never fatal (`tolerant`).
+        `start`: the byte offset to begin at (a line boundary: where an interrupted ingest's
+        committed lines end), so a resumed ingest reads only what it has not stored yet.
         """
         parse = tolerant(self.line_parser())
-        for offset, line in iter_lines_with_offsets(path):
+        for offset, line in iter_lines_with_offsets(path, start=start):
             result = parse(line)
             if result is None:
                 continue

@@ -77,8 +77,9 @@ class DownloadIncomplete(AdapterError):
 
 _SECRET_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-*]{6,}"),
-    # "Authorization: Basic <b64>" / "Bearer <key>": the scheme word and the credentials after it.
-    re.compile(r"(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/=._~\-]+"),
+    # "Authorization: Basic <b64>" / "Bearer <key>": the scheme word and the credentials after
+    # it (16+ characters, so that prose such as "basic tier" is left alone).
+    re.compile(r"(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/=._~\-]{16,}"),
     re.compile(r"(?i)(api[_-]?key|authorization|x-api-key)([\"'=:\s]+)(?:(?:basic|bearer)\s+\*\*\*|[^\s\"',;}]+)"),
 )
 

@@ -22,6 +22,7 @@ from console.cli.io import (
     open_store,
     out,
     parse_time,
+    positive,
     print_result,
     reporting_bad_lines,
     run,
@@ -32,6 +33,9 @@ from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.numbers import fmt_cost
 from console.format.wording import plural
+
+MAX_PROMOTE_CONCURRENCY = 256
+"""Realtime calls in flight for one promote: more only meets the provider's rate limits."""
 
 __all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote", "cmd_query",
            "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
@@ -151,6 +155,7 @@ def cmd_resubmit(args: Any) -> int:
 
 
 def cmd_promote(args: Any) -> int:
+    positive("--concurrency", args.concurrency, most=MAX_PROMOTE_CONCURRENCY)
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")

@@ -42,7 +42,25 @@ def open_store(args: Any, *, existing: bool = False) -> Store:
         if not path.exists():
             raise BadInput(f"there is no batchdeck database at {path}; check --db (only commands "
                            "that submit or track create one)")
+    _refuse_unwritable(args.db)
     return open_at(args.db)
+
+
+def _refuse_unwritable(db: str | None) -> None:
+    """A database file (or its directory) we may not write: one sentence now, not an
+    "unexpected error" at the first write. Even reads write (WAL index, migrations)."""
+    import os
+
+    from store.paths import db_path
+
+    path = db_path(db)
+    if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+        raise BadInput(f"{path} is read-only for this user; batchdeck writes to its database even "
+                       "to read it (fix its permissions, or copy it and point --db at the copy)")
+    folder = path.parent
+    if path.is_file() and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"the directory of {path} is read-only for this user; SQLite keeps its "
+                       "journal beside the database (fix its permissions, or copy the file elsewhere)")
 
 
 def choice(flag: str, value: str | None, valid: list[str]) -> str | None:
@@ -84,16 +102,38 @@ def parse_time(text: str | None) -> float | None:
     if text is None:
         return None
     t = text.strip()
+    now = time.time()
     if t.startswith("+") and t[-1:] in "smhd" and t[1:-1].replace(".", "", 1).isdigit():
         unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[t[-1]]
-        return time.time() + float(t[1:-1]) * unit
-    try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+        when = now + float(t[1:-1]) * unit
+    else:
+        try:
+            dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        when = dt.timestamp()
+    if when <= now:
+        raise BadInput(f"--deadline {text!r} is in the past; give a time to come (e.g. +2h)")
+    if when > now + MAX_DEADLINE_DAYS * 86400:
+        raise BadInput(f"--deadline {text!r} is more than {MAX_DEADLINE_DAYS // 365} years away; "
+                       "give the time the results are really needed")
+    return when
+
+
+MAX_DEADLINE_DAYS = 3650
+"""A deadline further away than this is a typo (batches end within a day or so); it would
+also overflow date arithmetic when shown."""
+
+
+def positive(flag: str, value: int, *, zero_ok: bool = False, most: int | None = None) -> int:
+    """`value` if it is at least 1 (or 0 when `zero_ok`) and at most `most`; BadInput otherwise."""
+    least = 0 if zero_ok else 1
+    if value < least or (most is not None and value > most):
+        top = f" to {most:,}" if most is not None else " or more"
+        raise BadInput(f"{flag} {value} is out of range ({least}{top})")
+    return value
 
 
 def value_of(value: Any) -> Any:
@@ -169,8 +209,10 @@ def table(headers: list[str], rows: list[list[Any]], *, width: int | None = None
 
 
 def find_batch(store: Store, ref: str) -> Batch:
+    from console.engine.service import check_batch_ref
     from console.engine.types import NotFound
 
+    check_batch_ref(ref)
     b = store.get_batch(ref)
     if b is None:
         raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")

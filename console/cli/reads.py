@@ -17,6 +17,7 @@ from console.cli.io import (
     make_engine,
     open_store,
     out,
+    positive,
     replacing,
     table,
     value_of,
@@ -49,6 +50,7 @@ def cmd_ls(args: Any) -> int:
 def cmd_show(args: Any) -> int:
     from store.model import FAILED_ITEM_STATUSES
 
+    positive("--limit", args.limit, zero_ok=True)
     store = open_store(args, existing=True)
     b = find_batch(store, args.batch)
     limit = args.limit if args.limit > 0 else 10**12

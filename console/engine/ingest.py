@@ -15,7 +15,9 @@
    (`kept_answers.record_unmarked`), or left to a later sync pass while a promote of the batch
    is running (`kept_answers.record_or_owe`).
 Running it again after a crash anywhere yields the same rows (the store's ingest is
-idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested).
+idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested),
+and does not start over: each chunk commits with a checkpoint (the byte offset its lines reach
+in the results file), and the next run parses from there (`store.ingest_checkpoint`).
 """
 
 from __future__ import annotations
@@ -94,9 +96,11 @@ async def ingest_batch(engine: Engine, b: Batch, remote: RemoteBatch | None = No
         with _LOCK:
             lines = inserted = 0
             if path is not None:
-                parsed = result_checks.checked(adapter.parse_results(path))
-                stats = engine.store.ingest_results(b.id, parsed,
-                                                    results_path=str(path), now=now)
+                # An ingest killed midway resumes after the last committed chunk.
+                start, done = engine.store.ingest_checkpoint(b.id, str(path))
+                parsed = result_checks.checked(adapter.parse_results(path, start=start))
+                stats = engine.store.ingest_results(b.id, parsed, results_path=str(path), now=now,
+                                                    resumed_lines=done)
                 lines, inserted = stats.lines, stats.inserted
             settle_leftovers(engine, b, status, remote.errors, now)
             return lines, inserted

@@ -148,6 +148,7 @@ class Engine:
 
     def batch(self, ref: int | str) -> Batch:
         """A batch by our id or the provider's id; NotFound otherwise."""
+        check_batch_ref(ref)
         found = self.store.get_batch(ref)
         if found is None:
             raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")
@@ -368,4 +369,17 @@ class Engine:
         return export.export(self, self.batch(batch_ref), out, format=format, terminal=terminal)
 
 
-__all__ = ["Engine", "EngineError", "default_actor"]
+MAX_BATCH_REF = 200
+"""Characters in a batch reference (ours or a provider's id): provider ids are ~40-70."""
+
+
+def check_batch_ref(ref: int | str) -> None:
+    """NotFound, in one sentence, for a reference no batch can have: a local id beyond SQLite's
+    64-bit integers (which would otherwise fail inside the query) or an absurdly long text."""
+    text = str(ref)
+    if len(text) > MAX_BATCH_REF or (text.isdigit() and int(text) > 2**63 - 1):
+        raise NotFound(f"no batch {text[:24]}{'…' if len(text) > 24 else ''} in this store "
+                       "(ids are our numbers or the provider's batch ids)")
+
+
+__all__ = ["Engine", "EngineError", "check_batch_ref", "default_actor"]

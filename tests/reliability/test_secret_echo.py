@@ -108,3 +108,19 @@ def test_a_base_url_with_userinfo_is_refused_in_one_sentence(tmp_path, emu, url)
         assert "user name or password" in done.stderr
         assert _key_forms_in(done.stderr.encode()) == []
     assert emu.state()["batches"] == []
+
+
+@pytest.mark.parametrize("user", ["", "u", "ab", "apiuser", "someone@example.com"])
+def test_redact_removes_every_form_of_a_key(user):
+    from adapters.errors import redact
+
+    for key in PLANTED:
+        forms = [key, f"Bearer {key}", base64.b64encode(key.encode()).decode(),
+                 base64.urlsafe_b64encode(key.encode()).decode(),
+                 "Basic " + base64.b64encode(f"{user}:{key}".encode()).decode(),
+                 base64.b64encode(f"{user}:{key}".encode()).decode()]
+        for form in forms:
+            text = f"HTTP 401: Incorrect API key provided: {form}. See the docs."
+            # With the key configured, and (for the plain and Bearer forms) from its shape alone.
+            assert _key_forms_in(redact(text, (key,)).encode()) == [], form
+    assert redact("the basic tier is fine", ()) == "the basic tier is fine"
