@@ -131,3 +131,14 @@ def test_info_shows_schema_version_tables_and_rows_through_introspection(filled)
     text = run(filled, "info").stdout
     assert f"schema  v{LATEST} (current)" in text
     assert any(line.split()[:2] == ["items", "6"] for line in text.splitlines())
+
+
+def test_a_table_stops_at_its_limit_and_says_so_while_csv_streams_every_row(filled):
+    sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500) SELECT i FROM n"
+    shown = run(filled, "query", sql)
+    assert shown.returncode == 0
+    assert len(shown.stdout.splitlines()) == 1 + 1000
+    assert shown.stderr == "batchdeck: showing the first 1,000 rows; --format csv or json prints them all\n"
+    every = run(filled, "query", sql, "--format", "csv")
+    assert every.stdout.splitlines()[-1] == "1500" and len(every.stdout.splitlines()) == 1501
+    assert len(json.loads(run(filled, "query", sql, "--format", "json").stdout)) == 1500

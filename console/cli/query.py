@@ -62,8 +62,9 @@ def _csv(columns: list[str], rows: Iterator[tuple[Any, ...]]) -> None:
     terminal = isatty(sys.stdout)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow([clean(v) if terminal and isinstance(v, str) else v for v in row])
+    if terminal:
+        rows = (tuple(clean(v) if isinstance(v, str) else v for v in row) for row in rows)
+    writer.writerows(rows)
 
 
 def _table(columns: list[str], rows: Iterator[tuple[Any, ...]]) -> None:

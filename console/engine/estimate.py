@@ -10,8 +10,9 @@ Routes and their time assumptions (say so in `route_reason`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from console.engine import pricing, providers
 from console.engine import requests as reqs
@@ -62,7 +63,8 @@ def estimate_file(engine: Engine, path: Path, *, provider: str, model: str | Non
                         unpriced_models=unpriced)
 
 
-def token_tally(engine: Engine, provider: str, model: str | None, lines: Any) -> pricing.TokenTally:
+def token_tally(engine: Engine, provider: str, model: str | None,
+                lines: Iterable[reqs.LineInfo]) -> pricing.TokenTally:
     """Estimated tokens of scanned request lines, summed per model (`--model` for lines without)."""
     tally = pricing.TokenTally(engine.store, provider)
     for li in lines:

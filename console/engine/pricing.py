@@ -8,12 +8,14 @@ never $0. The price rows come from the store's price book.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from console.format.numbers import fmt_about
 from store.model import PriceRow, PriceTier, Usage
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from store.prices import PriceBook
     from store.store import Store
 
 DEFAULT_PRIORITY_MULTIPLIER = 2.0
@@ -21,10 +23,10 @@ TOKENS_PER_CHAR = 0.25
 """Token estimate ≈ characters / 4 (English prose; code and CJK run denser)."""
 
 
-_BOOK: Any = None
+_BOOK: PriceBook | None = None
 
 
-def price_book(store: Store) -> Any:
+def price_book(store: Store) -> PriceBook:
     """The store's price book (shipped rows + config overrides), loaded once per process."""
     global _BOOK
     for name in ("prices", "price_book"):
@@ -32,7 +34,8 @@ def price_book(store: Store) -> Any:
         if callable(book) and not hasattr(book, "lookup"):
             book = book()
         if book is not None and hasattr(book, "lookup"):
-            return book
+            found: PriceBook = book
+            return found
     if _BOOK is None:
         from store.prices import PriceBook
 
@@ -52,7 +55,7 @@ def price_row(store: Store, provider: str, model: str | None) -> PriceRow | None
     return row
 
 
-def unpriced_models(store: Store, provider: str, models: Any) -> list[str]:
+def unpriced_models(store: Store, provider: str, models: Iterable[str | None]) -> list[str]:
     """The named models the price book has no `provider` price for (a typo, or a model of
     another provider), sorted: their costs will show as unpriced."""
     return sorted({m for m in models if m and price_row(store, provider, m) is None})

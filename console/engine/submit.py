@@ -254,7 +254,7 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
                         unpriced_models=preview.unpriced_models)
 
 
-def _preview(engine: Engine, path: Path, provider: str, model: str | None, lines: list[Any],
+def _preview(engine: Engine, path: Path, provider: str, model: str | None, lines: list[reqs.LineInfo],
              batches: int) -> SubmitPreview:
     tally = token_tally(engine, provider, model, lines)
     cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()
