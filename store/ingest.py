@@ -139,9 +139,12 @@ _OFFSET, _LENGTH = ROW.index("result_offset"), ROW.index("result_length")
 
 def _reach(rows: list[tuple[object, ...]]) -> int:
     """The byte just past the last line a chunk's rows came from (rows are sorted by id)."""
-    ends = (offset + length for offset, length in ((r[_OFFSET], r[_LENGTH]) for r in rows)
-            if isinstance(offset, int) and isinstance(length, int))
-    return max(ends, default=0)
+    reach = 0
+    for r in rows:
+        offset, length = r[_OFFSET], r[_LENGTH]
+        if isinstance(offset, int) and isinstance(length, int):
+            reach = max(reach, offset + length)
+    return reach
 
 
 def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChunk], *,

@@ -49,8 +49,6 @@ def open_store(args: Any, *, existing: bool = False) -> Store:
 def _refuse_unwritable(db: str | None) -> None:
     """A database file (or its directory) we may not write: one sentence now, not an
     "unexpected error" at the first write. Even reads write (WAL index, migrations)."""
-    import os
-
     from store.paths import db_path
 
     path = db_path(db)

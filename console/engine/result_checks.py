@@ -23,6 +23,8 @@ def _text(value: object) -> bool:
         return True
     if not isinstance(value, str):
         return False
+    if value.isascii():  # the usual case, and no surrogate is ASCII
+        return True
     try:
         value.encode()
     except UnicodeEncodeError:
@@ -42,9 +44,9 @@ def problem(result: ItemResult) -> str | None:
     if usage is not None:
         if not isinstance(usage, Usage):
             return "usage"
-        for name in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"):
-            if not _count(getattr(usage, name)):
-                return name
+        if not (_count(usage.input_tokens) and _count(usage.output_tokens)
+                and _count(usage.cache_read_tokens) and _count(usage.cache_write_tokens)):
+            return "token count"
     for name in ("model", "error_type", "error_message"):
         if not _text(getattr(result, name)):
             return name
