@@ -13,6 +13,7 @@ from console.tui.messages import EventsLoaded
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.audit_table import AuditTable, event_cells
+from console.tui.widgets.field import Field
 
 LIMIT = 500
 
@@ -31,7 +32,7 @@ class AuditScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="audit-status", classes="status-line")
-        yield Input(placeholder="filter: any text in action, actor, target or details (enter applies)",
+        yield Field(placeholder="filter: any text in action, actor, target or details (enter applies)",
                     id="filter-input", classes="filter")
         yield AuditTable(id="audit")
         yield ActivityBar()
