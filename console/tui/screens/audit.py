@@ -7,13 +7,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console.tui.messages import EventsLoaded
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.audit_table import AuditTable, event_cells
 from console.tui.widgets.field import Field
+from console.tui.widgets.keys_footer import KeysFooter
 
 LIMIT = 500
 
@@ -36,7 +37,7 @@ class AuditScreen(Screen):
                     id="filter-input", classes="filter")
         yield AuditTable(id="audit")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter-input").display = False

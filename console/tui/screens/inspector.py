@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.format.numbers import fmt_int, fmt_money
 from console.tui.literal import answer_of, literal, pretty_json
 from console.tui.messages import ItemLoaded
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.keys_footer import KeysFooter
 
 
 def facts_text(item: Any, batch: Any) -> Text:
@@ -86,7 +87,7 @@ class ItemInspectorScreen(Screen):
             yield Static(Text("Response or error (raw result line)", style="bold"), classes="section")
             yield Static("", id="response", classes="json")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#inspector").focus()

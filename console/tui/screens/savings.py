@@ -11,12 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.format.numbers import fmt_int, fmt_money
 from console.tui.messages import SavingsLoaded
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.bar_chart import BarChart
+from console.tui.widgets.keys_footer import KeysFooter
 
 GROUPS = ("provider", "model", "day", "batch")
 COLUMNS = (("key", "Group", 20), ("items", "Items", 9), ("unpriced", "Unpriced", 8),
@@ -62,7 +63,7 @@ class SavingsScreen(Screen):
         yield BarChart(id="chart")
         yield DataTable(id="savings", cursor_type="row")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
