@@ -216,8 +216,9 @@ class BatchdeckApp(App[int]):
             self.pop_screen()
 
     def action_help(self) -> None:
-        name = type(self.screen).__name__.removesuffix("Screen")
-        self.push_screen(HelpScreen(bindings_of(self), name))
+        # Each screen names itself for people ("Batch #4"); the class name is only a fallback.
+        title = getattr(self.screen, "help_title", None) or type(self.screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(bindings_of(self), title))
 
     def action_track(self) -> None:
         self.actions.track()

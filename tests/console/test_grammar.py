@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from console.tui.screens.audit import AuditScreen
 from console.tui.screens.batches import BatchesScreen
+from console.tui.screens.help import HelpScreen
 from console.tui.screens.savings import SavingsScreen
 from console.tui.widgets.audit_table import AuditTable
 from console.tui.widgets.batch_table import BatchTable
-from tests.console.support import SIZE, press, settle
+from tests.console.support import SIZE, press, screen_text, settle
 
 
 async def test_the_batch_list_moves_with_j_k_g_G_home_end(app):
@@ -64,3 +67,22 @@ async def test_ctrl_c_quits_like_q_even_from_a_text_field(app):
         await pilot.pause()
         assert app._exit
         assert not [n for n in app._notifications if "[b]" in str(n.message)]
+
+
+@pytest.mark.parametrize(("keys", "title"), [((), "Batches"), (("enter",), "Batch #"),
+                                             (("enter", "enter"), "Item inspector"),
+                                             (("2",), "Savings"), (("3",), "Audit log")])
+async def test_help_has_a_human_title_and_only_keys_that_act(app, keys, title):
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await press(pilot, *keys, "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert f"Keys — {title}" in text
+        assert "Screen" not in text.split("Keys — ")[1].splitlines()[0]
+        described = {d for _, d, _ in app.screen.rows}
+        assert not {"Scroll Left", "Scroll Right", "Scroll Up", "Scroll Down"} & described
+        if keys in ((), ("enter",)):
+            assert ("R", "Resubmit incl. permanent") in {(k, d) for k, d, _ in app.screen.rows}
+        if not keys:
+            assert ("enter", "Open") in {(k, d) for k, d, _ in app.screen.rows}

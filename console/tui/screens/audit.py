@@ -22,6 +22,8 @@ LIMIT = 500
 class AuditScreen(Screen):
     """The store's append-only event log."""
 
+    help_title = "Audit log"
+
     BINDINGS = [
         filter_binding(),
         Binding("escape", "back", "Back / clear", id="back"),

@@ -82,6 +82,8 @@ def fleet_line(totals: Any, width: int, failed_style: str) -> Text:
 class BatchesScreen(Screen):
     """Home: every batch, newest snapshot from the fleet watcher."""
 
+    help_title = "Batches"
+
     BINDINGS = [
         Binding("enter", "open", "Open", id="open"),
         filter_binding(),
@@ -91,6 +93,7 @@ class BatchesScreen(Screen):
         Binding("space", "select", "Select", id="select"),
         Binding("a", "select_all", "Select all matching", show=False, id="select_all"),
         Binding("r", "resubmit", "Resubmit failures", id="resubmit"),
+        Binding("R", "resubmit_all", "Resubmit incl. permanent", show=False, id="resubmit_all"),
         Binding("p", "promote", "Promote", id="promote"),
         Binding("c", "cancel_batch", "Cancel batch", show=False, id="cancel"),
         Binding("e", "export", "Export", show=False, id="export"),
@@ -250,12 +253,15 @@ class BatchesScreen(Screen):
 
     # ---- actions (the app's ActionRunner does the engine work) -------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("resubmit", "promote", "cancel_batch") and self.app.read_only:
+        if action in ("resubmit", "resubmit_all", "promote", "cancel_batch") and self.app.read_only:
             return False  # hidden from the footer; the app's fallback binding says why
         return True
 
     def action_resubmit(self) -> None:
         self.app.actions.resubmit(self.targets())
+
+    def action_resubmit_all(self) -> None:
+        self.app.actions.resubmit(self.targets(), include_permanent=True)
 
     def action_promote(self) -> None:
         self.app.actions.promote(self.targets())

@@ -51,6 +51,7 @@ class BatchDetailScreen(Screen):
     def __init__(self, batch_id: int) -> None:
         super().__init__()
         self.batch_id = batch_id
+        self.help_title = f"Batch #{batch_id}"
         self.status: str | None = None
         self.error_type: str | None = None
         self.loaded: BatchLoaded | None = None

@@ -74,6 +74,7 @@ class ItemInspectorScreen(Screen):
     def __init__(self, item_id: int) -> None:
         super().__init__()
         self.item_id = item_id
+        self.help_title = "Item inspector"
         self.loaded: ItemLoaded | None = None
 
     def compose(self) -> ComposeResult:

@@ -49,6 +49,8 @@ def totals_text(rows: list, totals, by: str) -> Text:
 class SavingsScreen(Screen):
     """Realized savings; `g` cycles the grouping."""
 
+    help_title = "Savings"
+
     BINDINGS = [
         Binding("g", "group", "Group by", id="group"),
         Binding("escape", "app.switch_mode('batches')", "Batches", id="back"),
