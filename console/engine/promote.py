@@ -24,6 +24,7 @@ from console.engine import bodies as bodies_mod
 from console.engine import kept_answers, pricing, providers, retry, select
 from console.engine import requests as reqs
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
+from console.format.numbers import fmt_int, fmt_money
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
@@ -151,11 +152,11 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     def money(v: float | None) -> str:
         return f"${v:.4f}" if v is not None else "unpriced"
     if not items:
-        summary = f"batch {batch.id} has no pending items to promote"
+        summary = f"batch #{batch.id} has no pending items to promote"
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        summary = (f"promote {plural(len(items), 'item')} of batch {batch.id} to realtime at {chosen.value}: "
+        summary = (f"promote {plural(len(items), 'item')} of batch #{batch.id} to realtime at {chosen.value}: "
                    f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
         if answered:
@@ -199,8 +200,8 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
     if not items:
         if recovered:
             return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=0, failed={}, cost=0.0,
-                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch {batch.id}{kept}")
-        raise BadInput(f"batch {batch.id} has no pending items to promote")
+                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch #{batch.id}{kept}")
+        raise BadInput(f"batch #{batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     endpoint = batch.endpoint or adapter.default_endpoint
@@ -252,8 +253,8 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
         "recovered": len(recovered), "cost": total_cost, "retries": stats.retries,
         "throttled": stats.throttled,
     })
-    money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
-    summary = f"promoted {promoted} of {plural(len(items), 'item')} of batch {batch.id} at {chosen.value} for {money}"
+    money = fmt_money(total_cost) if total_cost is not None else "an unpriced amount"
+    summary = f"promoted {fmt_int(promoted)} of {plural(len(items), 'item')} of batch #{batch.id} at {chosen.value} for {money}"
     summary += kept
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"

@@ -203,7 +203,8 @@ class ActionRunner:
             [Text(p.summary) for p in todo]
             + [f"{plural(pending, 'pending item')} will not run; finished items keep their results."],
             cost="nothing more is spent; work already done is still billed",
-            confirm="Cancel batch", danger=True))
+            confirm="Cancel batch" if len(todo) == 1 else "Cancel batches", decline="Keep running",
+            danger=True))
         if not ok:
             self.app.notify("Cancel aborted: the batches keep running.")
             return
@@ -249,6 +250,7 @@ class ActionRunner:
 
         try:
             result = await asyncio.to_thread(write)
-            self.app.notify(Text(result.summary), title="Exported")
+            where = Path(path).expanduser().resolve()
+            self.app.notify(Text(f"{result.summary} to {where}"), title="Exported")
         finally:
             self._end(job)
