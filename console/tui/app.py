@@ -103,12 +103,17 @@ class BatchdeckApp(App[int]):
                     "status-expired": variables["secondary"], "deadline-risk": variables["warning"]}
         merged = {**semantic, **variables}
         self.theme_variables = merged
-        mono = self.theme == "batchdeck-mono" or self.no_color
-        self.palette = PLAIN if mono else Palette(
+        self.palette = PLAIN if not self.coloured else Palette(
             ok=merged["status-ok"], failed=f"bold {merged['status-failed']}",
             warning=f"bold {merged['deadline-risk']}", expired=merged["status-expired"],
             risk=f"bold {merged['deadline-risk']}", muted="dim", accent="bold")
         return merged
+
+    @property
+    def coloured(self) -> bool:
+        """False under the monochrome theme or NO_COLOR: then nothing adds colour of its own
+        (JSON highlighting included), and every fact reads by words, glyphs and weight."""
+        return not (self.theme == "batchdeck-mono" or self.no_color)
 
     @property
     def engine(self) -> Any:

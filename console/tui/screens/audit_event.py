@@ -47,7 +47,7 @@ class AuditEventScreen(ModalScreen[None]):
             yield Static(Text(f"Audit event {e.id}"), classes="dialog-title")
             yield Static(facts, classes="dialog-body")
             yield Static(Text("Stored as", style="bold"), classes="dialog-body")
-            yield Static(pretty_json(_json(e.details)), classes="dialog-body")
+            yield Static(pretty_json(_json(e.details), highlight=self.app.coloured), classes="dialog-body")
             yield Static(Text("esc closes"), classes="dialog-hint")
 
 

@@ -115,9 +115,9 @@ class ItemInspectorScreen(Screen):
         self.query_one("#answer", Static).update(
             literal(answer, multiline=True) if answer is not None else Text("—"))
         self.query_one("#request", Static).update(
-            pretty_json(item.request) if item.request else Text("— (request body not stored)"))
+            pretty_json(item.request, highlight=self.app.coloured) if item.request else Text("— (request body not stored)"))
         self.query_one("#response", Static).update(
-            pretty_json(message.raw) if message.raw else Text("— (no result yet, or results not downloaded)"))
+            pretty_json(message.raw, highlight=self.app.coloured) if message.raw else Text("— (no result yet, or results not downloaded)"))
 
     def action_copy(self, what: str) -> None:
         m = self.loaded
