@@ -63,5 +63,7 @@ def bindings_of(app: object) -> list[tuple[str, str, bool]]:
     for key, description, enabled in seen.values():
         keys, on = merged.setdefault(description, ([], enabled))
         keys.append(key)
-    rows = [(",".join(keys), description, enabled) for description, (keys, enabled) in merged.items()]
+    # The plain key first ("q,ctrl+c,ctrl+q"): it is the one the footer shows.
+    rows = [(",".join(sorted(keys, key=len)), description, enabled)
+            for description, (keys, enabled) in merged.items()]
     return [MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]
