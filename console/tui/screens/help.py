@@ -40,7 +40,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("esc closes this help"), classes="dialog-hint")
 
 
-MOVES = ("↑/↓ j/k pgup/pgdn home/end g/G", "Move the cursor, page, top, bottom", True)
+MOVES = [("↑/↓ j/k", "Move the cursor", True), ("pgup/pgdn", "Page up, down", True),
+         ("home/end g/G", "Top, bottom", True)]
+"""The same on every list (one grammar): one line each, so the Key column stays narrow."""
 # Stock widget plumbing (focus cycling, horizontal cell moves, text copy) would bury the keys
 # that matter; batchdeck's own screens, widgets and the app are listed in full.
 _STOCK = {"focus_next", "focus_previous", "copy_text", "cursor_left", "cursor_right", "cursor_up",
@@ -66,4 +68,4 @@ def bindings_of(app: object) -> list[tuple[str, str, bool]]:
     # The plain key first ("q,ctrl+c,ctrl+q"): it is the one the footer shows.
     rows = [(",".join(sorted(keys, key=len)), description, enabled)
             for description, (keys, enabled) in merged.items()]
-    return [MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]
+    return [*MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]
