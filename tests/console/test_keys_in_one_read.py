@@ -82,6 +82,17 @@ async def test_burst_with_backspace_arrows_and_paste_lands_as_typed_in_the_batch
         assert box.value == "anightZ ly"
 
 
+async def test_keys_after_enter_in_the_same_read_go_to_the_table_not_the_hidden_box(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(BatchTable)
+        await typed(pilot, "/a" + BACKSPACE + ENTER + "jj")
+        box = app.screen.query_one("#filter-input", Input)
+        assert box.value == "" and not box.display
+        assert app.focused is table
+        assert table.cursor_row == 2
+
+
 async def test_burst_in_the_detail_and_audit_filters(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -40,7 +40,7 @@ class AuditEventScreen(ModalScreen[None]):
         facts.add_row("Actor", literal(e.actor))
         kind = "operator action" if is_operator_action(e.action) else "routine (engine)"
         facts.add_row("Action", literal(e.action) + Text(f"  ({kind})", style="dim"))
-        facts.add_row("Target", literal(e.target))
+        facts.add_row("Target", literal(f"#{e.target}" if str(e.target or "").isdigit() else e.target))
         for key, value in details_lines(e.details, utc=self.utc, now=self.now):
             facts.add_row(Text(key), Text(value))
         with VerticalScroll(classes="dialog audit-event"):

@@ -31,8 +31,10 @@ def details_width(table_width: int) -> int:
 
 def event_cells(event: Event, *, utc: bool, now: float) -> tuple[Text, ...]:
     """One row's cells, in `COLUMNS` order; actor, action and target are shown literally."""
+    # Targets are mostly our batch ids: `#4`, as every other screen names a batch.
+    target = f"#{event.target}" if str(event.target or "").isdigit() else event.target
     return (Text(fmt_clock(event.at, utc=utc, now=now)), literal(event.actor), literal(event.action),
-            literal(event.target), Text(details_text(event.details, utc=utc, now=now),
+            literal(target), Text(details_text(event.details, utc=utc, now=now),
                                         no_wrap=True, overflow="ellipsis"))
 
 
