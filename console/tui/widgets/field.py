@@ -17,8 +17,10 @@ open), types them as usual.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from textual import events
+from textual.message import Message
 from textual.widgets import Input
 
 SETTLING_KEYS = frozenset({"enter", "escape", "tab", "shift+tab"})
@@ -61,7 +63,7 @@ class Field(Input):
             return
         await super()._on_key(event)
 
-    def _pass_on(self, event: events.Key, post: object, hops: int = 0) -> None:
+    def _pass_on(self, event: events.Key, post: Callable[[Message], bool], hops: int = 0) -> None:
         event.stop()
         event.prevent_default()
         if not self.is_attached:
@@ -69,4 +71,4 @@ class Field(Input):
         again = events.Key(event.key, event.character)
         if hops:
             self._hops[id(again)] = hops
-        post(again)  # type: ignore[operator]
+        post(again)
