@@ -86,3 +86,18 @@ async def test_help_has_a_human_title_and_only_keys_that_act(app, keys, title):
             assert ("R", "Resubmit incl. permanent") in {(k, d) for k, d, _ in app.screen.rows}
         if not keys:
             assert ("enter", "Open") in {(k, d) for k, d, _ in app.screen.rows}
+
+
+async def test_the_savings_table_moves_with_j_k_home_end_and_g_still_groups(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        table = app.screen.query_one("#savings")
+        await press(pilot, "j")
+        assert table.cursor_row == 1
+        await press(pilot, "end")
+        assert table.cursor_row == table.row_count - 1
+        await press(pilot, "home")
+        assert table.cursor_row == 0
+        await press(pilot, "g")
+        assert app.screen.by == "model"

@@ -72,6 +72,18 @@ def totals_text(rows: list, totals, by: str) -> Text:
     return t
 
 
+class SavingsTable(DataTable):
+    """The savings table with the list grammar's moves; `g` stays "group by" on this screen
+    (its one action), so top and bottom are home/end and G."""
+
+    BINDINGS = [
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end,G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+
 class SavingsScreen(Screen):
     """Realized savings; `g` cycles the grouping."""
 
@@ -89,7 +101,7 @@ class SavingsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="savings-totals", classes="fleet")
         yield BarChart(id="chart")
-        yield DataTable(id="savings", cursor_type="row")
+        yield SavingsTable(id="savings", cursor_type="row")
         yield ActivityBar()
         yield KeysFooter()
 
