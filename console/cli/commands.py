@@ -45,11 +45,14 @@ def cmd_estimate(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     with reporting_bad_lines(args):
-        est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
+        provider = args.provider or engine.infer_provider(args.file)
+        est = engine.estimate_file(args.file, provider=provider, model=args.model,
                                    deadline=parse_time(args.deadline), endpoint=args.endpoint)
     if args.format == "json":
         emit_json(est.to_dict())
         return EXIT_OK
+    if not args.provider:
+        out(f"provider: {provider} (from the lines' urls)")
     out(est.summary)
     for c in est.costs:
         flag = "" if c.available else "  (not offered)"
@@ -80,6 +83,10 @@ def cmd_submit(args: Any) -> int:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     print_result(args, result)
+    if args.format != "json":
+        # Both ids, so the next command (show, cancel, the console's #) needs no lookup.
+        for batch_id, provider_id in zip(result.batch_ids, result.provider_batch_ids, strict=False):
+            out(f"  batch #{batch_id}  {result.provider} id {provider_id or '(not yet confirmed)'}")
     if any(pid is None for pid in result.provider_batch_ids):
         # Recorded but unconfirmed: scripts must not treat this as submitted.
         sys.stderr.write("batchdeck: the provider did not confirm every batch; it is recorded locally "

@@ -40,11 +40,20 @@ def cmd_ls(args: Any) -> int:
     if not batches:
         out("no batches")
         return EXIT_OK
-    table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "MODEL", "LABEL", "CREATED"],
+    table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "EXPIRES", "DEADLINE", "MODEL",
+           "LABEL", "CREATED"],
           [[b.id, b.provider, b.provider_batch_id or "-", value_of(b.status),
             f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
+            expires_cell(b), fmt_utc_minute(b.deadline) if b.deadline else "-",
             b.model or "-", b.label or "", fmt_utc_minute(b.created_at)] for b in batches])
     return EXIT_OK
+
+
+def expires_cell(b: Any) -> str:
+    """When an unfinished batch expires (ISO, like every time here); `-` once it has ended."""
+    from console.engine.batch_facts import is_terminal
+
+    return "-" if is_terminal(b) or not b.expires_at else fmt_utc_minute(b.expires_at)
 
 
 def cmd_show(args: Any) -> int:
@@ -91,14 +100,14 @@ def cmd_show(args: Any) -> int:
         # Failures have no usage or cost to show; what the operator needs is the provider's
         # own words, cut to the terminal's width when there is one (JSON has them whole).
         out("")
-        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
-              [[i.id, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
+        table(["#", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
+              [[i.seq, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
                 i.error_message or ""] for i in items],
               width=shutil.get_terminal_size().columns if isatty(sys.stdout) else None)
     elif items:
         out("")
-        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
-              [[i.id, i.custom_id, value_of(i.status), i.error_type or "",
+        table(["#", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
+              [[i.seq, i.custom_id, value_of(i.status), i.error_type or "",
                 i.usage.input_tokens if i.usage else "", i.usage.output_tokens if i.usage else "",
                 fmt_amount(i.batch_cost, places=6)] for i in items])
     return EXIT_OK

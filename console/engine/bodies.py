@@ -35,10 +35,10 @@ def from_store(engine: Engine, items: list[Item]) -> dict[str, str]:
 def needs_input_message(batch: Batch, missing: int) -> str:
     caps = providers.capabilities(batch.provider)
     if not caps.supports_request_readback:
-        return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and {batch.provider} "
+        return (f"batch #{batch.id} has no stored requests for {plural(missing, 'item')} and {batch.provider} "
                 "cannot give a batch's requests back; pass --input FILE with the original JSONL "
                 "(lines are matched by custom_id)")
-    return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and the provider's "
+    return (f"batch #{batch.id} has no stored requests for {plural(missing, 'item')} and the provider's "
             "input file is not available; pass --input FILE with the original JSONL")
 
 

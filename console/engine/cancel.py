@@ -21,14 +21,14 @@ def cancel_preview(engine: Engine, batch: Batch) -> CancelPreview:
     pending = engine.store.count_items(batch.id, status=ItemStatus.PENDING.value)
     cancellable = not status.is_terminal and status is not BatchStatus.CANCELING and bool(batch.provider_batch_id)
     if cancellable:
-        summary = (f"cancel {batch.provider} batch {batch.provider_batch_id} (our {batch.id}): "
+        summary = (f"cancel {batch.provider} batch {batch.provider_batch_id} (our #{batch.id}): "
                    f"{plural(pending, 'item')} not yet finished will not run; finished ones are kept")
     elif status is BatchStatus.CANCELING:
-        summary = f"batch {batch.id} is already being cancelled"
+        summary = f"batch #{batch.id} is already being cancelled"
     elif not batch.provider_batch_id:
-        summary = f"batch {batch.id} has no provider id yet (still submitting); sync first"
+        summary = f"batch #{batch.id} has no provider id yet (still submitting); sync first"
     else:
-        summary = f"batch {batch.id} is {status.value}; there is nothing to cancel"
+        summary = f"batch #{batch.id} is {status.value}; there is nothing to cancel"
     return CancelPreview(batch_id=batch.id, provider=batch.provider,
                          provider_batch_id=batch.provider_batch_id, status=status.value,
                          pending_items=pending, cancellable=cancellable, summary=summary)
@@ -51,7 +51,7 @@ async def cancel(engine: Engine, batch: Batch) -> CancelResult:
     engine.audit("cancel", str(batch.id), {"provider_batch_id": batch.provider_batch_id,
                                            "status": new_value, "pending_items": preview.pending_items})
     return CancelResult(batch_id=batch.id, status=new_value,
-                        summary=f"batch {batch.id} is {new_value}")
+                        summary=f"batch #{batch.id} is {new_value}")
 
 
 async def _refuse_if_it_already_ended(engine: Engine, adapter: BatchAdapter, batch: Batch) -> None:
@@ -65,5 +65,5 @@ async def _refuse_if_it_already_ended(engine: Engine, adapter: BatchAdapter, bat
         return
     if BatchStatus(remote.status).is_terminal:
         _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
-        raise BadInput(f"batch {batch.id} had already ended at the provider ({BatchStatus(new).value}); there is "
+        raise BadInput(f"batch #{batch.id} had already ended at the provider ({BatchStatus(new).value}); there is "
                        "nothing to cancel, and its results arrive with the next sync")

@@ -105,4 +105,4 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
         offset += PAGE
     engine.audit("export", str(batch.id), {"rows": rows, "format": format})
     return ExportResult(batch_id=batch.id, rows=rows, format=format,
-                        summary=f"exported {plural(rows, 'item')} of batch {batch.id} as {format}")
+                        summary=f"exported {plural(rows, 'item')} of batch #{batch.id} as {format}")

@@ -150,7 +150,7 @@ def open_for_append(path: Path, batch_id: int) -> IO[str]:
     if not _try_lock(f):
         f.close()
         # A sync may hold it for the moment it takes to record kept answers: hence "or".
-        raise PromoteRunning(f"another promote of batch {batch_id} is running, or its kept answers "
+        raise PromoteRunning(f"another promote of batch #{batch_id} is running, or its kept answers "
                              "are being recorded; wait for it to finish, then promote what is still pending")
     if _ends_torn(path):
         f.write("\n")

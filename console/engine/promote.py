@@ -24,7 +24,7 @@ from console.engine import bodies as bodies_mod
 from console.engine import kept_answers, pricing, providers, retry, select
 from console.engine import requests as reqs
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
-from console.format.numbers import fmt_cost
+from console.format.numbers import fmt_cost, fmt_int, fmt_money
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
 
@@ -155,11 +155,11 @@ def estimate_promotion(engine: Engine, batch: Batch, *, item_ids: Sequence[int] 
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
     if not items:
-        summary = f"batch {batch.id} has no pending items to promote"
+        summary = f"batch #{batch.id} has no pending items to promote"
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        summary = (f"promote {plural(len(items), 'item')} of batch {batch.id} to realtime at {chosen.value}: "
+        summary = (f"promote {plural(len(items), 'item')} of batch #{batch.id} to realtime at {chosen.value}: "
                    f"about {fmt_cost(totals[chosen.value])} (vs {fmt_cost(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
         if answered:
@@ -203,8 +203,8 @@ async def _promote_locked(engine: Engine, batch: Batch, sidecar: Any, chosen: Pr
     if not items:
         if recovered:
             return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=0, failed={}, cost=0.0,
-                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch {batch.id}{kept}")
-        raise BadInput(f"batch {batch.id} has no pending items to promote")
+                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch #{batch.id}{kept}")
+        raise BadInput(f"batch #{batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     endpoint = batch.endpoint or adapter.default_endpoint
@@ -256,8 +256,9 @@ async def _promote_locked(engine: Engine, batch: Batch, sidecar: Any, chosen: Pr
         "recovered": len(recovered), "cost": total_cost, "retries": stats.retries,
         "throttled": stats.throttled,
     })
-    money = fmt_cost(total_cost, unknown="an unpriced amount")
-    summary = f"promoted {promoted} of {plural(len(items), 'item')} of batch {batch.id} at {chosen.value} for {money}"
+    money = fmt_money(total_cost) if total_cost is not None else "an unpriced amount"
+    summary = (f"promoted {fmt_int(promoted)} of {plural(len(items), 'item')} of batch #{batch.id} "
+               f"at {chosen.value} for {money}")
     summary += kept
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"

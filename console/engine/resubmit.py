@@ -58,13 +58,13 @@ def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] |
     cost = _batch_cost(engine, batch, bodies)
     n_batches = max(1, -(-len(items) // caps.max_requests)) if items else 0
     if not items:
-        summary = f"batch {batch.id} has no failed items to resubmit" + (
+        summary = f"batch #{batch.id} has no failed items to resubmit" + (
             "" if include_permanent else " (permanent failures need --include-permanent)")
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
         money = fmt_about(cost, unknown="cost unknown (model not in the price book)")
-        summary = (f"resubmit {plural(len(items), 'failed item')} of batch {batch.id} "
+        summary = (f"resubmit {plural(len(items), 'failed item')} of batch #{batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
                    f"{batch.provider} batch: {money} at batch prices")
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
@@ -92,7 +92,7 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
                    input_path: str | Path | None) -> ResubmitResult:
     items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
     if not items:
-        raise BadInput(f"batch {batch.id} has no failed items to resubmit"
+        raise BadInput(f"batch #{batch.id} has no failed items to resubmit"
                        + ("" if include_permanent else " (permanent failures need --include-permanent)"))
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     caps = providers.capabilities(batch.provider)
@@ -123,5 +123,5 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
         "input": str(input_path) if input_path else None,
     })
     return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=len(items),
-                          summary=f"resubmitted {plural(len(items), 'item')} of batch {batch.id} as batch "
-                                  f"{', '.join(map(str, new_ids))}")
+                          summary=f"resubmitted {plural(len(items), 'item')} of batch #{batch.id} as batch "
+                                  f"{', '.join(f'#{i}' for i in new_ids)}")

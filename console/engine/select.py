@@ -22,7 +22,7 @@ def chosen_items(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None
         for item_id in item_ids:
             item = engine.store.get_item(int(item_id))
             if item is None or item.batch_id != batch.id:
-                raise BadInput(f"item {item_id} is not in batch {batch.id}")
+                raise BadInput(f"item {item_id} is not in batch #{batch.id}")
             items.append(item)
     if custom_ids:
         wanted = list(dict.fromkeys(custom_ids))
@@ -31,7 +31,7 @@ def chosen_items(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None
         missing = [c for c in wanted if c not in have]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
-            raise BadInput(f"batch {batch.id} has no items {', '.join(map(repr, missing[:3]))}{more}")
+            raise BadInput(f"batch #{batch.id} has no items {', '.join(map(repr, missing[:3]))}{more}")
         items.extend(found)
     seen: set[int] = set()
     unique = []

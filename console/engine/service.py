@@ -164,6 +164,13 @@ class Engine:
                 pass
 
     # ---- submit / estimate --------------------------------------------------------------
+    def infer_provider(self, path: str | Path) -> str:
+        """The provider a request file's `url` fields point to (BadInput when they do not
+        name exactly one): `estimate` without `--provider`."""
+        from console.engine.infer import infer_provider
+
+        return infer_provider(Path(path))
+
     def estimate_file(
         self,
         path: str | Path,

@@ -63,14 +63,16 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_money(value: float | None, *, signed: bool = False) -> str:
-    """`$1,234.56`, `$0.42`, `<$0.01`; `—` when unknown (never `$0` for unknown)."""
+    """`$1,234.56`, `$0.42`, `<$0.01`, `-$0.004`; `—` when unknown (never `$0` for unknown).
+
+    A loss under a cent shows its size (`-$0.004`): `-<$0.01` read as a typo."""
     v = num(value)
     if v is None:
         return DASH
     sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
     v = abs(v)
     if 0 < v < 0.01:
-        return f"{sign}<$0.01"
+        return f"-${max(v, 0.001):.3f}" if sign == "-" else f"{sign}<$0.01"
     return f"{sign}${v:,.2f}"
 
 

@@ -44,3 +44,11 @@ def fmt_utc_minute(ts: float | None) -> str:
     if ts is None or not is_time(ts):
         return "-"
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def fmt_stamp(ts: float | None, *, utc: bool) -> str:
+    """A full timestamp with its zone name, `2025-06-12 03:12:05 UTC`, for a detail view."""
+    if ts is None or not is_time(ts):
+        return DASH
+    moment = to_datetime(ts, utc=utc)
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.tzname() or "")

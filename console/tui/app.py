@@ -60,13 +60,16 @@ class BatchdeckApp(App[int]):
     DEFAULT_MODE = "batches"
     COMMANDS = App.COMMANDS | {BatchdeckCommands}
     BINDINGS = [
-        Binding("1", "switch_mode('batches')", "Batches", id="batches"),
-        Binding("2", "switch_mode('savings')", "Savings", id="savings"),
-        Binding("3", "switch_mode('audit')", "Audit", id="audit"),
+        Binding("1", "goto('batches')", "Batches", id="batches"),
+        Binding("2", "goto('savings')", "Savings", id="savings"),
+        Binding("3", "goto('audit')", "Audit", id="audit"),
         Binding("t", "track", "Track", show=False, id="track"),
         Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        # Textual's ctrl+c shows a "press ctrl+q" toast (in markup); an operator's ctrl+c means
+        # quit, everywhere, text fields included (priority), by the same action as q.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
         # Fallbacks: a screen's r/p/c are hidden when refused (read-only, nothing to act on);
         # the key then lands here and says why instead of doing nothing silently.
         Binding("r,p,c,R", "refused", show=False, id="refused"),
@@ -106,12 +109,17 @@ class BatchdeckApp(App[int]):
                     "status-expired": variables["secondary"], "deadline-risk": variables["warning"]}
         merged = {**semantic, **variables}
         self.theme_variables = merged
-        mono = self.theme == "batchdeck-mono" or self.no_color
-        self.palette = PLAIN if mono else Palette(
+        self.palette = PLAIN if not self.coloured else Palette(
             ok=merged["status-ok"], failed=f"bold {merged['status-failed']}",
             warning=f"bold {merged['deadline-risk']}", expired=merged["status-expired"],
             risk=f"bold {merged['deadline-risk']}", muted="dim", accent="bold")
         return merged
+
+    @property
+    def coloured(self) -> bool:
+        """False under the monochrome theme or NO_COLOR: then nothing adds colour of its own
+        (JSON highlighting included), and every fact reads by words, glyphs and weight."""
+        return not (self.theme == "batchdeck-mono" or self.no_color)
 
     @property
     def engine(self) -> Engine:
@@ -211,9 +219,17 @@ class BatchdeckApp(App[int]):
         self.jobs_signal.publish(list(self.jobs.values()))
 
     # ---- global actions ------------------------------------------------------------------------
+    def action_goto(self, mode: str) -> None:
+        """1/2/3: the mode's own screen, from anywhere (a detail or inspector opened in it, too)."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_help(self) -> None:
-        name = type(self.screen).__name__.removesuffix("Screen")
-        self.push_screen(HelpScreen(bindings_of(self), name))
+        # Each screen names itself for people ("Batch #4"); the class name is only a fallback.
+        title = getattr(self.screen, "help_title", None) or type(self.screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(bindings_of(self), title))
 
     def action_track(self) -> None:
         self.actions.track()

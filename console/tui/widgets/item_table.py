@@ -219,7 +219,7 @@ class ItemTable(ScrollView, can_focus=True):
             if item is None:
                 return Strip.blank(width, base)
             marked = self.all_matching or getattr(item, "id", None) in self.selected
-            line = self._line(item_cells(item, self.palette, selected=marked))
+            line = self._line(item_cells(item, getattr(self.app, "palette", self.palette), selected=marked))
             style = base
             if index == self.cursor:
                 style = base + self.get_component_rich_style("item-table--cursor")
