@@ -16,10 +16,12 @@ import msgspec
 from store.model import ErrorClass, ItemResult, ItemStatus
 
 
-def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
-    offset = 0
+def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20, *, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without newline) for each non-empty line from byte `start` (a line
+    boundary, or the newline ending a line), reading in 1 MiB blocks."""
+    offset = start
     with open(path, "rb", buffering=chunk) as f:
+        f.seek(start)
         for line in f:
             n = len(line)
             stripped = line.rstrip(b"\r\n")
@@ -98,7 +100,8 @@ def tolerant(parse: Callable[[bytes], ItemResult | None],
     def parse_or_flag(line: bytes) -> ItemResult | None:
         try:
             return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError,
+                RecursionError) as exc:
             item_id = id_of(line)
             return None if item_id is None else malformed(item_id, type(exc).__name__)
 
@@ -109,13 +112,15 @@ class _HasLineParser(Protocol):
     def line_parser(self) -> Callable[[bytes], ItemResult | None]: ...
 
 
-def read_results(spec: _HasLineParser, path: Path) -> Iterator[ItemResult]:
+def read_results(spec: _HasLineParser, path: Path, start: int = 0) -> Iterator[ItemResult]:
     """Normalized results from a downloaded file, each with its line's byte offset/length.
+    `start`: the byte offset to begin at (a line boundary: where an interrupted ingest's
+    committed lines end), so a resumed ingest reads only what it has not stored yet.
 
     Streams line by line with the provider's decoder (`spec.line_parser()`); a line that
     cannot be read is flagged or skipped, never fatal (`tolerant`)."""
     parse = tolerant(spec.line_parser(), getattr(spec, "id_field", "custom_id"))
-    for offset, line in iter_lines_with_offsets(path):
+    for offset, line in iter_lines_with_offsets(path, start=start):
         result = parse(line)
         if result is None:
             continue

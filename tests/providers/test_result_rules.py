@@ -127,5 +127,5 @@ def test_requests_convert_through_the_neutral_form_both_ways():
     back_ep, body, _ = registry.adapt_request("groq", {"custom_id": "a", "params": params}, None)
     assert back_ep == "/v1/chat/completions"
     assert body["messages"][0] == {"role": "system", "content": "Be brief."} and body["stop"] == ["END"]
-    same_ep, same, converted = registry.adapt_request("openai", openai_line, None)
+    _, same, converted = registry.adapt_request("openai", openai_line, None)
     assert same is openai_line["body"] and not converted
