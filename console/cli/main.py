@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # issue 20 (house-20): the store read as SQL, read-only, through sqlite-utils.
     query = cmd("query", "run one read-only SQL statement on the store (schema: README 'The store')")
-    query.add_argument("sql", metavar="SQL")
+    query.add_argument("sql", metavar="SQL", help="one read-only statement (SELECT, WITH, EXPLAIN); writes are refused")
     fmt(query, ("table", "json", "csv"))
     info = cmd("info", "show the store's file, schema version, tables and row counts")
     fmt(info, ("text", "json"))
