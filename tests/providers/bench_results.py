@@ -12,8 +12,9 @@ with a 429) is ingested four ways, each in a fresh process so each reports its o
                baseline, reported beside it
     decode     the bare msgspec decode of every line into the OpenAI line Struct: the floor for
                parsing, nothing stored
-    tracked    batchdeck: decode (registry line parser) + cost + store every item of a tracked
-               batch (items created from the results) + mark_ingested
+    tracked    batchdeck: decode (registry line parser) + the engine's last check on each
+               result + cost + store every item of a tracked batch (items created from the
+               results) + mark_ingested
     submitted  the same for a batch batchdeck submitted (its items exist, pending)
 
 Download and process start are left out (the file is local; the clock starts after imports).
@@ -153,8 +154,11 @@ def _store_kind(path: Path, work: Path, *, tracked: bool) -> tuple[Any, int]:
 def _ingest(store: Any, bid: int, path: Path) -> int:
     from adapters import registry
     from adapters.result_lines import read_results
+    from console.engine.result_checks import checked
 
-    stats = store.ingest_results(bid, read_results(registry.get("openai"), path), results_path=str(path), now=T0)
+    # As console/engine/ingest.py does: decode, the last check, cost and store.
+    parsed = checked(read_results(registry.get("openai"), path))
+    stats = store.ingest_results(bid, parsed, results_path=str(path), now=T0)
     store.mark_ingested(bid, now=T0)
     return int(stats.lines)
 
