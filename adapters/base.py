@@ -115,6 +115,13 @@ def as_int(value: Any) -> int:
     return 0
 
 
+MAX_RESULT_TOKENS = 10**9
+"""More tokens than any one request can use (context windows are ~10^6): a larger count in a
+result line is garbage, not usage. UNCONFIRMED as a provider limit; a plausibility bound. The
+results decoders declare token counts as whole numbers from 0 to this (msgspec `Meta`): a
+string, true, a negative, NaN, 1e999 or 10^30 makes the line malformed instead of priced."""
+
+
 class BatchAdapter(ABC):
     """A provider's batch API, normalized. One instance per (provider, profile, event loop).
 
@@ -127,6 +134,9 @@ class BatchAdapter(ABC):
         label: the provider's name as written in messages.
         capabilities: limits and flags the engine plans with.
     """
+
+    client: Any
+    """The provider SDK's (or httpx's) async client, set by each adapter's constructor."""
 
     def __init__(self, spec: ProviderSpec, *, capabilities: Capabilities | None = None) -> None:
         self.spec = spec
@@ -202,13 +212,14 @@ class BatchAdapter(ABC):
         Raises `ResultsNotReady` when the provider has no results (yet).
         """
 
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
-        """Normalized results from a downloaded file (`adapters.result_lines.read_results`)."""
-        return read_results(self.spec, path)
+    def parse_results(self, path: Path, start: int = 0) -> Iterator[ItemResult]:
+        """Normalized results from a downloaded file (`adapters.result_lines.read_results`),
+        from byte `start` (where an interrupted ingest's committed lines end)."""
+        return read_results(self.spec, path, start)
 
     # ---- requests ----------------------------------------------------------------
     @abstractmethod
-    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+    def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         """The batch's original requests as (custom_id, body JSON text), where the provider
         can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
 

@@ -100,7 +100,7 @@ class ProviderSpec:
         capabilities: default limits and flags; a profile may override them.
         default_concurrency: concurrent provider calls during sync.
         windows: completion windows `submit --window` accepts (first is the default).
-        needs_profile: the provider has no default host: a profile must give `base_url`.
+        id_field: the results-line field naming the item (`custom_id`; Gemini says `key`).
     """
 
     name: str
@@ -114,11 +114,12 @@ class ProviderSpec:
     capabilities: Capabilities
     default_concurrency: int = 8
     windows: tuple[str, ...] = ("24h",)
-    needs_profile: bool = False
     options: Mapping[str, Any] = field(default_factory=dict)
     """Provider quirks the shared adapter code reads (e.g. `paged_list: False`)."""
     rank: int = 100
     """Display order in lists and dialogs (lower first; ties by name)."""
+    id_field: str = "custom_id"
+    """The field of a results line that names its item (read even from a damaged line)."""
 
     # ---- what the engine asks, by spec ---------------------------------------------------
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -15,10 +16,12 @@ import msgspec
 from store.model import ErrorClass, ItemResult, ItemStatus
 
 
-def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
-    offset = 0
+def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20, *, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without newline) for each non-empty line from byte `start` (a line
+    boundary, or the newline ending a line), reading in 1 MiB blocks."""
+    offset = start
     with open(path, "rb", buffering=chunk) as f:
+        f.seek(start)
         for line in f:
             n = len(line)
             stripped = line.rstrip(b"\r\n")
@@ -26,16 +29,6 @@ def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[
             if stripped and (stripped[0] not in b" \t" or stripped.strip()):
                 yield offset, stripped
             offset += n
-
-
-_CUSTOM_ID = re.compile(rb'"custom_id"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
-
-
-class _CustomId(msgspec.Struct):
-    custom_id: str | int
-
-
-_custom_id = msgspec.json.Decoder(_CustomId)
 
 
 def malformed(custom_id: str, why: str) -> ItemResult:
@@ -46,27 +39,39 @@ def malformed(custom_id: str, why: str) -> ItemResult:
                       error_class=ErrorClass.RETRYABLE)
 
 
-def _id_in(line: bytes) -> str | None:
-    """The line's custom_id when it can still be read (the line parses as JSON, or the
-    custom_id string does); None otherwise."""
-    try:
-        return str(_custom_id.decode(line).custom_id)
-    except (msgspec.DecodeError, RecursionError):
-        pass
-    found = _CUSTOM_ID.search(line)
-    if found is None:
-        return None
-    try:
-        text = json.loads(b'"' + found.group(1) + b'"')
-    except ValueError:
-        return None
-    return text if isinstance(text, str) else None
+IdReader = Callable[[bytes], "str | None"]
 
 
-def decode_lines(decode: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
+@cache
+def id_reader(field: str = "custom_id") -> IdReader:
+    """Reads a line's item id (`field`: `custom_id` for most providers, each names its own)
+    when it can still be read: the line parses as JSON, or the id's string does."""
+    decoder = msgspec.json.Decoder(msgspec.defstruct("ItemId", [(field, str | int)]))
+    pattern = re.compile(b'"' + re.escape(field.encode()) + rb'"\s*:\s*"((?:[^"\\]|\\.){1,512})"')
+
+    def read(line: bytes) -> str | None:
+        try:
+            return str(getattr(decoder.decode(line), field))
+        except (msgspec.DecodeError, RecursionError):
+            pass
+        found = pattern.search(line)
+        if found is None:
+            return None
+        try:
+            text = json.loads(b'"' + found.group(1) + b'"')
+        except ValueError:
+            return None
+        return text if isinstance(text, str) else None
+
+    return read
+
+
+def decode_lines(decode: Callable[[bytes], ItemResult | None],
+                 id_field: str = "custom_id") -> Callable[[bytes], ItemResult | None]:
     """A typed line decoder made total: a line with wrong types, an overflowing number
-    (`1e999` tokens) or damaged JSON becomes `malformed_result` when its custom_id can still
-    be read, and is skipped (settled later as `missing_result`) when it cannot."""
+    (`1e999` tokens) or damaged JSON becomes `malformed_result` when its id can still be
+    read, and is skipped (settled later as `missing_result`) when it cannot."""
+    id_of = id_reader(id_field)
 
     def parse(line: bytes) -> ItemResult | None:
         try:
@@ -75,39 +80,30 @@ def decode_lines(decode: Callable[[bytes], ItemResult | None]) -> Callable[[byte
             why = f"wrong types: {exc}"
         except (msgspec.DecodeError, RecursionError, ValueError, OverflowError) as exc:
             why = f"not JSON: {exc}" if isinstance(exc, msgspec.DecodeError) else type(exc).__name__
-        custom_id = _id_in(line)
-        return None if custom_id is None else malformed(custom_id, why[:200])
+        item_id = id_of(line)
+        return None if item_id is None else malformed(item_id, why[:200])
 
     return parse
 
 
-def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], ItemResult | None]:
+def tolerant(parse: Callable[[bytes], ItemResult | None],
+             id_field: str = "custom_id") -> Callable[[bytes], ItemResult | None]:
     """Wrap a line parser so a line with wrong types or shapes never stops an ingest.
 
     A provider can send anything; one unreadable line must not leave the other 49,999
-    results un-ingested. When its custom_id can still be read, the item is recorded as
-    errored (`malformed_result`, retryable: resubmitting is how to get a readable answer);
-    otherwise the line is skipped and the item is later settled as `missing_result`.
+    results un-ingested. When its id can still be read, the item is recorded as errored
+    (`malformed_result`, retryable: resubmitting is how to get a readable answer); otherwise
+    the line is skipped and the item is later settled as `missing_result`.
     """
+    id_of = id_reader(id_field)
 
     def parse_or_flag(line: bytes) -> ItemResult | None:
         try:
             return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
-            found = _CUSTOM_ID.search(line)
-            if found is None:
-                return None
-            try:
-                custom_id = json.loads(b'"' + found.group(1) + b'"')
-            except ValueError:
-                return None
-            return ItemResult(
-                custom_id,
-                ItemStatus.ERRORED,
-                error_type="malformed_result",
-                error_message=f"the provider's result line could not be read ({type(exc).__name__})",
-                error_class=ErrorClass.RETRYABLE,
-            )
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError,
+                RecursionError) as exc:
+            item_id = id_of(line)
+            return None if item_id is None else malformed(item_id, type(exc).__name__)
 
     return parse_or_flag
 
@@ -116,13 +112,15 @@ class _HasLineParser(Protocol):
     def line_parser(self) -> Callable[[bytes], ItemResult | None]: ...
 
 
-def read_results(spec: _HasLineParser, path: Path) -> Iterator[ItemResult]:
+def read_results(spec: _HasLineParser, path: Path, start: int = 0) -> Iterator[ItemResult]:
     """Normalized results from a downloaded file, each with its line's byte offset/length.
+    `start`: the byte offset to begin at (a line boundary: where an interrupted ingest's
+    committed lines end), so a resumed ingest reads only what it has not stored yet.
 
     Streams line by line with the provider's decoder (`spec.line_parser()`); a line that
     cannot be read is flagged or skipped, never fatal (`tolerant`)."""
-    parse = tolerant(spec.line_parser())
-    for offset, line in iter_lines_with_offsets(path):
+    parse = tolerant(spec.line_parser(), getattr(spec, "id_field", "custom_id"))
+    for offset, line in iter_lines_with_offsets(path, start=start):
         result = parse(line)
         if result is None:
             continue

@@ -209,10 +209,19 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
     WHERE status NOT IN ('pending', 'succeeded');
 """
 
+# ---- v5 (branch trust-input-15; the lead renumbers at merge) ----------------------------
+# An interrupted ingest resumes where it stopped: each chunk's transaction also records how far
+# into its results file the committed rows reach (bytes, and lines for a tracked batch's seq).
+V5 = """
+ALTER TABLE result_files ADD COLUMN ingested_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE result_files ADD COLUMN ingested_lines INTEGER NOT NULL DEFAULT 0;
+"""
+
+
 # Branch providers-16: truncated successes (output limit reached, refusal) are flagged per item
 # and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
 # what the provider itself says it cost (billed and list), where it says so (Doubleword).
-V5 = """
+V6 = """
 ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN reported_cost REAL;
@@ -247,13 +256,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
-    Migration(5, "items.truncated, batches.truncated and reported costs (branch providers-16)", _script(V5)),
+    Migration(5, "result_files ingest checkpoint (trust-input-15)", _script(V5)),
+    Migration(6, "items.truncated, batches.truncated and reported costs (branch providers-16)", _script(V6)),
 )
 LATEST = MIGRATIONS[-1].version
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:

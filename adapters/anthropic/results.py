@@ -8,11 +8,11 @@ A line is `{custom_id, result: {type, ...}}` with type succeeded, errored, cance
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-from adapters.base import RealtimeResult
+from adapters.base import MAX_RESULT_TOKENS, RealtimeResult
 from adapters.lifecycle import classify_error
 from adapters.result_lines import decode_lines
 from store.model import ItemResult, ItemStatus, Usage
@@ -27,11 +27,15 @@ _STATUS = {
 TRUNCATING_STOPS = frozenset({"max_tokens", "refusal"})
 
 
+Tokens = Annotated[int, msgspec.Meta(ge=0, le=MAX_RESULT_TOKENS)]
+"""A token count; anything else makes the line malformed (see adapters.base.MAX_RESULT_TOKENS)."""
+
+
 class AnthropicUsage(msgspec.Struct):
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cache_read_input_tokens: int | None = None
-    cache_creation_input_tokens: int | None = None
+    input_tokens: Tokens | None = None
+    output_tokens: Tokens | None = None
+    cache_read_input_tokens: Tokens | None = None
+    cache_creation_input_tokens: Tokens | None = None
     service_tier: str | None = None
 
 
@@ -63,7 +67,7 @@ class AnthropicLine(msgspec.Struct):
     result: _Result | None = None
 
 
-_line = msgspec.json.Decoder(AnthropicLine, strict=False)
+_line = msgspec.json.Decoder(AnthropicLine)
 
 
 def _n(value: int | None) -> int:
@@ -83,7 +87,7 @@ def normalize_usage(usage: Any) -> Usage | None:
     if not isinstance(usage, dict):
         return None
     try:
-        return usage_of(msgspec.convert(usage, AnthropicUsage, strict=False))
+        return usage_of(msgspec.convert(usage, AnthropicUsage))
     except msgspec.ValidationError:
         return None
 
@@ -109,7 +113,7 @@ def result_of(line: AnthropicLine) -> ItemResult:
 
 def parse_line(data: Any) -> ItemResult:
     """One already-decoded JSON line as an ItemResult (msgspec.ValidationError if mistyped)."""
-    return result_of(msgspec.convert(data, AnthropicLine, strict=False))
+    return result_of(msgspec.convert(data, AnthropicLine))
 
 
 def parse_raw_line(raw: bytes) -> ItemResult | None:
@@ -142,7 +146,7 @@ class AnthropicResults:
         data = json.loads(text) if text else {}
         data = data if isinstance(data, dict) else {}
         try:
-            message = msgspec.convert(data, _Message, strict=False)
+            message = msgspec.convert(data, _Message)
         except msgspec.ValidationError:
             message = _Message()
         result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED, usage=usage_of(message.usage),

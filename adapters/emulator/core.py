@@ -90,7 +90,8 @@ def dialect_of(request: Request) -> Dialect:
     return dialect
 
 
-def bound(endpoint: Callable[[Request], Awaitable[Response]], dialect: Dialect) -> Callable[[Request], Awaitable[Response]]:
+def bound(endpoint: Callable[[Request], Awaitable[Response]],
+          dialect: Dialect) -> Callable[[Request], Awaitable[Response]]:
     """`endpoint` serving `dialect`'s provider: one set of OpenAI-style routes serves every
     service that copies OpenAI's API, each under its own path prefix and name."""
     @functools.wraps(endpoint)
@@ -174,6 +175,8 @@ async def gate(emu: Emulator, request: Request, dialect: Dialect, faults: Faults
     if not _api_key(request):
         return dialect.refuse("auth", headers)
     f = faults or emu.faults
+    if f.echo_auth_401:
+        return _echo_credentials(request, dialect, headers)
     delay = f.latency_ms
     if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
         delay += f.slow_ms
@@ -191,6 +194,20 @@ async def gate(emu: Emulator, request: Request, dialect: Dialect, faults: Faults
         return dialect.refuse("overloaded", headers)
     request.state.request_headers = headers
     return None
+
+
+def _echo_credentials(request: Request, dialect: Dialect, headers: dict[str, str]) -> Response:
+    """The `echo_auth_401` quirk: a 401 quoting the credentials back in every usual encoding."""
+    import base64
+
+    key = _api_key(request) or ""
+    b64 = base64.b64encode(key.encode()).decode()
+    basic = base64.b64encode(f"apiuser:{key}".encode()).decode()
+    text = (f"Incorrect API key provided. Authorization: {request.headers.get('authorization', '')}; "
+            f"x-api-key: {request.headers.get('x-api-key', '')}; as base64: {b64}; "
+            f"as Basic: Authorization: Basic {basic}")
+    bad_key = dialect.refusals["bad_key"]
+    return dialect.error(401, bad_key.kind, text, bad_key.code, headers)
 
 
 def _fmt_secs(x: float) -> str:
@@ -226,7 +243,8 @@ class _DropBrokenDownload(logging.Filter):
         while exc is not None:
             if isinstance(exc, BrokenDownload):
                 return False
-            exc = exc.__cause__ or exc.__context__ or (exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None)
+            grouped = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None
+            exc = exc.__cause__ or exc.__context__ or grouped
         return True
 
 

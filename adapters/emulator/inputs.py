@@ -24,6 +24,8 @@ MAX_VALIDATION_ERRORS = 10
 _CUSTOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 OPENAI_ENDPOINTS = ("/v1/chat/completions", "/v1/responses", "/v1/embeddings")
+MESSAGES = "/v1/messages"
+"""The Messages endpoint (its params are checked like a chat body, max_tokens required)."""
 
 
 class InputError(ValueError):
@@ -79,13 +81,13 @@ def bad_call(body: dict[str, Any], endpoint: str) -> tuple[str, str, str | None]
         "/v1/chat/completions": ("model", "messages"),
         "/v1/responses": ("model", "input"),
         "/v1/embeddings": ("model", "input"),
-        "anthropic": ("model", "messages", "max_tokens"),
-    }[endpoint if endpoint in OPENAI_ENDPOINTS else "anthropic"]
+        MESSAGES: ("model", "messages", "max_tokens"),
+    }[endpoint if endpoint in OPENAI_ENDPOINTS else MESSAGES]
     for name in required:
         if body.get(name) in (None, "", []):
             return ("missing_required_parameter", f"Missing required parameter: '{name}'.", name)
     mt = body.get("max_tokens")
-    if endpoint == "anthropic" and (not isinstance(mt, int) or mt < 1):
+    if endpoint == MESSAGES and (not isinstance(mt, int) or mt < 1):
         return ("invalid_request_error", "max_tokens: must be greater than or equal to 1", "max_tokens")
     return None
 
@@ -215,13 +217,15 @@ def parse_openai(data: bytes, endpoint: str) -> Items:
             err("invalid_request", number, "The only supported method is POST.", "method")
             continue
         if url != endpoint:
-            err("url_mismatch", number, f"The URL provided for this request does not match the batch endpoint: {url!r} vs {endpoint!r}.", "url")
+            err("url_mismatch", number,
+                f"The URL provided for this request does not match the batch endpoint: {url!r} vs {endpoint!r}.", "url")
             continue
         if not isinstance(body, dict):
             err("missing_required_parameter", number, "Missing required parameter: 'body'.", "body")
             continue
         if custom_id in seen:
-            err("duplicate_custom_id", number, f"The custom_id for this request is a duplicate of another request: {custom_id!r}.", "custom_id")
+            err("duplicate_custom_id", number,
+                f"The custom_id for this request is a duplicate of another request: {custom_id!r}.", "custom_id")
             continue
         seen.add(custom_id)
         model = body.get("model")
@@ -229,7 +233,9 @@ def parse_openai(data: bytes, endpoint: str) -> Items:
             if items.model is None:
                 items.model = model
             elif model != items.model:
-                err("model_mismatch", number, f"The provided model {model!r} does not match the model of the other requests ({items.model!r}); a batch may only target one model.", "body.model")
+                err("model_mismatch", number,
+                    f"The provided model {model!r} does not match the model of the other requests "
+                    f"({items.model!r}); a batch may only target one model.", "body.model")
                 continue
         bad = bad_call(body, endpoint)
         if bad is not None:
@@ -259,12 +265,13 @@ def parse_anthropic(requests: Any, max_requests: int | None, max_bytes: int | No
         if not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
             raise InputError(f"requests.{i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'")
         if custom_id in seen:
-            raise InputError(f"requests.{i}.custom_id: Duplicate custom_id {custom_id!r}; custom_id values must be unique within a batch.")
+            raise InputError(f"requests.{i}.custom_id: Duplicate custom_id {custom_id!r}; "
+                             "custom_id values must be unique within a batch.")
         if not isinstance(params, dict):
             raise InputError(f"requests.{i}.params: Field required")
         seen.add(custom_id)
-        bad = bad_call(params, "anthropic")
+        bad = bad_call(params, MESSAGES)
         if bad is not None:
             items.invalid[len(items)] = ("invalid_request_error", f"params: {bad[1]}", bad[2])
-        items.add(custom_id, params, "anthropic")
+        items.add(custom_id, params, MESSAGES)
     return items

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from adapters.base import RealtimeResult
+from adapters.base import MAX_RESULT_TOKENS, RealtimeResult
 from adapters.lifecycle import classify_error
 from adapters.result_lines import decode_lines
 from store.model import ErrorClass, ItemResult, ItemStatus, Usage
@@ -32,8 +32,9 @@ _TERMINAL_ITEM = {
 }
 
 
-Tokens = Annotated[int, msgspec.Meta(ge=0)]
-"""A token count: a negative or non-integral one (`1e999`) makes the line malformed."""
+Tokens = Annotated[int, msgspec.Meta(ge=0, le=MAX_RESULT_TOKENS)]
+"""A token count: a whole number from 0 to MAX_RESULT_TOKENS; anything else (a string, a
+negative, `1e999`, 10^30) makes the line malformed instead of priced from a made-up number."""
 
 
 class _TokenDetails(msgspec.Struct):
@@ -85,9 +86,9 @@ class OpenAILine(msgspec.Struct):
     error: _Error | str | None = None
 
 
-_line = msgspec.json.Decoder(OpenAILine, strict=False)
+_line = msgspec.json.Decoder(OpenAILine)
 _SUCCEEDED = ItemStatus.SUCCEEDED
-_body = msgspec.json.Decoder(_Body, strict=False)
+_body = msgspec.json.Decoder(_Body)
 
 
 def usage_of(u: OpenAIUsage | None) -> Usage | None:
@@ -110,7 +111,7 @@ def normalize_usage(usage: Any) -> Usage | None:
     if not isinstance(usage, dict):
         return None
     try:
-        return usage_of(msgspec.convert(usage, OpenAIUsage, strict=False))
+        return usage_of(msgspec.convert(usage, OpenAIUsage))
     except msgspec.ValidationError:
         return None
 
@@ -184,7 +185,7 @@ def result_of(line: OpenAILine) -> ItemResult:
 def parse_line(data: Any) -> ItemResult:
     """One already-decoded JSON line (a dict) as an ItemResult; msgspec.ValidationError if
     its fields have the wrong types."""
-    return result_of(msgspec.convert(data, OpenAILine, strict=False))
+    return result_of(msgspec.convert(data, OpenAILine))
 
 
 def parse_raw_line(raw: bytes) -> ItemResult | None:
@@ -245,7 +246,7 @@ class OpenAIResults:
         data = json.loads(text) if text else {}
         data = data if isinstance(data, dict) else {}
         try:
-            body = msgspec.convert(data, _Body, strict=False)
+            body = msgspec.convert(data, _Body)
         except msgspec.ValidationError:
             body = _Body()
         result = ItemResult(custom_id=custom_id, status=ItemStatus.SUCCEEDED, usage=usage_of(body.usage),

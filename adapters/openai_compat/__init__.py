@@ -41,6 +41,5 @@ SPEC = ProviderSpec(
         windows=("24h", "1h"),
     ),
     default_concurrency=8,
-    needs_profile=True,
     rank=9,
 )

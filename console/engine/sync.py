@@ -16,13 +16,18 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError, NotFoundError
 from console.engine import ingest, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
-from console.engine.types import BatchChange, SyncReport
+from console.engine.types import BatchChange, SyncReport, accepted_id
 from store.model import BatchStatus
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
 
 MIN_INTERVAL = 5.0
 MAX_INTERVAL = 300.0
@@ -58,7 +63,7 @@ def next_interval(remote_status: BatchStatus, done: int, total: int, created: fl
     return max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
 
 
-async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
+async def sync_once(engine: Engine, *, force: bool = True) -> SyncReport:
     started = time.monotonic()
     report = SyncReport()
     try:
@@ -78,7 +83,7 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
     for provider in {b.provider for b in due}:
         sems[provider] = asyncio.Semaphore(providers.concurrency_for(engine, provider))
 
-    async def one(b: Any) -> None:
+    async def one(b: Batch) -> None:
         async with sems[b.provider]:
             await _sync_batch(engine, b, report)
 
@@ -101,14 +106,14 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
     return report
 
 
-async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
+async def _sync_batch(engine: Engine, b: Batch, report: SyncReport) -> None:
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
     if not status.is_terminal:
         adapter = engine.adapter(b.provider, b.profile)
         try:
-            remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
+            remote = await retry.call(lambda: adapter.retrieve(accepted_id(b)),
                                       policy=engine.poll_policy, sleep=engine.sleep)
         except AdapterError as exc:
             if exc.retryable:
@@ -132,6 +137,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
             remote.expires_at, b.deadline, now)
     if status.is_terminal and b.ingested_at is None:
         fresh = engine.store.get_batch(b.id) if remote is not None else b
+        if fresh is None:  # removed from the store while we polled it: nothing to ingest into
+            return
         try:
             lines = await ingest.ingest_batch(engine, fresh, remote)
         except AdapterError as exc:
@@ -143,7 +150,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
         engine.next_poll.pop(b.id, None)
 
 
-async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None) -> None:
+async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
+                       on_pass: Callable[[SyncReport], Any] | None = None) -> None:
     """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s)."""
     stop = stop or asyncio.Event()
     while not stop.is_set():

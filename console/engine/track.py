@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import retry
+from console.engine.submit import keep_known_total
 from console.engine.types import BadInput, ProviderFailed, TrackResult
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import RemoteBatch
 
-async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
+
+def _upsert(engine: Engine, remote: RemoteBatch, profile: str | None, now: float) -> tuple[int, bool]:
+    """Record a listed batch. One we already hold keeps the total we know: a provider reports
+    `total: 0` while validating, and that must not erase what we sent (sync does the same)."""
+    known = engine.store.get_batch(remote.provider_batch_id) if remote.provider_batch_id else None
+    if known is not None and known.provider == remote.provider:
+        keep_known_total(remote, known.counts.total)
+    return engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+
+
+async def track(engine: Engine, provider: str, provider_batch_id: str | None, *, all: bool,
                 profile: str | None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
@@ -23,12 +37,13 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
     try:
         if all:
             async for remote in adapter.list_batches():
-                local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+                local, new = _upsert(engine, remote, profile, now)
                 (created if new else existing).append(local)
         else:
-            remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
+            wanted = provider_batch_id or ""  # given: checked above when not --all
+            remote = await retry.call(lambda: adapter.retrieve(wanted),
                                       policy=engine.retry, sleep=engine.sleep)
-            local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+            local, new = _upsert(engine, remote, profile, now)
             (created if new else existing).append(local)
     except AdapterError as exc:
         if exc.status == 404:

@@ -6,12 +6,15 @@ One results file of realistic OpenAI chat lines (about 1.3 KB each: answers of v
 usage that varies on every line, cached tokens on some, 3% cut at the length limit, 2% failed
 with a 429) is ingested four ways, each in a fresh process so each reports its own peak RSS:
 
-    naive      json.loads each line, one row per item holding its JSON text (one transaction
-               per 20,000 rows, WAL): what a short script would do
+    naive      json.loads each line, one row per item holding the parsed object as a JSON blob
+               (json.dumps; one transaction per 20,000 rows, WAL): what a short script would do
+    naive_raw  the same, but the row holds the line's own text (no json.dumps): a stricter
+               baseline, reported beside it
     decode     the bare msgspec decode of every line into the OpenAI line Struct: the floor for
                parsing, nothing stored
-    tracked    batchdeck: decode (registry line parser) + cost + store every item of a tracked
-               batch (items created from the results) + mark_ingested
+    tracked    batchdeck: decode (registry line parser) + the engine's last check on each
+               result + cost + store every item of a tracked batch (items created from the
+               results) + mark_ingested
     submitted  the same for a batch batchdeck submitted (its items exist, pending)
 
 Download and process start are left out (the file is local; the clock starts after imports).
@@ -35,7 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = 1_795_000_000.0
-KINDS = ("naive", "decode", "tracked", "submitted")
+KINDS = ("naive", "naive_raw", "decode", "tracked", "submitted")
 WORDS = ("the of and a to in is you that it he was for on are as with his they I at be this have from or one "
          "had by word but not what all were we when your can said there use an each which she do how their if "
          "will up other about out many then them these so some her would make like him into time has look two "
@@ -92,7 +95,7 @@ def _hwm_mb() -> float:
 
 
 # ---- the four ways, each run in a child process ------------------------------------------
-def _naive(path: Path, work: Path) -> int:
+def _naive(path: Path, work: Path, *, raw_text: bool = False) -> int:
     conn = sqlite3.connect(work / "naive.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -101,7 +104,7 @@ def _naive(path: Path, work: Path) -> int:
     with open(path, "rb") as fh:
         for raw in fh:
             obj = json.loads(raw)
-            rows.append((obj["custom_id"], raw.decode()))
+            rows.append((obj["custom_id"], raw.decode() if raw_text else json.dumps(obj)))
             if len(rows) == 20_000:
                 conn.execute("BEGIN")
                 conn.executemany("INSERT INTO items VALUES (?, ?)", rows)
@@ -151,8 +154,11 @@ def _store_kind(path: Path, work: Path, *, tracked: bool) -> tuple[Any, int]:
 def _ingest(store: Any, bid: int, path: Path) -> int:
     from adapters import registry
     from adapters.result_lines import read_results
+    from console.engine.result_checks import checked
 
-    stats = store.ingest_results(bid, read_results(registry.get("openai"), path), results_path=str(path), now=T0)
+    # As console/engine/ingest.py does: decode, the last check, cost and store.
+    parsed = checked(read_results(registry.get("openai"), path))
+    stats = store.ingest_results(bid, parsed, results_path=str(path), now=T0)
     store.mark_ingested(bid, now=T0)
     return int(stats.lines)
 
@@ -166,8 +172,8 @@ def child(kind: str, path: Path) -> dict[str, Any]:
             import adapters.openai  # noqa: F401 - imports are start-up, not throughput
         rss0 = _hwm_mb()
         t0 = time.perf_counter()
-        if kind == "naive":
-            lines = _naive(path, work)
+        if kind in ("naive", "naive_raw"):
+            lines = _naive(path, work, raw_text=kind == "naive_raw")
         elif kind == "decode":
             lines = _decode(path, work)
         else:
@@ -206,6 +212,9 @@ def bench_result_ingest(n: int, repeats: int | None = None) -> dict[str, Any]:
         naive = out["naive"]["items_per_s"] or 1
         out["tracked_vs_naive"] = round(out["tracked"]["items_per_s"] / naive, 2)
         out["submitted_vs_naive"] = round(out["submitted"]["items_per_s"] / naive, 2)
+        raw = out["naive_raw"]["items_per_s"] or 1
+        out["tracked_vs_naive_raw"] = round(out["tracked"]["items_per_s"] / raw, 2)
+        out["submitted_vs_naive_raw"] = round(out["submitted"]["items_per_s"] / raw, 2)
         return out
 
 

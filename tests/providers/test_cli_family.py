@@ -55,7 +55,8 @@ def test_track_all_for_groq_together_and_a_compat_profile(tmp_path, monkeypatch,
                               input_file_id=o.files.create(file=("c.jsonl", _line()), purpose="batch").id)
         config = tmp_path / "config" / "batchdeck" / "config.toml"
         config.parent.mkdir(parents=True)
-        config.write_text(f'[profiles.dw-style]\nprovider = "openai_compat"\nbase_url = "{emu.base_url_for("openai_compat")}"\n'
+        config.write_text('[profiles.dw-style]\nprovider = "openai_compat"\n'
+                          f'base_url = "{emu.base_url_for("openai_compat")}"\n'
                           'api_key_env = "DW_STYLE_KEY"\nwindows = ["24h", "1h"]\nmax_requests = 1000\n')
         config.chmod(stat.S_IRUSR | stat.S_IWUSR)
         run = _cli(tmp_path, monkeypatch, capsys, {

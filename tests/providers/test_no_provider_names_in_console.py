@@ -60,3 +60,18 @@ def test_the_scan_would_catch_a_hard_coded_list(tmp_path):
     sample.write_text('CHOICES = ["openai", "anthropic"]\n')
     words = [w for _, w in _code_words(sample)]
     assert "openai" in words and "anthropic" in words
+
+
+def test_shared_emulator_code_never_branches_on_a_provider_name():
+    """Shared emulator modules (everything outside the per-provider folders) read a Dialect."""
+    emulator = Path(__file__).resolve().parents[2] / "adapters" / "emulator"
+    names = registry.names()
+    found = []
+    for path in sorted(emulator.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    if isinstance(side, ast.Constant) and side.value in names:
+                        found.append(f"{path.name}:{node.lineno}: compares with {side.value!r}")
+    assert not found, "\n".join(found)

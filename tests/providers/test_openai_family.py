@@ -146,8 +146,8 @@ async def test_together_sdk_round_trip_and_a_completed_job_with_failures(engine,
 
     client = together.Together(api_key="test-key", base_url=emulator.base_url_for("together"), max_retries=0)
     path = tmp_path / "jobs.jsonl"
-    path.write_text("".join(json.dumps({"custom_id": f"t{i}", "body": openai_lines(1, model=MODELS["together"])[0]["body"]})
-                            + "\n" for i in range(6)))
+    body = openai_lines(1, model=MODELS["together"])[0]["body"]
+    path.write_text("".join(json.dumps({"custom_id": f"t{i}", "body": body}) + "\n" for i in range(6)))
     uploaded = client.files.upload(file=path, purpose="batch-api")  # 302, PUT, preprocess
     assert isinstance(uploaded, FileResponse) and uploaded.purpose == "batch-api" and uploaded.file_type == "jsonl"
     created = client.batches.create(endpoint="/v1/chat/completions", input_file_id=uploaded.id,

@@ -91,3 +91,41 @@ def test_the_eight_openai_batch_endpoints_are_accepted():
     assert len(spec.capabilities.endpoints) == 8
     assert spec.validate_body({"prompt": "a cat"}, "/v1/images/generations") is None
     assert "not one batchdeck can send" in spec.validate_body({"prompt": "x"}, "/v1/nope")
+
+
+def test_a_provider_names_its_own_item_id_field_for_damaged_lines():
+    from adapters.result_lines import decode_lines, id_reader
+
+    def strict(line: bytes):
+        raise ValueError("never decodes")
+
+    parse = decode_lines(strict, id_field="key")
+    assert parse(b'{"key": "k-1", "response": {"x": 1e999}}').custom_id == "k-1"
+    assert parse(b'{"key": "k-\\u0032", "response": [') .custom_id == "k-2"  # damaged JSON
+    assert parse(b'{"custom_id": "c-1"}') is None  # not this provider's id field
+    assert id_reader()(b'{"custom_id": 7}') == "7"
+
+
+def test_as_int_reads_numeric_strings_and_refuses_the_rest():
+    from adapters.base import as_int
+
+    assert [as_int(v) for v in ("12", " 7 ", "3.0", 5, 2.9, True, None, "x", float("inf"), float("nan"))] == \
+        [12, 7, 3, 5, 2, 0, 0, 0, 0, 0]
+
+
+def test_requests_convert_through_the_neutral_form_both_ways():
+    from adapters import registry
+
+    openai_line = {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+                   "body": {"model": "gpt-6-luna", "max_completion_tokens": 50, "temperature": 0.2, "stop": "END",
+                            "messages": [{"role": "system", "content": "Be brief."},
+                                         {"role": "user", "content": "Hi"}]}}
+    ep, params, converted = registry.adapt_request("anthropic", openai_line, None)
+    assert (ep, converted) == ("/v1/messages", True)
+    assert params == {"model": "gpt-6-luna", "max_tokens": 50, "system": "Be brief.", "temperature": 0.2,
+                      "stop_sequences": ["END"], "messages": [{"role": "user", "content": "Hi"}]}
+    back_ep, body, _ = registry.adapt_request("groq", {"custom_id": "a", "params": params}, None)
+    assert back_ep == "/v1/chat/completions"
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."} and body["stop"] == ["END"]
+    _, same, converted = registry.adapt_request("openai", openai_line, None)
+    assert same is openai_line["body"] and not converted

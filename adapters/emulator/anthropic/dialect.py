@@ -23,6 +23,7 @@ def _error(status: int, kind: str, message: str, code: str | None, headers: Mapp
 
 REFUSALS = {
     "auth": Refusal(401, "authentication_error", "x-api-key header is required"),
+    "bad_key": Refusal(401, "authentication_error", "invalid x-api-key"),
     "rate_limit": Refusal(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit."),
     "server": Refusal(500, "api_error", "Internal server error"),
     "overloaded": Refusal(529, "overloaded_error", "Overloaded"),

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from .. import faults, rand, results, spool
 from ..content import max_output_tokens, prompt_tokens
 from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
-from ..inputs import InputError, bad_call, parse_anthropic
+from ..inputs import MESSAGES, InputError, bad_call, parse_anthropic
 from ..state import ANTHROPIC_RETENTION, Batch
 from .dialect import DIALECT, anthropic_error
 
@@ -92,7 +92,9 @@ async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | Non
 
 
 def _not_found(request: Request) -> Response:
-    return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", reply_headers(request))
+    return anthropic_error(404, "not_found_error",
+                           f"No message batch found with id '{request.path_params['batch_id']}'.",
+                           reply_headers(request))
 
 
 @gated(DIALECT)
@@ -162,7 +164,8 @@ async def cancel_batch(request: Request) -> Response:
     now = emu.now()
     status = b.view(now).status
     if status == "ended":
-        return anthropic_error(400, "invalid_request_error", "Message batch has already ended and cannot be canceled.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               "Message batch has already ended and cannot be canceled.", h)
     if status == "in_progress":
         b.cancel_at = now
     return jresp(batch_object(b, now, _origin(request), _beta(request)), headers=h)
@@ -176,7 +179,8 @@ async def delete_batch(request: Request) -> Response:
     status = b.view(emu.now()).status
     if status != "ended":
         return anthropic_error(400, "invalid_request_error",
-                               f"Message batch {b.id} is {status} and cannot be deleted until processing has ended; cancel it first.",
+                               f"Message batch {b.id} is {status} and cannot be deleted until processing "
+                               "has ended; cancel it first.",
                                h)
     b.deleted = True
     b.drop_files()
@@ -191,9 +195,11 @@ async def batch_results(request: Request) -> Response:
     now = emu.now()
     v = b.view(now)
     if v.status != "ended":
-        return anthropic_error(400, "invalid_request_error", f"Message batch {b.id} has not finished processing; results are not available yet.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               f"Message batch {b.id} has not finished processing; results are not available yet.", h)
     if now >= b.created_at + ANTHROPIC_RETENTION:
-        return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", h)
+        return anthropic_error(404, "not_found_error",
+                               f"Results of message batch {b.id} are archived and no longer available.", h)
     b.downloads += 1
     entry, handle = await emu.spool.open(b, v, "results")
     f = b.faults
@@ -206,7 +212,8 @@ async def batch_results(request: Request) -> Response:
         rng = spool.byte_range(request.headers.get("range"), entry.size)
     except spool.Unsatisfiable:
         handle.close()
-        return anthropic_error(416, "invalid_request_error", f"Requested range not satisfiable: the results have {entry.size} bytes.",
+        return anthropic_error(416, "invalid_request_error",
+                               f"Requested range not satisfiable: the results have {entry.size} bytes.",
                                {**h, "content-range": f"bytes */{entry.size}"})
     return spool.file_response(handle, entry.size, rng, RESULTS_MEDIA_TYPE, h)
 
@@ -232,11 +239,12 @@ async def messages(request: Request, emu: Emulator) -> Response:
         return anthropic_error(400, "invalid_request_error", "The request body is not valid JSON.", h)
     if not isinstance(body, dict):
         return anthropic_error(400, "invalid_request_error", "The request body must be a JSON object.", h)
-    problem = bad_call({**body, "stream": None}, "anthropic")
+    problem = bad_call({**body, "stream": None}, MESSAGES)
     if problem is not None:
         return anthropic_error(400, "invalid_request_error", f"{problem[2]}: {problem[1]}", h)
     if body.get("stream") is True:
-        return anthropic_error(400, "invalid_request_error", "stream: the emulator does not stream; send stream=false.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               "stream: the emulator does not stream; send stream=false.", h)
     requested = body.get("service_tier")
     if requested not in (None, "auto", "standard_only"):
         return anthropic_error(400, "invalid_request_error", f"service_tier: unexpected value {requested!r}", h)
@@ -245,7 +253,7 @@ async def messages(request: Request, emu: Emulator) -> Response:
     if delay > 0:
         await asyncio.sleep(delay / 1000.0)
     hh = rand.h128(emu.rt_key, raw.decode("utf-8", "replace"))
-    in_tokens, uses_cache = prompt_tokens(body, "anthropic")
+    in_tokens, uses_cache = prompt_tokens(body, MESSAGES)
     text = results.message_body(hh, rand.b62(hh, 22), json.dumps(body.get("model")), in_tokens, uses_cache,
                                 max_output_tokens(body), tier)
     return raw_json(text, headers=h)

@@ -34,6 +34,7 @@ REFUSALS = {
     "auth": Refusal(401, "invalid_request_error",
                     "You didn't provide an API key. You need to provide your API key in an Authorization header "
                     "using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)."),
+    "bad_key": Refusal(401, "invalid_request_error", "Incorrect API key provided.", "invalid_api_key"),
     "rate_limit": Refusal(429, "requests", "Rate limit reached for requests per minute. Please try again later.",
                           "rate_limit_exceeded"),
     "server": Refusal(500, "server_error", "The server had an error while processing your request. Sorry about that!"),
