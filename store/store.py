@@ -14,7 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from store import audit, batches, ingest, items, queries, rollup, savings
+from store import answers, audit, batches, claims, ingest, items, queries, rollup, savings
+from store.answers import RealtimeAnswer
+from store.claims import ClaimResult
 from store.db import ThreadConnections, check_header, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
@@ -310,12 +312,43 @@ class Store:
         realtime_cost: float | None,
         tier: PriceTier,
         now: float,
+        answer: RealtimeAnswer | None = None,
     ) -> None:
-        """A realtime call answered for this item: mark PROMOTED, store usage and its cost."""
+        """A realtime call answered for this item: mark PROMOTED, store usage and its cost, keep
+        the paid `answer` and release the item's claim, in one transaction."""
         items.record_promotion(
             self._db, item_id, result, promoted_cost=promoted_cost, realtime_cost=realtime_cost,
-            tier=tier, now=now,
+            tier=tier, now=now, answer=answer,
         )
+
+    def realtime_answer(self, item_id: int) -> RealtimeAnswer | None:
+        """The realtime answer a promotion paid for (what the item inspector shows), if any."""
+        return answers.get(self.conn, item_id)
+
+    def realtime_answers(self, batch_id: int) -> dict[str, str]:
+        """custom_id -> realtime response JSON text, for every promoted item of a batch."""
+        return dict(answers.for_batch(self.conn, batch_id))
+
+    # ---- claims (store/claims.py) --------------------------------------------------------
+    def claim_items(self, item_ids: Iterable[int], *, owner: str, until: float, now: float,
+                    statuses: Iterable[str]) -> ClaimResult:
+        """Claim items for buying, in one transaction; skipped ones are counted by reason."""
+        return claims.claim_items(self._db, item_ids, owner=owner, until=until, now=now,
+                                  statuses=frozenset(statuses))
+
+    def still_claimed(self, item_id: int, owner: str, statuses: Iterable[str]) -> bool:
+        """Still ours and still unfinished (checked right before buying it)."""
+        return claims.still_claimed(self.conn, item_id, owner, frozenset(statuses))
+
+    def release_items(self, owner: str, item_ids: Iterable[int] | None = None) -> None:
+        claims.release_items(self._db, owner, item_ids)
+
+    def renew_items(self, owner: str, until: float) -> None:
+        claims.renew_items(self._db, owner, until)
+
+    def claim_intent(self, batch_id: int, *, owner: str, until: float, now: float) -> bool:
+        """Claim a SUBMITTING intent for sending (only the holder sends it)."""
+        return claims.claim_intent(self._db, batch_id, owner=owner, until=until, now=now)
 
     def raw_result(self, item: Item) -> str | None:
         """The item's raw result line, read from the results file by offset (None if absent)."""

@@ -92,7 +92,9 @@ def confirm(question: str, yes: bool) -> bool:
 
 
 def split_ids(text: str | None) -> list[str] | None:
-    if not text:
+    """The ids of `--items` (None when the option was not given). An empty value is an error,
+    never "all": a script whose variable came out empty must not act on every item."""
+    if text is None:
         return None
     ids = [t.strip() for t in text.split(",") if t.strip()]
     if not ids:

@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--tier", choices=("flex", "standard", "priority"))
     promote.add_argument("--input", metavar="FILE")
     promote.add_argument("--concurrency", type=int, default=32)
+    promote.add_argument("--cancel-batch", action="store_true",
+                         help="cancel the batch first when every pending item of it is promoted "
+                              "(its copies would be billed too)")
     promote.add_argument("--yes", action="store_true")
     fmt(promote, ("text", "json"))
 

@@ -197,6 +197,8 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     chunks = reqs.plan(scanned.lines, cls.capabilities)
     preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
     if approve is not None and not approve(preview):
+        engine.audit("submit.declined", str(path), {"provider": provider, "requests": len(scanned.lines),
+                                                    "estimated_cost": preview.cost})
         return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,
                             summary="nothing submitted", unpriced_models=preview.unpriced_models)
     await engine.reconcile_intents()

@@ -144,8 +144,11 @@ class ActionRunner:
         engine = self.app.engine
         if callable(item_ids):
             item_ids = await asyncio.to_thread(item_ids)
+        # Plan from the provider now, not from the last sync (the engine polls and ingests):
+        # items the batch has already finished are never offered.
+        refreshed = {b: await self._engine_call(engine.refresh_batch(b)) for b in batch_ids}
         estimates = await self._estimate(
-            "promotion", lambda: [engine.estimate_promotion(b, item_ids) for b in batch_ids])
+            "promotion", lambda: [engine.estimate_promotion(b, item_ids, note=refreshed[b]) for b in batch_ids])
         todo = [e for e in estimates if e.items]
         if not todo:
             self.app.notify("Nothing to promote: no pending items here.")
@@ -165,10 +168,8 @@ class ActionRunner:
         if missing:
             verb = "has" if missing == 1 else "have"
             notes.append(f"⚠ {plural(missing, 'item')} {verb} no stored request and cannot be sent.")
-        answered = sum(e.answered for e in todo)
-        if answered:
-            notes.append(f"{answered:,} of them were answered before an interruption: recorded "
-                         "from the kept answers, not sent or paid for again.")
+        notes.extend(promote_notes(todo))
+        notes.extend(f"⚠ {note}." for note in refreshed.values() if note)
         tier = await self.app.push_screen_wait(PromoteScreen(
             f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
             todo[0].tier, notes))
@@ -252,3 +253,25 @@ class ActionRunner:
             self.app.notify(Text(result.summary), title="Exported")
         finally:
             self._end(job)
+
+
+def promote_notes(estimates: Sequence[Any]) -> list[str]:
+    """What the promote dialog says beside the tiers: the same facts as the command line
+    (expected and ceiling, named; the batch copies that keep running; the cancel offer)."""
+    def total(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+    expected = total([e.expected_cost for e in estimates])
+    ceiling = total([e.ceiling_cost for e in estimates])
+    notes = [f"Expected cost {fmt_money(expected)}; ceiling {fmt_money(ceiling)} "
+             "(every item using its max_tokens)."]
+    running = sum(e.batch_copies_running for e in estimates)
+    if running:
+        notes.append(f"The batch copies of {plural(running, 'item')} keep running and are billed too "
+                     "if they finish.")
+    offered = [e.batch_id for e in estimates if e.cancel_offered]
+    if offered:
+        notes.append("Every pending item is being promoted: cancel the batch first "
+                     f"(batch {', '.join(map(str, offered))}: cancel, or promote --cancel-batch).")
+    return notes
+
