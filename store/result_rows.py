@@ -78,13 +78,15 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
             it, ot, cr, cw = u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
             acc[6] += it + cr + cw
             acc[7] += ot
-        if rates is None:
+        if rates is None or (plain == "succeeded" and u is None):
+            # Unknown, one way (None): an unpriced model, or a billed result without usage
+            # (store/ledger.py `item_costs`, the same rule).
             chunk.unpriced += 1
             acc[2] += 1
             bc = rc = None
         else:
             acc[1] += 1
-            if plain == "succeeded" and u is not None:
+            if plain == "succeeded":
                 bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]
                 rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]
                 acc[4] += bc
