@@ -287,6 +287,14 @@ class Store:
         """Stored request bodies by item id (items without one are left out), 500 per query."""
         return queries.request_bodies(self.conn, item_ids)
 
+    def item_requests(self, batch_id: int) -> list[tuple[str, str]]:
+        """(custom_id, request JSON) of every item of a batch, in order (what sending it needs)."""
+        return queries.item_requests(self.conn, batch_id)
+
+    def partly_sent_jobs(self) -> dict[str, tuple[int, int]]:
+        """job id -> (batches sent, batches) for split jobs with batches still to send."""
+        return queries.partly_sent_jobs(self.conn)
+
     def find_items(self, batch_id: int, custom_ids: Iterable[str], *, with_request: bool = True) -> list[Item]:
         """Items of a batch by custom_id (with request bodies unless told not), in seq order."""
         return queries.find_items(self.conn, batch_id, custom_ids, with_request=with_request)

@@ -25,8 +25,10 @@ from console.cli.io import (
 def cmd_ls(args: Any) -> int:
     store = open_store(args)
     batches = store.list_batches(status=args.status, provider=args.provider)
+    partly = store.partly_sent_jobs()
     if args.format == "json":
-        emit_json({"batches": [batch_json(b) for b in batches]})
+        emit_json({"batches": [batch_json(b) for b in batches],
+                   "partly_sent_jobs": {job: {"sent": s, "batches": n} for job, (s, n) in partly.items()}})
         return EXIT_OK
     if not batches:
         out("no batches")
@@ -35,7 +37,15 @@ def cmd_ls(args: Any) -> int:
           [[b.id, b.provider, b.provider_batch_id or "-", value_of(b.status),
             f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
             b.model or "-", b.label or "", iso(b.created_at)] for b in batches])
+    for job, (sent, total) in partly.items():
+        out(partly_sent_note(job, sent, total))
     return EXIT_OK
+
+
+def partly_sent_note(job: str, sent: int, total: int) -> str:
+    """One sentence for a split job stopped between its batches (ls and show)."""
+    return (f"job {job} is partly sent: {sent} of {total} batches reached the provider; "
+            "`batchdeck sync` sends the rest once their submission is a minute old")
 
 
 def cmd_show(args: Any) -> int:
@@ -58,7 +68,9 @@ def cmd_show(args: Any) -> int:
     items = items[:limit]
     groups = store.error_groups(b.id)
     if args.format == "json":
+        job_state = store.partly_sent_jobs().get(b.job_id or "")
         emit_json({"batch": batch_json(b),
+                   "job_partly_sent": None if job_state is None else {"sent": job_state[0], "batches": job_state[1]},
                    "error_groups": [{"error_type": g.error_type, "error_class": value_of(g.error_class),
                                      "count": g.count} for g in groups],
                    "items": [item_json(i) for i in items]})
@@ -73,6 +85,9 @@ def cmd_show(args: Any) -> int:
         f"deadline {iso(b.deadline)}")
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
+    partly = store.partly_sent_jobs().get(b.job_id or "")
+    if partly is not None:
+        out("  " + partly_sent_note(b.job_id or "", *partly))
     if b.errors:
         out(f"  errors: {b.errors}")
     if groups:

@@ -329,6 +329,62 @@ async def test_two_stores_in_one_directory_never_share_paid_answers(tmp_path, em
     assert models == {"gpt-6-sol"}  # none of A's answers (gpt-6-luna) in B
 
 
+def split_job_rows(prefix: str, models: tuple[str, ...]) -> list[dict]:
+    """One file that submit splits into one OpenAI batch per model (a batch holds one model)."""
+    out: list[dict] = []
+    for k, model in enumerate(models):
+        out += openai_rows(4 + k, f"{prefix}{k}", model=model)
+    return out
+
+
+def test_submit_killed_between_the_batches_of_a_split_job_is_flagged_and_finished_once_by_sync(
+        tmp_path, emu, env, db):
+    path = write_jsonl(tmp_path / "split.jsonl", split_job_rows("sp", ("gpt-6-luna", "gpt-6-sol")))
+    done = cli_crashing_at("item_requests:before:2", ["submit", str(path), "--provider", "openai"], env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    # Both batches were recorded with their items before the first provider call.
+    assert rows(db, "SELECT count(*) FROM batches")[0][0] == 2
+    assert rows(db, "SELECT count(*) FROM items")[0][0] == 4 + 5
+    assert len(emu.state()["batches"]) == 1
+    listed = cli(["ls"], env, db).stdout
+    assert "is partly sent: 1 of 2 batches reached the provider" in listed
+    [unsent] = [r[0] for r in rows(db, "SELECT id FROM batches WHERE status = 'submitting'")]
+    shown = json.loads(cli(["show", str(unsent), "--format", "json"], env, db).stdout)
+    assert shown["job_partly_sent"] == {"sent": 1, "batches": 2}
+    sync_ok(env, db)  # the rest is young: another submit may still be sending it
+    assert len(emu.state()["batches"]) == 1
+    backdate_intents(db, 120)
+    # sync is killed while it sends the aged intent: the provider accepted, we never recorded it.
+    killed = cli_crashing_at("attach_remote:before:1", ["sync", "--once"], env, db)
+    assert killed.returncode == EXIT_CRASHED, killed.stderr
+    sync_ok(env, db)  # found again by our token, never sent a second time
+    assert len(emu.state()["batches"]) == 2
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
+    assert "partly sent" not in cli(["ls"], env, db).stdout
+
+
+def test_sync_killed_at_random_while_it_sends_aged_intents_sends_each_once(tmp_path, emu, env, db):
+    rng = random.Random(SEED + 1)
+    models = ("gpt-6-luna", "gpt-6-sol", "gpt-6-astra", "gpt-6.1-sol")
+    for job in range(3):
+        path = write_jsonl(tmp_path / f"j{job}.jsonl", split_job_rows(f"k{job}", models))
+        # Every submit stops after its first batch was sent and recorded: three jobs, nine
+        # batches left as intents.
+        done = cli_crashing_at("item_requests:before:2", ["submit", str(path), "--provider", "openai"], env, db)
+        assert done.returncode == EXIT_CRASHED, done.stderr
+    backdate_intents(db, 120)
+    kills = 0
+    for _ in range(4):
+        _, was_killed = cli_killed_after(["sync", "--once"], env, db, delay=rng.uniform(0.6, 1.6))
+        kills += was_killed
+        backdate_intents(db, 600)  # a killed sync's send claim lapses with it; keep the rest aged
+    assert kills >= 1, "the kill moments should land inside a sync"
+    sync_ok(env, db)
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False, audit=False) == []
+    assert len(emu.state()["batches"]) == 3 * len(models)  # nothing lost, nothing sent twice
+    assert rows(db, "SELECT count(*) FROM batches WHERE status = 'submitting'")[0][0] == 0
+
+
 async def test_an_ingest_killed_after_marking_still_has_its_audit_event(tmp_path, emu, env, db):
     [batch] = await setup_batches(db, emu, [("openai", openai_rows(10, "aud"))], end=False)
     emu.advance(30 * HOUR)
