@@ -141,8 +141,7 @@ def cmd_resubmit(args: Any) -> int:
         raise BadInput(est.summary)
     if args.format != "json" or not args.yes:
         sys.stderr.write(est.summary + "\n")
-    if not confirm("Resubmit?", args.yes):
-        engine.audit("resubmit.declined", str(est.batch_id), {"items": est.items})
+    if not asked(engine, "resubmit", est.batch_id, {"items": est.items}, "Resubmit?", args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.resubmit(args.batch, **kw))
@@ -177,8 +176,7 @@ def cmd_promote(args: Any) -> int:
                        "promoted, or is not running; promote every pending item, or leave the batch running")
     question = f"Promote {plural(est.items, 'item')} at {est.tier}"
     question += " and cancel the batch first?" if args.cancel_batch else "?"
-    if not confirm(question, args.yes):
-        engine.audit("promote.declined", str(est.batch_id), {"items": est.items, "tier": est.tier})
+    if not asked(engine, "promote", est.batch_id, {"items": est.items, "tier": est.tier}, question, args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.promote(args.batch, concurrency=args.concurrency,
@@ -195,10 +193,23 @@ def cmd_cancel(args: Any) -> int:
     if not preview.cancellable:
         raise BadInput(preview.summary)
     sys.stderr.write(preview.summary + "\n")
-    if not confirm("Cancel this batch?", args.yes):
-        engine.audit("cancel.declined", str(preview.batch_id), {"status": preview.status})
+    if not asked(engine, "cancel", preview.batch_id, {"status": preview.status}, "Cancel this batch?", args.yes):
         sys.stderr.write("nothing cancelled\n")
         return EXIT_OK
     result = run(engine, engine.cancel(args.batch))
     print_result(args, result)
     return EXIT_OK
+
+
+def asked(engine: Any, action: str, batch_id: int, details: dict[str, Any], question: str, yes: bool) -> bool:
+    """`confirm`, with a declined (or unanswerable, non-interactive) question recorded as an
+    `<action>.declined` audit event: an action attempted and not done leaves a trace."""
+    try:
+        agreed = confirm(question, yes)
+    except BadInput as exc:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": str(exc)})
+        raise
+    if not agreed:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": "the operator said no"})
+    return agreed
+
