@@ -81,6 +81,8 @@ def cmd_show(args: Any) -> int:
     c = b.counts
     out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
         f"{c.canceled} canceled, {c.processing} processing")
+    if b.promoted:
+        out(f"  {b.promoted} promoted to realtime (their batch copies are kept, not counted twice)")
     out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
         f"deadline {iso(b.deadline)}")
     if b.parent_id:
