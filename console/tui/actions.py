@@ -82,8 +82,16 @@ class ActionRunner:
         self.app.jobs.pop(job.id, None)
         self.app.publish_jobs()
 
+    def _audit(self, action: str, targets: Sequence[int], details: dict[str, Any]) -> None:
+        """An action attempted and not done (refused, declined) is an audit event too; written
+        in a thread, off the UI loop."""
+        engine = self.app.engine
+        target = ",".join(map(str, targets)) or None
+        self.app.run_worker(lambda: engine.audit(action, target, details), thread=True, group="audit",
+                            exit_on_error=False)
+
     def _refuse(self, verb: str) -> bool:
-        if self.app.read_only:
+        if self.app.read_only:  # a read-only console writes nothing, not even an audit event
             self.app.notify(f"Read-only mode: {verb} is refused (--read-only, or read_only = true in the config).",
                             severity="warning")
             return True
@@ -124,6 +132,7 @@ class ActionRunner:
             cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
             confirm="Resubmit"))
         if not ok:
+            self._audit("resubmit.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Resubmit cancelled: nothing was sent.")
             return
         job = self._job(f"Resubmit {plural(items, 'item')}")
@@ -174,6 +183,7 @@ class ActionRunner:
             f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
             todo[0].tier, notes))
         if tier is None:
+            self._audit("promote.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Promote cancelled: nothing was sent.")
             return
         job = self._job(f"Promote {plural(items, 'item')} at {tier}", items)
@@ -206,6 +216,7 @@ class ActionRunner:
             cost="nothing more is spent; work already done is still billed",
             confirm="Cancel batch", danger=True))
         if not ok:
+            self._audit("cancel.declined", [p.batch_id for p in todo], {"pending_items": pending})
             self.app.notify("Cancel aborted: the batches keep running.")
             return
         job = self._job(f"Cancel {len(todo)} batches")

@@ -88,7 +88,9 @@ async def test_resubmit_dialog_cancelled_changes_nothing(store):
         assert isinstance(app.screen, BatchDetailScreen)
     assert store.children(5) == []
     assert store.count_items(5, status=ItemStatus.RESUBMITTED) == 0
-    assert store.events(limit=500) == before
+    # Nothing changed but the audit log: a declined action is an audit event (issue 15, item 6).
+    [declined, *rest] = store.events(limit=500)
+    assert rest == before and declined.action == "resubmit.declined" and declined.target == "5"
 
 
 # ---- promote ----------------------------------------------------------------------------
@@ -231,3 +233,16 @@ async def test_read_only_refuses_and_hides(store):
         assert any("Read-only" in str(n.message) for n in app._notifications)
     assert store.events(limit=500) == before
     assert store.children(5) == []
+
+
+async def test_a_declined_promote_is_an_audit_event(store):
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, 3)
+        await pilot.press("p")
+        await wait_for_screen(pilot, PromoteScreen)
+        await pilot.press("escape")
+        await settle(pilot, actions=True)
+    [declined] = events(store, "promote.declined")
+    assert declined.target == "3" and declined.details["items"] > 0
