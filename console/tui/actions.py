@@ -282,7 +282,7 @@ def promote_notes(estimates: Sequence[Any]) -> list[str]:
                      "if they finish.")
     offered = [e.batch_id for e in estimates if e.cancel_offered]
     if offered:
-        notes.append("Every pending item is being promoted: cancel the batch first "
-                     f"(batch {', '.join(map(str, offered))}: cancel, or promote --cancel-batch).")
+        notes.append(f"Every pending item is promoted: cancel batch {', '.join(map(str, offered))} first "
+                     "(c, or promote --cancel-batch).")
     return notes
 

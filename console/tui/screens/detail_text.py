@@ -36,6 +36,9 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
                  style=pal.risk if risk != "on track" else "")
     t.append(f"\n{fmt_int(c.succeeded)} succeeded / {fmt_int(c.errored)} errored / "
              f"{fmt_int(c.expired)} expired / {fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
+    promoted = getattr(batch, "promoted", 0)
+    if promoted:  # moves while a promote runs: each answer lands with its count
+        t.append(f" · {fmt_int(promoted)} promoted")
     t.append(f" · saved {fmt_money(saved)}")
     if batch.errors:
         t.append("\nprovider error: ", style=pal.failed)
