@@ -126,6 +126,12 @@ def still_claimed(conn: sqlite3.Connection, item_id: int, owner: str, statuses: 
     return row is not None and row[1] == owner and row[0] in statuses
 
 
+def count_held(conn: sqlite3.Connection, batch_id: int, owner: str, status: str) -> int:
+    """How many of a batch's items with `status` `owner` holds."""
+    return int(conn.execute("SELECT count(*) FROM items WHERE batch_id = ? AND status = ? AND claim = ?",
+                            (batch_id, status, owner)).fetchone()[0])
+
+
 def release_items(db: ThreadConnections, owner: str, item_ids: Iterable[int] | None = None) -> None:
     """Drop `owner`'s claims (all of them, or on `item_ids` only)."""
     with db.transaction() as conn:

@@ -348,6 +348,10 @@ class Store:
         """Still ours and still unfinished (checked right before buying it)."""
         return claims.still_claimed(self.conn, item_id, owner, frozenset(statuses))
 
+    def count_held(self, batch_id: int, owner: str, status: str) -> int:
+        """How many of the batch's items with `status` this claim owner holds."""
+        return claims.count_held(self.conn, batch_id, owner, status)
+
     def release_items(self, owner: str, item_ids: Iterable[int] | None = None) -> None:
         claims.release_items(self._db, owner, item_ids)
 

@@ -357,9 +357,7 @@ async def _cancel_batch_first(engine: Any, batch: Any, owner: str) -> str:
     """Cancel the batch whose every pending item this run holds (its copies would be billed
     too). A cancel the provider refuses leaves the promote going; the summary says so."""
     pending = engine.store.count_items(batch.id, status=ItemStatus.PENDING.value)
-    held = engine.store.conn.execute(
-        "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'pending' AND claim = ?",
-        (batch.id, owner)).fetchone()[0]
+    held = engine.store.count_held(batch.id, owner, ItemStatus.PENDING.value)
     if pending != held:
         engine.audit("cancel.refused", str(batch.id), {"reason": "not every pending item is being promoted"})
         return f"; batch {batch.id} was not cancelled: not every pending item is being promoted"
