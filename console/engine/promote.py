@@ -108,11 +108,15 @@ class Slots:
 
 
 def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
-               custom_ids: Sequence[str] | None) -> list[Any]:
-    """The items to promote (default: the batch's pending items)."""
+               custom_ids: Sequence[str] | None, *, strict: bool = True) -> list[Any]:
+    """The items to promote (default: the batch's pending items). `strict` (the estimate): a
+    named item that cannot be promoted is an error. The promote itself is not strict: an item
+    finished or taken since the estimate is skipped by the claim, and the result says so."""
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
         return select.all_with_status(engine, batch.id, ItemStatus.PENDING.value)
+    if not strict:
+        return named
     for item in named:
         status = ItemStatus(item.status)
         if status not in _PROMOTABLE or item.replaced_by is not None:
@@ -239,7 +243,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
     batch, _ = await refresh(engine, batch)
-    items = _selection(engine, batch, item_ids, custom_ids)
+    items = _selection(engine, batch, item_ids, custom_ids, strict=False)
     if not items:
         raise BadInput(f"batch {batch.id} has no pending items to promote")
     from store.claims import new_owner

@@ -94,3 +94,16 @@ async def test_a_read_only_refusal_is_an_audit_event(store, emulator, tmp_path):
         await engine.promote(1)
     [event] = store.events(action="promote.refused")
     assert event.details == {"reason": "read-only"} and event.actor == "tester@host"
+
+
+async def test_a_named_item_finished_since_the_estimate_is_skipped_and_said_so(engine, store, emulator, tmp_path):
+    a = await submitted(engine, tmp_path, n=3)
+    assert engine.estimate_promotion(a, custom_ids=["req-0"]).items == 1  # pending at the estimate
+    emulator.advance(6 * HOUR)  # ...then the batch finishes it before the operator confirms
+    calls = emulator.state()["calls"]
+    result = await engine.promote(a, custom_ids=["req-0"])
+    assert result.promoted == 0 and result.skipped == {"already finished in the batch": 1}
+    assert "1 skipped (1 already finished in the batch)" in result.summary
+    assert store.events(action="promote.refused")[0].details["skipped"] == {"already finished in the batch": 1}
+    assert emulator.state()["calls"] - calls <= 3  # the refresh (poll + download), nothing bought
+    assert store.find_items(a, ["req-0"])[0].status == ItemStatus.SUCCEEDED
