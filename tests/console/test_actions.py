@@ -246,3 +246,23 @@ async def test_a_declined_promote_is_an_audit_event(store):
         await settle(pilot, actions=True)
     [declined] = events(store, "promote.declined")
     assert declined.target == "3" and declined.details["items"] > 0
+
+
+async def test_the_item_inspector_shows_the_realtime_answer_a_promotion_paid_for(store):
+    from console.tui.screens.inspector import ItemInspectorScreen
+    from store.answers import RealtimeAnswer
+    from store.model import ItemResult, PriceTier, Usage
+
+    [item] = store.page_items(3, offset=0, limit=1)
+    body = {"id": "chatcmpl-rt", "object": "chat.completion", "model": "gpt-6-luna",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "paid realtime answer"}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+    store.record_promotion(item.id, ItemResult(item.custom_id, ItemStatus.SUCCEEDED, usage=Usage(5, 3)),
+                           promoted_cost=0.001, realtime_cost=0.001, tier=PriceTier.STANDARD, now=1.0,
+                           answer=RealtimeAnswer(json.dumps(body), "standard"))
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ItemInspectorScreen(item.id))
+        await settle(pilot)
+        assert "paid realtime answer" in screen_text(app)
