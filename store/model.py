@@ -188,6 +188,8 @@ class Batch:
     """When a cancel was requested (ours or the provider's report), if ever."""
     metadata: dict[str, str] = field(default_factory=dict)
     """The provider batch's metadata as reported (never secrets)."""
+    promoted: int = 0
+    """Items of this batch a promotion answered so far (moves while a promote runs)."""
 
 
 @dataclass(slots=True)
