@@ -161,12 +161,12 @@ async def refresh(engine: Any, batch: Any) -> tuple[Any, str | None]:
     try:
         await sync.sync_batch(engine, batch, report)
     except (AdapterError, EngineError) as exc:  # e.g. no credentials for this profile
-        return batch, f"could not refresh batch {batch.id} from the provider ({exc})"
+        return batch, f"could not refresh batch #{batch.id} from the provider ({exc})"
     fresh = engine.store.get_batch(batch.id) or batch
     if batch.id in report.errors:
-        return fresh, f"could not refresh batch {batch.id} from the provider ({report.errors[batch.id]})"
+        return fresh, f"could not refresh batch #{batch.id} from the provider ({report.errors[batch.id]})"
     if batch.id in report.throttled:
-        return fresh, f"the provider throttled the refresh of batch {batch.id}; counts are from the last sync"
+        return fresh, f"the provider throttled the refresh of batch #{batch.id}; counts are from the last sync"
     return fresh, None
 
 
@@ -371,9 +371,9 @@ async def _cancel_batch_first(engine: Any, batch: Any, owner: str) -> str:
     held = engine.store.count_held(batch.id, owner, ItemStatus.PENDING.value)
     if pending != held:
         engine.audit("cancel.refused", str(batch.id), {"reason": "not every pending item is being promoted"})
-        return f"; batch {batch.id} was not cancelled: not every pending item is being promoted"
+        return f"; batch #{batch.id} was not cancelled: not every pending item is being promoted"
     try:
         done = await cancel_mod.cancel(engine, batch)
     except (BadInput, EngineError) as exc:
-        return f"; batch {batch.id} was not cancelled ({exc})"
-    return f"; batch {batch.id} cancelled first ({done.status}), so its copies are not billed"
+        return f"; batch #{batch.id} was not cancelled ({exc})"
+    return f"; batch #{batch.id} cancelled first ({done.status}), so its copies are not billed"

@@ -284,7 +284,7 @@ def promote_notes(estimates: Sequence[Any]) -> list[str]:
                      "if they finish.")
     offered = [e.batch_id for e in estimates if e.cancel_offered]
     if offered:
-        notes.append(f"Every pending item is promoted: cancel batch {', '.join(map(str, offered))} first "
+        notes.append(f"Every pending item is promoted: cancel batch {', '.join(f'#{i}' for i in offered)} first "
                      "(c, or promote --cancel-batch).")
     return notes
 
