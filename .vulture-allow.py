@@ -15,11 +15,14 @@ result_length  # store.model.Item: the raw result line's length (read back from 
 # Named constants that document a provider fact or the emulator's knob groups.
 OUTCOME_KNOBS  # adapters/emulator/faults.py: the per-batch knobs, beside HTTP_KNOBS (documentation)
 OPENAI_TOTAL_WHILE_VALIDATING  # adapters/emulator/state.py: an UNCONFIRMED provider fact, kept named
+GRPC_RETRYABLE  # adapters/gemini/status.py: the retryable half of the gRPC table (any code not permanent is)
 
 # Named by string in a ProviderSpec ("module:Class") and imported by the registry on first use.
 AnthropicBatchAdapter  # adapters/anthropic/adapter.py
 TogetherBatchAdapter  # adapters/together/adapter.py
 OpenAIBatchAdapter  # adapters/openai/adapter.py (OpenAI, Groq, Doubleword, openai_compat)
+GeminiBatchAdapter  # adapters/gemini/adapter.py
+MistralBatchAdapter  # adapters/mistral/adapter.py
 adapter_cls  # console/engine/providers.py: the pre-registry name of spec(), for branches written against it
 
 # Framework hooks called by name from outside our code.

@@ -56,7 +56,8 @@ class JsonHTTP:
 
     def unreachable(self, exc: Exception) -> AdapterError:
         name = type(exc).__name__
-        text = f"{self.label} did not answer in time" if "Timeout" in name else f"{self.label} could not be reached ({name})"
+        text = (f"{self.label} did not answer in time" if "Timeout" in name
+                else f"{self.label} could not be reached ({name})")
         return from_http(None, text, secrets=self.secrets)
 
     async def send(self, method: str, path: str, *, json: Any = None, params: Any = None,

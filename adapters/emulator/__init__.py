@@ -67,7 +67,8 @@ Emulated time = start + real elapsed × speed (+ admin jumps). Batches follow a 
 timeline (see `state`): OpenAI `validating` → `in_progress` (request_counts grow as items
 finish along a fast-start/long-tail curve) → `finalizing` → `completed`; Anthropic stays
 `in_progress` with only `processing` counted until `ended`. The 24 h window expires
-unfinished items (Gemini: 48 h; Mistral: the job's `timeout_hours`); cancel goes through `cancelling`/`canceling` to `cancelled`/`ended`.
+unfinished items (Gemini: 48 h; Mistral: the job's `timeout_hours`); cancel goes through
+`cancelling`/`canceling` to `cancelled`/`ended`.
 
 Fault knobs
 -----------

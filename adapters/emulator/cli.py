@@ -19,7 +19,8 @@ DEFAULT_SPEED = 60.0
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="batchdeck emulator",
-        description="Serve emulated OpenAI, Anthropic, Gemini and Mistral batch/realtime APIs on 127.0.0.1 (no keys, no network).",
+        description="Serve emulated OpenAI, Anthropic, Gemini and Mistral batch/realtime APIs on 127.0.0.1 "
+                    "(no keys, no network).",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free ephemeral port)")

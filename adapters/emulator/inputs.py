@@ -105,7 +105,8 @@ def gemini_bad_call(request: dict[str, Any]) -> tuple[str, str, str | None] | No
     config = request.get("generationConfig") or {}
     mot = config.get("maxOutputTokens") if isinstance(config, dict) else None
     if mot is not None and (not isinstance(mot, int) or mot < 1):
-        return ("INVALID_ARGUMENT", "* GenerateContentRequest.generation_config.max_output_tokens: must be positive", "generationConfig")
+        return ("INVALID_ARGUMENT", "* GenerateContentRequest.generation_config.max_output_tokens: must be positive",
+                "generationConfig")
     return None
 
 
@@ -115,7 +116,8 @@ def parse_gemini(pairs: list[tuple[str, Any]], model: str, n_bytes: int) -> Item
     items = Items(n_bytes=n_bytes, model=model)
     for key, request in pairs:
         req = request if isinstance(request, dict) else {}
-        bad = gemini_bad_call(req) if isinstance(request, dict) else ("INVALID_ARGUMENT", "request is not an object", None)
+        bad = (gemini_bad_call(req) if isinstance(request, dict)
+               else ("INVALID_ARGUMENT", "request is not an object", None))
         if bad is not None:
             items.invalid[len(items)] = bad
         items.add(key, {**req, "model": model}, "gemini")

@@ -35,4 +35,5 @@ SPEC = ProviderSpec(
     ),
     default_concurrency=8,
     rank=20,
+    id_field="key",  # a responses-file line names its request by `key` (our custom_id)
 )

@@ -103,7 +103,9 @@ def response_text(body: Any) -> str | None:
     parts = (candidates[0].get("content") or {}).get("parts")
     if not isinstance(parts, list):
         return None
-    texts = [p["text"] for p in parts if isinstance(p, dict) and isinstance(p.get("text"), str) and not p.get("thought")]
+    # Thought summaries are not the answer.
+    texts = [p["text"] for p in parts
+             if isinstance(p, dict) and isinstance(p.get("text"), str) and not p.get("thought")]
     return "".join(texts) if texts else None
 
 

@@ -125,8 +125,8 @@ class MistralBatchAdapter(BatchAdapter):
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
         page = 0
         while True:
-            answer = await self.http.json("GET", "/batch/jobs", params={"page": str(page), "page_size": str(LIST_PAGE_SIZE),
-                                                                     "order_by": "-created"})
+            params = {"page": str(page), "page_size": str(LIST_PAGE_SIZE), "order_by": "-created"}
+            answer = await self.http.json("GET", "/batch/jobs", params=params)
             data = answer.get("data") or []
             for job in data:
                 remote = self.to_remote(job)
@@ -144,16 +144,33 @@ class MistralBatchAdapter(BatchAdapter):
     async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
         ids = [f for f in (remote.output_file_id, remote.error_file_id) if f]
         if not ids:
-            raise ResultsNotReady(f"Mistral job {remote.provider_batch_id} has no output or error file ({remote.raw_status})")
+            raise ResultsNotReady(
+                f"Mistral job {remote.provider_batch_id} has no output or error file ({remote.raw_status})")
         return await dl.download(dest, [self.http.opener(f"/files/{f}/content") for f in ids], wrap=self._wrap)
 
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+    def parse_results(self, path: Path, start: int = 0) -> Iterator[ItemResult]:
         """Each custom_id once across the output and error files: failures can sit in both
         (reference §5), and a request answered twice must not be counted (or paid) twice. A
-        success wins over a failure line for the same id; otherwise the first line stands."""
+        success wins over a failure line for the same id; otherwise the first line stands.
+
+        Failures are held back to the end, so a resumed ingest (`start` > 0) may have committed
+        successes past failures it never wrote: the lines before `start` are read again to learn
+        which ids already succeeded, and their failures are given again (the store's upsert
+        writes a repeated one over itself, so none is lost and none counted twice)."""
         seen: dict[str, ItemStatus] = {}
         pending: dict[str, ItemResult] = {}
-        for result in super().parse_results(path):
+        if start > 0:
+            for result in super().parse_results(path):
+                if result.offset is not None and result.offset >= start:
+                    break
+                before = seen.get(result.custom_id)
+                if result.status is ItemStatus.SUCCEEDED:
+                    seen[result.custom_id] = result.status
+                    pending.pop(result.custom_id, None)
+                elif before is None:
+                    seen[result.custom_id] = result.status
+                    pending[result.custom_id] = result
+        for result in super().parse_results(path, start):
             before = seen.get(result.custom_id)
             if before is None:
                 seen[result.custom_id] = result.status

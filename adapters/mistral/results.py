@@ -112,7 +112,8 @@ def result_of(line: MistralLine) -> ItemResult:
                               error_class=ErrorClass.RETRYABLE)
     ok_code = code if code is not None and code >= 400 else None
     return ItemResult(custom_id=custom_id, status=ItemStatus.ERRORED, error_type=etype, error_message=message,
-                      http_status=ok_code, error_class=classify_error(None, ok_code) if ok_code else classify_error(etype, None),
+                      http_status=ok_code,
+                      error_class=classify_error(None, ok_code) if ok_code else classify_error(etype, None),
                       usage=usage_of(body.usage) if body is not None else None,
                       model=body.model if body is not None else None)
 

@@ -90,8 +90,8 @@ def choose_route(n: int, deadline: float | None, now: float, caps: Capabilities,
             continue
         duration = SECONDS_PER_CALL[tier] * -(-n // REALTIME_CONCURRENCY)
         if duration <= left:
-            return tier, (f"the deadline is {_dur(left)} away, sooner than the {window_words(caps)} a batch may take; {tier} "
-                          f"needs about {_dur(duration)} at concurrency {REALTIME_CONCURRENCY}")
+            return tier, (f"the deadline is {_dur(left)} away, sooner than the {window_words(caps)} a batch may take; "
+                          f"{tier} needs about {_dur(duration)} at concurrency {REALTIME_CONCURRENCY}")
     fastest = "priority" if PriceTier.PRIORITY in caps.tiers else "standard"
     return fastest, f"no route is expected to finish in {_dur(left)}; {fastest} is the fastest"
 
@@ -99,7 +99,7 @@ def choose_route(n: int, deadline: float | None, now: float, caps: Capabilities,
 _UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-def window_seconds(caps: Any) -> float:
+def window_seconds(caps: Capabilities) -> float:
     """The provider's batch window in seconds (its first `windows` entry: "24h", "48h", "7d"),
     so that a Gemini batch is given its 48 h, not 24 h."""
     windows = getattr(caps, "windows", None) or ()
@@ -110,7 +110,7 @@ def window_seconds(caps: Any) -> float:
         return BATCH_WINDOW
 
 
-def window_words(caps: Any) -> str:
+def window_words(caps: Capabilities) -> str:
     return f"{window_seconds(caps) / 3600:g} h"
 
 

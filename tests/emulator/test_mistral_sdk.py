@@ -83,7 +83,8 @@ def test_inline_outputs_timeout_and_cancel(emulator, mis):
 
 
 def test_list_pages_by_page_and_filters_by_status(emulator, mis):
-    ids = [mis.batch.jobs.create(requests=[_line(0, model=MODEL)], endpoint="/v1/chat/completions").id for _ in range(5)]
+    ids = [mis.batch.jobs.create(requests=[_line(0, model=MODEL)], endpoint="/v1/chat/completions").id
+           for _ in range(5)]
     page0 = mis.batch.jobs.list(page=0, page_size=2)
     page2 = mis.batch.jobs.list(page=2, page_size=2)
     assert isinstance(page0, models.ListBatchJobsResponse) and page0.total == 5

@@ -130,7 +130,8 @@ async def _create(request: Request, emu: Emulator, model: str, body: dict[str, A
                 return google_error(400, f"Request payload size exceeds the limit: {GEMINI_INLINE_MAX_BYTES} bytes.", h)
             rows = config["requests"].get("requests")
             if not isinstance(rows, list) or not rows:
-                return google_error(400, "* BatchGenerateContentRequest.batch.input_config.requests: requests is empty", h)
+                return google_error(
+                    400, "* BatchGenerateContentRequest.batch.input_config.requests: requests is empty", h)
             pairs: list[tuple[str, Any]] = []
             for i, row in enumerate(rows):
                 row = row if isinstance(row, dict) else {}
@@ -278,7 +279,8 @@ async def upload(request: Request) -> Response:
     now = emu.now()
     if command == "start":
         if request.headers.get("x-goog-upload-protocol") != "resumable":
-            return google_error(400, "Only the resumable upload protocol is supported (X-Goog-Upload-Protocol: resumable).", h)
+            return google_error(
+                400, "Only the resumable upload protocol is supported (X-Goog-Upload-Protocol: resumable).", h)
         try:
             declared = int(request.headers.get("x-goog-upload-header-content-length", "0"))
         except ValueError:

@@ -68,7 +68,8 @@ def _lines(batch: Batch, view: View, want_output: bool) -> Iterator[str]:
         hx = f"{h:032x}"
         head = f'{{"id":"batch-{hx[:8]}-{hx[8:16]}","custom_id":{cids[i]},"response":'
         if oc == OK:
-            body = chat_body(hx, h, model_js, int(plan.fsorted[k]), items.in_tokens[i], 0, items.max_tokens[i], "standard")
+            body = chat_body(hx, h, model_js, int(plan.fsorted[k]), items.in_tokens[i], 0, items.max_tokens[i],
+                             "standard")
             yield f'{head}{{"status_code":200,"body":{body}}},"error":null}}\n'
             continue
         if oc == ERR_INVALID:
@@ -76,8 +77,8 @@ def _lines(batch: Batch, view: View, want_output: bool) -> Iterator[str]:
         else:
             table = _RETRYABLE if oc == ERR_RETRY else _PERMANENT
             status, message, code = table[(h >> 80) % len(table)]
-        body = _js({"object": "error", "message": message, "type": "invalid_request_error" if status == 400 else "api_error",
-                    "param": None, "code": code})
+        kind = "invalid_request_error" if status == 400 else "api_error"
+        body = _js({"object": "error", "message": message, "type": kind, "param": None, "code": code})
         error = "null" if want_output else _js({"message": message, "code": code})
         yield f'{head}{{"status_code":{status},"body":{body}}},"error":{error}}}\n'
     if not want_output and MISTRAL_LIST_UNRUN and view.unrun_kind:

@@ -126,8 +126,10 @@ async def _file_route(request: Request) -> tuple[Emulator, FileRec | None, tuple
     if (bad := await gate(emu, request, DIALECT, batch.http_faults(emu.faults) if batch else None)) is not None:
         return emu, f, None, bad
     found = _virtual(emu, f, emu.now()) if f is not None and f.batch_id else None
-    if f is None or (f.batch_id and found is None) or (f.batch_id is None and f.purpose not in ("batch", "fine-tune", "ocr")):
-        return emu, f, None, mistral_error(404, f"File {request.path_params['file_id']} not found", "not_found", headers=reply_headers(request))
+    if f is None or (f.batch_id and found is None) or (
+            f.batch_id is None and f.purpose not in ("batch", "fine-tune", "ocr")):
+        return emu, f, None, mistral_error(404, f"File {request.path_params['file_id']} not found", "not_found",
+                                           headers=reply_headers(request))
     return emu, f, found, None
 
 
@@ -196,12 +198,14 @@ async def create_job(request: Request, emu: Emulator) -> Response:
         return mistral_error(422, "body: Input should be a valid dictionary", headers=h)
     endpoint = body.get("endpoint")
     if endpoint not in ENDPOINTS:
-        return mistral_error(422, f"endpoint: the emulator supports {', '.join(ENDPOINTS)}, not {endpoint!r}", headers=h)
+        return mistral_error(422, f"endpoint: the emulator supports {', '.join(ENDPOINTS)}, not {endpoint!r}",
+                             headers=h)
     hours = body.get("timeout_hours", DEFAULT_TIMEOUT_HOURS)
     if not isinstance(hours, int) or isinstance(hours, bool) or not 1 <= hours <= MAX_TIMEOUT_HOURS:
         return mistral_error(422, f"timeout_hours: must be an integer from 1 to {MAX_TIMEOUT_HOURS}", headers=h)
     metadata = body.get("metadata")
-    if metadata is not None and (not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values())):
+    if metadata is not None and (
+            not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values())):
         return mistral_error(422, "metadata: Input should be a dictionary of strings", headers=h)
     try:
         knobs = faults.for_create(request.headers)
@@ -270,7 +274,8 @@ async def cancel_job(request: Request) -> Response:
     now = emu.now()
     v = b.view(now)
     if v.terminal:
-        return mistral_error(400, f"Batch job {b.id} is {status_of(v)} and cannot be cancelled", headers=reply_headers(request))
+        return mistral_error(400, f"Batch job {b.id} is {status_of(v)} and cannot be cancelled",
+                             headers=reply_headers(request))
     if b.cancel_at is None:
         b.cancel_at = now
     return jresp(job_object(b, now), headers=reply_headers(request))
