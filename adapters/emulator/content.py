@@ -26,6 +26,9 @@ IMAGE_TOKENS = 765
 MIN_OUTPUT_TOKENS = 8
 MAX_OUTPUT_TOKENS = 400
 DEFAULT_EMBEDDING_DIMS = 64
+GENERATE_CONTENT = ":generateContent"
+"""The generateContent method's path ending: its body is a GenerateContentRequest
+(contents[].parts[].text, systemInstruction) rather than chat messages."""
 """Vector length when a request gives no `dimensions` (kept small: results files stay light)."""
 
 _SENTENCES = [
@@ -194,7 +197,7 @@ def prompt_tokens(body: dict[str, Any], endpoint: str) -> tuple[int, bool]:
         if isinstance(inp, list):
             n_messages = len(inp)
         chars += _text_chars(inp or "", found)
-    elif endpoint == "gemini":  # GenerateContentRequest: contents[].parts[].text, systemInstruction
+    elif endpoint.endswith(GENERATE_CONTENT):
         contents = body.get("contents")
         if isinstance(contents, list):
             n_messages = len(contents)

@@ -120,7 +120,7 @@ def parse_gemini(pairs: list[tuple[str, Any]], model: str, n_bytes: int) -> Item
                else ("INVALID_ARGUMENT", "request is not an object", None))
         if bad is not None:
             items.invalid[len(items)] = bad
-        items.add(key, {**req, "model": model}, "gemini")
+        items.add(key, {**req, "model": model}, content.GENERATE_CONTENT)
     return items
 
 

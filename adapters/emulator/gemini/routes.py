@@ -23,7 +23,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from .. import faults, rand, spool
-from ..content import max_output_tokens, prompt_tokens
+from ..content import GENERATE_CONTENT, max_output_tokens, prompt_tokens
 from ..core import Emulator, break_after, emulator, gate, gated, jresp, raw_json, reply_headers, rfc3339
 from ..inputs import (
     GEMINI_FILE_MAX_BYTES,
@@ -242,7 +242,7 @@ async def _generate(emu: Emulator, model: str, body: dict[str, Any], raw: bytes,
     if delay > 0:
         await asyncio.sleep(delay / 1000.0)
     hh = rand.h128(emu.rt_key, raw.decode("utf-8", "replace"))
-    in_tokens, _ = prompt_tokens(body, "gemini")
+    in_tokens, _ = prompt_tokens(body, GENERATE_CONTENT)
     return raw_json(gemini_results.response_body(hh, model.removeprefix("models/"), in_tokens, max_output_tokens(body)),
                     headers=h)
 
