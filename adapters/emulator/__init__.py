@@ -14,7 +14,7 @@ Public API
         .base_url_anthropic  "http://127.0.0.1:PORT"      (anthropic.Anthropic(base_url=...))
         .admin_url           "http://127.0.0.1:PORT/_emulator"
         .advance(s) .set_time(t) .set_speed(x) .now() .set_faults(**knobs) .batch_faults(id, **knobs)
-        .base_url_gemini     "http://127.0.0.1:PORT/"       (genai.Client(http_options=...), api_version v1beta)
+        .base_url_gemini     "http://127.0.0.1:PORT/"       (genai.Client(http_options=...); v1 or v1beta)
         .base_url_mistral    "http://127.0.0.1:PORT/mistral" (mistralai Mistral(server_url=...))
         .finalize() .state() .reset() .openai_client(**kw) .anthropic_client(**kw)
         .gemini_client(**kw) .mistral_client(**kw)
@@ -38,7 +38,8 @@ Gemini (base: the host root, `x-goog-api-key` or `?key=`; 403 without): POST
 /v1beta/models/{model}:batchGenerateContent (inline requests or an uploaded file) and
 :generateContent, GET /v1beta/batches (pageSize, pageToken), GET|DELETE /v1beta/batches/{id},
 POST /v1beta/batches/{id}:cancel, the resumable upload POST /upload/v1beta/files, GET
-/v1beta/files/{id}[:download?alt=media] (also /download/v1beta/...). See `gemini_routes`.
+/v1beta/files/{id}[:download?alt=media] (also /download/v1beta/...); every path also under /v1,
+google-genai 3.6.1's default (gemini.routes.GENAI_DEFAULT_API_VERSION). See `gemini_routes`.
 Mistral (base .../mistral, as the mistralai SDK's server_url): POST /v1/files, GET|DELETE
 /v1/files/{id}, GET /v1/files/{id}/content, POST|GET /v1/batch/jobs (page, page_size, status),
 GET|DELETE /v1/batch/jobs/{id} (inline=true), POST .../{id}/cancel, POST /v1/chat/completions.

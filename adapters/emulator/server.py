@@ -122,7 +122,7 @@ class EmulatorServer:
 
     @property
     def base_url_gemini(self) -> str:
-        """For `genai.Client(http_options={"base_url": ...})`: the host root (v1beta is the SDK's)."""
+        """For `genai.Client(http_options={"base_url": ...})`: the host root (the SDK adds the version)."""
         return self.base_url + "/"
 
     @property
@@ -296,14 +296,18 @@ class EmulatorServer:
         return anthropic.Anthropic(base_url=self.base_url_anthropic, **kwargs)
 
 
-    def gemini_client(self, **kwargs: Any) -> Any:
-        """A `google.genai.Client` pointed here (api_key "test" unless given). google-genai 3.6
-        defaults the Developer API to `v1` (its GOOGLE_AI_API_DEFAULT_VERSION), while the batch
-        paths of reference §4.1 and the emulator are under `v1beta`: the version is pinned."""
+    def gemini_client(self, api_version: str | None = None, **kwargs: Any) -> Any:
+        """A `google.genai.Client` pointed here (api_key "test" unless given). Left alone, the
+        SDK sends its own default version (`v1`, see gemini.routes.GENAI_DEFAULT_API_VERSION);
+        `api_version="v1beta"` pins the one reference §4.1 documents. The emulator serves both."""
         from google import genai
+        from google.genai.types import HttpOptionsDict
 
         kwargs.setdefault("api_key", "test")
-        return genai.Client(http_options={"base_url": self.base_url_gemini, "api_version": "v1beta"}, **kwargs)
+        options: HttpOptionsDict = {"base_url": self.base_url_gemini}
+        if api_version is not None:
+            options["api_version"] = api_version
+        return genai.Client(http_options=options, **kwargs)
 
     def mistral_client(self, **kwargs: Any) -> Any:
         """A `mistralai.Mistral` pointed here (api_key "test" unless given)."""

@@ -34,6 +34,13 @@ from adapters.registry import ProviderSpec
 from store.model import BatchStatus, PriceTier, RemoteBatch, RequestCounts
 
 API_VERSION = "v1beta"
+"""The path version batchdeck's own calls use when GEMINI_BASE_URL names none: reference §4.1
+documents Batch Mode under `v1beta`. google-genai 3.6.1 sends `v1` instead unless pinned (its
+GOOGLE_AI_API_DEFAULT_VERSION; the emulator's GENAI_DEFAULT_API_VERSION serves both), and that
+every batch method is served at `v1` is UNCONFIRMED, so the documented version stays the
+default. A base URL ending in a version (`.../v1beta`, `.../v1`, as the SDK composes its URLs)
+is honoured instead of having this one appended after it."""
+KNOWN_VERSIONS = ("v1beta", "v1")
 WINDOW_S = 48 * 3600.0
 """A batch not processed within 48 h becomes BATCH_STATE_EXPIRED (reference §4.5, confirmed)."""
 INLINE_LIMIT = 20 * 1024 * 1024
@@ -48,6 +55,16 @@ KEY_ENVS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 READBACK_HINT = ("Gemini cannot give back a batch's requests (uploaded files are not downloadable and inline "
                  "requests are not returned); pass --input FILE with the original JSONL")
+
+
+def split_version(url: str) -> tuple[str, str]:
+    """(host root, API version) of a GEMINI_BASE_URL: a trailing known version is taken from it
+    (so it is not appended twice), otherwise the root is the whole URL and API_VERSION is used."""
+    root = url.rstrip("/")
+    head, _, last = root.rpartition("/")
+    if last in KNOWN_VERSIONS and "://" in head:
+        return head, last
+    return root, API_VERSION
 
 
 def _ts(value: Any) -> float | None:
@@ -70,7 +87,7 @@ def batch_name(provider_batch_id: str) -> str:
 
 
 class GeminiBatchAdapter(BatchAdapter):
-    """Gemini through httpx at `<GEMINI_BASE_URL>/v1beta` with `x-goog-api-key`."""
+    """Gemini through httpx at `<GEMINI_BASE_URL>/<API_VERSION>` with `x-goog-api-key`."""
 
     def __init__(self, spec: ProviderSpec, *, api_key: str | None = None, base_url: str | None = None,
                  capabilities: Capabilities | None = None, timeout: float = 120.0, **_: Any) -> None:
@@ -80,7 +97,7 @@ class GeminiBatchAdapter(BatchAdapter):
         if not api_key:
             raise AuthFailed(f"no Gemini API key: set {' or '.join(KEY_ENVS)} or name a profile with --profile")
         key, root = self.credentials(api_key, base_url)
-        self.root = root.rstrip("/")
+        self.root, self.version = split_version(root)
         self.http = JsonHTTP(self.root, {"x-goog-api-key": key}, label=self.label, secrets=(key,), timeout=timeout)
 
     # ---- conversion ------------------------------------------------------------------
@@ -137,7 +154,7 @@ class GeminiBatchAdapter(BatchAdapter):
             batch["inputConfig"] = {"requests": {"requests": inline}}
         else:
             batch["inputConfig"] = {"fileName": await self._upload(requests, token)}
-        op = await self.http.json("POST", f"/{API_VERSION}/{model_name(model)}:batchGenerateContent",
+        op = await self.http.json("POST", f"/{self.version}/{model_name(model)}:batchGenerateContent",
                                   json={"batch": batch})
         return self.to_remote(op)
 
@@ -151,7 +168,7 @@ class GeminiBatchAdapter(BatchAdapter):
                                ensure_ascii=False).encode() + b"\n")
             size = fh.tell()
             start = await self.http.send(
-                "POST", f"/upload/{API_VERSION}/files",
+                "POST", f"/upload/{self.version}/files",
                 json={"file": {"displayName": f"batchdeck-{token or 'input'}.jsonl"}},
                 headers={"X-Goog-Upload-Protocol": "resumable", "X-Goog-Upload-Command": "start",
                          "X-Goog-Upload-Header-Content-Length": str(size),
@@ -171,7 +188,7 @@ class GeminiBatchAdapter(BatchAdapter):
         return name
 
     async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
-        return self.to_remote(await self.http.json("GET", f"/{API_VERSION}/{batch_name(provider_batch_id)}"))
+        return self.to_remote(await self.http.json("GET", f"/{self.version}/{batch_name(provider_batch_id)}"))
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
         token: str | None = None
@@ -179,7 +196,7 @@ class GeminiBatchAdapter(BatchAdapter):
             params = {"pageSize": str(LIST_PAGE_SIZE)}
             if token:
                 params["pageToken"] = token
-            page = await self.http.json("GET", f"/{API_VERSION}/batches", params=params)
+            page = await self.http.json("GET", f"/{self.version}/batches", params=params)
             ops = page.get("operations") or []
             for op in ops:
                 remote = self.to_remote(op)
@@ -192,16 +209,16 @@ class GeminiBatchAdapter(BatchAdapter):
 
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:
         name = batch_name(provider_batch_id)
-        await self.http.json("POST", f"/{API_VERSION}/{name}:cancel", json={})
+        await self.http.json("POST", f"/{self.version}/{name}:cancel", json={})
         return await self.retrieve(name)
 
     # ---- results ---------------------------------------------------------------------
     async def download_results(self, remote: RemoteBatch, dest: Path) -> DownloadReport:
         if remote.output_file_id:
             name = remote.output_file_id.removeprefix("files/")
-            opener = self.http.opener(f"/{API_VERSION}/files/{name}:download", {"alt": "media"})
+            opener = self.http.opener(f"/{self.version}/files/{name}:download", {"alt": "media"})
             return await dl.download(dest, [opener], wrap=self._wrap)
-        op = await self.http.json("GET", f"/{API_VERSION}/{batch_name(remote.provider_batch_id)}")
+        op = await self.http.json("GET", f"/{self.version}/{batch_name(remote.provider_batch_id)}")
         output = _obj(_obj(op.get("metadata")).get("output")) or _obj(op.get("response"))
         inlined = _obj(output.get("inlinedResponses")).get("inlinedResponses")
         if not isinstance(inlined, list):
@@ -223,7 +240,7 @@ class GeminiBatchAdapter(BatchAdapter):
             raise BadRequest(f"{custom_id}: the request names no model to promote it to")
         started = time.monotonic()
         try:
-            resp = await self.http.send("POST", f"/{API_VERSION}/{model_name(model)}:generateContent",
+            resp = await self.http.send("POST", f"/{self.version}/{model_name(model)}:generateContent",
                                         json=request_of(body))
         except AdapterError as exc:
             return self._refused(custom_id, exc, started)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from google.genai import errors, types
 
+from adapters.emulator.gemini.routes import GENAI_DEFAULT_API_VERSION
 from tests.emulator.helpers import START
 
 MODEL = "gemini-2.5-flash"
@@ -22,9 +23,10 @@ def _req(text: str, max_tokens: int | None = None) -> dict:
     return req
 
 
-@pytest.fixture
-def gem(emulator):
-    return emulator.gemini_client()
+@pytest.fixture(params=[None, "v1beta"], ids=["sdk-default-v1", "pinned-v1beta"])
+def gem(emulator, request):
+    """The SDK as it comes (google-genai 3.6.1 sends /v1/... paths) and pinned to v1beta."""
+    return emulator.gemini_client(api_version=request.param)
 
 
 def test_inline_batch_runs_pending_running_succeeded_with_inlined_responses(emulator, gem):
@@ -80,6 +82,22 @@ def test_file_batch_uploads_resumably_and_downloads_a_results_file_keyed_by_key(
     assert sorted(r["key"] for r in rows) == sorted([f"row-{i}" for i in range(5)] + ["broken"])
     bad = next(r for r in rows if r["key"] == "broken")
     assert bad["error"]["code"] == 3 and "response" not in bad  # a gRPC code, not an HTTP status
+
+
+def test_the_sdk_sends_v1_paths_unless_pinned_and_the_emulator_answers_them(emulator):
+    from google.genai import _api_client
+
+    assert _api_client.GOOGLE_AI_API_DEFAULT_VERSION == GENAI_DEFAULT_API_VERSION == "v1"
+    gem = emulator.gemini_client()  # nothing pinned: what an operator's script would send
+    line = b'{"key": "a", "request": {"contents": [{"parts": [{"text": "hi"}]}]}}\n'
+    uploaded = gem.files.upload(file=io.BytesIO(line), config={"mime_type": "application/jsonl"})
+    # The emulator mints the file's uri from the path the upload came in on: /upload/v1/files.
+    assert f"/v1/{uploaded.name}" in uploaded.uri and "v1beta" not in uploaded.uri
+    job = gem.batches.create(model=MODEL, src=uploaded.name)
+    emulator.advance(6 * 3600)
+    assert gem.batches.get(name=job.name).state == types.JobState.JOB_STATE_SUCCEEDED
+    pinned = emulator.gemini_client(api_version="v1beta")  # kept: a dropped client closes its connection
+    assert "/v1beta/" in pinned.files.get(name=uploaded.name).uri
 
 
 def test_per_line_errors_carry_grpc_codes(emulator, gem):

@@ -190,6 +190,34 @@ async def test_a_gemini_batch_over_the_inline_limit_goes_through_a_resumable_upl
     assert store.get_batch(a).counts.succeeded == 20
 
 
+async def test_a_gemini_base_url_ending_in_the_sdks_v1_is_used_as_given(store, emulator, tmp_path):
+    """google-genai 3.6.1 sends /v1/... unless pinned; a GEMINI_BASE_URL copied from such a
+    client (or from the reference's .../v1beta) names its version, and it is not appended twice."""
+    import adapters
+    from adapters.gemini.adapter import API_VERSION, split_version
+    from console.engine.service import Engine
+
+    assert split_version("https://generativelanguage.googleapis.com/v1beta/") == (
+        "https://generativelanguage.googleapis.com", "v1beta")
+    assert split_version("http://127.0.0.1:9") == ("http://127.0.0.1:9", API_VERSION)
+    made = []
+
+    def factory(provider: str, profile: str | None) -> Any:
+        made.append(adapters.get_adapter(provider, api_key="test-key", base_url=emulator.base_url + "/v1/"))
+        return made[-1]
+
+    eng = Engine(store, None, adapter_factory=factory, clock=emulator.emulator.now, sleep=RecordingSleep(),
+                 actor="tester@host")
+    try:
+        a = await submit(eng, tmp_path, "gemini", 3, GEMINI_MODEL)
+        emulator.advance(6 * HOUR)
+        await eng.sync_once()
+    finally:
+        await eng.aclose()
+    assert {(m.root, m.version) for m in made} == {(emulator.base_url, "v1")}
+    assert store.get_batch(a).counts.succeeded == 3
+
+
 def test_credentials_gemini_reads_google_api_key_and_appends_nothing_to_the_host_root(monkeypatch):
     import adapters
 

@@ -1,4 +1,5 @@
-"""Gemini Developer API wire protocol (base: the host root; paths under /v1beta).
+"""Gemini Developer API wire protocol (base: the host root; paths under /v1beta and /v1, see
+API_VERSIONS; the paths below say v1beta).
 
 Batches are long-running operations (reference §4.1): `POST /v1beta/models/{model}:batchGenerateContent`
 answers an Operation `{name, metadata, done, response?}`; `GET /v1beta/batches/{id}`, `GET
@@ -36,6 +37,15 @@ from ..inputs import (
 from ..state import GEMINI_FILE_RETENTION, Batch, FileRec
 from . import results as gemini_results
 from .dialect import DIALECT, google_error
+
+GENAI_DEFAULT_API_VERSION = "v1"
+"""The path version google-genai 3.6.1 sends unless told otherwise (its
+GOOGLE_AI_API_DEFAULT_VERSION): `/v1/models/...:batchGenerateContent`, `/upload/v1/files`,
+`/v1/batches/...`, `/v1/files/...:download`. Reference §4.1 (and the REST docs it cites) put
+Batch Mode under `v1beta`, which the SDK still sends when pinned; that Google serves every
+batch method at `v1` too is UNCONFIRMED. The emulator answers both (API_VERSIONS), and URLs it
+mints (upload sessions, file uris) keep the version the request came in on."""
+API_VERSIONS = ("v1beta", GENAI_DEFAULT_API_VERSION)
 
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
 """The `@type` of the operation's metadata: varies between API revisions (UNCONFIRMED); never parse it."""
@@ -87,6 +97,11 @@ def operation(b: Batch, now: float) -> dict[str, Any]:
 
 def _origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _versioned(request: Request) -> str:
+    """The origin plus the request's API version: file uris point back at the same version."""
+    return f"{_origin(request)}/{_version(request)}"
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -250,11 +265,18 @@ async def _generate(emu: Emulator, model: str, body: dict[str, Any], raw: bytes,
 # --- files -----------------------------------------------------------------------------------
 
 
+def _version(request: Request) -> str:
+    """The API version segment of the request's path (`/v1/...`, `/upload/v1beta/files`...)."""
+    parts = request.url.path.strip("/").split("/")
+    found = parts[1] if parts[0] in ("upload", "download") and len(parts) > 1 else parts[0]
+    return found if found in API_VERSIONS else API_VERSIONS[0]
+
+
 def file_object(f: FileRec, origin: str) -> dict[str, Any]:
     size = len(f.data or b"")
     return {"name": f.id, "displayName": f.filename, "mimeType": "application/jsonl", "sizeBytes": str(size),
             "createTime": rfc3339(f.created_at), "updateTime": rfc3339(f.created_at),
-            "expirationTime": rfc3339(f.expires_at), "uri": f"{origin}/v1beta/{f.id}", "state": "ACTIVE",
+            "expirationTime": rfc3339(f.expires_at), "uri": f"{origin}/{f.id}", "state": "ACTIVE",
             "source": "UPLOADED"}
 
 
@@ -262,7 +284,7 @@ def output_object(b: Batch, size: int, at: float, origin: str) -> dict[str, Any]
     name = f"files/batch-{b.id}"
     return {"name": name, "mimeType": "application/jsonl", "sizeBytes": str(size), "createTime": rfc3339(at),
             "updateTime": rfc3339(at), "expirationTime": rfc3339(at + GEMINI_FILE_RETENTION),
-            "uri": f"{origin}/v1beta/{name}", "downloadUri": f"{origin}/v1beta/{name}:download?alt=media",
+            "uri": f"{origin}/{name}", "downloadUri": f"{origin}/{name}:download?alt=media",
             "state": "ACTIVE", "source": "GENERATED"}
 
 
@@ -299,7 +321,8 @@ async def upload(request: Request) -> Response:
         emu.state.uploads[uid] = FileRec(id=name, filename=shown if isinstance(shown, str) and shown else name,
                                          purpose="gemini",
                                          created_at=now, expires_at=now + GEMINI_FILE_RETENTION, data=b"")
-        return jresp({}, headers={**h, "x-goog-upload-url": f"{_origin(request)}/upload/v1beta/files?upload_id={uid}",
+        session = f"{_origin(request)}/upload/{_version(request)}/files?upload_id={uid}"
+        return jresp({}, headers={**h, "x-goog-upload-url": session,
                                   "x-goog-upload-status": "active"})
     rec = emu.state.uploads.get(upload_id or "")
     if rec is None:
@@ -314,7 +337,7 @@ async def upload(request: Request) -> Response:
         return jresp({}, headers={**h, "x-goog-upload-status": "active"})
     del emu.state.uploads[upload_id or ""]
     emu.state.api_files[rec.id] = rec
-    return jresp({"file": file_object(rec, _origin(request))}, headers={**h, "x-goog-upload-status": "final"})
+    return jresp({"file": file_object(rec, _versioned(request))}, headers={**h, "x-goog-upload-status": "final"})
 
 
 async def get_file(request: Request) -> Response:
@@ -334,13 +357,13 @@ async def get_file(request: Request) -> Response:
             return google_error(404, f"File files/{fid} not found.", h)
         if method == "download":
             return Response(f.data or b"", media_type="application/jsonl", headers=h)
-        return jresp(file_object(f, _origin(request)), headers=h)
+        return jresp(file_object(f, _versioned(request)), headers=h)
     v = b.view(now)
     if not v.terminal or v.status == "BATCH_STATE_FAILED" or now >= (v.terminal_at or now) + GEMINI_FILE_RETENTION:
         return google_error(404, f"File files/{fid} not found.", h)
     if method != "download":
         entry = await emu.spool.ensure(b, v, "responses")
-        return jresp(output_object(b, entry.size, v.terminal_at or now, _origin(request)), headers=h)
+        return jresp(output_object(b, entry.size, v.terminal_at or now, _versioned(request)), headers=h)
     b.downloads += 1
     entry, handle = await emu.spool.open(b, v, "responses")
     bf = b.faults
@@ -366,13 +389,13 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
 
 
 def routes() -> list[Route]:
-    return [
-        Route("/v1beta/models/{rest}", models_call, methods=["POST"]),
-        Route("/v1beta/batches", list_batches, methods=["GET"]),
-        Route("/v1beta/batches/{rest}", get_batch, methods=["GET"]),
-        Route("/v1beta/batches/{rest}", post_batch, methods=["POST"]),
-        Route("/v1beta/batches/{rest}", delete_batch, methods=["DELETE"]),
-        Route("/upload/v1beta/files", upload, methods=["POST"]),
-        Route("/v1beta/files/{rest}", get_file, methods=["GET"]),
-        Route("/download/v1beta/files/{rest}", get_file, methods=["GET"]),
-    ]
+    return [route for v in API_VERSIONS for route in (
+        Route(f"/{v}/models/{{rest}}", models_call, methods=["POST"]),
+        Route(f"/{v}/batches", list_batches, methods=["GET"]),
+        Route(f"/{v}/batches/{{rest}}", get_batch, methods=["GET"]),
+        Route(f"/{v}/batches/{{rest}}", post_batch, methods=["POST"]),
+        Route(f"/{v}/batches/{{rest}}", delete_batch, methods=["DELETE"]),
+        Route(f"/upload/{v}/files", upload, methods=["POST"]),
+        Route(f"/{v}/files/{{rest}}", get_file, methods=["GET"]),
+        Route(f"/download/{v}/files/{{rest}}", get_file, methods=["GET"]),
+    )]
