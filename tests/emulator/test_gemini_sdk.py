@@ -98,6 +98,9 @@ def test_the_sdk_sends_v1_paths_unless_pinned_and_the_emulator_answers_them(emul
     assert gem.batches.get(name=job.name).state == types.JobState.JOB_STATE_SUCCEEDED
     pinned = emulator.gemini_client(api_version="v1beta")  # kept: a dropped client closes its connection
     assert "/v1beta/" in pinned.files.get(name=uploaded.name).uri
+    # /v1/batches is OpenAI's path too: without Google's key a call there is OpenAI's.
+    openai_list = httpx.get(f"{emulator.base_url}/v1/batches", headers={"Authorization": "Bearer k"}).json()
+    assert openai_list["object"] == "list" and "operations" not in openai_list
 
 
 def test_per_line_errors_carry_grpc_codes(emulator, gem):

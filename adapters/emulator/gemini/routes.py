@@ -21,7 +21,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from .. import faults, rand, spool
 from ..content import GENERATE_CONTENT, max_output_tokens, prompt_tokens
@@ -44,7 +45,9 @@ GOOGLE_AI_API_DEFAULT_VERSION): `/v1/models/...:batchGenerateContent`, `/upload/
 `/v1/batches/...`, `/v1/files/...:download`. Reference §4.1 (and the REST docs it cites) put
 Batch Mode under `v1beta`, which the SDK still sends when pinned; that Google serves every
 batch method at `v1` too is UNCONFIRMED. The emulator answers both (API_VERSIONS), and URLs it
-mints (upload sessions, file uris) keep the version the request came in on."""
+mints (upload sessions, file uris) keep the version the request came in on. `/v1/batches`,
+`/v1/files/...` are OpenAI's paths too: there a route is Gemini's only for a request that
+carries Google's credentials (GoogleRoute)."""
 API_VERSIONS = ("v1beta", GENAI_DEFAULT_API_VERSION)
 
 BATCH_TYPE = "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentBatch"
@@ -388,14 +391,33 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     return out
 
 
+class GoogleRoute(Route):
+    """A route that matches only a request carrying Google's credentials (`x-goog-api-key` or
+    `?key=`, as google-genai and our adapter send on every call): under `/v1` Gemini's paths are
+    OpenAI's too, and an OpenAI call (Bearer auth) must fall through to OpenAI's routes."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.NONE:
+            return match, child
+        headers = dict(scope.get("headers") or [])
+        query = scope.get("query_string") or b""
+        google = b"x-goog-api-key" in headers or any(p.startswith(b"key=") for p in query.split(b"&"))
+        return (match, child) if google else (Match.NONE, {})
+
+
 def routes() -> list[Route]:
-    return [route for v in API_VERSIONS for route in (
-        Route(f"/{v}/models/{{rest}}", models_call, methods=["POST"]),
-        Route(f"/{v}/batches", list_batches, methods=["GET"]),
-        Route(f"/{v}/batches/{{rest}}", get_batch, methods=["GET"]),
-        Route(f"/{v}/batches/{{rest}}", post_batch, methods=["POST"]),
-        Route(f"/{v}/batches/{{rest}}", delete_batch, methods=["DELETE"]),
-        Route(f"/upload/{v}/files", upload, methods=["POST"]),
-        Route(f"/{v}/files/{{rest}}", get_file, methods=["GET"]),
-        Route(f"/download/{v}/files/{{rest}}", get_file, methods=["GET"]),
-    )]
+    out: list[Route] = []
+    for v in API_VERSIONS:
+        shared = GoogleRoute if v == GENAI_DEFAULT_API_VERSION else Route  # see API_VERSIONS
+        out += [
+            shared(f"/{v}/models/{{rest}}", models_call, methods=["POST"]),
+            shared(f"/{v}/batches", list_batches, methods=["GET"]),
+            shared(f"/{v}/batches/{{rest}}", get_batch, methods=["GET"]),
+            shared(f"/{v}/batches/{{rest}}", post_batch, methods=["POST"]),
+            shared(f"/{v}/batches/{{rest}}", delete_batch, methods=["DELETE"]),
+            Route(f"/upload/{v}/files", upload, methods=["POST"]),  # the session URL carries no key
+            shared(f"/{v}/files/{{rest}}", get_file, methods=["GET"]),
+            Route(f"/download/{v}/files/{{rest}}", get_file, methods=["GET"]),
+        ]
+    return out
