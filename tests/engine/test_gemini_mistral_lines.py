@@ -83,3 +83,31 @@ def test_gemini_counts_are_int64_strings_and_absent_means_zero(monkeypatch):
     assert remote.status == BatchStatus.COMPLETED and remote.counts.succeeded == 3 and remote.counts.errored == 0
     assert remote.metadata == {"batchdeck_token": "tok"} and remote.output_file_id == "files/batch-x"
     assert remote.expires_at - remote.created_at == 48 * 3600
+
+
+def test_a_resumed_mistral_ingest_still_gives_the_failures_it_held_back(monkeypatch, tmp_path):
+    """Mistral's reader gives failures last (a later success for the same id wins), so a chunk
+    of successes can commit past a failure not yet written; resuming there must not lose it."""
+    import adapters
+
+    monkeypatch.setenv("MISTRAL_API_KEY", "k")
+    adapter = adapters.get_adapter("mistral", base_url="http://127.0.0.1:9")
+
+    def ok(cid):
+        return {"custom_id": cid, "response": {"status_code": 200, "body": {
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2}, "choices": [{"finish_reason": "stop"}]}},
+            "error": None}
+
+    def failed(cid):
+        return {"custom_id": cid, "response": {"status_code": 500, "body": {"message": "boom"}}, "error": None}
+
+    lines = [failed("a"), failed("b"), ok("b"), ok("c"), ok("d"), failed("c")]
+    path = tmp_path / "results.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    whole = [(r.custom_id, r.status) for r in adapter.parse_results(path)]
+    assert whole == [("b", ItemStatus.SUCCEEDED), ("c", ItemStatus.SUCCEEDED), ("d", ItemStatus.SUCCEEDED),
+                     ("a", ItemStatus.ERRORED)]
+    # An ingest that committed b and c (their lines end at the fourth line) and was killed:
+    start = sum(len(json.dumps(x)) + 1 for x in lines[:4])
+    resumed = [(r.custom_id, r.status) for r in adapter.parse_results(path, start)]
+    assert resumed == [("d", ItemStatus.SUCCEEDED), ("a", ItemStatus.ERRORED)]  # c's late failure stays ignored
