@@ -31,3 +31,4 @@ virtual_size  # textual ScrollView attribute (the item table sets its scroll ext
 parameters  # textual check_action(action, parameters) signature
 row_factory  # sqlite3.Connection attribute (tests/reliability/helpers.py)
 __getattr__  # module-level lazy attribute access (PEP 562) in store/ and console/engine/
+ceiling_output_tokens  # PromotionEstimate field: the token basis of ceiling_cost, for engine callers

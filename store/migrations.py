@@ -209,7 +209,8 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
     WHERE status NOT IN ('pending', 'succeeded');
 """
 
-# ---- v5 (branch trust-input-15; the lead renumbers at merge) ----------------------------
+
+# ---- v5: resumable ingest (issue 15) ---------------------------------------------------
 # An interrupted ingest resumes where it stopped: each chunk's transaction also records how far
 # into its results file the committed rows reach (bytes, and lines for a tracked batch's seq).
 V5 = """
@@ -218,16 +219,6 @@ ALTER TABLE result_files ADD COLUMN ingested_lines INTEGER NOT NULL DEFAULT 0;
 """
 
 
-# Branch providers-16: truncated successes (output limit reached, refusal) are flagged per item
-# and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
-# what the provider itself says it cost (billed and list), where it says so (Doubleword).
-V6 = """
-ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN reported_cost REAL;
-ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
-CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
-"""
 
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
@@ -256,8 +247,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
-    Migration(5, "result_files ingest checkpoint (trust-input-15)", _script(V5)),
-    Migration(6, "items.truncated, batches.truncated and reported costs (branch providers-16)", _script(V6)),
+    Migration(5, "result_files ingest checkpoint", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -298,3 +288,60 @@ def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
         applied.append(step.version)
         current = step.version
     return applied
+
+
+# ---- v6: claims, send leases, realtime answers (issue 15) -------------------------------
+# Money is spent once: an item a running promote or resubmit is about to buy is claimed in
+# the store (items.claim = the owner, items.claim_until = when the lease lapses) in the same
+# transaction that checks it is still unbought; an aged submission intent is claimed the same
+# way (batches.send_claim / send_claim_until) before a sync sends it. Paid realtime answers
+# live in realtime_answers, written in the transaction that marks the item promoted (they were
+# side files beside the database, shared by every store in that directory).
+# batches.promoted counts the batch's items a promotion answered, kept by that transaction,
+# so a batch's counts move while a promote runs.
+V6_CLAIMS = """
+ALTER TABLE items ADD COLUMN claim TEXT;
+ALTER TABLE items ADD COLUMN claim_until REAL;
+CREATE INDEX items_claimed ON items (batch_id) WHERE claim IS NOT NULL;
+ALTER TABLE batches ADD COLUMN send_claim TEXT;
+ALTER TABLE batches ADD COLUMN send_claim_until REAL;
+ALTER TABLE batches ADD COLUMN promoted INTEGER NOT NULL DEFAULT 0;
+UPDATE batches SET promoted = (SELECT count(*) FROM items
+                               WHERE items.batch_id = batches.id AND items.status = 'promoted');
+CREATE TABLE realtime_answers (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    tier TEXT,
+    paid_tier TEXT NOT NULL,
+    response TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+def _claims_v6(conn: sqlite3.Connection) -> None:
+    _script(V6_CLAIMS)(conn)
+    from store.answers import import_side_files
+
+    # The side files of the answers' old home are read in this same step: imported once.
+    import_side_files(conn)
+
+
+MIGRATIONS = (*MIGRATIONS, Migration(6, "item claims, send leases, realtime answers",
+                                     _claims_v6))
+
+
+# ---- v7 (branch providers-16): truncated successes, reported costs ---------------------
+# Truncated successes (output limit reached, refusal) are flagged per item
+# and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
+# what the provider itself says it cost (billed and list), where it says so (Doubleword).
+V7_PROVIDERS = """
+ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN reported_cost REAL;
+ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
+CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(7, "items.truncated, batches.truncated and reported costs",
+                                     _script(V7_PROVIDERS)))
+LATEST = MIGRATIONS[-1].version

@@ -204,6 +204,8 @@ class Batch:
     """What the provider says the batch cost (USD), where it reports it."""
     reported_list_cost: float | None = None
     """The provider's figure for the same work at list price, where it reports it."""
+    promoted: int = 0
+    """Items of this batch a promotion answered so far (moves while a promote runs)."""
 
 
 @dataclass(slots=True)

@@ -153,7 +153,7 @@ def cmd_resubmit(args: Any) -> int:
         raise BadInput(est.summary)
     if args.format != "json" or not args.yes:
         sys.stderr.write(est.summary + "\n")
-    if not confirm("Resubmit?", args.yes):
+    if not asked(engine, "resubmit", est.batch_id, {"items": est.items}, "Resubmit?", args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.resubmit(args.batch, **kw))
@@ -167,7 +167,9 @@ def cmd_promote(args: Any) -> int:
     engine = make_engine(args, store)
     engine.require_writable("promote")
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
-    est = engine.estimate_promotion(args.batch, **kw)
+    # Plan from the provider now, not from the last sync: finished items are never offered.
+    note = run(engine, engine.refresh_batch(args.batch))
+    est = engine.estimate_promotion(args.batch, note=note, **kw)
     if est.needs_input:
         from console.engine.types import NeedsInput
 
@@ -179,11 +181,19 @@ def cmd_promote(args: Any) -> int:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
         lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
+    lines.append(f"   expected  {fmt_cost(est.expected_cost):>14}  at {est.tier}")
+    lines.append(f"   ceiling   {fmt_cost(est.ceiling_cost):>14}  at {est.tier}, every item using its max_tokens")
     sys.stderr.write("\n".join(lines) + "\n")
-    if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
+    if args.cancel_batch and not est.cancel_offered:
+        raise BadInput(f"--cancel-batch: batch {est.batch_id} still has pending items that are not being "
+                       "promoted, or is not running; promote every pending item, or leave the batch running")
+    question = f"Promote {plural(est.items, 'item')} at {est.tier}"
+    question += " and cancel the batch first?" if args.cancel_batch else "?"
+    if not asked(engine, "promote", est.batch_id, {"items": est.items, "tier": est.tier}, question, args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
-    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency, **kw))
+    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency,
+                                        cancel_batch=args.cancel_batch, **kw))
     print_result(args, result)
     return EXIT_OK if not result.failed or result.promoted else EXIT_FAIL
 
@@ -196,9 +206,23 @@ def cmd_cancel(args: Any) -> int:
     if not preview.cancellable:
         raise BadInput(preview.summary)
     sys.stderr.write(preview.summary + "\n")
-    if not confirm("Cancel this batch?", args.yes):
+    if not asked(engine, "cancel", preview.batch_id, {"status": preview.status}, "Cancel this batch?", args.yes):
         sys.stderr.write("nothing cancelled\n")
         return EXIT_OK
     result = run(engine, engine.cancel(args.batch))
     print_result(args, result)
     return EXIT_OK
+
+
+def asked(engine: Any, action: str, batch_id: int, details: dict[str, Any], question: str, yes: bool) -> bool:
+    """`confirm`, with a declined (or unanswerable, non-interactive) question recorded as an
+    `<action>.declined` audit event: an action attempted and not done leaves a trace."""
+    try:
+        agreed = confirm(question, yes)
+    except BadInput as exc:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": str(exc)})
+        raise
+    if not agreed:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": "the operator said no"})
+    return agreed
+

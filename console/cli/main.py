@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--input", metavar="FILE",
                          help="original JSONL (when the provider cannot give requests back)")
     promote.add_argument("--concurrency", type=int, default=32, help="realtime calls at once (default: 32)")
+    promote.add_argument("--cancel-batch", action="store_true",
+                         help="cancel the batch first when every pending item of it is promoted "
+                              "(its copies would be billed too)")
     promote.add_argument("--yes", action="store_true", help="do not ask")
     fmt(promote, ("text", "json"))
 

@@ -7,8 +7,6 @@
 * Adaptive interval: batches far from done are polled less often (`next_interval`), the
   long-running loop (`force=False`) skips batches not yet due; `sync --once` polls all.
 * A batch seen ending is ingested in the same pass (download + parse + store).
-* Answers an interrupted promote paid for, which an ingest could not check while that promote
-  ran, are recorded once it is over (`kept_answers.record_owed`).
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError, NotFoundError
-from console.engine import ingest, kept_answers, providers, retry
+from console.engine import ingest, providers, retry
 from console.engine.submit import keep_known_total
 from console.engine.types import BatchChange, SyncReport, accepted_id
 from store.model import BatchStatus
@@ -85,13 +83,9 @@ async def sync_once(engine: Engine, *, force: bool = True) -> SyncReport:
 
     async def one(b: Batch) -> None:
         async with sems[b.provider]:
-            await _sync_batch(engine, b, report)
+            await sync_batch(engine, b, report)
 
     await asyncio.gather(*(one(b) for b in due))
-    # Answers a promote paid for, left unchecked by an ingest while that promote ran: if it
-    # died before recording them, nothing else would (its batch may have nothing to promote).
-    recovered = await asyncio.to_thread(kept_answers.record_owed, engine)
-    report.recovered = {bid: len(ids) for bid, ids in recovered.items()}
     if engine.next_poll:
         upcoming = [t for bid, t in engine.next_poll.items()]
         report.next_poll_in = max(0.0, min(upcoming) - engine.clock()) if upcoming else None
@@ -106,7 +100,8 @@ async def sync_once(engine: Engine, *, force: bool = True) -> SyncReport:
     return report
 
 
-async def _sync_batch(engine: Engine, b: Batch, report: SyncReport) -> None:
+async def sync_batch(engine: Engine, b: Batch, report: SyncReport) -> None:
+    """Poll one batch and ingest it if it has ended (a sync pass, and promote's refresh)."""
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
