@@ -219,17 +219,6 @@ ALTER TABLE result_files ADD COLUMN ingested_lines INTEGER NOT NULL DEFAULT 0;
 """
 
 
-# ---- v7: truncated successes, reported costs (issue 16, branch providers-16) ------------
-# Truncated successes (output limit reached, refusal) are flagged per item and counted per
-# batch, so they can be filtered and shown beside the failures; a batch keeps what the provider
-# itself says it cost (billed and list), where it says so (Doubleword). Applied after v6 below.
-V7_TRUNCATED = """
-ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE batches ADD COLUMN reported_cost REAL;
-ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
-CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
-"""
 
 
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
@@ -339,6 +328,20 @@ def _claims_v6(conn: sqlite3.Connection) -> None:
 
 MIGRATIONS = (*MIGRATIONS, Migration(6, "item claims, send leases, realtime answers",
                                      _claims_v6))
+
+
+# ---- v7 (branch providers-16): truncated successes, reported costs ---------------------
+# Truncated successes (output limit reached, refusal) are flagged per item
+# and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
+# what the provider itself says it cost (billed and list), where it says so (Doubleword).
+V7_PROVIDERS = """
+ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN reported_cost REAL;
+ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
+CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
+"""
+
 MIGRATIONS = (*MIGRATIONS, Migration(7, "items.truncated, batches.truncated and reported costs",
-                                     _script(V7_TRUNCATED)))
+                                     _script(V7_PROVIDERS)))
 LATEST = MIGRATIONS[-1].version

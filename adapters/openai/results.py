@@ -232,7 +232,8 @@ class OpenAIResults:
         response = line.get("response")
         if isinstance(response, dict):
             code = response.get("status_code")
-            if isinstance(code, int) and 200 <= code < 300:
+            # No status: a realtime answer the console wrapped in the line shape to show it.
+            if code is None or isinstance(code, int) and 200 <= code < 300:
                 return response.get("body")
             return None
         if "choices" in line or "output" in line or "output_text" in line:  # a realtime answer

@@ -38,11 +38,11 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
              f"{fmt_int(c.expired)} expired / "
              + (f"{fmt_int(c.canceled)} canceled / " if num(c.canceled) else "")
              + f"{fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
-    if getattr(batch, "truncated", 0):
-        t.append(f" · {fmt_int(batch.truncated)} truncated")
     promoted = getattr(batch, "promoted", 0)
     if promoted:  # moves while a promote runs: each answer lands with its count
         t.append(f" · {fmt_int(promoted)} promoted")
+    if getattr(batch, "truncated", 0):
+        t.append(f" · {fmt_int(batch.truncated)} truncated")
     if getattr(batch, "reported_cost", None) is not None:
         t.append(f" · provider billed {fmt_money(batch.reported_cost)}"
                  + (f" (list {fmt_money(batch.reported_list_cost)})" if batch.reported_list_cost is not None else ""))
