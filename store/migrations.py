@@ -210,6 +210,48 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 
+# ---- v5 (branch alerts-19) --------------------------------------------------------------
+# Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
+# was already said; the health the sync passes saw (until the sync heartbeat table lands);
+# the deadline guard's spending, claimed before each promote so the caps hold across processes.
+V5 = """
+CREATE TABLE alert_state (
+    key TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    batch_id INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    started_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL,
+    clear_since REAL,
+    resolved_at REAL,
+    last_sent_at REAL,
+    last_event TEXT,
+    sends INTEGER NOT NULL DEFAULT 0,
+    delivery TEXT,
+    title TEXT NOT NULL,
+    details TEXT
+);
+CREATE INDEX alert_state_active ON alert_state (active, rule);
+CREATE TABLE alert_sync_health (
+    scope TEXT PRIMARY KEY,
+    last_ok_at REAL,
+    failing_since REAL,
+    last_error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE guard_spend (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    at REAL NOT NULL,
+    tier TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    spent REAL
+);
+CREATE INDEX guard_spend_at ON guard_spend (at);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT our transaction first.
@@ -236,6 +278,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
+    Migration(5, "alert state, sync health, deadline guard spending (alerts-19)", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from typing import Any
 
 from adapters.errors import AdapterError, NotFoundError
-from console.engine import ingest, kept_answers, providers, retry
+from console.engine import alerts, ingest, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
 from console.engine.types import BatchChange, SyncReport
 from store.model import BatchStatus
@@ -98,6 +98,7 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
             "ingested": {str(k): v for k, v in report.ingested.items()},
             "throttled": len(report.throttled),
         })
+    await alerts.after_pass(engine, report)  # heartbeat, rules, deadline guard (console/engine/alerts)
     return report
 
 
