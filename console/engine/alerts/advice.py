@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from console.engine.alerts.rules import Action, Condition
 from console.engine.types import EngineError, PromotionEstimate
-from console.format.numbers import fmt_money
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
@@ -23,6 +22,11 @@ with less than this left before the deadline it is not trusted to meet it, so st
 
 REALTIME_ORDER = ("flex", "standard", "priority")
 """Cheapest first when prices are unknown (flex ~ batch price, priority ~ 2x list)."""
+
+
+def usd(value: float | None) -> str:
+    """Dollars to the cent's hundredth (alert costs are often under a cent); never $0 for unknown."""
+    return "unpriced" if value is None else f"${value:,.4f}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ def advise(engine: Engine, cond: Condition, now: float) -> Advice:
             return _promote(engine, cond, first, now, rest)
         if first.verb == "resubmit" and first.batch_id is not None:
             est = engine.estimate_resubmit(first.batch_id)
-            note = (f"resubmitting {est.items:,} items costs about {fmt_money(est.cost.cost)} at batch prices"
+            note = (f"resubmitting {est.items:,} items costs about {usd(est.cost.cost)} at batch prices"
                     if est.cost.cost is not None else f"resubmitting {est.items:,} items: unpriced model")
             if est.needs_input:
                 note += "; add --input FILE with the original requests"
@@ -93,8 +97,8 @@ def _promote(engine: Engine, cond: Condition, action: Action, now: float, rest: 
                       f"{est.provider} offers no realtime tier to promote to")
     cost = est.cost_for(tier)
     left = est.cost_for("batch")
-    note = (f"promoting {est.items:,} pending items at {tier} costs about {fmt_money(cost)} "
-            f"(vs {fmt_money(left)} if left in the batch)" if cost is not None
+    note = (f"promoting {est.items:,} pending items at {tier} costs about {usd(cost)} "
+            f"(vs {usd(left)} if left in the batch)" if cost is not None
             else f"promoting {est.items:,} pending items at {tier}: unpriced model, cost unknown")
     if est.needs_input:
         note += "; add --input FILE with the original requests"

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.engine.alerts.advice import cheapest_tier
+from console.engine.alerts.advice import cheapest_tier, usd
 from console.engine.alerts.rules import Action, Condition, name_of
 from console.engine.types import EngineError, PromotionEstimate
-from console.format.numbers import fmt_money
 from store import alerts as alert_store
 from store.alert_config import DeadlineGuardConfig
 
@@ -95,7 +94,7 @@ async def guard(store: Store, cfg: DeadlineGuardConfig, conditions: Sequence[Con
                 "items": est.items, "estimate_usd": round(cost, 6), "claim_usd": claim,
                 "spent_on_batch_usd": round(spent_batch, 6), "spent_today_usd": round(spent_day, 6),
                 "max_per_batch_usd": cfg.max_per_batch, "max_per_day_usd": cfg.max_per_day}
-            declined.append(_declined(cond, f"promoting at {tier} (about {fmt_money(cost)}, {fmt_money(claim)} "
+            declined.append(_declined(cond, f"promoting at {tier} (about {usd(cost)}, {usd(claim)} "
                                       f"reserved) would pass its budget", numbers, tier))
             continue
         try:

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from console.engine.alerts.advice import Advice
+from console.engine.alerts.advice import Advice, usd
 from console.engine.alerts.rules import Condition
-from console.format.numbers import fmt_money
 
 EVENTS = ("firing", "repeat", "resolved", "action", "test")
 """firing: the condition started; repeat: it still holds; resolved: it ended; action: the
@@ -64,8 +63,8 @@ def body_of(p: dict[str, Any]) -> str:
         lines.append(", ".join(f"{k}={v}" for k, v in p["numbers"].items()))
     cost = p.get("cost")
     if cost:
-        lines.append(f"cost: {cost['what']}" + ("" if cost["usd"] is None or fmt_money(cost["usd"]) in cost["what"]
-                                                else f" ({fmt_money(cost['usd'])})"))
+        lines.append(f"cost: {cost['what']}" + ("" if cost["usd"] is None or usd(cost["usd"]) in cost["what"]
+                                                else f" ({usd(cost['usd'])})"))
     for c in p.get("commands") or ():
         lines.append(f"run: {c}")
     lines.append(f"since {p['since']}, at {p['at']}")
