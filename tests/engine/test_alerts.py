@@ -234,3 +234,62 @@ async def test_repeat_interval_says_it_again_while_it_holds(engine, store, emula
     await engine.sync_once()
     assert [x["event"] for x in exec_alerts(out)] == ["firing", "repeat"]
     assert any(b["title"].startswith("batchdeck STILL:") for b in receiver.bodies)
+
+
+async def test_deadline_guard_promotes_on_the_cheapest_tier_within_its_cap(engine, store, emulator, tmp_path, receiver):
+    out = configure(engine, tmp_path, receiver, extra="""
+        [alerts.deadline_guard]
+        enabled = true
+        max_per_batch = 1.0
+        max_per_day = 1.0
+        """)
+    emulator.set_faults(duration=3 * HOUR)
+    a = await submit(engine, tmp_path, "openai", 12, "a", deadline=emulator.emulator.now() + 2 * HOUR)
+    await engine.sync_once()
+    emulator.advance(1.25 * HOUR)
+    await engine.sync_once()
+    [promote] = store.events(action="promote")
+    assert promote.target == str(a) and promote.details["tier"] == "flex" and promote.actor == "tester@host"
+    [guarded] = store.events(action="deadline_guard.promoted")
+    assert guarded.details["spent"] <= guarded.details["claimed"] <= 1.0
+    assert guarded.details["promoted"] == promote.details["promoted"] > 0
+    events = [(x["rule"], x["event"]) for x in exec_alerts(out)]
+    assert ("deadline_guard", "action") in events and ("deadline_risk", "firing") in events
+    acted = next(x for x in exec_alerts(out) if x["event"] == "action")
+    assert "deadline guard promoted" in acted["title"] and acted["cost"]["usd"] == guarded.details["spent"]
+    await engine.sync_once()
+    assert len(store.events(action="promote")) == 1  # nothing pending: never twice
+
+
+async def test_deadline_guard_declines_over_its_cap_and_says_so_once(engine, store, emulator, tmp_path, receiver):
+    out = configure(engine, tmp_path, receiver, extra="""
+        [alerts.deadline_guard]
+        enabled = true
+        max_per_batch = 0.000001
+        """)
+    emulator.set_faults(duration=3 * HOUR)
+    a = await submit(engine, tmp_path, "openai", 12, "a", deadline=emulator.emulator.now() + 2 * HOUR)
+    await engine.sync_once()
+    emulator.advance(1.25 * HOUR)
+    await engine.sync_once()
+    await engine.sync_once()
+    assert store.events(action="promote") == []
+    held = [x for x in exec_alerts(out) if x["rule"] == "deadline_guard"]
+    assert [x["event"] for x in held] == ["firing"]
+    assert "would pass its budget" in held[0]["why"] and held[0]["numbers"]["max_per_batch_usd"] == 0.000001
+    assert held[0]["commands"][0].startswith(f"batchdeck promote {a} --tier ")
+
+
+async def test_read_only_turns_the_deadline_guard_off(store, emulator, tmp_path, receiver):
+    engine = make_engine(store, emulator, read_only=True)
+    configure(engine, tmp_path, receiver, extra="[alerts.deadline_guard]\nenabled = true")
+    emulator.set_faults(duration=3 * HOUR)
+    writable = make_engine(store, emulator)
+    await submit(writable, tmp_path, "openai", 12, "a", deadline=emulator.emulator.now() + 2 * HOUR)
+    await engine.sync_once()
+    emulator.advance(1.25 * HOUR)
+    await engine.sync_once()
+    assert store.events(action="promote") == [] and store.events(action="deadline_guard.promoted") == []
+    assert [e.details["rule"] for e in store.events(action="alert.firing")] == ["deadline_risk"]
+    await engine.aclose()
+    await writable.aclose()

@@ -11,6 +11,7 @@ dollar. Whatever it does or declines to do is returned as a Condition (declines)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,7 +83,8 @@ async def guard(store: Store, cfg: DeadlineGuardConfig, conditions: Sequence[Con
             why = "no realtime tier is offered" if tier is None else "the model is unpriced, so no cap can be kept"
             declined.append(_declined(cond, why, {"items": est.items}))
             continue
-        claim = round(cost * GUARD_MARGIN, 6)
+        # Rounded up to the millionth: a claim rounded down to $0 would pass any cap.
+        claim = math.ceil(cost * GUARD_MARGIN * 1e6) / 1e6
         with store.transaction() as conn:
             claim_id = alert_store.claim_guard_spend(
                 conn, batch_id=batch.id, tier=tier, amount=claim, now=now, day_start=day_start(now),
