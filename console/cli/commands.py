@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from console.cli.alerts import cmd_alerts
 from console.cli.io import (
     EXIT_FAIL,
     EXIT_OK,
@@ -32,7 +33,7 @@ from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.wording import plural
 
-__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
+__all__ = ["cmd_alerts", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
            "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 

@@ -119,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
+    alerts = cmd("alerts", "alert rules, their state and the last sent (test: send a test alert; check: evaluate now)")
+    alerts.add_argument("action", nargs="?", choices=("list", "test", "check"), default="list")
+    fmt(alerts)
+
     sav = cmd("savings", "realized savings")
     sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider")
     fmt(sav)

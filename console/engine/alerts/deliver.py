@@ -26,8 +26,11 @@ from console.engine.alerts.message import body_of, title_of
 
 REDACTED = "***"
 _SECRET_PIECE_MIN = 4
-"""Shorter parts of a target (e.g. `json`, `443`) are not blanked: they say nothing secret and
+"""Shorter parts of a URL (e.g. `json`, `443`) are not blanked: they say nothing secret and
 blanking them would make every error unreadable."""
+_SECRET_WORD_MIN = 6
+"""Words of a target's text (a command's arguments) shorter than this (`exit`, `echo`) are
+ordinary words, not tokens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +139,10 @@ def secret_pieces(spec: str) -> list[str]:
                      parts.password or "", parts.hostname or ""):
             pieces.add(text)
             pieces.add(unquote(text))
-    for word in re.split(r"[\s/:@?&=#,;+]+", body):
-        pieces.add(word)
-        pieces.add(unquote(word))
-    return sorted((p for p in pieces if len(p) >= _SECRET_PIECE_MIN), key=len, reverse=True)
+    words = {w for word in re.split(r"[\s/:@?&=#,;+'\"]+", body) for w in (word, unquote(word))}
+    pieces = {p for p in pieces if len(p) >= _SECRET_PIECE_MIN}
+    pieces |= {w for w in words if len(w) >= _SECRET_WORD_MIN}
+    return sorted(pieces, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:

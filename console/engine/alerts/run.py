@@ -133,3 +133,29 @@ async def send_test(engine: Engine) -> list[deliver.Outcome]:
     outcomes = await asyncio.to_thread(deliver.deliver, targets, alert, timeout=cfg.exec_timeout)
     engine.audit("alert.test", None, {"delivery": deliver.summary(outcomes)})
     return outcomes
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What `batchdeck alerts` shows: the rules in force, every condition's state, sync health."""
+
+    configured: bool
+    cfg: AlertsConfig
+    states: list[alert_store.AlertRow]
+    health: rules.SyncHealth
+    targets: list[str]
+    """Target labels ("target 1 (json)"), never the targets themselves."""
+
+
+def overview(engine: Engine, *, limit: int = 50) -> Overview:
+    cfg = config_of(engine)
+    effective = cfg or AlertsConfig()
+    return Overview(configured=cfg is not None, cfg=effective,
+                    states=alert_store.states(engine.store.conn, limit=limit),
+                    health=health.sync_health(engine.store),
+                    targets=[t.label for t in deliver.targets_of(all_targets(effective))])
+
+
+def active_alerts(store: Any) -> list[alert_store.AlertRow]:
+    """Conditions firing now (the console's header reads this; it never evaluates)."""
+    return alert_store.states(store.conn, active_only=True, limit=100)
