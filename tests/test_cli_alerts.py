@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from tests.engine.alert_fixtures import exec_alerts, exec_sink, receiving, write_config
 from tests import test_cli as cli_fixtures
+from tests.engine.alert_fixtures import exec_alerts, exec_sink, receiving, write_config
 
 cli = cli_fixtures.cli  # the command line run in this process, over an emulator
 emu = cli_fixtures.emu
