@@ -134,7 +134,8 @@ def health(conn: sqlite3.Connection) -> list[HealthRow]:
 # ---- deadline guard spending -----------------------------------------------------------------
 def guard_spent(conn: sqlite3.Connection, *, batch_id: int | None = None, since: float | None = None) -> float:
     """What the guard has claimed or spent (the larger of the two per promotion), in USD."""
-    where, args = [], []
+    where: list[str] = []
+    args: list[float] = []
     if batch_id is not None:
         where.append("batch_id = ?")
         args.append(batch_id)

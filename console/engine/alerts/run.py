@@ -126,7 +126,7 @@ async def send_test(engine: Engine) -> list[deliver.Outcome]:
     """One test alert to every target; how each took it."""
     cfg = config_of(engine) or AlertsConfig()
     now = engine.clock()
-    alert = {"event": "test", "rule": "test", "kind": "test", "key": "test", "title": "test alert",
+    alert: dict[str, Any] = {"event": "test", "rule": "test", "kind": "test", "key": "test", "title": "test alert",
              "why": "sent by `batchdeck alerts test`: this target works", "numbers": {}, "batch": None,
              "commands": [], "cost": None, "at": iso(now), "since": iso(now)}
     targets = deliver.targets_of(all_targets(cfg))
