@@ -21,6 +21,7 @@ from console.tui.messages import FleetLoaded
 from console.tui.rows import SORTS, batch_cells, batch_sort_key
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.alerts_line import AlertsLine
 from console.tui.widgets.batch_table import BatchTable
 
 SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest first",
@@ -76,6 +77,7 @@ class BatchesScreen(Screen):
         with Vertical(id="top"):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
+            yield AlertsLine(id="alerts-line")
             yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
         yield BatchTable(id="batches")
