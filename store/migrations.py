@@ -276,3 +276,38 @@ def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
         applied.append(step.version)
         current = step.version
     return applied
+
+
+# ---- live-fleet-14: who syncs this store, and how each account answers -----------------------
+# One row in sync_lease at most: the process that syncs (a console or `batchdeck sync`), with
+# its heartbeat; others read it to stand by and to say how fresh the data is. sync_profiles
+# keeps, per (provider, profile), the last success and the last error of any provider call a
+# sync pass made, and how far the account's list has been read (discovery's high-water mark).
+V_LIVE_FLEET_SYNC = """
+CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    who TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    last_pass_at REAL
+);
+CREATE TABLE sync_profiles (
+    provider TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    last_success_at REAL,
+    last_error_at REAL,
+    last_error TEXT,
+    failing_since REAL,
+    listed_until REAL,
+    listed_at REAL,
+    PRIMARY KEY (provider, profile)
+);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "sync lease, heartbeat and per-profile health (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_SYNC)))
+LATEST = MIGRATIONS[-1].version

@@ -97,7 +97,7 @@ def cmd_sync(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     if args.once:
-        report = run(engine, engine.sync_once(force=True))
+        report = run(engine, engine.sync_once(force=True, discover=not args.no_discover))
         if args.format == "json":
             data = report.to_dict()
             data["summary"] = report.summary

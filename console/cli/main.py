@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
     sync.add_argument("--once", action="store_true")
+    sync.add_argument("--no-discover", action="store_true",
+                      help="do not list the watched accounts for batches the store does not know")
     fmt(sync, ("text", "json"))
 
     resub = cmd("resubmit", "resubmit failed items as a new linked batch")

@@ -109,6 +109,8 @@ class Engine:
         self.poll_policy = RetryPolicy(attempts=3, base=0.2, cap=5.0)
         """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
         self._ingest_lock: asyncio.Lock | None = None
+        self.next_discovery = 0.0
+        """Earliest time the long-running sync loop lists the watched accounts again."""
 
     # ---- plumbing ---------------------------------------------------------------------
     def adapter(self, provider: str, profile: str | None = None) -> Any:
@@ -227,17 +229,18 @@ class Engine:
 
         return await reconcile.reconcile_intents(self)
 
-    async def sync_once(self, *, force: bool = True) -> SyncReport:
+    async def sync_once(self, *, force: bool = True, discover: bool = True) -> SyncReport:
         """One pass: reconcile intents, poll every non-terminal batch concurrently (per-provider
         limits, backoff honouring retry-after), and ingest results of batches that ended.
 
         `force=False` skips batches whose adaptive poll interval has not elapsed (the
         long-running `sync` loop and the console use that). A throttled poll leaves the
-        batch untouched.
+        batch untouched. `discover` (default) first lists each watched account and tracks the
+        batches the store does not know yet (console/engine/discover.py).
         """
         from console.engine import sync
 
-        return await sync.sync_once(self, force=force)
+        return await sync.sync_once(self, force=force, discover=discover)
 
     async def sync_forever(
         self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None

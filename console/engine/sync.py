@@ -19,6 +19,7 @@ from collections import defaultdict
 from typing import Any
 
 from adapters.errors import AdapterError, NotFoundError
+from console.engine import discover as discovery
 from console.engine import ingest, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
 from console.engine.types import BatchChange, SyncReport
@@ -58,7 +59,7 @@ def next_interval(remote_status: BatchStatus, done: int, total: int, created: fl
     return max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
 
 
-async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
+async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -> SyncReport:
     started = time.monotonic()
     report = SyncReport()
     try:
@@ -66,7 +67,13 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
         report.awaiting = len(engine.store.pending_intents())
     except AdapterError as exc:
         report.errors[0] = f"reconciling pending submissions: {exc.message}"
+    health = AccountTally()
     batches = engine.store.batches_to_sync()
+    if discover:
+        # After reconciling: our own unconfirmed submissions must not come back as "tracked".
+        # After choosing what to poll: a batch just listed is as fresh as a poll would make it
+        # (the next pass polls it, and ingests it if it already ended).
+        await discovery.discover(engine, report, force=force)
     now = engine.clock()
     due = []
     for b in batches:
@@ -80,9 +87,10 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
 
     async def one(b: Any) -> None:
         async with sems[b.provider]:
-            await _sync_batch(engine, b, report)
+            await _sync_batch(engine, b, report, health)
 
     await asyncio.gather(*(one(b) for b in due))
+    health.record(engine)
     # Answers a promote paid for, left unchecked by an ingest while that promote ran: if it
     # died before recording them, nothing else would (its batch may have nothing to promote).
     recovered = await asyncio.to_thread(kept_answers.record_owed, engine)
@@ -101,7 +109,22 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
     return report
 
 
-async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
+class AccountTally:
+    """Per account (provider, profile), whether any poll of this pass was answered and the
+    last error: recorded in the store once per pass, for the header and the heartbeat."""
+
+    def __init__(self) -> None:
+        self.ok: set[tuple[str, str]] = set()
+        self.errors: dict[tuple[str, str], str] = {}
+
+    def record(self, engine: Any) -> None:
+        now = engine.clock()
+        for key in self.ok | set(self.errors):
+            engine.store.record_profile_calls(key[0], key[1], now=now, ok=key in self.ok,
+                                              error=self.errors.get(key))
+
+
+async def _sync_batch(engine: Any, b: Any, report: SyncReport, health: AccountTally | None = None) -> None:
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
@@ -111,6 +134,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
             remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
                                       policy=engine.poll_policy, sleep=engine.sleep)
         except AdapterError as exc:
+            if health is not None and not isinstance(exc, NotFoundError):
+                health.errors[(b.provider, b.profile or "default")] = exc.message
             if exc.retryable:
                 report.throttled.append(b.id)
                 wait = max(exc.retry_after or 0.0, MIN_INTERVAL)
@@ -121,6 +146,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
                     engine.next_poll[b.id] = engine.clock() + MAX_INTERVAL
             return
         report.polled += 1
+        if health is not None:
+            health.ok.add((b.provider, b.profile or "default"))
         keep_known_total(remote, b.counts.total)
         old, new = engine.store.update_from_remote(b.id, remote, now=engine.clock())
         if old != new:

@@ -1,12 +1,18 @@
-"""Track batches something else submitted: one by id, or every batch the account lists."""
+"""Track batches something else submitted: one by id, or every batch the account lists.
+
+Every provider call, the list pages included, goes through the bounded backoff that honours
+`retry-after` (a 429 storm on the list endpoint is waited out, within the policy's bounds).
+A tracked batch is named from its metadata (console/engine/names.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from adapters.errors import AdapterError
-from console.engine import retry
-from console.engine.types import BadInput, ProviderFailed, TrackResult
+from console.engine import names, retry
+from console.engine.discover import Account, discover_account
+from console.engine.types import BadInput, ProviderFailed, SyncReport, TrackResult
 
 
 async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
@@ -22,14 +28,18 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
     now = engine.clock()
     try:
         if all:
-            async for remote in adapter.list_batches():
-                local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
-                (created if new else existing).append(local)
+            account = Account(provider, profile or engine.profile or "default")
+            listing = await discover_account(engine, account, policy=engine.retry, report=SyncReport(),
+                                             whole=True)
+            created, existing = listing.created, listing.existing
         else:
             remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
                                       policy=engine.retry, sleep=engine.sleep)
             local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
             (created if new else existing).append(local)
+            label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
+            if new and label:
+                engine.store.set_batch_fields(local, label=label)
     except AdapterError as exc:
         if exc.status == 404:
             raise BadInput(f"{provider} has no batch {provider_batch_id!r}") from None
