@@ -119,8 +119,18 @@ def cmd_sync(args: Any) -> int:
             out(f"{datetime.now(UTC):%H:%M:%S} {report.summary}")
         sys.stdout.flush()
 
+    standing_by: list[str] = []
+
+    def on_standby(lease: Any) -> None:
+        # Said once per holder: a service restarting under systemd must not flood the journal.
+        if lease.holder not in standing_by:
+            standing_by.append(lease.holder)
+            sys.stderr.write(f"batchdeck: {lease.who} (pid {lease.pid}) syncs this store; standing by "
+                             "and taking over if it stops\n")
+            sys.stderr.flush()
+
     try:
-        run(engine, engine.sync_forever(on_pass=on_pass))
+        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby))
     except KeyboardInterrupt:
         pass
     return EXIT_OK

@@ -130,9 +130,25 @@ DISCOVER_INTERVAL = 30.0
 submitted elsewhere shows up within this (plus one pass); `sync --once` always lists."""
 
 
-async def discover(engine: Engine, report: SyncReport, *, force: bool = True) -> None:
+class AccountTally:
+    """One pass's outcome per account (provider, profile): whether any call was answered, and
+    the last error. Recorded once per pass (`record`), so the heartbeat shows an account as
+    failing only when nothing it was asked in a pass got through."""
+
+    def __init__(self) -> None:
+        self.ok: set[tuple[str, str]] = set()
+        self.errors: dict[tuple[str, str], str] = {}
+
+    def record(self, engine: Engine) -> None:
+        now = engine.clock()
+        for key in self.ok | set(self.errors):
+            engine.store.record_profile_calls(key[0], key[1], now=now, ok=key in self.ok,
+                                              error=self.errors.get(key))
+
+
+async def discover(engine: Engine, report: SyncReport, health: AccountTally, *, force: bool = True) -> None:
     """One discovery pass over every watched account (unless not due and not `force`);
-    failures are per account, recorded as that account's error, never fatal."""
+    failures are per account (in `health` and `report.account_errors`), never fatal."""
     now = engine.clock()
     if not force and now < engine.next_discovery:
         return
@@ -143,10 +159,9 @@ async def discover(engine: Engine, report: SyncReport, *, force: bool = True) ->
         except (AdapterError, BadInput) as exc:
             message = exc.message if isinstance(exc, AdapterError) else str(exc)
             report.account_errors[account.name] = message
-            engine.store.record_profile_calls(account.provider, account.profile, now=engine.clock(),
-                                              ok=False, error=message)
+            health.errors[(account.provider, account.profile)] = message
             continue
-        engine.store.record_profile_calls(account.provider, account.profile, now=engine.clock(), ok=True)
+        health.ok.add((account.provider, account.profile))
         report.discovered.extend(found)
     if report.discovered:
         engine.audit("discover", None, {"tracked": report.discovered[:200], "list_calls": report.list_calls})

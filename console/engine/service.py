@@ -243,12 +243,19 @@ class Engine:
         return await sync.sync_once(self, force=force, discover=discover)
 
     async def sync_forever(
-        self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None
+        self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None,
+        lease: bool = False, on_standby: Callable[[Any], Any] | None = None,
+        lease_ttl: float | None = None, standby_recheck: float | None = None,
     ) -> None:
-        """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled)."""
+        """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled).
+
+        `lease`: sync only while this process holds the store's sync lease (one syncing engine
+        per store); otherwise stand by (`on_standby(lease)`) and take over when it lapses."""
         from console.engine import sync
 
-        await sync.sync_forever(self, stop=stop, on_pass=on_pass)
+        extra = {} if standby_recheck is None else {"standby_recheck": standby_recheck}
+        await sync.sync_forever(self, stop=stop, on_pass=on_pass, lease=lease, on_standby=on_standby,
+                                lease_ttl=lease_ttl, **extra)
 
     async def ingest(self, batch_ref: int | str) -> int:
         """Download (resuming) and ingest one ended batch's results; returns lines ingested.

@@ -22,7 +22,7 @@ from adapters.errors import AdapterError, NotFoundError
 from console.engine import discover as discovery
 from console.engine import ingest, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
-from console.engine.types import BatchChange, SyncReport
+from console.engine.types import BatchChange, EngineError, SyncReport
 from store.model import BatchStatus
 
 MIN_INTERVAL = 5.0
@@ -67,13 +67,13 @@ async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -
         report.awaiting = len(engine.store.pending_intents())
     except AdapterError as exc:
         report.errors[0] = f"reconciling pending submissions: {exc.message}"
-    health = AccountTally()
+    health = discovery.AccountTally()
     batches = engine.store.batches_to_sync()
     if discover:
         # After reconciling: our own unconfirmed submissions must not come back as "tracked".
         # After choosing what to poll: a batch just listed is as fresh as a poll would make it
         # (the next pass polls it, and ingests it if it already ended).
-        await discovery.discover(engine, report, force=force)
+        await discovery.discover(engine, report, health, force=force)
     now = engine.clock()
     due = []
     for b in batches:
@@ -109,27 +109,20 @@ async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -
     return report
 
 
-class AccountTally:
-    """Per account (provider, profile), whether any poll of this pass was answered and the
-    last error: recorded in the store once per pass, for the header and the heartbeat."""
-
-    def __init__(self) -> None:
-        self.ok: set[tuple[str, str]] = set()
-        self.errors: dict[tuple[str, str], str] = {}
-
-    def record(self, engine: Any) -> None:
-        now = engine.clock()
-        for key in self.ok | set(self.errors):
-            engine.store.record_profile_calls(key[0], key[1], now=now, ok=key in self.ok,
-                                              error=self.errors.get(key))
-
-
-async def _sync_batch(engine: Any, b: Any, report: SyncReport, health: AccountTally | None = None) -> None:
+async def _sync_batch(engine: Any, b: Any, report: SyncReport,
+                      health: discovery.AccountTally | None = None) -> None:
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
     if not status.is_terminal:
-        adapter = engine.adapter(b.provider, b.profile)
+        try:
+            adapter = engine.adapter(b.provider, b.profile)
+        except (AdapterError, EngineError) as exc:  # no key, unknown profile: say so, per account
+            message = exc.message if isinstance(exc, AdapterError) else str(exc)
+            report.errors[b.id] = message
+            if health is not None:
+                health.errors[(b.provider, b.profile or "default")] = message
+            return
         try:
             remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
                                       policy=engine.poll_policy, sleep=engine.sleep)
@@ -170,16 +163,61 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport, health: AccountTa
         engine.next_poll.pop(b.id, None)
 
 
-async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None) -> None:
-    """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s)."""
+STANDBY_RECHECK = 10.0
+"""Seconds a standing-by process waits before trying the lease again."""
+
+
+async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None,
+                       lease: bool = False, on_standby: Any = None,
+                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK) -> None:
+    """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s).
+
+    With `lease`, only while this process holds the store's sync lease (console/engine/lease.py):
+    otherwise it stands by, calls `on_standby(lease)` and tries again every `standby_recheck`
+    seconds. The lease is renewed while a pass runs and released on the way out.
+    """
+    from console.engine.lease import LEASE_TTL, LeaseHolder
+
     stop = stop or asyncio.Event()
-    while not stop.is_set():
-        report = await sync_once(engine, force=False)
-        if on_pass is not None:
-            on_pass(report)
-        wait = report.next_poll_in if report.next_poll_in is not None else 30.0
-        wait = max(1.0, min(30.0, wait))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=wait)
-        except TimeoutError:
-            pass
+    holder = LeaseHolder(engine.store, engine.clock, engine.actor, lease_ttl or LEASE_TTL) if lease else None
+    try:
+        while not stop.is_set():
+            if holder is not None:
+                current = await asyncio.to_thread(holder.take)
+                if not holder.holds(current):
+                    if on_standby is not None:
+                        on_standby(current)
+                    await _wait(stop, standby_recheck)
+                    continue
+            renewing = asyncio.create_task(_keep_renewing(holder)) if holder is not None else None
+            try:
+                report = await sync_once(engine, force=False)
+            finally:
+                if renewing is not None:
+                    renewing.cancel()
+            if holder is not None:
+                await asyncio.to_thread(holder.passed)
+            if on_pass is not None:
+                on_pass(report)
+            wait = report.next_poll_in if report.next_poll_in is not None else 30.0
+            await _wait(stop, max(1.0, min(30.0, wait)))
+    finally:
+        if holder is not None:
+            try:
+                holder.release()
+            except Exception:  # noqa: BLE001 - the store may be closing; the lease then lapses
+                pass
+
+
+async def _keep_renewing(holder: Any) -> None:
+    """Renew the lease every third of its life while a long pass (a big ingest) runs."""
+    while True:
+        await asyncio.sleep(holder.ttl / 3)
+        await asyncio.to_thread(holder.take)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
