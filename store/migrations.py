@@ -311,3 +311,17 @@ CREATE TABLE sync_profiles (
 MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "sync lease, heartbeat and per-profile health (live-fleet-14)",
                                      _script(V_LIVE_FLEET_SYNC)))
 LATEST = MIGRATIONS[-1].version
+
+
+# ---- live-fleet-14: what is known of a tracked batch's inputs ---------------------------------
+# NULL: a batch we submitted (its items were recorded at submit), or older rows.
+# 'pending': the provider keeps the input (OpenAI input file), not read yet; 'read': read;
+# 'unknown': the provider cannot give it back (Anthropic) and no file was attached;
+# 'attached': the operator attached the original file (--input FILE / attach).
+V_LIVE_FLEET_INPUTS = """
+ALTER TABLE batches ADD COLUMN inputs TEXT;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.inputs (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_INPUTS)))
+LATEST = MIGRATIONS[-1].version

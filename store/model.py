@@ -188,6 +188,10 @@ class Batch:
     """When a cancel was requested (ours or the provider's report), if ever."""
     metadata: dict[str, str] = field(default_factory=dict)
     """The provider batch's metadata as reported (never secrets)."""
+    inputs: str | None = None
+    """What is known of a tracked batch's requests: None (we submitted it: all stored),
+    `pending` (the provider keeps them, not read yet), `read`, `unknown` (the provider cannot
+    give them back), `attached` (the operator attached the original file)."""
 
 
 @dataclass(slots=True)

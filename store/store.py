@@ -239,6 +239,19 @@ class Store:
         """
         return items.add_items(self._db, batch_id, requests, model=model)
 
+    def apply_inputs(self, batch_id: int, requests: Iterable[tuple[str, str]], *,
+                     model: str | None = None, first_seq: int = 0) -> tuple[int, int]:
+        """A batch's input requests, in order: items created (pending) or matched (given their
+        input position and body); returns (created, matched). See items.apply_inputs."""
+        return items.apply_inputs(self._db, batch_id, requests, model=model, first_seq=first_seq)
+
+    def batches_with_inputs(self, state: str) -> list[Batch]:
+        """Batches whose `inputs` is `state` (e.g. `pending`: to read from the provider)."""
+        from store.rows import BATCH_SELECT, batch_from_row
+
+        rows = self.conn.execute(BATCH_SELECT + " WHERE inputs = ? ORDER BY id", (state,)).fetchall()
+        return [batch_from_row(r) for r in rows]
+
     def ingest_results(
         self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
     ) -> IngestStats:

@@ -32,7 +32,7 @@ from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.wording import plural
 
-__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
+__all__ = ["cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
            "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
@@ -88,8 +88,22 @@ def cmd_track(args: Any) -> int:
         raise BadInput("name a batch id to track, or pass --all")
     store = open_store(args)
     engine = make_engine(args, store)
-    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile))
+    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile,
+                                      input_path=args.input))
     print_result(args, result)
+    return EXIT_OK
+
+
+def cmd_attach(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    batch = engine.batch(args.batch)
+    count = engine.attach_inputs(batch.id, args.file)
+    summary = f"attached {plural(count, 'request')} to batch {batch.id} from {args.file}"
+    if args.format == "json":
+        emit_json({"batch_id": batch.id, "requests": count, "summary": summary})
+    else:
+        out(summary)
     return EXIT_OK
 
 
@@ -140,6 +154,7 @@ def cmd_resubmit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("resubmit")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), include_permanent=args.include_permanent,
               input_path=args.input)
     est = engine.estimate_resubmit(args.batch, **kw)
@@ -163,6 +178,7 @@ def cmd_promote(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
     est = engine.estimate_promotion(args.batch, **kw)
     if est.needs_input:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
-from console.engine import names, providers, retry
+from console.engine import inputs, names, providers, retry
 from console.engine.retry import RetryPolicy
 from console.engine.types import BadInput, SyncReport
 
@@ -108,6 +108,7 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
             local, new = store.upsert_tracked(remote, profile=account.profile, now=now)
             if new:
                 created.append(local)
+                inputs.mark_tracked(engine, local, remote)
                 label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
                 if label:
                     store.set_batch_fields(local, label=label)

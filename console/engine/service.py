@@ -214,12 +214,29 @@ class Engine:
         *,
         all: bool = False,
         profile: str | None = None,
+        input_path: str | Path | None = None,
     ) -> TrackResult:
         """Start watching a batch something else submitted (or, with `all`, every batch the
-        account lists). Idempotent: known batches are reported as existing."""
+        account lists). Idempotent: known batches are reported as existing. Where the provider
+        keeps the batch's input it is read now; `input_path` attaches the original file instead
+        (providers that cannot give it back)."""
         from console.engine import track
 
-        return await track.track(self, provider, provider_batch_id, all=all, profile=profile)
+        return await track.track(self, provider, provider_batch_id, all=all, profile=profile,
+                                 input_path=input_path)
+
+    def attach_inputs(self, batch_ref: int | str, path: str | Path) -> int:
+        """Attach a tracked batch's original input file (matched by custom_id), once; returns
+        the requests attached. For batches whose provider cannot give the requests back."""
+        from console.engine import inputs
+
+        return inputs.attach(self, self.batch(batch_ref), path)
+
+    async def ensure_inputs(self, batch_ref: int | str) -> Any:
+        """The batch, with its inputs read from the provider first if still pending."""
+        from console.engine import inputs
+
+        return await inputs.ensure_read(self, self.batch(batch_ref))
 
     async def reconcile_intents(self) -> list[int]:
         """Match batches left SUBMITTING by a crash to the provider's batches (by our token

@@ -20,7 +20,7 @@ from typing import Any
 
 from adapters.errors import AdapterError, NotFoundError
 from console.engine import discover as discovery
-from console.engine import ingest, kept_answers, providers, retry
+from console.engine import ingest, inputs, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
 from console.engine.types import BatchChange, EngineError, SyncReport
 from store.model import BatchStatus
@@ -74,6 +74,9 @@ async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -
         # After choosing what to poll: a batch just listed is as fresh as a poll would make it
         # (the next pass polls it, and ingests it if it already ended).
         await discovery.discover(engine, report, health, force=force)
+    # Tracked batches' inputs (just discovered, or tracked since the last pass) before any
+    # result is ingested below: their items then exist with bodies, in request order.
+    await inputs.read_pending(engine, report.errors)
     now = engine.clock()
     due = []
     for b in batches:

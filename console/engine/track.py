@@ -7,18 +7,21 @@ A tracked batch is named from its metadata (console/engine/names.py).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from adapters.errors import AdapterError
-from console.engine import names, retry
+from console.engine import inputs, names, retry
 from console.engine.discover import Account, discover_account
 from console.engine.types import BadInput, ProviderFailed, SyncReport, TrackResult
 
 
 async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
-                profile: str | None) -> TrackResult:
+                profile: str | None, input_path: str | Path | None = None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
+    if all and input_path is not None:
+        raise BadInput("--input FILE attaches one batch's original requests; name the batch instead of --all")
     adapter = engine.adapter(provider, profile)
     # Our own unconfirmed submissions must be matched first, or --all would import them
     # a second time as "tracked".
@@ -40,6 +43,16 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
             label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
             if new and label:
                 engine.store.set_batch_fields(local, label=label)
+            if new:
+                inputs.mark_tracked(engine, local, remote)
+            batch = engine.store.get_batch(local)
+            if input_path is not None:
+                inputs.attach(engine, batch, input_path)
+            elif batch.inputs == inputs.PENDING:
+                try:
+                    await inputs.read_inputs(engine, batch)  # items exist before any result
+                except AdapterError:
+                    pass  # tracked all the same; the next sync pass reads the input
     except AdapterError as exc:
         if exc.status == 404:
             raise BadInput(f"{provider} has no batch {provider_batch_id!r}") from None

@@ -21,6 +21,12 @@ def holder_pid(db) -> int | None:
         return lease.pid if lease is not None and lease.expires_at > time.time() else None
 
 
+def passed_once(db) -> bool:
+    with Store.open(db) as store:
+        lease = store.read_lease()
+        return lease is not None and lease.last_pass_at is not None
+
+
 def wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -40,16 +46,20 @@ def test_two_consoles_and_one_service_on_one_store_exactly_one_syncs(tmp_path):
         consoles: list[subprocess.Popen[str]] = []
         try:
             assert wait_for(lambda: holder_pid(db) == service.pid), "the service never took the lease"
-            consoles = [subprocess.Popen([sys.executable, "-m", "tests.engine.lease_worker", "--db", str(db)],
-                                         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         text=True) for _ in range(2)]
-            time.sleep(4)
+            assert wait_for(lambda: passed_once(db), 60), "the service never finished a pass"
+            logs = [tmp_path / f"console-{n}.log" for n in range(2)]
+            consoles = [subprocess.Popen([sys.executable, "-m", "tests.engine.lease_worker", "--db", str(db),
+                                          "--log", str(log)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, text=True) for log in logs]
+            # Both consoles up and standing by, naming the service as the syncer.
+            assert wait_for(lambda: all(log.exists() and f"standby {service.pid}" in log.read_text()
+                                        for log in logs), 60), [c.poll() for c in consoles]
             assert holder_pid(db) == service.pid
             service.send_signal(signal.SIGINT)  # a clean stop releases the lease
             out, err = service.communicate(timeout=60)
             assert service.returncode == 0, err
             passes = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-            assert passes and sum(len(p["discovered"]) for p in passes) == 1
+            assert passes and sum(len(p["discovered"]) for p in passes) == 1, (out, err)
             console_pids = {c.pid for c in consoles}
             assert wait_for(lambda: holder_pid(db) in console_pids), "no console took over"
             taker = holder_pid(db)
@@ -59,10 +69,10 @@ def test_two_consoles_and_one_service_on_one_store_exactly_one_syncs(tmp_path):
             for proc in [service, *consoles]:
                 if proc.poll() is None:
                     proc.terminate()
-        outputs = {c.pid: c.communicate(timeout=60)[0] for c in consoles}
-        synced = {pid: out.count("pass") for pid, out in outputs.items()}
+        for c in consoles:
+            c.communicate(timeout=60)
+        outputs = {c.pid: log.read_text() for c, log in zip(consoles, logs, strict=True)}
+        synced = {pid: out.splitlines().count("pass") for pid, out in outputs.items()}
         assert synced[taker] >= 1 and [n for pid, n in synced.items() if pid != taker] == [0], outputs
-        # While the service held the lease, both consoles stood by naming it.
-        assert all(f"standby {service.pid}" in out for out in outputs.values()), outputs
         with Store.open(db) as store:
             assert store.get_batch(batch).tracked
