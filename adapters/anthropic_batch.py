@@ -21,6 +21,7 @@ from adapters import fastparse
 from adapters.anthropic_results import normalize_usage, parse_raw_line
 from adapters.base import (
     BatchAdapter,
+    BatchPage,
     BatchRequest,
     Capabilities,
     DownloadReport,
@@ -129,25 +130,30 @@ class AnthropicBatchAdapter(BatchAdapter):
             raise self._wrap(exc) from None
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
-        after: str | None = None
+        cursor: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"limit": 1000}
-            if after:
-                kwargs["after_id"] = after
-            try:
-                page = await self.client.messages.batches.list(**kwargs)
-            except Exception as exc:  # noqa: BLE001
-                raise self._wrap(exc) from None
-            data = list(page.data)
-            for b in data:
-                remote = self.to_remote(b)
+            page = await self.list_page(cursor, limit=1000)
+            for remote in page.batches:
                 if since is not None and remote.created_at is not None and remote.created_at < since:
                     return
                 yield remote
-            last = getattr(page, "last_id", None) or (data[-1].id if data else None)
-            if not data or not getattr(page, "has_more", False) or not last:
+            if page.next_cursor is None:
                 return
-            after = last
+            cursor = page.next_cursor
+
+    async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
+        """One GET /v1/messages/batches (at most 1,000 a page), continuing after `after_id`."""
+        kwargs: dict[str, Any] = {"limit": max(1, min(1000, limit))}
+        if cursor:
+            kwargs["after_id"] = cursor
+        try:
+            page = await self.client.messages.batches.list(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+        data = list(page.data)
+        last = getattr(page, "last_id", None) or (data[-1].id if data else None)
+        more = bool(data) and bool(getattr(page, "has_more", False)) and bool(last)
+        return BatchPage([self.to_remote(b) for b in data], last if more else None)
 
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:
         try:

@@ -19,6 +19,7 @@ from adapters import download as dl
 from adapters import fastparse
 from adapters.base import (
     BatchAdapter,
+    BatchPage,
     BatchRequest,
     Capabilities,
     DownloadReport,
@@ -172,24 +173,29 @@ class OpenAIBatchAdapter(BatchAdapter):
             raise self._wrap(exc) from None
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
-        after: str | None = None
+        cursor: str | None = None
         while True:
-            try:
-                kwargs: dict[str, Any] = {"limit": 100}
-                if after:
-                    kwargs["after"] = after
-                page = await self.client.batches.list(**kwargs)
-            except Exception as exc:  # noqa: BLE001
-                raise self._wrap(exc) from None
-            data = list(page.data)
-            for b in data:
-                remote = self.to_remote(b)
+            page = await self.list_page(cursor)
+            for remote in page.batches:
                 if since is not None and remote.created_at is not None and remote.created_at < since:
                     return
                 yield remote
-            if not data or not getattr(page, "has_more", False):
+            if page.next_cursor is None:
                 return
-            after = data[-1].id
+            cursor = page.next_cursor
+
+    async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
+        """One GET /v1/batches (at most 100 a page), continuing `after` the cursor."""
+        kwargs: dict[str, Any] = {"limit": max(1, min(100, limit))}
+        if cursor:
+            kwargs["after"] = cursor
+        try:
+            page = await self.client.batches.list(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+        data = list(page.data)
+        more = bool(data) and bool(getattr(page, "has_more", False))
+        return BatchPage([self.to_remote(b) for b in data], data[-1].id if more else None)
 
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:
         try:

@@ -90,7 +90,8 @@ def failure_counts(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
 
 # ---- sync health ---------------------------------------------------------------------------
 PASS_SCOPE = ""
-"""The scope of the sync pass itself (its last_ok_at is the heartbeat)."""
+"""The scope of the sync pass itself (its last_ok_at is the heartbeat). Provider accounts'
+health is the live fleet's `sync_profiles` (store/sync_state.py); other scopes are unused."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ Location: `BATCHDECK_CONFIG`, else `$XDG_CONFIG_HOME/batchdeck/config.toml` (fal
     provider = "openai"
     base_url = "https://api.openai.com/v1"   # optional
     api_key_env = "OPENAI_PROD_KEY"          # or api_key = "sk-..." (file must be chmod 600)
+    watch = true                             # sync discovers the account's new batches
 
     [ui]
     expiry_warning_hours = 3
@@ -53,6 +54,8 @@ class Profile:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     api_key_env: str | None = None
+    watch: bool = True
+    """Discover batches this account lists that the store does not know (every sync pass)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +74,14 @@ class Config:
     read_only: bool = False
     ui: UiConfig = field(default_factory=UiConfig)
     prices: tuple[PriceRow, ...] = ()
+    label_keys: tuple[str, ...] | None = None
+    """Metadata keys a tracked batch's label is read from (None: the engine's defaults)."""
     alerts: AlertsConfig | None = None
     """The [alerts] table (store/alert_config.py); None when the file has none: no alerts."""
 
 
-_TOP_LEVEL = {"profiles", "read_only", "ui", "prices", "alerts"}
-_PROFILE_KEYS = {"provider", "base_url", "api_key", "api_key_env"}
+_TOP_LEVEL = {"profiles", "read_only", "ui", "prices", "label_keys", "alerts"}
+_PROFILE_KEYS = {"provider", "base_url", "api_key", "api_key_env", "watch"}
 _UI_KEYS = {"expiry_warning_hours", "bell"}
 
 
@@ -127,6 +132,10 @@ def _parse(path: Path, data: dict[str, Any]) -> Config:
         )
     except (PriceBookError, TypeError) as exc:
         raise ConfigError(str(exc)) from exc
+    label_keys = data.get("label_keys")
+    if label_keys is not None and (not isinstance(label_keys, list) or not label_keys
+                                   or not all(isinstance(k, str) and k for k in label_keys)):
+        raise ConfigError(f"{path}: label_keys must be a list of metadata key names, e.g. [\"job\", \"name\"].")
     alerts = None
     if "alerts" in data:
         try:
@@ -136,7 +145,8 @@ def _parse(path: Path, data: dict[str, Any]) -> Config:
         if alerts.has_literal_targets():
             _refuse_if_shared(path, "an alert target")
     return Config(path=path, exists=True, profiles=profiles, read_only=read_only,
-                  ui=UiConfig(float(hours), bell), prices=prices, alerts=alerts)
+                  ui=UiConfig(float(hours), bell), prices=prices,
+                  label_keys=tuple(label_keys) if label_keys else None, alerts=alerts)
 
 
 def _table(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -159,8 +169,11 @@ def _profile(path: Path, name: str, table: Any) -> Profile:
             raise ConfigError(f"{path}: [profiles.{name}] {key} must be a string.")
     if table.get("api_key") and table.get("api_key_env"):
         raise ConfigError(f"{path}: [profiles.{name}] sets both api_key and api_key_env; keep one.")
+    watch = table.get("watch", True)
+    if not isinstance(watch, bool):
+        raise ConfigError(f"{path}: [profiles.{name}] watch must be true or false.")
     return Profile(name=name, provider=table["provider"], base_url=table.get("base_url"),
-                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"))
+                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"), watch=watch)
 
 
 def _refuse_if_shared(path: Path, what: str = "an api_key") -> None:

@@ -210,48 +210,6 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 
-# ---- v5 (branch alerts-19) --------------------------------------------------------------
-# Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
-# was already said; the health the sync passes saw (until the sync heartbeat table lands);
-# the deadline guard's spending, claimed before each promote so the caps hold across processes.
-V5 = """
-CREATE TABLE alert_state (
-    key TEXT PRIMARY KEY,
-    rule TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    batch_id INTEGER,
-    active INTEGER NOT NULL DEFAULT 1,
-    started_at REAL NOT NULL,
-    last_seen_at REAL NOT NULL,
-    clear_since REAL,
-    resolved_at REAL,
-    last_sent_at REAL,
-    last_event TEXT,
-    sends INTEGER NOT NULL DEFAULT 0,
-    delivery TEXT,
-    title TEXT NOT NULL,
-    details TEXT
-);
-CREATE INDEX alert_state_active ON alert_state (active, rule);
-CREATE TABLE alert_sync_health (
-    scope TEXT PRIMARY KEY,
-    last_ok_at REAL,
-    failing_since REAL,
-    last_error TEXT,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE guard_spend (
-    id INTEGER PRIMARY KEY,
-    batch_id INTEGER NOT NULL REFERENCES batches(id),
-    at REAL NOT NULL,
-    tier TEXT NOT NULL,
-    claimed REAL NOT NULL,
-    spent REAL
-);
-CREATE INDEX guard_spend_at ON guard_spend (at);
-"""
-
-
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT our transaction first.
@@ -278,7 +236,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
-    Migration(5, "alert state, sync health, deadline guard spending (alerts-19)", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -319,3 +276,98 @@ def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
         applied.append(step.version)
         current = step.version
     return applied
+
+
+# ---- live-fleet-14: who syncs this store, and how each account answers -----------------------
+# One row in sync_lease at most: the process that syncs (a console or `batchdeck sync`), with
+# its heartbeat; others read it to stand by and to say how fresh the data is. sync_profiles
+# keeps, per (provider, profile), the last success and the last error of any provider call a
+# sync pass made, and how far the account's list has been read (discovery's high-water mark).
+V_LIVE_FLEET_SYNC = """
+CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    who TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    last_pass_at REAL
+);
+CREATE TABLE sync_profiles (
+    provider TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    last_success_at REAL,
+    last_error_at REAL,
+    last_error TEXT,
+    failing_since REAL,
+    listed_until REAL,
+    listed_at REAL,
+    PRIMARY KEY (provider, profile)
+);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "sync lease, heartbeat and per-profile health (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_SYNC)))
+LATEST = MIGRATIONS[-1].version
+
+
+# ---- live-fleet-14: what is known of a tracked batch's inputs ---------------------------------
+# NULL: a batch we submitted (its items were recorded at submit), or older rows.
+# 'pending': the provider keeps the input (OpenAI input file), not read yet; 'read': read;
+# 'unknown': the provider cannot give it back (Anthropic) and no file was attached;
+# 'attached': the operator attached the original file (--input FILE / attach).
+V_LIVE_FLEET_INPUTS = """
+ALTER TABLE batches ADD COLUMN inputs TEXT;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.inputs (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_INPUTS)))
+LATEST = MIGRATIONS[-1].version
+
+
+# ---- alerts-19: alert state, sync health, deadline guard spending ---------------------------
+# Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
+# was already said; the heartbeat every sync pass leaves (the lease's goes with its holder);
+# the deadline guard's spending, claimed before each promote so the caps hold across processes.
+V_ALERTS = """
+CREATE TABLE alert_state (
+    key TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    batch_id INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    started_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL,
+    clear_since REAL,
+    resolved_at REAL,
+    last_sent_at REAL,
+    last_event TEXT,
+    sends INTEGER NOT NULL DEFAULT 0,
+    delivery TEXT,
+    title TEXT NOT NULL,
+    details TEXT
+);
+CREATE INDEX alert_state_active ON alert_state (active, rule);
+CREATE TABLE alert_sync_health (
+    scope TEXT PRIMARY KEY,
+    last_ok_at REAL,
+    failing_since REAL,
+    last_error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE guard_spend (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    at REAL NOT NULL,
+    tier TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    spent REAL
+);
+CREATE INDEX guard_spend_at ON guard_spend (at);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "alert state, sync health, deadline guard spending (alerts-19)",
+                                     _script(V_ALERTS)))
+LATEST = MIGRATIONS[-1].version

@@ -188,6 +188,10 @@ class Batch:
     """When a cancel was requested (ours or the provider's report), if ever."""
     metadata: dict[str, str] = field(default_factory=dict)
     """The provider batch's metadata as reported (never secrets)."""
+    inputs: str | None = None
+    """What is known of a tracked batch's requests: None (we submitted it: all stored),
+    `pending` (the provider keeps them, not read yet), `read`, `unknown` (the provider cannot
+    give them back), `attached` (the operator attached the original file)."""
 
 
 @dataclass(slots=True)
@@ -324,3 +328,43 @@ class FleetTotals:
     savings_today: float
     savings_month: float
     unpriced_items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncLease:
+    """Who syncs a store: one process at a time holds the lease and renews it each pass.
+
+    Attributes:
+        holder: an opaque token naming the holding engine (unique per process run).
+        who: `user@host` of the holder; `host` and `pid` let a process on the same host see
+            that the holder died without waiting for `expires_at`.
+        heartbeat_at: when the holder last renewed; `expires_at` when others may take over.
+        last_pass_at: when the holder last finished a sync pass (None before its first).
+    """
+
+    holder: str
+    who: str
+    host: str
+    pid: int
+    acquired_at: float
+    heartbeat_at: float
+    expires_at: float
+    last_pass_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileHealth:
+    """How one account (provider + profile) answered the sync passes.
+
+    `failing_since` is the first error after the last success (None while healthy);
+    `listed_until` the newest creation time a complete discovery pass read in its list.
+    """
+
+    provider: str
+    profile: str
+    last_success_at: float | None = None
+    last_error_at: float | None = None
+    last_error: str | None = None
+    failing_since: float | None = None
+    listed_until: float | None = None
+    listed_at: float | None = None

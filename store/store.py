@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from store import audit, batches, ingest, items, queries, rollup, savings
+from store import audit, batches, ingest, items, queries, rollup, savings, sync_state
 from store.db import ThreadConnections, check_header, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
@@ -30,8 +30,10 @@ from store.model import (
     ItemStatus,  # noqa: F401  (part of the skeleton's namespace)
     PriceRow,
     PriceTier,
+    ProfileHealth,
     RemoteBatch,
     SavingsRow,
+    SyncLease,
 )
 from store.paths import db_path
 from store.prices import PriceBook
@@ -237,6 +239,19 @@ class Store:
         """
         return items.add_items(self._db, batch_id, requests, model=model)
 
+    def apply_inputs(self, batch_id: int, requests: Iterable[tuple[str, str]], *,
+                     model: str | None = None, first_seq: int = 0) -> tuple[int, int]:
+        """A batch's input requests, in order: items created (pending) or matched (given their
+        input position and body); returns (created, matched). See items.apply_inputs."""
+        return items.apply_inputs(self._db, batch_id, requests, model=model, first_seq=first_seq)
+
+    def batches_with_inputs(self, state: str) -> list[Batch]:
+        """Batches whose `inputs` is `state` (e.g. `pending`: to read from the provider)."""
+        from store.rows import BATCH_SELECT, batch_from_row
+
+        rows = self.conn.execute(BATCH_SELECT + " WHERE inputs = ? ORDER BY id", (state,)).fetchall()
+        return [batch_from_row(r) for r in rows]
+
     def ingest_results(
         self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
     ) -> IngestStats:
@@ -350,6 +365,43 @@ class Store:
     def fleet_totals(self, *, now: float) -> FleetTotals:
         """In flight, items pending, failures waiting, savings today and this month."""
         return savings.fleet_totals(self.conn, now=now)
+
+    # ---- who syncs, and how each account answers (store/sync_state.py) -------------------
+    def read_lease(self) -> SyncLease | None:
+        """The sync lease: which process syncs this store, its heartbeat and last pass."""
+        return sync_state.read_lease(self._db)
+
+    def take_lease(self, *, holder: str, who: str, host: str, pid: int, now: float, ttl: float,
+                   holder_dead: Callable[[SyncLease], bool] | None = None) -> SyncLease:
+        """Take or renew the sync lease for `holder` unless another live process holds it;
+        returns the lease as it now stands (compare `.holder`)."""
+        return sync_state.take_lease(self._db, holder=holder, who=who, host=host, pid=pid, now=now,
+                                     ttl=ttl, holder_dead=holder_dead)
+
+    def record_sync_pass(self, *, holder: str, now: float) -> None:
+        """The lease holder finished a sync pass at `now`."""
+        sync_state.record_pass(self._db, holder=holder, now=now)
+
+    def release_lease(self, *, holder: str) -> None:
+        """Give the sync lease up (clean exit)."""
+        sync_state.release_lease(self._db, holder=holder)
+
+    def profile_health(self) -> list[ProfileHealth]:
+        """Per (provider, profile): last success, last error, failing since, discovery mark."""
+        return sync_state.profile_health(self._db)
+
+    def record_profile_calls(self, provider: str, profile: str, *, now: float, ok: bool,
+                             error: str | None = None) -> None:
+        """One sync pass's verdict on an account (see sync_state.record_profile_calls)."""
+        sync_state.record_profile_calls(self._db, provider, profile, now=now, ok=ok, error=error)
+
+    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float) -> None:
+        """A discovery pass read the account's list down to known batches (high-water mark)."""
+        sync_state.record_listed(self._db, provider, profile, until=until, now=now)
+
+    def known_provider_ids(self, provider: str, ids: Iterable[str]) -> set[str]:
+        """Which of these provider batch ids the store already has."""
+        return sync_state.known_provider_ids(self._db, provider, ids)
 
 
 def _repair_rollups(connections: ThreadConnections) -> None:

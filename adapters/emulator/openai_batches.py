@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import faults
-from .core import Emulator, emulator, gate, gated, int_param, jresp, openai_error, reply_headers
+from .core import Emulator, emulator, gate, gated, gated_list, int_param, jresp, openai_error, reply_headers
 from .inputs import OPENAI_ENDPOINTS, parse_openai
 from .openai_objects import batch_object, file_exists
 from .state import Batch
@@ -104,7 +104,7 @@ async def cancel_batch(request: Request) -> Response:
     return jresp(batch_object(b, now), headers=h)
 
 
-@gated("openai")
+@gated_list("openai")
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params

@@ -33,7 +33,7 @@ from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.wording import plural
 
-__all__ = ["cmd_alerts", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
+__all__ = ["cmd_alerts", "cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
            "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
@@ -89,8 +89,22 @@ def cmd_track(args: Any) -> int:
         raise BadInput("name a batch id to track, or pass --all")
     store = open_store(args)
     engine = make_engine(args, store)
-    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile))
+    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile,
+                                      input_path=args.input))
     print_result(args, result)
+    return EXIT_OK
+
+
+def cmd_attach(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    batch = engine.batch(args.batch)
+    count = engine.attach_inputs(batch.id, args.file)
+    summary = f"attached {plural(count, 'request')} to batch {batch.id} from {args.file}"
+    if args.format == "json":
+        emit_json({"batch_id": batch.id, "requests": count, "summary": summary})
+    else:
+        out(summary)
     return EXIT_OK
 
 
@@ -98,7 +112,7 @@ def cmd_sync(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     if args.once:
-        report = run(engine, engine.sync_once(force=True))
+        report = run(engine, engine.sync_once(force=True, discover=not args.no_discover))
         if args.format == "json":
             data = report.to_dict()
             data["summary"] = report.summary
@@ -120,8 +134,18 @@ def cmd_sync(args: Any) -> int:
             out(f"{datetime.now(UTC):%H:%M:%S} {report.summary}")
         sys.stdout.flush()
 
+    standing_by: list[str] = []
+
+    def on_standby(lease: Any) -> None:
+        # Said once per holder: a service restarting under systemd must not flood the journal.
+        if lease.holder not in standing_by:
+            standing_by.append(lease.holder)
+            sys.stderr.write(f"batchdeck: {lease.who} (pid {lease.pid}) syncs this store; standing by "
+                             "and taking over if it stops\n")
+            sys.stderr.flush()
+
     try:
-        run(engine, engine.sync_forever(on_pass=on_pass))
+        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby))
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -131,6 +155,7 @@ def cmd_resubmit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("resubmit")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), include_permanent=args.include_permanent,
               input_path=args.input)
     est = engine.estimate_resubmit(args.batch, **kw)
@@ -154,6 +179,7 @@ def cmd_promote(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
     est = engine.estimate_promotion(args.batch, **kw)
     if est.needs_input:

@@ -78,10 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("provider", metavar="PROVIDER")
     track.add_argument("id", metavar="ID", nargs="?")
     track.add_argument("--all", action="store_true")
+    track.add_argument("--input", metavar="FILE",
+                       help="the batch's original JSONL, for a provider that cannot give requests back")
     fmt(track, ("text", "json"))
+
+    attach = cmd("attach", "attach a tracked batch's original input file (matched by custom_id), once")
+    attach.add_argument("batch", metavar="BATCH")
+    attach.add_argument("file", metavar="FILE")
+    fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
     sync.add_argument("--once", action="store_true")
+    sync.add_argument("--no-discover", action="store_true",
+                      help="do not list the watched accounts for batches the store does not know")
     fmt(sync, ("text", "json"))
 
     resub = cmd("resubmit", "resubmit failed items as a new linked batch")

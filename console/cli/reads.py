@@ -71,6 +71,11 @@ def cmd_show(args: Any) -> int:
         f"{c.canceled} canceled, {c.processing} processing")
     out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
         f"deadline {iso(b.deadline)}")
+    if b.inputs == "unknown":
+        out(f"  inputs unknown: {b.provider} cannot give this batch's requests back; attach the original "
+            f"file with `batchdeck attach {b.id} FILE` to promote or resubmit its items")
+    elif b.inputs == "pending":
+        out("  inputs: not read yet (the next sync pass reads the provider's input file)")
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
     if b.errors:
@@ -126,6 +131,16 @@ def cmd_savings(args: Any) -> int:
 def cmd_export(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
+    from adapters.errors import AdapterError
+    from console.cli.io import run
+    from console.engine.types import EngineError
+
+    try:
+        run(engine, engine.ensure_inputs(args.batch))  # request order of a tracked batch, if not read yet
+    except (AdapterError, EngineError) as exc:
+        if isinstance(exc, EngineError) and "no batch" in str(exc):
+            raise
+        sys.stderr.write(f"batchdeck: exporting in results order; the input file could not be read ({exc})\n")
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             result = engine.export(args.batch, f, format=args.format)

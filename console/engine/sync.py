@@ -19,9 +19,10 @@ from collections import defaultdict
 from typing import Any
 
 from adapters.errors import AdapterError, NotFoundError
-from console.engine import alerts, ingest, kept_answers, providers, retry
+from console.engine import alerts, ingest, inputs, kept_answers, providers, retry
+from console.engine import discover as discovery
 from console.engine.submit import keep_known_total
-from console.engine.types import BatchChange, SyncReport
+from console.engine.types import BatchChange, EngineError, SyncReport
 from store.model import BatchStatus
 
 MIN_INTERVAL = 5.0
@@ -58,7 +59,7 @@ def next_interval(remote_status: BatchStatus, done: int, total: int, created: fl
     return max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
 
 
-async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
+async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -> SyncReport:
     started = time.monotonic()
     report = SyncReport()
     try:
@@ -66,7 +67,16 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
         report.awaiting = len(engine.store.pending_intents())
     except AdapterError as exc:
         report.errors[0] = f"reconciling pending submissions: {exc.message}"
+    health = discovery.AccountTally()
     batches = engine.store.batches_to_sync()
+    if discover:
+        # After reconciling: our own unconfirmed submissions must not come back as "tracked".
+        # After choosing what to poll: a batch just listed is as fresh as a poll would make it
+        # (the next pass polls it, and ingests it if it already ended).
+        await discovery.discover(engine, report, health, force=force)
+    # Tracked batches' inputs (just discovered, or tracked since the last pass) before any
+    # result is ingested below: their items then exist with bodies, in request order.
+    await inputs.read_pending(engine, report.errors)
     now = engine.clock()
     due = []
     for b in batches:
@@ -80,9 +90,10 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
 
     async def one(b: Any) -> None:
         async with sems[b.provider]:
-            await _sync_batch(engine, b, report)
+            await _sync_batch(engine, b, report, health)
 
     await asyncio.gather(*(one(b) for b in due))
+    health.record(engine)
     # Answers a promote paid for, left unchecked by an ingest while that promote ran: if it
     # died before recording them, nothing else would (its batch may have nothing to promote).
     recovered = await asyncio.to_thread(kept_answers.record_owed, engine)
@@ -102,16 +113,26 @@ async def sync_once(engine: Any, *, force: bool = True) -> SyncReport:
     return report
 
 
-async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
+async def _sync_batch(engine: Any, b: Any, report: SyncReport,
+                      health: discovery.AccountTally | None = None) -> None:
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
     if not status.is_terminal:
-        adapter = engine.adapter(b.provider, b.profile)
+        try:
+            adapter = engine.adapter(b.provider, b.profile)
+        except (AdapterError, EngineError) as exc:  # no key, unknown profile: say so, per account
+            message = exc.message if isinstance(exc, AdapterError) else str(exc)
+            report.errors[b.id] = message
+            if health is not None:
+                health.errors[(b.provider, b.profile or "default")] = message
+            return
         try:
             remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
                                       policy=engine.poll_policy, sleep=engine.sleep)
         except AdapterError as exc:
+            if health is not None and not isinstance(exc, NotFoundError):
+                health.errors[(b.provider, b.profile or "default")] = exc.message
             if exc.retryable:
                 report.throttled.append(b.id)
                 wait = max(exc.retry_after or 0.0, MIN_INTERVAL)
@@ -122,6 +143,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
                     engine.next_poll[b.id] = engine.clock() + MAX_INTERVAL
             return
         report.polled += 1
+        if health is not None:
+            health.ok.add((b.provider, b.profile or "default"))
         keep_known_total(remote, b.counts.total)
         old, new = engine.store.update_from_remote(b.id, remote, now=engine.clock())
         if old != new:
@@ -144,16 +167,61 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport) -> None:
         engine.next_poll.pop(b.id, None)
 
 
-async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None) -> None:
-    """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s)."""
+STANDBY_RECHECK = 10.0
+"""Seconds a standing-by process waits before trying the lease again."""
+
+
+async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None,
+                       lease: bool = False, on_standby: Any = None,
+                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK) -> None:
+    """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s).
+
+    With `lease`, only while this process holds the store's sync lease (console/engine/lease.py):
+    otherwise it stands by, calls `on_standby(lease)` and tries again every `standby_recheck`
+    seconds. The lease is renewed while a pass runs and released on the way out.
+    """
+    from console.engine.lease import LEASE_TTL, LeaseHolder
+
     stop = stop or asyncio.Event()
-    while not stop.is_set():
-        report = await sync_once(engine, force=False)
-        if on_pass is not None:
-            on_pass(report)
-        wait = report.next_poll_in if report.next_poll_in is not None else 30.0
-        wait = max(1.0, min(30.0, wait))
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=wait)
-        except TimeoutError:
-            pass
+    holder = LeaseHolder(engine.store, engine.clock, engine.actor, lease_ttl or LEASE_TTL) if lease else None
+    try:
+        while not stop.is_set():
+            if holder is not None:
+                current = await asyncio.to_thread(holder.take)
+                if not holder.holds(current):
+                    if on_standby is not None:
+                        on_standby(current)
+                    await _wait(stop, standby_recheck)
+                    continue
+            renewing = asyncio.create_task(_keep_renewing(holder)) if holder is not None else None
+            try:
+                report = await sync_once(engine, force=False)
+            finally:
+                if renewing is not None:
+                    renewing.cancel()
+            if holder is not None:
+                await asyncio.to_thread(holder.passed)
+            if on_pass is not None:
+                on_pass(report)
+            wait = report.next_poll_in if report.next_poll_in is not None else 30.0
+            await _wait(stop, max(1.0, min(30.0, wait)))
+    finally:
+        if holder is not None:
+            try:
+                holder.release()
+            except Exception:  # noqa: BLE001 - the store may be closing; the lease then lapses
+                pass
+
+
+async def _keep_renewing(holder: Any) -> None:
+    """Renew the lease every third of its life while a long pass (a big ingest) runs."""
+    while True:
+        await asyncio.sleep(holder.ttl / 3)
+        await asyncio.to_thread(holder.take)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass

@@ -1,18 +1,27 @@
-"""Track batches something else submitted: one by id, or every batch the account lists."""
+"""Track batches something else submitted: one by id, or every batch the account lists.
+
+Every provider call, the list pages included, goes through the bounded backoff that honours
+`retry-after` (a 429 storm on the list endpoint is waited out, within the policy's bounds).
+A tracked batch is named from its metadata (console/engine/names.py).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from adapters.errors import AdapterError
-from console.engine import retry
-from console.engine.types import BadInput, ProviderFailed, TrackResult
+from console.engine import inputs, names, retry
+from console.engine.discover import Account, discover_account
+from console.engine.types import BadInput, ProviderFailed, SyncReport, TrackResult
 
 
 async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
-                profile: str | None) -> TrackResult:
+                profile: str | None, input_path: str | Path | None = None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
+    if all and input_path is not None:
+        raise BadInput("--input FILE attaches one batch's original requests; name the batch instead of --all")
     adapter = engine.adapter(provider, profile)
     # Our own unconfirmed submissions must be matched first, or --all would import them
     # a second time as "tracked".
@@ -22,14 +31,28 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
     now = engine.clock()
     try:
         if all:
-            async for remote in adapter.list_batches():
-                local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
-                (created if new else existing).append(local)
+            account = Account(provider, profile or engine.profile or "default")
+            listing = await discover_account(engine, account, policy=engine.retry, report=SyncReport(),
+                                             whole=True)
+            created, existing = listing.created, listing.existing
         else:
             remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
                                       policy=engine.retry, sleep=engine.sleep)
             local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
             (created if new else existing).append(local)
+            label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
+            if new and label:
+                engine.store.set_batch_fields(local, label=label)
+            if new:
+                inputs.mark_tracked(engine, local, remote)
+            batch = engine.store.get_batch(local)
+            if input_path is not None:
+                inputs.attach(engine, batch, input_path)
+            elif batch.inputs == inputs.PENDING:
+                try:
+                    await inputs.read_inputs(engine, batch)  # items exist before any result
+                except AdapterError:
+                    pass  # tracked all the same; the next sync pass reads the input
     except AdapterError as exc:
         if exc.status == 404:
             raise BadInput(f"{provider} has no batch {provider_batch_id!r}") from None

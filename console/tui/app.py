@@ -121,6 +121,9 @@ class BatchdeckApp(App[int]):
     background: Any = None
     """A callable returning a coroutine to run on the engine loop while the app is up
     (the live demo's submit-and-sync task); cancelled on exit."""
+    syncs: bool = False
+    """Run sync passes in the background (on the engine loop) while no other live process
+    holds the store's sync lease: the console keeps itself current (console/engine/lease.py)."""
 
     def on_mount(self) -> None:
         # Store reads run in worker threads, and SQLite gives up the GIL on every row it
@@ -132,6 +135,9 @@ class BatchdeckApp(App[int]):
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         if self.background is not None:
             future = self.engine_loop.submit(self.background())
+            future.add_done_callback(self._background_ended)
+        elif self.syncs:
+            future = self.engine_loop.submit(self.engine.sync_forever(lease=True))
             future.add_done_callback(self._background_ended)
         self.refresh_now()
         if self.refresh_interval:

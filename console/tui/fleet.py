@@ -30,7 +30,7 @@ def read_fleet(store: Any, now: float) -> FleetLoaded:
     batches = store.list_batches()
     totals = store.fleet_totals(now=now)
     saved = savings_by_batch(store.savings(by="batch"))
-    return FleetLoaded(batches, totals, saved, now)
+    return FleetLoaded(batches, totals, saved, now, store.read_lease(), store.profile_health())
 
 
 def _name(batch: Any) -> str:

@@ -1,9 +1,10 @@
-"""Filling the rules' snapshot from the store, and recording what each sync pass saw.
+"""Filling the rules' snapshot from the store, and the heartbeat each sync pass leaves.
 
-The sync heartbeat and provider reachability live in `alert_sync_health` (store/alerts.py),
-written here after every pass from its SyncReport: a provider account counts as unreachable in
-a pass when every poll of it failed (throttled past the retry budget, or refused). When the
-live-fleet work's heartbeat table lands, `sync_health` is the one place to read it instead.
+Provider reachability comes from the live fleet's per-account health (`sync_profiles`: each
+pass's verdict on every account it called, with `failing_since`). The heartbeat is the later
+of the sync lease's last pass and our own mark in `alert_sync_health`, written after every
+pass: the lease row is deleted when its holder exits cleanly, and `sync --once` holds no lease,
+yet a sync that stopped is exactly what the heartbeat rule must notice.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.engine.alerts.rules import FAILED_BATCH_WATCH_SECONDS, BatchView, ProviderHealth, Snapshot, SyncHealth
-from console.engine.types import SyncReport
 from store import alerts as alert_store
 from store.model import Batch
 
@@ -19,47 +19,19 @@ if TYPE_CHECKING:
     from store.store import Store
 
 
-def scope_of(provider: str, profile: str) -> str:
-    return f"{provider}/{profile}"
-
-
-def record_pass(store: Store, report: SyncReport, *, now: float) -> None:
-    """The heartbeat, and each provider account's reachability as this pass found it."""
-    started = now - report.seconds
-    failed: dict[str, str] = {}
-    reached: set[str] = set()
-    troubled = {bid: "throttled (429/5xx) past the retry budget" for bid in report.throttled}
-    troubled.update({bid: msg for bid, msg in report.errors.items() if bid})
-    for batch_id, message in troubled.items():
-        batch = store.get_batch(batch_id)
-        if batch is not None:
-            failed[scope_of(batch.provider, batch.profile)] = message[:300]
-    for batch in store.batches_to_sync() if failed else ():
-        # Any batch of the account polled in this pass means the provider answered.
-        if batch.updated_at is not None and batch.updated_at >= started:
-            reached.add(scope_of(batch.provider, batch.profile))
+def record_pass(store: Store, *, now: float) -> None:
+    """The heartbeat: a sync pass finished at `now`."""
     with store.transaction() as conn:
         alert_store.record_health(conn, alert_store.PASS_SCOPE, ok=True, now=now)
-        known = {h.scope for h in alert_store.health(conn)}
-        for scope in known | set(failed):
-            if scope == alert_store.PASS_SCOPE:
-                continue
-            if scope in failed and scope not in reached:
-                alert_store.record_health(conn, scope, ok=False, now=now, error=failed[scope])
-            else:
-                alert_store.record_health(conn, scope, ok=True, now=now)
 
 
 def sync_health(store: Store) -> SyncHealth:
-    rows = alert_store.health(store.conn)
-    last_pass = next((r.last_ok_at for r in rows if r.scope == alert_store.PASS_SCOPE), None)
-    providers = []
-    for r in rows:
-        if r.scope == alert_store.PASS_SCOPE:
-            continue
-        provider, _, profile = r.scope.partition("/")
-        providers.append(ProviderHealth(provider, profile, r.failing_since, r.last_ok_at, r.last_error))
-    return SyncHealth(last_pass, tuple(providers))
+    ours = next((r.last_ok_at for r in alert_store.health(store.conn) if r.scope == alert_store.PASS_SCOPE), None)
+    lease = store.read_lease()
+    passes = [t for t in (ours, lease.last_pass_at if lease is not None else None) if t is not None]
+    providers = tuple(ProviderHealth(h.provider, h.profile, h.failing_since, h.last_success_at, h.last_error)
+                      for h in store.profile_health())
+    return SyncHealth(max(passes) if passes else None, providers)
 
 
 def watched(batch: Batch, now: float) -> bool:

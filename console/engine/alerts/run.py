@@ -40,7 +40,7 @@ async def after_pass(engine: Engine, report: SyncReport) -> None:
     """The sync engine's hook: heartbeat and provider health always, rules when configured."""
     try:
         now = engine.clock()
-        health.record_pass(engine.store, report, now=now)
+        health.record_pass(engine.store, now=now)
         cfg = config_of(engine)
         if cfg is not None:
             await evaluate(engine, cfg, now, act=True)

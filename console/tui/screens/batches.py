@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from console.engine.batch_facts import attention_reasons
+from console.engine.freshness import freshness
 from console.format.numbers import fmt_int, fmt_money
 from console.tui.messages import FleetLoaded
 from console.tui.rows import SORTS, batch_cells, batch_sort_key
@@ -77,6 +78,7 @@ class BatchesScreen(Screen):
         with Vertical(id="top"):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
+            yield Static("", id="freshness", classes="freshness")
             yield AlertsLine(id="alerts-line")
             yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
@@ -150,7 +152,16 @@ class BatchesScreen(Screen):
             parts.append(f"{len(self.selected)} selected")
         if self.app.read_only:
             parts.append("READ-ONLY")
+        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.now)
+                 if self.snapshot is not None else None)
+        if fresh is not None and not fresh.warning:
+            parts.append(fresh.text)
         self.query_one("#status-line", Static).update(Text(" · ".join(parts)))
+        # Stale or failing data is never a quiet suffix: it gets its own line, in warning style.
+        banner = self.query_one("#freshness", Static)
+        banner.display = fresh is not None and fresh.warning
+        if fresh is not None and fresh.warning:
+            banner.update(Text("⚠ " + fresh.text, style=self.app.palette.warning))
 
     # ---- navigation and view ---------------------------------------------------------------
     def current_id(self) -> int | None:
