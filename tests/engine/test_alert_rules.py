@@ -167,3 +167,16 @@ def test_config_alerts_mistakes_are_one_sentence(tmp_path, body, message):
     path = write_config(tmp_path, body)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         load_config(path)
+
+
+def test_an_exec_target_that_hangs_is_stopped_at_the_timeout(tmp_path):
+    import sys
+    import time
+
+    from console.engine.alerts.deliver import deliver, targets_of
+
+    started = time.monotonic()
+    [outcome] = deliver(targets_of([f"exec:{sys.executable} -c 'import time; time.sleep(30)'"]),
+                        {"event": "test", "title": "t"}, timeout=0.5)
+    assert not outcome.ok and outcome.error == "did not finish within 0.5 s"
+    assert time.monotonic() - started < 10

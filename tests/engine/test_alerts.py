@@ -293,3 +293,20 @@ async def test_read_only_turns_the_deadline_guard_off(store, emulator, tmp_path,
     assert [e.details["rule"] for e in store.events(action="alert.firing")] == ["deadline_risk"]
     await engine.aclose()
     await writable.aclose()
+
+
+async def test_an_alerting_failure_never_stops_the_sync_pass(engine, store, emulator, tmp_path, receiver, monkeypatch):
+    from console.engine.alerts import rules
+
+    configure(engine, tmp_path, receiver)
+    a = await submit(engine, tmp_path, "openai", 5, "a")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("rule bug")
+
+    monkeypatch.setattr(rules, "evaluate", broken)
+    emulator.advance(6 * HOUR)
+    report = await engine.sync_once()
+    assert report.ingested == {a: 5}
+    [event] = store.events(action="alert.error")
+    assert event.details == {"error": "RuntimeError: rule bug"}
