@@ -79,11 +79,13 @@ def failure_counts(conn: sqlite3.Connection) -> dict[int, tuple[int, int]]:
     """Batch id -> (retryable, all) failed items not yet replaced.
 
     Replaced items carry their own status (resubmitted, promoted), so the status test alone
-    answers it, from the failure-groups index without touching the items table.
+    answers it. The redundant NOT IN lets SQLite use the partial failure-groups index, which
+    holds every column read here: only failed rows are visited (1M items, 20k failed: 155 ms
+    scanning the table, a few ms through the index).
     """
     rows = conn.execute(
         f"""SELECT batch_id, sum(error_class = 'retryable'), count(*) FROM items
-            WHERE status IN {_FAILED} GROUP BY batch_id"""
+            WHERE status IN {_FAILED} AND status NOT IN ('pending', 'succeeded') GROUP BY batch_id"""
     )
     return {b: (int(r or 0), int(n)) for b, r, n in rows}
 
