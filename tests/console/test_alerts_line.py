@@ -34,3 +34,18 @@ async def test_the_header_shows_alerts_firing_and_hides_when_they_resolve(app, s
         app.refresh_now()
         await settle(pilot)
         assert "firing" not in screen_text(app)
+
+
+async def test_a_batch_an_alert_names_counts_as_needing_attention(app, store):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "n")
+        quiet = sorted({b.id for b in app.screen.snapshot.batches} - {b.id for b in app.screen.shown})
+        assert quiet, "the demo fleet has batches that need nothing"
+        row = AlertRow(key=f"x:batch:{quiet[0]}", rule="x", subject=f"batch:{quiet[0]}", title="look here",
+                       started_at=1.0, last_seen_at=1.0, batch_id=quiet[0])
+        with store.transaction() as conn:
+            alert_store.save_state(conn, row)
+        app.refresh_now()
+        await settle(pilot)
+        assert quiet[0] in {b.id for b in app.screen.shown}

@@ -69,6 +69,8 @@ class BatchesScreen(Screen):
         self.snapshot: FleetLoaded | None = None
         self.query_text = ""
         self.attention_only = False
+        self.alerted: frozenset[int] = frozenset()
+        """Batches an active alert names (AlertsLine): they need attention too."""
         self.sort_key = "attention"
         self.reverse = False
         self.selected: set[int] = set()
@@ -124,7 +126,7 @@ class BatchesScreen(Screen):
         pal, now, warn = self.app.palette, snap.now, self.app.expiry_warn
         shown = [b for b in snap.batches if matches(b, self.query_text)]
         if self.attention_only:
-            shown = [b for b in shown if attention_reasons(b, now, warn)]
+            shown = [b for b in shown if attention_reasons(b, now, warn) or b.id in self.alerted]
         shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now), reverse=self.reverse)
         self.shown = shown
         self.selected &= {b.id for b in snap.batches}
@@ -213,6 +215,12 @@ class BatchesScreen(Screen):
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
         self._render_rows()
+
+    def on_alerts_line_read(self, message: AlertsLine.Read) -> None:
+        if message.batch_ids != self.alerted:
+            self.alerted = message.batch_ids
+            if self.attention_only and self.snapshot is not None:
+                self._render_rows()
 
     def action_attention(self) -> None:
         self.attention_only = not self.attention_only

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import work
+from textual.message import Message
 from textual.widgets import Static
 
 from console.tui.literal import clean
@@ -32,7 +33,15 @@ def alerts_text(titles: Sequence[str], width: int = 78) -> Text:
 
 
 class AlertsLine(Static):
-    """Active alerts, read from the store whenever the fleet snapshot changes."""
+    """Active alerts, read from the store whenever the fleet snapshot changes.
+
+    Posts `AlertsLine.Read` with the ids of the batches alerts name, so the screen can count
+    them as needing attention."""
+
+    class Read(Message):
+        def __init__(self, batch_ids: frozenset[int]) -> None:
+            super().__init__()
+            self.batch_ids = batch_ids
 
     DEFAULT_CSS = """
     AlertsLine { height: 1; color: $text; display: none; }
@@ -51,11 +60,13 @@ class AlertsLine(Static):
         if store is None:
             return
         try:
-            titles = [row.title for row in active_alerts(store)]
+            rows = active_alerts(store)
         except Exception:  # noqa: BLE001 - a store without the alerts table yet: show nothing
-            titles = []
-        self.app.call_from_thread(self._show, titles)
+            rows = []
+        ids = frozenset(r.batch_id for r in rows if r.batch_id is not None)
+        self.app.call_from_thread(self._show, [r.title for r in rows], ids)
 
-    def _show(self, titles: list[str]) -> None:
+    def _show(self, titles: list[str], batch_ids: frozenset[int]) -> None:
         self.set_class(bool(titles), "-firing")
         self.update(alerts_text(titles, max(20, self.size.width or 78)))
+        self.post_message(self.Read(batch_ids))
