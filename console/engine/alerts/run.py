@@ -37,7 +37,11 @@ class Evaluation:
 
 
 async def after_pass(engine: Engine, report: SyncReport) -> None:
-    """The sync engine's hook: heartbeat and provider health always, rules when configured."""
+    """The sync engine's hook: the heartbeat always, the rules when [alerts] is configured.
+
+    `report` is this pass's SyncReport; the rules read the store it was written to (provider
+    health from the live fleet's per-account table), so it is not read here yet.
+    """
     try:
         now = engine.clock()
         health.record_pass(engine.store, now=now)
