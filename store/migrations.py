@@ -210,6 +210,15 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 
+# ---- v5: resumable ingest (issue 15) ---------------------------------------------------
+# An interrupted ingest resumes where it stopped: each chunk's transaction also records how far
+# into its results file the committed rows reach (bytes, and lines for a tracked batch's seq).
+V5 = """
+ALTER TABLE result_files ADD COLUMN ingested_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE result_files ADD COLUMN ingested_lines INTEGER NOT NULL DEFAULT 0;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT our transaction first.
@@ -236,12 +245,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
+    Migration(5, "result_files ingest checkpoint", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
@@ -278,7 +288,47 @@ def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
     return applied
 
 
-# ---- live-fleet-14: who syncs this store, and how each account answers -----------------------
+# ---- v6: claims, send leases, realtime answers (issue 15) -------------------------------
+# Money is spent once: an item a running promote or resubmit is about to buy is claimed in
+# the store (items.claim = the owner, items.claim_until = when the lease lapses) in the same
+# transaction that checks it is still unbought; an aged submission intent is claimed the same
+# way (batches.send_claim / send_claim_until) before a sync sends it. Paid realtime answers
+# live in realtime_answers, written in the transaction that marks the item promoted (they were
+# side files beside the database, shared by every store in that directory).
+# batches.promoted counts the batch's items a promotion answered, kept by that transaction,
+# so a batch's counts move while a promote runs.
+V6_CLAIMS = """
+ALTER TABLE items ADD COLUMN claim TEXT;
+ALTER TABLE items ADD COLUMN claim_until REAL;
+CREATE INDEX items_claimed ON items (batch_id) WHERE claim IS NOT NULL;
+ALTER TABLE batches ADD COLUMN send_claim TEXT;
+ALTER TABLE batches ADD COLUMN send_claim_until REAL;
+ALTER TABLE batches ADD COLUMN promoted INTEGER NOT NULL DEFAULT 0;
+UPDATE batches SET promoted = (SELECT count(*) FROM items
+                               WHERE items.batch_id = batches.id AND items.status = 'promoted');
+CREATE TABLE realtime_answers (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    tier TEXT,
+    paid_tier TEXT NOT NULL,
+    response TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+def _claims_v6(conn: sqlite3.Connection) -> None:
+    _script(V6_CLAIMS)(conn)
+    from store.answers import import_side_files
+
+    # The side files of the answers' old home are read in this same step: imported once.
+    import_side_files(conn)
+
+
+MIGRATIONS = (*MIGRATIONS, Migration(6, "item claims, send leases, realtime answers",
+                                     _claims_v6))
+
+
+# ---- v7: sync lease and per-account health (live-fleet-14) ---------------------------------
 # One row in sync_lease at most: the process that syncs (a console or `batchdeck sync`), with
 # its heartbeat; others read it to stand by and to say how fresh the data is. sync_profiles
 # keeps, per (provider, profile), the last success and the last error of any provider call a
@@ -308,12 +358,11 @@ CREATE TABLE sync_profiles (
 );
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "sync lease, heartbeat and per-profile health (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(7, "sync lease, heartbeat and per-profile health (live-fleet-14)",
                                      _script(V_LIVE_FLEET_SYNC)))
-LATEST = MIGRATIONS[-1].version
 
 
-# ---- live-fleet-14: what is known of a tracked batch's inputs ---------------------------------
+# ---- v8: what is known of a tracked batch's inputs (live-fleet-14) -------------------------
 # NULL: a batch we submitted (its items were recorded at submit), or older rows.
 # 'pending': the provider keeps the input (OpenAI input file), not read yet; 'read': read;
 # 'unknown': the provider cannot give it back (Anthropic) and no file was attached;
@@ -322,12 +371,11 @@ V_LIVE_FLEET_INPUTS = """
 ALTER TABLE batches ADD COLUMN inputs TEXT;
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.inputs (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(8, "batches.inputs (live-fleet-14)",
                                      _script(V_LIVE_FLEET_INPUTS)))
-LATEST = MIGRATIONS[-1].version
 
 
-# ---- alerts-19: alert state, sync health, deadline guard spending ---------------------------
+# ---- v9: alert state, sync health, deadline guard spending (alerts-19) ---------------------
 # Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
 # was already said; the heartbeat every sync pass leaves (the lease's goes with its holder);
 # the deadline guard's spending, claimed before each promote so the caps hold across processes.
@@ -368,6 +416,6 @@ CREATE TABLE guard_spend (
 CREATE INDEX guard_spend_at ON guard_spend (at);
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "alert state, sync health, deadline guard spending (alerts-19)",
+MIGRATIONS = (*MIGRATIONS, Migration(9, "alert state, sync health, deadline guard spending (alerts-19)",
                                      _script(V_ALERTS)))
 LATEST = MIGRATIONS[-1].version

@@ -98,8 +98,9 @@ def status_history(conn: sqlite3.Connection, batch_id: int) -> list[tuple[float,
 _NOT_OK = "status NOT IN ('pending', 'succeeded')"
 
 
-def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list]:
-    where, args = ["batch_id = ?"], [batch_id]
+def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list[object]]:
+    where: list[str] = ["batch_id = ?"]
+    args: list[object] = [batch_id]
     if status is not None:
         where.append("status = ?")
         args.append(str(status))
@@ -117,7 +118,7 @@ def count_items(conn: sqlite3.Connection, batch_id: int, *, status: str | None =
         row = conn.execute("SELECT item_count FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return row[0] if row else 0
     where, args = _item_filter(batch_id, status, error_type)
-    return conn.execute("SELECT count(*) FROM items" + where, args).fetchone()[0]
+    return int(conn.execute("SELECT count(*) FROM items" + where, args).fetchone()[0])
 
 
 def page_items(conn: sqlite3.Connection, batch_id: int, *, offset: int, limit: int,
@@ -166,6 +167,21 @@ def request_bodies(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[in
     return out
 
 
+def item_requests(conn: sqlite3.Connection, batch_id: int) -> list[tuple[str, str]]:
+    """(custom_id, request body) of every item of a batch that has one, in seq order."""
+    return conn.execute(
+        "SELECT i.custom_id, r.body FROM items i JOIN item_requests r ON r.item_id = i.id "
+        "WHERE i.batch_id = ? ORDER BY i.seq", (batch_id,)).fetchall()
+
+
+def partly_sent_jobs(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """job id -> (batches the provider has, batches of the job), for split jobs some of whose
+    batches are still unsent intents (a submit stopped between them)."""
+    return {job: (sent, total) for job, sent, total in conn.execute(
+        "SELECT job_id, sum(provider_batch_id IS NOT NULL), count(*) FROM batches WHERE job_id IS NOT NULL "
+        "GROUP BY job_id HAVING count(*) > 1 AND sum(status = 'submitting') > 0")}
+
+
 def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str], *,
                with_request: bool = True) -> list[Item]:
     found: list[Item] = []
@@ -189,7 +205,7 @@ def failed_items(conn: sqlite3.Connection, batch_id: int, *, include_permanent: 
     sql = ITEM_SELECT_WITH_REQUEST + (
         f" WHERE batch_id = ? AND status IN {_FAILED_SQL} AND {_NOT_OK} AND replaced_by IS NULL"
     )
-    args: list = [batch_id]
+    args: list[object] = [batch_id]
     if not include_permanent:
         # An unclassified failure counts as retryable (see adapters.lifecycle.classify_error).
         sql += " AND coalesce(error_class, ?) = ?"

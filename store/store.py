@@ -11,11 +11,14 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store import audit, batches, ingest, items, queries, rollup, savings, sync_state
-from store.db import ThreadConnections, check_header, create_private_file, damaged
+from store import answers, audit, batches, claims, ingest, items, queries, rollup, savings, sync_state
+from store.answers import RealtimeAnswer
+from store.claims import ClaimResult
+from store.db import ThreadConnections, check_header, check_pages, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
 from store.model import (
@@ -38,6 +41,9 @@ from store.model import (
 from store.paths import db_path
 from store.prices import PriceBook
 from store.pricesync import mirror_prices
+
+if TYPE_CHECKING:  # sqlite_utils loads on first use (~140 ms)
+    import sqlite_utils
 
 __all__ = ["Store", "StoreError"]
 
@@ -76,6 +82,7 @@ class Store:
         _refuse_foreign_or_newer(resolved)
         connections = ThreadConnections(resolved)
         try:
+            check_pages(connections.get(), resolved)
             migrate(connections.get(), str(resolved))
             _repair_rollups(connections)
             book = price_book if price_book is not None else PriceBook.load()
@@ -104,7 +111,7 @@ class Store:
         return self._db.get()
 
     @property
-    def db(self):  # -> sqlite_utils.Database (imported lazily: ~140 ms)
+    def db(self) -> sqlite_utils.Database:  # (imported lazily: ~140 ms)
         """This thread's connection wrapped in sqlite_utils.Database, for ad-hoc queries."""
         conn = self._db.get()
         wrapper = getattr(self._wrappers, "db", None)
@@ -114,7 +121,7 @@ class Store:
             wrapper = self._wrappers.db = sqlite_utils.Database(conn, execute_plugins=False)
         return wrapper
 
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction on this thread's connection (BEGIN IMMEDIATE; nests)."""
         return self._db.transaction()
 
@@ -253,7 +260,8 @@ class Store:
         return [batch_from_row(r) for r in rows]
 
     def ingest_results(
-        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
+        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float,
+        resumed_lines: int = 0,
     ) -> IngestStats:
         """Apply result lines, idempotently (re-running after a crash yields the same rows).
 
@@ -263,8 +271,14 @@ class Store:
         and maintains the savings rollups. Streams: memory does not grow with the input.
         """
         return ingest.ingest_results(
-            self._db, self.price_book, batch_id, results, results_path=results_path, now=now
+            self._db, self.price_book, batch_id, results, results_path=results_path, now=now,
+            resumed_lines=resumed_lines,
         )
+
+    def ingest_checkpoint(self, batch_id: int, results_path: str) -> tuple[int, int]:
+        """(byte offset, lines) of `results_path` already ingested by an interrupted ingest:
+        pass the results after that offset, with `resumed_lines`, to `ingest_results`."""
+        return ingest.checkpoint(self._db, batch_id, results_path)
 
     def mark_ingested(self, batch_id: int, *, now: float) -> None:
         """Results fully ingested: recount the batch's items into its counts."""
@@ -300,6 +314,14 @@ class Store:
         """Stored request bodies by item id (items without one are left out), 500 per query."""
         return queries.request_bodies(self.conn, item_ids)
 
+    def item_requests(self, batch_id: int) -> list[tuple[str, str]]:
+        """(custom_id, request JSON) of every item of a batch, in order (what sending it needs)."""
+        return queries.item_requests(self.conn, batch_id)
+
+    def partly_sent_jobs(self) -> dict[str, tuple[int, int]]:
+        """job id -> (batches sent, batches) for split jobs with batches still to send."""
+        return queries.partly_sent_jobs(self.conn)
+
     def find_items(self, batch_id: int, custom_ids: Iterable[str], *, with_request: bool = True) -> list[Item]:
         """Items of a batch by custom_id (with request bodies unless told not), in seq order."""
         return queries.find_items(self.conn, batch_id, custom_ids, with_request=with_request)
@@ -325,12 +347,47 @@ class Store:
         realtime_cost: float | None,
         tier: PriceTier,
         now: float,
+        answer: RealtimeAnswer | None = None,
     ) -> None:
-        """A realtime call answered for this item: mark PROMOTED, store usage and its cost."""
+        """A realtime call answered for this item: mark PROMOTED, store usage and its cost, keep
+        the paid `answer` and release the item's claim, in one transaction."""
         items.record_promotion(
             self._db, item_id, result, promoted_cost=promoted_cost, realtime_cost=realtime_cost,
-            tier=tier, now=now,
+            tier=tier, now=now, answer=answer,
         )
+
+    def realtime_answer(self, item_id: int) -> RealtimeAnswer | None:
+        """The realtime answer a promotion paid for (what the item inspector shows), if any."""
+        return answers.get(self.conn, item_id)
+
+    def realtime_answers(self, batch_id: int) -> dict[str, str]:
+        """custom_id -> realtime response JSON text, for every promoted item of a batch."""
+        return dict(answers.for_batch(self.conn, batch_id))
+
+    # ---- claims (store/claims.py) --------------------------------------------------------
+    def claim_items(self, item_ids: Iterable[int], *, owner: str, until: float, now: float,
+                    statuses: Iterable[str]) -> ClaimResult:
+        """Claim items for buying, in one transaction; skipped ones are counted by reason."""
+        return claims.claim_items(self._db, item_ids, owner=owner, until=until, now=now,
+                                  statuses=frozenset(statuses))
+
+    def still_claimed(self, item_id: int, owner: str, statuses: Iterable[str]) -> bool:
+        """Still ours and still unfinished (checked right before buying it)."""
+        return claims.still_claimed(self.conn, item_id, owner, frozenset(statuses))
+
+    def count_held(self, batch_id: int, owner: str, status: str) -> int:
+        """How many of the batch's items with `status` this claim owner holds."""
+        return claims.count_held(self.conn, batch_id, owner, status)
+
+    def release_items(self, owner: str, item_ids: Iterable[int] | None = None) -> None:
+        claims.release_items(self._db, owner, item_ids)
+
+    def renew_items(self, owner: str, until: float) -> None:
+        claims.renew_items(self._db, owner, until)
+
+    def claim_intent(self, batch_id: int, *, owner: str, until: float, now: float) -> bool:
+        """Claim a SUBMITTING intent for sending (only the holder sends it)."""
+        return claims.claim_intent(self._db, batch_id, owner=owner, until=until, now=now)
 
     def raw_result(self, item: Item) -> str | None:
         """The item's raw result line, read from the results file by offset (None if absent)."""

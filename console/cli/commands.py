@@ -20,36 +20,44 @@ from console.cli.io import (
     emit_json,
     isatty,
     make_engine,
-    money,
     open_store,
     out,
     parse_time,
+    positive,
     print_result,
     reporting_bad_lines,
     run,
     split_ids,
 )
+from console.cli.query import cmd_info, cmd_query
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
+from console.format.numbers import fmt_cost
 from console.format.wording import plural
 
-__all__ = ["cmd_alerts", "cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
-           "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
+MAX_PROMOTE_CONCURRENCY = 256
+"""Realtime calls in flight for one promote: more only meets the provider's rate limits."""
+
+__all__ = ["cmd_alerts", "cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote",
+           "cmd_query", "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
 def cmd_estimate(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     with reporting_bad_lines(args):
-        est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
+        provider = args.provider or engine.infer_provider(args.file)
+        est = engine.estimate_file(args.file, provider=provider, model=args.model,
                                    deadline=parse_time(args.deadline), endpoint=args.endpoint)
     if args.format == "json":
         emit_json(est.to_dict())
         return EXIT_OK
+    if not args.provider:
+        out(f"provider: {provider} (from the lines' urls)")
     out(est.summary)
     for c in est.costs:
         flag = "" if c.available else "  (not offered)"
-        out(f"  {c.tier:<9} {money(c.cost):>14}  {c.note}{flag}")
+        out(f"  {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{flag}")
     for s in est.batches:
         out(f"  batch {s.index + 1}: lines {s.first_line}-{s.last_line}, {s.requests} requests, {s.bytes:,} bytes")
     return EXIT_OK
@@ -76,6 +84,10 @@ def cmd_submit(args: Any) -> int:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     print_result(args, result)
+    if args.format != "json":
+        # Both ids, so the next command (show, cancel, the console's #) needs no lookup.
+        for batch_id, provider_id in zip(result.batch_ids, result.provider_batch_ids, strict=False):
+            out(f"  batch #{batch_id}  {result.provider} id {provider_id or '(not yet confirmed)'}")
     if any(pid is None for pid in result.provider_batch_ids):
         # Recorded but unconfirmed: scripts must not treat this as submitted.
         sys.stderr.write("batchdeck: the provider did not confirm every batch; it is recorded locally "
@@ -167,7 +179,7 @@ def cmd_resubmit(args: Any) -> int:
         raise BadInput(est.summary)
     if args.format != "json" or not args.yes:
         sys.stderr.write(est.summary + "\n")
-    if not confirm("Resubmit?", args.yes):
+    if not asked(engine, "resubmit", est.batch_id, {"items": est.items}, "Resubmit?", args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.resubmit(args.batch, **kw))
@@ -176,12 +188,15 @@ def cmd_resubmit(args: Any) -> int:
 
 
 def cmd_promote(args: Any) -> int:
+    positive("--concurrency", args.concurrency, most=MAX_PROMOTE_CONCURRENCY)
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")
     run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
-    est = engine.estimate_promotion(args.batch, **kw)
+    # Plan from the provider now, not from the last sync: finished items are never offered.
+    note = run(engine, engine.refresh_batch(args.batch))
+    est = engine.estimate_promotion(args.batch, note=note, **kw)
     if est.needs_input:
         from console.engine.types import NeedsInput
 
@@ -192,12 +207,20 @@ def cmd_promote(args: Any) -> int:
     for c in est.costs:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
-        lines.append(f" {mark} {c.tier:<9} {money(c.cost):>14}  {c.note}{avail}")
+        lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
+    lines.append(f"   expected  {fmt_cost(est.expected_cost):>14}  at {est.tier}")
+    lines.append(f"   ceiling   {fmt_cost(est.ceiling_cost):>14}  at {est.tier}, every item using its max_tokens")
     sys.stderr.write("\n".join(lines) + "\n")
-    if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
+    if args.cancel_batch and not est.cancel_offered:
+        raise BadInput(f"--cancel-batch: batch {est.batch_id} still has pending items that are not being "
+                       "promoted, or is not running; promote every pending item, or leave the batch running")
+    question = f"Promote {plural(est.items, 'item')} at {est.tier}"
+    question += " and cancel the batch first?" if args.cancel_batch else "?"
+    if not asked(engine, "promote", est.batch_id, {"items": est.items, "tier": est.tier}, question, args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
-    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency, **kw))
+    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency,
+                                        cancel_batch=args.cancel_batch, **kw))
     print_result(args, result)
     return EXIT_OK if not result.failed or result.promoted else EXIT_FAIL
 
@@ -210,9 +233,23 @@ def cmd_cancel(args: Any) -> int:
     if not preview.cancellable:
         raise BadInput(preview.summary)
     sys.stderr.write(preview.summary + "\n")
-    if not confirm("Cancel this batch?", args.yes):
+    if not asked(engine, "cancel", preview.batch_id, {"status": preview.status}, "Cancel this batch?", args.yes):
         sys.stderr.write("nothing cancelled\n")
         return EXIT_OK
     result = run(engine, engine.cancel(args.batch))
     print_result(args, result)
     return EXIT_OK
+
+
+def asked(engine: Any, action: str, batch_id: int, details: dict[str, Any], question: str, yes: bool) -> bool:
+    """`confirm`, with a declined (or unanswerable, non-interactive) question recorded as an
+    `<action>.declined` audit event: an action attempted and not done leaves a trace."""
+    try:
+        agreed = confirm(question, yes)
+    except BadInput as exc:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": str(exc)})
+        raise
+    if not agreed:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": "the operator said no"})
+    return agreed
+

@@ -1,26 +1,35 @@
-"""Cost arithmetic for estimates and promotions: usage × price row, per route.
+"""Estimates and promotions priced with the store's one cost rule (`store.ledger.cost`).
 
 Routes: `batch` (the row's batch prices, or list × (1 − discount)), `standard` (list),
-`flex` (list × flex_multiplier; OpenAI's flex is about the batch price), `priority`
-(list × priority_multiplier, about 2× standard). A model without a price gives None,
-never $0. The price rows come from the store's price book.
+`flex` (list × flex_multiplier), `priority` (list × priority_multiplier). A model without a
+price, a tier without a multiplier, or usage not reported gives None (unknown), never $0 and
+never a guess. The price rows come from the store's price book.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from console.format.numbers import fmt_about
+from store.ledger import cost
 from store.model import PriceRow, PriceTier, Usage
 
-DEFAULT_PRIORITY_MULTIPLIER = 2.0
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from store.prices import PriceBook
+    from store.store import Store
+
+__all__ = ["TokenTally", "about", "cost", "estimate_tokens", "price_book", "price_row", "unpriced_models",
+           "unpriced_note"]
+
 TOKENS_PER_CHAR = 0.25
 """Token estimate ≈ characters / 4 (English prose; code and CJK run denser)."""
 
 
-_BOOK: Any = None
+_BOOK: PriceBook | None = None
 
 
-def price_book(store: Any) -> Any:
+def price_book(store: Store) -> PriceBook:
     """The store's price book (shipped rows + config overrides), loaded once per process."""
     global _BOOK
     for name in ("prices", "price_book"):
@@ -28,7 +37,8 @@ def price_book(store: Any) -> Any:
         if callable(book) and not hasattr(book, "lookup"):
             book = book()
         if book is not None and hasattr(book, "lookup"):
-            return book
+            found: PriceBook = book
+            return found
     if _BOOK is None:
         from store.prices import PriceBook
 
@@ -39,17 +49,16 @@ def price_book(store: Any) -> Any:
     return _BOOK
 
 
-def price_row(store: Any, provider: str, model: str | None) -> PriceRow | None:
+def price_row(store: Store, provider: str, model: str | None) -> PriceRow | None:
     """The price row for (provider, model), or None if the model is not priced."""
     if not model:
         return None
     lookup = getattr(store, "price_for", None)
-    if callable(lookup):
-        return lookup(provider, model)
-    return price_book(store).lookup(provider, model)
+    row: PriceRow | None = lookup(provider, model) if callable(lookup) else price_book(store).lookup(provider, model)
+    return row
 
 
-def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
+def unpriced_models(store: Store, provider: str, models: Iterable[str | None]) -> list[str]:
     """The named models the price book has no `provider` price for (a typo, or a model of
     another provider), sorted: their costs will show as unpriced."""
     return sorted({m for m in models if m and price_row(store, provider, m) is None})
@@ -57,7 +66,7 @@ def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
 
 def about(cost: float | None) -> str:
     """An estimated cost in words: "about $0.0038", or "unknown" (never $0 for unpriced)."""
-    return f"about ${cost:.4f}" if cost is not None else "unknown"
+    return fmt_about(cost)
 
 
 def unpriced_note(provider: str, models: list[str]) -> str:
@@ -65,24 +74,6 @@ def unpriced_note(provider: str, models: list[str]) -> str:
     names = ", ".join(models)
     return (f"no {provider} price for {names}: check the model name; costs will show as "
             "unpriced until the price book has it")
-
-
-def cost(usage: Usage | None, row: PriceRow | None, tier: PriceTier | str) -> float | None:
-    """USD for `usage` on route `tier` (store.ledger's arithmetic); None when unpriced.
-
-    A row without a flex multiplier prices flex at the batch rates (OpenAI documents flex
-    at the batch price); without a priority multiplier, priority is 2x list.
-    """
-    from store import ledger
-
-    if usage is None or row is None:
-        return None
-    tier = PriceTier(tier)
-    if tier is PriceTier.FLEX and row.flex_multiplier is None:
-        tier = PriceTier.BATCH
-    if tier is PriceTier.PRIORITY and row.priority_multiplier is None:
-        return ledger.standard_rates(row).cost(usage) * DEFAULT_PRIORITY_MULTIPLIER
-    return ledger.cost(usage, row, tier)
 
 
 def estimate_tokens(chars: int) -> int:
@@ -97,7 +88,7 @@ class TokenTally:
     total is None (unpriced, never $0) when any model with requests has no price.
     """
 
-    def __init__(self, store: Any, provider: str) -> None:
+    def __init__(self, store: Store, provider: str) -> None:
         self.store = store
         self.provider = provider
         self.tokens: dict[str | None, list[int]] = {}

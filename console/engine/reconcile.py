@@ -16,30 +16,45 @@ another process (the console syncing while the CLI submits), and the listing may
 intent whose stored items do not add up to its recorded total is never sent: it is marked
 FAILED with the reason and a `submit.abandoned` audit event (see `abandon`).
 
+Two syncing processes (a console plus a cron `sync`) must not both send one aged intent: each
+aged intent is claimed in the store (one transaction, a lease of `SEND_LEASE`) BEFORE the
+provider is listed, and only the holder sends it. The listing is taken after the claim, so a
+process that claims an intent another process sent meanwhile finds that batch and attaches it
+instead of sending it again.
+
 Every attach is written in the same transaction as the audit event that records it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
+from store.claims import new_owner
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
+    from store.store import Store
 
 WINDOW = 600.0
 """Seconds after an intent in which its Anthropic batch must have been created."""
 SLACK = 120.0
 """Clock skew allowed between us and the provider."""
+SEND_LEASE = 300.0
+"""Seconds a process's claim to send an aged intent lasts (it lapses at once if that process
+dies on this host). Longer than any one create call with its retries."""
 
 
-async def reconcile_intents(engine: Any) -> list[int]:
+async def reconcile_intents(engine: Engine) -> list[int]:
     intents = engine.store.pending_intents()
     if not intents:
         return []
     resolved: list[int] = []
-    groups: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[Batch]] = defaultdict(list)
     for b in intents:
         groups[(b.provider, b.profile)].append(b)
     for (provider, profile), group in groups.items():
@@ -50,10 +65,16 @@ async def reconcile_intents(engine: Any) -> list[int]:
     return resolved
 
 
-async def _reconcile_group(engine: Any, provider: str, profile: str | None, group: list[Any]) -> list[int]:
+async def _reconcile_group(engine: Engine, provider: str, profile: str | None, group: list[Batch]) -> list[int]:
     caps = providers.capabilities(provider)
     adapter = engine.adapter(provider, profile)
     group.sort(key=lambda b: (b.created_at or 0, b.id))
+    # Claim the aged intents before listing (see the module docstring): only these are sent.
+    owner = new_owner()
+    claim_now = engine.clock()
+    sendable = {b.id for b in group
+                if claim_now - (b.created_at or claim_now) >= engine.intent_grace
+                and engine.store.claim_intent(b.id, owner=owner, until=claim_now + SEND_LEASE, now=claim_now)}
     since = min((b.created_at or 0) for b in group) - SLACK
     remotes = [r async for r in adapter.list_batches(since=since)]
     by_token = {r.metadata.get("batchdeck_token"): r for r in remotes if r.metadata}
@@ -76,7 +97,7 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
                 and r.counts.total == intent.counts.total
                 and engine.store.get_batch(r.provider_batch_id) is None
             ]
-            candidates.sort(key=lambda r: r.created_at)
+            candidates.sort(key=lambda r: r.created_at or 0.0)
             match = candidates[0] if candidates else None
         if match is not None:
             claimed.add(match.provider_batch_id)
@@ -89,7 +110,9 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
             resolved.append(intent.id)
             continue
         age = now - (intent.created_at or now)
-        if age < engine.intent_grace:
+        if intent.id not in sendable:
+            continue  # young, or another process holds it (it sends it, or its lease lapses)
+        if intent.submit_token is None:  # every intent is recorded with one; without it, never resend
             continue
         items = _items_with_bodies(engine.store, intent.id)
         if len(items) != intent.counts.total:
@@ -106,7 +129,7 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
     return resolved
 
 
-def abandon(engine: Any, intent: Any, found: int) -> None:
+def abandon(engine: Engine, intent: Batch, found: int) -> None:
     """An intent whose stored requests do not add up to its recorded total (written by a
     process killed mid-record): mark it FAILED with the reason, settle what items it has as
     errored, and record `submit.abandoned` — all in one transaction. It is never sent."""
@@ -132,7 +155,7 @@ def abandon(engine: Any, intent: Any, found: int) -> None:
         })
 
 
-def _items_with_bodies(store: Any, batch_id: int, page: int = 5000) -> list[tuple[str, str]]:
+def _items_with_bodies(store: Store, batch_id: int, page: int = 5000) -> list[tuple[str, str]]:
     """(custom_id, request JSON) of every item of a local batch, in order."""
     out: list[tuple[str, str]] = []
     offset = 0

@@ -1,8 +1,11 @@
 """Submitting batches exactly once.
 
-For each planned batch:
-  1. `store.record_intent` (status SUBMITTING, a fresh token) and its items, committed in
-     one transaction before any provider call;
+For a job (one file, maybe split into several batches):
+  1. every batch's `store.record_intent` (status SUBMITTING, a fresh token) with its items,
+     committed in ONE transaction before the first provider call: a submit stopped between
+     the batches of a split job leaves the rest as intents, which `sync` sends once (after the
+     grace period, under its send claim), and `ls`/`show` flag the job as partly sent;
+then for each batch in turn:
   2. the provider call, tagged with the token in `metadata` where the provider keeps it;
   3. `store.attach_remote` once the provider answered, with its audit event (one transaction).
 A crash between 2 and 3 leaves the intent SUBMITTING; `reconcile.reconcile_intents` finds the
@@ -22,7 +25,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
@@ -31,7 +34,11 @@ from console.engine import requests as reqs
 from console.engine.estimate import token_tally
 from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
 from console.format.wording import plural
-from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.store import Store
 
 CRASH_ENV = "BATCHDECK_CRASH_AT"
 
@@ -53,7 +60,7 @@ def metadata_for(token: str, batch_id: int, job_id: str | None) -> dict[str, str
 
 
 def record(
-    engine: Any,
+    engine: Engine,
     *,
     provider: str,
     profile: str | None,
@@ -83,7 +90,7 @@ def record(
     return batch_id, token
 
 
-def _record(engine: Any, token: str, *, provider: str, profile: str | None, endpoint: str,
+def _record(engine: Engine, token: str, *, provider: str, profile: str | None, endpoint: str,
             model: str | None, label: str | None, deadline: float | None, job_id: str | None,
             parent_id: int | None, items: list[tuple[str, str]]) -> int:
     batch_id = engine.store.record_intent(
@@ -104,7 +111,7 @@ def _record(engine: Any, token: str, *, provider: str, profile: str | None, endp
     return batch_id
 
 
-async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile: str | None,
+async def send(engine: Engine, batch_id: int, token: str, *, provider: str, profile: str | None,
                endpoint: str, model: str | None, job_id: str | None,
                items: Iterable[tuple[str, str]], event: str | None = None,
                details: dict[str, Any] | None = None) -> Any:
@@ -147,13 +154,13 @@ async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile
     return remote
 
 
-def keep_known_total(remote: Any, known_total: int) -> None:
+def keep_known_total(remote: RemoteBatch, known_total: int) -> None:
     """OpenAI reports `total: 0` while validating; we know how many we sent."""
     if remote.counts.total == 0 and known_total and not remote.status.is_terminal:
         remote.counts = RequestCounts(total=known_total, processing=known_total)
 
 
-def reject(engine: Any, batch_id: int, message: str) -> None:
+def reject(engine: Engine, batch_id: int, message: str) -> None:
     """The provider refused an intent outright: the batch is FAILED and its items errored,
     with its audit event, in one transaction."""
     now = engine.clock()
@@ -171,7 +178,7 @@ def reject(engine: Any, batch_id: int, message: str) -> None:
         engine.audit("submit.rejected", str(batch_id), {"reason": message})
 
 
-def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]:
+def pending_custom_ids(store: Store, batch_id: int, page: int = 5000) -> list[str]:
     out: list[str] = []
     offset = 0
     while True:
@@ -182,7 +189,7 @@ def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]
         offset += page
 
 
-async def submit_file(engine: Any, path: Path, *, provider: str, model: str | None,
+async def submit_file(engine: Engine, path: Path, *, provider: str, model: str | None,
                       deadline: float | None, label: str | None, endpoint: str | None,
                       profile: str | None,
                       approve: Callable[[SubmitPreview], bool] | None = None) -> SubmitResult:
@@ -190,13 +197,29 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     would be sent and what it would cost, once the file is validated and before anything is
     recorded; nothing is sent when it says no."""
     cls = providers.adapter_cls(provider)
-    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    # What is sent is read from a private copy of the bytes validated: a file edited or cut
+    # while its batches go out cannot make a later batch differ from what was approved.
+    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint, copy_into=engine.store.path.parent)
+    try:
+        return await _submit_scanned(engine, path, scanned, cls, provider=provider, model=model,
+                                     deadline=deadline, label=label, endpoint=endpoint,
+                                     profile=profile, approve=approve)
+    finally:
+        scanned.discard()
+
+
+async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cls: Any, *,
+                          provider: str, model: str | None, deadline: float | None,
+                          label: str | None, endpoint: str | None, profile: str | None,
+                          approve: Callable[[SubmitPreview], bool] | None) -> SubmitResult:
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
     engine.adapter(provider, profile)
     chunks = reqs.plan(scanned.lines, cls.capabilities)
     preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
     if approve is not None and not approve(preview):
+        engine.audit("submit.declined", str(path), {"provider": provider, "requests": len(scanned.lines),
+                                                    "estimated_cost": preview.cost})
         return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,
                             summary="nothing submitted", unpriced_models=preview.unpriced_models)
     await engine.reconcile_intents()
@@ -206,15 +229,21 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     engine.audit("submit.start", str(path), {"provider": provider, "job_id": job_id,
                                              "requests": len(scanned.lines), "batches": len(chunks),
                                              "estimated_cost": preview.cost})
-    for chunk in chunks:
-        items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-                 for cid, body in reqs.load(path, chunk, cls, model=model, endpoint=endpoint)]
-        ep = chunk[0].endpoint
-        chunk_model = model or chunk[0].model
-        batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
-                                 model=chunk_model, label=label, deadline=deadline, job_id=job_id,
-                                 parent_id=None, items=items)
-        batch_ids.append(batch_id)
+    planned: list[tuple[int, str, str, str | None]] = []
+    # Every batch of the job, with its items, before the first provider call (one transaction).
+    with engine.store.transaction():
+        for chunk in chunks:
+            items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+                     for cid, body in reqs.load(scanned.source, chunk, cls, model=model, endpoint=endpoint)]
+            ep = chunk[0].endpoint
+            chunk_model = model or chunk[0].model
+            batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
+                                     model=chunk_model, label=label, deadline=deadline, job_id=job_id,
+                                     parent_id=None, items=items)
+            planned.append((batch_id, token, ep, chunk_model))
+            batch_ids.append(batch_id)
+    for batch_id, token, ep, chunk_model in planned:
+        items = engine.store.item_requests(batch_id)  # what was recorded is what is sent
         details = {"provider": provider, "job_id": job_id, "requests": len(items),
                    "label": label, "deadline": deadline, "file": str(path)}
         remote = await send(engine, batch_id, token, provider=provider, profile=profile,
@@ -236,7 +265,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                         unpriced_models=preview.unpriced_models)
 
 
-def _preview(engine: Any, path: Path, provider: str, model: str | None, lines: list[Any],
+def _preview(engine: Engine, path: Path, provider: str, model: str | None, lines: list[reqs.LineInfo],
              batches: int) -> SubmitPreview:
     tally = token_tally(engine, provider, model, lines)
     cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()

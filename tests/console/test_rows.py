@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from console.engine.batch_facts import attention_reasons, deadline_risk
 from console.format.numbers import PLAIN, fmt_duration, fmt_money
+from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, progress_text
 from console.tui.clock import DEMO_NOW as NOW
-from console.tui.clock import fmt_clock
 from console.tui.fleet import notices, savings_by_batch
 from console.tui.messages import FleetLoaded
 from console.tui.rows import batch_cells, item_cells

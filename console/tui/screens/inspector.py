@@ -8,6 +8,7 @@ a response containing `[bold]` or `\\x1b[2J` reads as those characters and chang
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.text import Text
@@ -16,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.format.numbers import fmt_int, fmt_money
 from console.tui.literal import answer_of, literal, pretty_json
 from console.tui.messages import ItemLoaded
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.keys_footer import KeysFooter
 
 
 def facts_text(item: Any, batch: Any) -> Text:
@@ -73,6 +75,7 @@ class ItemInspectorScreen(Screen):
     def __init__(self, item_id: int) -> None:
         super().__init__()
         self.item_id = item_id
+        self.help_title = "Item inspector"
         self.loaded: ItemLoaded | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +89,7 @@ class ItemInspectorScreen(Screen):
             yield Static(Text("Response or error (raw result line)", style="bold"), classes="section")
             yield Static("", id="response", classes="json")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#inspector").focus()
@@ -98,6 +101,12 @@ class ItemInspectorScreen(Screen):
         store = self.app.store
         item = store.get_item(self.item_id)
         raw = store.raw_result(item) if item is not None else None
+        if item is not None and item.status == "promoted":
+            # The answer a promotion paid for is the item's answer (its batch copy, if any,
+            # was not counted); the store keeps it with the promotion.
+            paid = store.realtime_answer(item.id)
+            if paid is not None:
+                raw = realtime_line(paid.response)
         batch = store.get_batch(item.batch_id) if item is not None else None
         self.post_message(ItemLoaded(item, raw, batch))
 
@@ -113,9 +122,11 @@ class ItemInspectorScreen(Screen):
         self.query_one("#answer", Static).update(
             literal(answer, multiline=True) if answer is not None else Text("—"))
         self.query_one("#request", Static).update(
-            pretty_json(item.request) if item.request else Text("— (request body not stored)"))
+            pretty_json(item.request, highlight=self.app.coloured) if item.request
+            else Text("— (request body not stored)"))
         self.query_one("#response", Static).update(
-            pretty_json(message.raw) if message.raw else Text("— (no result yet, or results not downloaded)"))
+            pretty_json(message.raw, highlight=self.app.coloured) if message.raw
+            else Text("— (no result yet, or results not downloaded)"))
 
     def action_copy(self, what: str) -> None:
         m = self.loaded
@@ -139,3 +150,15 @@ class ItemInspectorScreen(Screen):
             self.app.open_item(item.replaces)
         else:
             self.notify("This item is not a replacement.")
+
+
+def realtime_line(response: str) -> str:
+    """A realtime response body in the shape of a batch result line (either provider's), so
+    the answer and response panes read it like any other result."""
+    try:
+        body = json.loads(response)
+    except ValueError:
+        return response
+    return json.dumps({"source": "realtime", "response": {"body": body}, "result": {"message": body}},
+                      ensure_ascii=False)
+
