@@ -101,7 +101,8 @@ def record_listed(db: ThreadConnections, provider: str, profile: str, *, until: 
     with db.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO sync_profiles (provider, profile) VALUES (?, ?)", (provider, profile))
         conn.execute(
-            "UPDATE sync_profiles SET listed_at = ?, listed_until = max(coalesce(listed_until, ?), coalesce(?, listed_until)) "
+            "UPDATE sync_profiles SET listed_at = ?, "
+            "listed_until = max(coalesce(listed_until, ?), coalesce(?, listed_until)) "
             "WHERE provider = ? AND profile = ?", (now, until, until, provider, profile))
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.cli.io import EXIT_FAIL, EXIT_OK, emit_json, iso, make_engine, open_store, out, run, table
+from console.cli.io import EXIT_FAIL, EXIT_OK, emit_json, make_engine, open_store, out, run, table
+from console.format.times import fmt_utc_minute as iso
 
 
 def cmd_alerts(args: Any) -> int:

@@ -21,7 +21,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
@@ -30,6 +30,7 @@ from console.engine.types import BadInput, SyncReport
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
+    from store.config import Config
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class Account:
         return f"{self.provider}:{self.profile}"
 
 
-def watched_accounts(config: object, env: Mapping[str, str] | None = None) -> list[Account]:
+def watched_accounts(config: Config | Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> list[Account]:
     """The accounts a sync pass lists: configured profiles with `watch` on (the default), and
     each provider's implicit `default` profile when its key variable is set."""
     import adapters
@@ -77,9 +78,10 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
                            report: SyncReport, whole: bool = False) -> Listing:
     """List one account down to what the store knows and track the unknown batches.
 
-    `whole` lists every page and refreshes the known batches too (`track --all`). Raises AdapterError when a page stays refused
-    after the bounded retries; what earlier pages found is already tracked and the high-water
-    mark is left as it was, so the next pass reads those pages again.
+    `whole` lists every page and refreshes the known batches too (`track --all`). Raises
+    AdapterError when a page stays refused after the bounded retries; what earlier pages found
+    is already tracked and the high-water mark is left as it was, so the next pass reads those
+    pages again.
     """
     store = engine.store
     adapter = engine.adapter(account.provider, account.profile)

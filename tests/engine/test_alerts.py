@@ -42,15 +42,6 @@ async def submit(engine, tmp_path, provider: str, n: int, name: str, **kw) -> in
     return result.batch_ids[0]
 
 
-def events_of(receiver, rule: str) -> list[str]:
-    """(event word from the title) for each message the receiver got about `rule`."""
-    out = []
-    for body in receiver.bodies:
-        if f"rule={rule}" in body.get("message", "") or rule in body.get("title", ""):
-            out.append(body["title"].split(":")[0].removeprefix("batchdeck "))
-    return out
-
-
 async def test_expired_batch_fires_once_survives_a_restart_and_resolves_after_resubmit(
         engine, store, emulator, tmp_path, receiver):
     out = configure(engine, tmp_path, receiver)

@@ -50,6 +50,11 @@ def command(action: Action, tier: str | None = None) -> str:
     return " ".join([*words, *action.args])
 
 
+def tier_cost(est: PromotionEstimate, tier: str) -> float | None:
+    """The estimate's expected cost through `tier` ("batch" or a realtime tier); None when unpriced."""
+    return next((c.cost for c in est.costs if c.tier == tier), None)
+
+
 def cheapest_tier(est: PromotionEstimate, *, lead_seconds: float | None) -> str | None:
     """The cheapest realtime tier the provider offers that can meet a deadline `lead_seconds` away."""
     offered = [c for c in est.costs if c.tier in REALTIME_ORDER and c.available]
@@ -95,8 +100,8 @@ def _promote(engine: Engine, cond: Condition, action: Action, now: float, rest: 
     if tier is None:
         return Advice((f"batchdeck show {action.batch_id}", *rest), None,
                       f"{est.provider} offers no realtime tier to promote to")
-    cost = est.cost_for(tier)
-    left = est.cost_for("batch")
+    cost = tier_cost(est, tier)
+    left = tier_cost(est, "batch")
     note = (f"promoting {est.items:,} pending items at {tier} costs about {usd(cost)} "
             f"(vs {usd(left)} if left in the batch)" if cost is not None
             else f"promoting {est.items:,} pending items at {tier}: unpriced model, cost unknown")

@@ -119,7 +119,8 @@ def _apprise(url: str, alert: dict[str, Any], timeout: float) -> str | None:
         # Each service's own socket timeouts (apprise's default is 4 s connect, 4 s read).
         server.socket_connect_timeout = timeout
         server.socket_read_timeout = timeout
-    with apprise.LogCapture(level=apprise.logging.WARNING) as logs:
+    # apprise ships LogCapture without annotations; it returns a context manager over a StringIO.
+    with apprise.LogCapture(level=apprise.logging.WARNING) as logs:  # type: ignore[no-untyped-call]
         result: Any = sender.notify(body=body_of(alert), title=title_of(alert), notify_type=notify_type)
         captured = logs.getvalue() if hasattr(logs, "getvalue") else ""
     ok = result if isinstance(result, bool) else (result.success_count > 0 and result.failed_count == 0)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from console.engine.alerts.advice import cheapest_tier, usd
+from console.engine.alerts.advice import cheapest_tier, tier_cost, usd
 from console.engine.alerts.rules import Action, Condition, name_of
 from console.engine.types import EngineError, PromotionEstimate
 from store import alerts as alert_store
@@ -78,7 +78,7 @@ async def guard(store: Store, cfg: DeadlineGuardConfig, conditions: Sequence[Con
             declined.append(_declined(cond, "the requests are not in the store; promote by hand with --input FILE", {}))
             continue
         tier = cheapest_tier(est, lead_seconds=batch.deadline - now)
-        cost = est.cost_for(tier) if tier is not None else None
+        cost = tier_cost(est, tier) if tier is not None else None
         if tier is None or cost is None:
             why = "no realtime tier is offered" if tier is None else "the model is unpriced, so no cap can be kept"
             declined.append(_declined(cond, why, {"items": est.items}))

@@ -19,6 +19,7 @@ from store.alert_config import AlertsConfig
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
+    from store.store import Store
 
 
 def config_of(engine: Engine) -> AlertsConfig | None:
@@ -160,6 +161,6 @@ def overview(engine: Engine, *, limit: int = 50) -> Overview:
                     targets=[t.label for t in deliver.targets_of(all_targets(effective))])
 
 
-def active_alerts(store: Any) -> list[alert_store.AlertRow]:
+def active_alerts(store: Store) -> list[alert_store.AlertRow]:
     """Conditions firing now (the console's header reads this; it never evaluates)."""
     return alert_store.states(store.conn, active_only=True, limit=100)

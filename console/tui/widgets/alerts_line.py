@@ -8,7 +8,7 @@ is built by `alerts_text`, a pure function, and shown literally (titles quote ba
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -16,6 +16,9 @@ from textual.message import Message
 from textual.widgets import Static
 
 from console.tui.literal import clean
+
+if TYPE_CHECKING:
+    from store.store import Store
 
 
 def alerts_text(titles: Sequence[str], width: int = 78) -> Text:
@@ -56,7 +59,7 @@ class AlertsLine(Static):
     def read_alerts(self) -> None:
         from console.engine.alerts.run import active_alerts
 
-        store: Any = getattr(self.app, "store", None)
+        store: Store | None = getattr(self.app, "store", None)
         if store is None:
             return
         try:
