@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(track, ("text", "json"))
 
     attach = cmd("attach", "attach a tracked batch's original input file (matched by custom_id), once")
-    attach.add_argument("batch", metavar="BATCH")
-    attach.add_argument("file", metavar="FILE")
+    attach.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
+    attach.add_argument("file", metavar="FILE", help="the JSONL the batch was made from (matched by custom_id)")
     fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
     alerts = cmd("alerts", "alert rules, their state and the last sent (test: send a test alert; check: evaluate now)")
-    alerts.add_argument("action", nargs="?", choices=("list", "test", "check"), default="list")
+    alerts.add_argument("action", nargs="?", choices=("list", "test", "check"), default="list",
+                        help="list: rules and state (default); test: send a test alert; check: evaluate now")
     fmt(alerts)
 
     sav = cmd("savings", "realized savings")
