@@ -59,6 +59,8 @@ class BatchdeckApp(App[int]):
         Binding("2", "switch_mode('savings')", "Savings", id="savings"),
         Binding("3", "switch_mode('audit')", "Audit", id="audit"),
         Binding("t", "track", "Track", show=False, id="track"),
+        # k9s: `:` opens the command line; here the palette, which opens a batch by either id.
+        Binding("colon", "open_by_id", "Open by id", show=False, id="colon_palette"),
         Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -214,6 +216,10 @@ class BatchdeckApp(App[int]):
     def action_help(self) -> None:
         name = type(self.screen).__name__.removesuffix("Screen")
         self.push_screen(HelpScreen(bindings_of(self), name))
+
+    def action_open_by_id(self) -> None:
+        """`:` — the palette, where our id or the provider's opens the batch (k9s' command line)."""
+        self.action_command_palette()
 
     def action_track(self) -> None:
         self.actions.track()

@@ -28,19 +28,32 @@ SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest 
               "failures": "most failures first", "newest": "newest first", "provider": "by provider"}
 SORT_COLUMN = {"expires": "expires", "failures": "failed", "newest": "id",
                "provider": "provider", "attention": "status"}
-FIELDS = ("provider", "status", "label", "model")
+FIELDS = ("provider", "status", "label", "model", "provider_batch_id")
+
+
+def _values(batch: object) -> list[str]:
+    """Everything `/` searches: our id, the named fields and every metadata value."""
+    metadata = getattr(batch, "metadata", None) or {}
+    values = [str(getattr(batch, f, "") or "") for f in FIELDS]
+    if isinstance(metadata, dict):
+        values.extend(str(v) for v in metadata.values())
+    return [v.lower() for v in values]
 
 
 def matches(batch: object, query: str) -> bool:
-    """Every word must match: `openai`, `status:failed`, `label:night` (case-insensitive)."""
+    """Every word must match: `openai`, `status:failed`, `label:night`, a provider batch id
+    (or part of it), our id, a model or any metadata value (case-insensitive)."""
+    values = None
     for word in query.lower().split():
         field, _, value = word.partition(":")
         if value and field in FIELDS:
             if value not in str(getattr(batch, field, "") or "").lower():
                 return False
-        elif not any(word in str(getattr(batch, f, "") or "").lower() for f in FIELDS) and word != str(
-            getattr(batch, "id", "")
-        ):
+            continue
+        if word.lstrip("#") == str(getattr(batch, "id", "")):
+            continue
+        values = values if values is not None else _values(batch)
+        if not any(word in v for v in values):
             return False
     return True
 
