@@ -14,11 +14,14 @@ from rich.text import Text
 
 from console.engine.batch_facts import (
     EXPIRY_WARN_SECONDS,
+    AttentionContext,
+    attention,
     attention_reasons,
     counts_of,
     expiry_left,
     failures_of,
     is_terminal,
+    waiting_failures,
 )
 from console.engine.names import display_name
 from console.format.numbers import DASH, Palette, fmt_compact, fmt_duration, fmt_int, fmt_money, num, text_or_dash
@@ -56,6 +59,7 @@ BATCH_COLUMNS: tuple[Column, ...] = (
     Column("expires", "Expires", 9, 4, keep=True),
     Column("risk", "Deadline", 8, 6, keep=True),
     Column("failed", "Failed", 6, 5, keep=True),
+    Column("why", "Needs attention because", 26, 7),
     Column("saved", "Saved", 9, 9),
     Column("age", "Age", 7, 11),
 )
@@ -85,10 +89,16 @@ def batch_cells(
     saved: float | None = None,
     selected: bool = False,
     warn: float = EXPIRY_WARN_SECONDS,
+    ctx: AttentionContext | None = None,
 ) -> dict[str, Text]:
-    """Every cell of a Batches row, keyed by column (the table picks the columns that fit)."""
+    """Every cell of a Batches row, keyed by column (the table picks the columns that fit).
+
+    With `ctx`, Failed counts the failures still waiting (resubmitted or promoted ones no
+    longer count, as in the header) and `why` says what needs the operator."""
     counts = counts_of(batch)
-    fails = failures_of(counts)
+    ctx = ctx or AttentionContext(warn=warn)
+    fails = waiting_failures(batch, ctx)
+    reasons = attention(batch, now, ctx)
     created = num(batch.created_at)
     return {
         "sel": Text("●" if selected else " ", style=pal.accent),
@@ -103,12 +113,13 @@ def batch_cells(
         "expires": expiry_text(batch, now, pal, warn),
         "risk": risk_text(batch, now, pal),
         "failed": Text(f"✗ {fails:,}" if fails else "0", style=pal.failed if fails else pal.muted),
+        "why": Text("; ".join(a.why for a in reasons), style=pal.warning) if reasons else Text(""),
         "saved": Text(fmt_money(saved)),
         "age": Text(fmt_duration(now - created) if created is not None else DASH),
     }
 
 
-def batch_sort_key(batch: Batch, key: str, now: float) -> tuple:
+def batch_sort_key(batch: Batch, key: str, now: float, ctx: AttentionContext | None = None) -> tuple:
     """Sort keys; every scheme breaks ties by newest id so the order is stable."""
     counts = counts_of(batch)
     if key == "expires":
@@ -116,9 +127,9 @@ def batch_sort_key(batch: Batch, key: str, now: float) -> tuple:
         open_ = not is_terminal(batch) and left is not None
         return (0 if open_ else 1, left if open_ else 0, -batch.id)
     if key == "failures":
-        return (-failures_of(counts), -batch.id)
+        return (-(waiting_failures(batch, ctx) if ctx else failures_of(counts)), -batch.id)
     if key == "attention":
-        return (-len(attention_reasons(batch, now)), is_terminal(batch), -batch.id)
+        return (-len(attention_reasons(batch, now, ctx=ctx)), is_terminal(batch), -batch.id)
     if key == "provider":
         return (str(batch.provider), str(batch.label or ""), -batch.id)
     return (-batch.id,)  # "newest"

@@ -84,7 +84,7 @@ def test_narrow_terminal_keeps_the_essentials():
     shown = {c.key: c.width for c in columns_for(80)}
     assert list(shown) == ["sel", "id", "provider", "label", "status", "progress", "expires", "risk", "failed"]
     assert shown["provider"] == 3 and shown["label"] >= 8
-    assert len(columns_for(200)) == 13
+    assert len(columns_for(200)) == 14  # live-fleet-14: + "Needs attention because"
 
 
 def test_names_and_ids_are_cut_in_the_middle_so_two_batches_never_read_the_same():

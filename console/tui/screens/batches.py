@@ -15,9 +15,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.engine.batch_facts import attention_reasons
+from console.engine.batch_facts import attention, attention_reasons
 from console.engine.freshness import freshness
 from console.format.numbers import fmt_int, fmt_money
+from console.tui.fleet import attention_context
 from console.tui.messages import FleetLoaded
 from console.tui.rows import SORTS, batch_cells, batch_sort_key
 from console.tui.screens.filter_box import filter_binding, open_filter_box
@@ -91,6 +92,7 @@ class BatchesScreen(Screen):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
             yield Static("", id="freshness", classes="freshness")
+            yield Static("", id="why-line", classes="why-line")
             yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
         yield BatchTable(id="batches")
@@ -133,16 +135,18 @@ class BatchesScreen(Screen):
         if snap is None:
             return
         pal, now, warn = self.app.palette, snap.now, self.app.expiry_warn
+        ctx = attention_context(snap, warn)
+        self.ctx = ctx
         shown = [b for b in snap.batches if matches(b, self.query_text)]
         if self.attention_only:
-            shown = [b for b in shown if attention_reasons(b, now, warn)]
-        shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now), reverse=self.reverse)
+            shown = [b for b in shown if attention_reasons(b, now, ctx=ctx)]
+        shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now, ctx), reverse=self.reverse)
         self.shown = shown
         self.selected &= {b.id for b in snap.batches}
         table = self.query_one(BatchTable)
         table.set_sort_mark(SORT_COLUMN[self.sort_key], " ▼" if self.reverse else " ▲")
         table.show([(b.id, batch_cells(b, now, pal, saved=snap.saved.get(b.id),
-                                       selected=b.id in self.selected, warn=warn)) for b in shown])
+                                       selected=b.id in self.selected, warn=warn, ctx=ctx)) for b in shown])
         empty = self.query_one("#empty", Static)
         empty.display = not shown
         if not snap.batches:
@@ -159,6 +163,12 @@ class BatchesScreen(Screen):
             parts.append(f"filter: {self.query_text}")
         if self.attention_only:
             parts.append("needs attention only")
+        # In needs-attention mode the cursor row's reasons get a line of their own (at 80
+        # columns the reasons column does not fit).
+        why_line = self.query_one("#why-line", Static)
+        why = self._why_current() if self.attention_only else ""
+        why_line.display = bool(why)
+        why_line.update(Text(why, style=self.app.palette.warning))
         if self.selected:
             parts.append(f"{len(self.selected)} selected")
         if self.app.read_only:
@@ -173,6 +183,19 @@ class BatchesScreen(Screen):
         banner.display = fresh is not None and fresh.warning
         if fresh is not None and fresh.warning:
             banner.update(Text("⚠ " + fresh.text, style=self.app.palette.warning))
+
+    def _why_current(self) -> str:
+        current = self.current_id()
+        batch = next((b for b in self.shown if b.id == current), None)
+        if batch is None or self.snapshot is None:
+            return ""
+        reasons = attention(batch, self.snapshot.now, getattr(self, "ctx", None))
+        return f"#{batch.id}: " + "; ".join(a.why for a in reasons) if reasons else ""
+
+    @on(DataTable.RowHighlighted)
+    def _cursor_moved(self, event: DataTable.RowHighlighted) -> None:
+        if self.attention_only and self.snapshot is not None:
+            self._render_status_line(len(self.shown), len(self.snapshot.batches))
 
     # ---- navigation and view ---------------------------------------------------------------
     def current_id(self) -> int | None:
