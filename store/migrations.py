@@ -325,3 +325,14 @@ ALTER TABLE batches ADD COLUMN inputs TEXT;
 MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.inputs (live-fleet-14)",
                                      _script(V_LIVE_FLEET_INPUTS)))
 LATEST = MIGRATIONS[-1].version
+
+
+# ---- live-fleet-14: when a batch's results stop being downloadable -----------------------------
+# Anthropic: archived_at, or 29 days after creation; OpenAI: the output file's expires_at.
+V_LIVE_FLEET_RETENTION = """
+ALTER TABLE batches ADD COLUMN results_until REAL;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.results_until (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_RETENTION)))
+LATEST = MIGRATIONS[-1].version

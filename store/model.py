@@ -132,6 +132,9 @@ class RemoteBatch:
     metadata: dict[str, str] = field(default_factory=dict)
     errors: str | None = None
     """Batch-level error text (e.g. OpenAI validation errors), shown as-is."""
+    results_until: float | None = None
+    """When the results stop being downloadable (Anthropic archive, OpenAI output file expiry),
+    where the provider says or the adapter knows the rule; None when unknown."""
 
 
 @dataclass(slots=True)
@@ -192,6 +195,8 @@ class Batch:
     """What is known of a tracked batch's requests: None (we submitted it: all stored),
     `pending` (the provider keeps them, not read yet), `read`, `unknown` (the provider cannot
     give them back), `attached` (the operator attached the original file)."""
+    results_until: float | None = None
+    """When the provider stops serving this batch's results (None: not known)."""
 
 
 @dataclass(slots=True)

@@ -17,6 +17,19 @@ from store.model import TERMINAL_BATCH_STATUSES, Batch, BatchStatus, RequestCoun
 EXPIRY_WARN_SECONDS = 2 * 3600
 """Under this much time left before a batch's provider expiry, the countdown turns to a warning."""
 
+RESULTS_WARN_SECONDS = 2 * 86_400
+"""Under this much time left before a batch's results stop being downloadable (and they are not
+ingested yet), the batch needs attention."""
+
+
+def results_left(batch: Batch, now: float) -> float | None:
+    """Seconds until an ended batch's results can no longer be downloaded, while they are not
+    ingested yet; None when ingested, still running, or the provider's rule is not known."""
+    until = num(batch.results_until)
+    if until is None or batch.ingested_at is not None or not is_terminal(batch):
+        return None
+    return until - now
+
 
 def counts_of(batch: Batch) -> RequestCounts:
     counts = batch.counts
@@ -132,11 +145,10 @@ def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> 
     risk = deadline_risk(batch, now)
     if risk in ("at risk", "late"):
         out.append(Attention("at risk", "deadline missed" if risk == "late" else "deadline at risk"))
-    until = num(getattr(batch, "results_until", None))
-    if until is not None and batch.ingested_at is None and is_terminal(batch) and until - now < ctx.warn:
-        gone = until <= now
-        out.append(Attention("results expiring", "results no longer downloadable" if gone
-                             else f"results downloadable for {fmt_duration(until - now)} more"))
+    kept = results_left(batch, now)
+    if kept is not None and kept < RESULTS_WARN_SECONDS:
+        out.append(Attention("results expiring", "results no longer downloadable" if kept <= 0
+                             else f"results downloadable {fmt_duration(kept)} more, not ingested"))
     if (batch.provider, batch.profile or "default") in ctx.failing:
         out.append(Attention("provider failing", f"{batch.provider}:{batch.profile or 'default'} failing"))
     return out
