@@ -303,6 +303,7 @@ CREATE TABLE sync_profiles (
     last_error TEXT,
     failing_since REAL,
     listed_until REAL,
+    listed_first_id TEXT,
     listed_at REAL,
     PRIMARY KEY (provider, profile)
 );

@@ -362,7 +362,8 @@ class ProfileHealth:
     """How one account (provider + profile) answered the sync passes.
 
     `failing_since` is the first error after the last success (None while healthy);
-    `listed_until` the newest creation time a complete discovery pass read in its list.
+    `listed_until` the newest creation time a complete discovery pass read in its list, and
+    `listed_first_id` the id of the batch at the top of that list (where the next pass stops).
     """
 
     provider: str
@@ -372,4 +373,5 @@ class ProfileHealth:
     last_error: str | None = None
     failing_since: float | None = None
     listed_until: float | None = None
+    listed_first_id: str | None = None
     listed_at: float | None = None

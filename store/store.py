@@ -413,9 +413,11 @@ class Store:
         """One sync pass's verdict on an account (see sync_state.record_profile_calls)."""
         sync_state.record_profile_calls(self._db, provider, profile, now=now, ok=ok, error=error)
 
-    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float) -> None:
-        """A discovery pass read the account's list down to known batches (high-water mark)."""
-        sync_state.record_listed(self._db, provider, profile, until=until, now=now)
+    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float,
+                      first_id: str | None = None) -> None:
+        """A discovery pass read the account's list down to known batches (high-water mark:
+        newest creation time, and the id at the top of the list)."""
+        sync_state.record_listed(self._db, provider, profile, until=until, first_id=first_id, now=now)
 
     def known_provider_ids(self, provider: str, ids: Iterable[str]) -> set[str]:
         """Which of these provider batch ids the store already has."""

@@ -27,6 +27,7 @@ from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
 from console.engine.retry import RetryPolicy
 from console.engine.types import BadInput, SyncReport
+from store.model import ProfileHealth
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
@@ -83,8 +84,11 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
     """
     store = engine.store
     adapter = engine.adapter(account.provider, account.profile)
-    mark = None if whole else _listed_until(engine, account)
+    health = None if whole else _health(engine, account)
+    mark = health.listed_until if health is not None else None
+    top = health.listed_first_id if health is not None else None
     newest: float | None = None
+    first_id: str | None = None
     created: list[int] = []
     existing: list[int] = []
     cursor: str | None = None
@@ -95,13 +99,17 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
         reached_known = False
         now = engine.clock()
         for remote in page.batches:
+            first_id = first_id or remote.provider_batch_id
             if remote.created_at is not None:
                 newest = remote.created_at if newest is None else max(newest, remote.created_at)
             if remote.provider_batch_id in known and whole:
                 existing.append(store.upsert_tracked(remote, profile=account.profile, now=now)[0])
                 continue
             if remote.provider_batch_id in known:
-                if mark is not None and remote.created_at is not None and remote.created_at < mark:
+                # The top of the last complete listing, or anything known that is older: all
+                # below was read before. (Batches created in one second share a created_at.)
+                if remote.provider_batch_id == top or (
+                        mark is not None and remote.created_at is not None and remote.created_at < mark):
                     reached_known = True
                     break
                 continue
@@ -115,14 +123,14 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
         if reached_known or page.next_cursor is None:
             break
         cursor = page.next_cursor
-    store.record_listed(account.provider, account.profile, until=newest, now=engine.clock())
+    store.record_listed(account.provider, account.profile, until=newest, first_id=first_id, now=engine.clock())
     return Listing(created, existing)
 
 
-def _listed_until(engine: Engine, account: Account) -> float | None:
+def _health(engine: Engine, account: Account) -> ProfileHealth | None:
     for health in engine.store.profile_health():
         if health.provider == account.provider and health.profile == account.profile:
-            return health.listed_until
+            return health
     return None
 
 

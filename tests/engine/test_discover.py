@@ -134,3 +134,15 @@ async def test_watch_false_and_no_discover_skip_the_listing(store, emulator, key
         assert store.get_batch(report.discovered[0]).profile == "night"
     finally:
         await engine.aclose()
+
+
+async def test_batches_created_in_the_same_second_still_stop_at_the_top_of_the_last_listing(
+        engine, store, emulator, keys, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    for _ in range(105):  # the emulator's clock is frozen: every batch shares one created_at
+        other_client_openai_batch(emulator, n=1)
+    first = await engine.sync_once()
+    assert (len(first.discovered), first.list_calls) == (105, 2)
+    fresh = other_client_openai_batch(emulator, n=1)
+    second = await engine.sync_once()
+    assert (second.discovered, second.list_calls) == ([store.get_batch(fresh).id], 1)
