@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from console.engine.service import Engine
 
 
+PAGE_LIMIT = 1000
+"""Batches asked for per list call; each adapter clamps it to its provider's most (OpenAI 100,
+Anthropic 1,000), so a first listing takes as few calls as the provider allows."""
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """One provider account to watch: a provider and the profile that holds its key."""
@@ -93,7 +98,8 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
     existing: list[int] = []
     cursor: str | None = None
     while True:
-        page = await retry.call(functools.partial(adapter.list_page, cursor), policy=policy, sleep=engine.sleep)
+        page = await retry.call(functools.partial(adapter.list_page, cursor, limit=PAGE_LIMIT), policy=policy,
+                                sleep=engine.sleep)
         report.list_calls += 1
         known = store.known_provider_ids(account.provider, (r.provider_batch_id for r in page.batches))
         reached_known = False

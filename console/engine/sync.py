@@ -203,6 +203,7 @@ async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pas
             if on_pass is not None:
                 on_pass(report)
             wait = report.next_poll_in if report.next_poll_in is not None else 30.0
+            wait = min(wait, max(0.0, engine.next_discovery - engine.clock()))  # the next listing is due
             await _wait(stop, max(1.0, min(30.0, wait)))
     finally:
         if holder is not None:
