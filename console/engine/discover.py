@@ -134,7 +134,8 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
 
 
 def _health(engine: Engine, account: Account) -> ProfileHealth | None:
-    for health in engine.store.profile_health():
+    known: list[ProfileHealth] = engine.store.profile_health()
+    for health in known:
         if health.provider == account.provider and health.profile == account.profile:
             return health
     return None

@@ -37,3 +37,11 @@ async def test_colon_opens_a_batch_by_the_providers_id(app, store):
         await pilot.pause(0.3)
         await settle(pilot)
         assert isinstance(app.screen, BatchDetailScreen) and app.screen.batch_id == target.id
+
+
+def test_a_batch_whose_inputs_are_unknown_says_how_to_attach_them():
+    from console.format.numbers import PLAIN
+    from console.tui.screens.detail_text import summary_text
+
+    text = summary_text(batch(provider="anthropic", inputs="unknown"), 1e9, PLAIN, utc=True, saved=None, warn=7200).plain
+    assert "inputs unknown: attach the original file with `batchdeck attach 14 FILE`" in text
