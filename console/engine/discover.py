@@ -27,9 +27,10 @@ from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
 from console.engine.retry import RetryPolicy
 from console.engine.types import BadInput, SyncReport
-from store.model import ProfileHealth
+from store.model import ProfileHealth, RemoteBatch
 
 if TYPE_CHECKING:
+    from adapters.base import BatchAdapter
     from console.engine.service import Engine
 
 
@@ -131,6 +132,24 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
         cursor = page.next_cursor
     store.record_listed(account.provider, account.profile, until=newest, first_id=first_id, now=engine.clock())
     return Listing(created, existing)
+
+
+async def list_since(engine: Engine, adapter: BatchAdapter, since: float | None, *,
+                     policy: RetryPolicy) -> list[RemoteBatch]:
+    """The account's batches created at or after `since`, newest first, page by page, each
+    page through the bounded backoff (reconcile matches pending submissions against these)."""
+    out: list[RemoteBatch] = []
+    cursor: str | None = None
+    while True:
+        page = await retry.call(functools.partial(adapter.list_page, cursor, limit=PAGE_LIMIT), policy=policy,
+                                sleep=engine.sleep)
+        for remote in page.batches:
+            if since is not None and remote.created_at is not None and remote.created_at < since:
+                return out
+            out.append(remote)
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
 
 
 def _health(engine: Engine, account: Account) -> ProfileHealth | None:

@@ -26,6 +26,7 @@ from typing import Any
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
+from console.engine.discover import list_since
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
 
 WINDOW = 600.0
@@ -55,7 +56,8 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
     adapter = engine.adapter(provider, profile)
     group.sort(key=lambda b: (b.created_at or 0, b.id))
     since = min((b.created_at or 0) for b in group) - SLACK
-    remotes = [r async for r in adapter.list_batches(since=since)]
+    # Paged and retried like every provider call (a 429 here used to fail the whole pass).
+    remotes = await list_since(engine, adapter, since, policy=engine.poll_policy)
     by_token = {r.metadata.get("batchdeck_token"): r for r in remotes if r.metadata}
     claimed: set[str] = set()
     resolved: list[int] = []
