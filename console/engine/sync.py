@@ -172,7 +172,8 @@ STANDBY_RECHECK = 10.0
 
 async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None,
                        lease: bool = False, on_standby: Any = None,
-                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK) -> None:
+                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK,
+                       discover: bool = True) -> None:
     """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s).
 
     With `lease`, only while this process holds the store's sync lease (console/engine/lease.py):
@@ -194,7 +195,7 @@ async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pas
                     continue
             renewing = asyncio.create_task(_keep_renewing(holder)) if holder is not None else None
             try:
-                report = await sync_once(engine, force=False)
+                report = await sync_once(engine, force=False, discover=discover)
             finally:
                 if renewing is not None:
                     renewing.cancel()
