@@ -84,9 +84,10 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
                            report: SyncReport, whole: bool = False) -> Listing:
     """List one account down to what the store knows and track the unknown batches.
 
-    `whole` lists every page and refreshes the known batches too (`track --all`). Raises AdapterError when a page stays refused
-    after the bounded retries; what earlier pages found is already tracked and the high-water
-    mark is left as it was, so the next pass reads those pages again.
+    `whole` lists every page and refreshes the known batches too (`track --all`). Raises
+    AdapterError when a page stays refused after the bounded retries; what earlier pages found
+    is already tracked and the high-water mark is left as it was, so the next pass reads those
+    pages again (down to the top of the last complete listing).
     """
     store = engine.store
     adapter = engine.adapter(account.provider, account.profile)
