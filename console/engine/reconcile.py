@@ -78,7 +78,7 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
                 and r.counts.total == intent.counts.total
                 and engine.store.get_batch(r.provider_batch_id) is None
             ]
-            candidates.sort(key=lambda r: r.created_at)
+            candidates.sort(key=lambda r: r.created_at or 0.0)  # None filtered out above
             match = candidates[0] if candidates else None
         if match is not None:
             claimed.add(match.provider_batch_id)
