@@ -85,7 +85,7 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ...
+    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ..., discovery
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row
