@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.base import as_int
+from adapters.base import token_count
 from adapters.lifecycle import classify_error
 from adapters.result_lines import json_line_parser
 from store.model import ItemResult, ItemStatus, Usage
@@ -26,10 +26,10 @@ def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
     if not isinstance(usage, dict):
         return None
     return Usage(
-        input_tokens=as_int(usage.get("input_tokens")),
-        output_tokens=as_int(usage.get("output_tokens")),
-        cache_read_tokens=as_int(usage.get("cache_read_input_tokens")),
-        cache_write_tokens=as_int(usage.get("cache_creation_input_tokens")),
+        input_tokens=token_count(usage.get("input_tokens")),
+        output_tokens=token_count(usage.get("output_tokens")),
+        cache_read_tokens=token_count(usage.get("cache_read_input_tokens")),
+        cache_write_tokens=token_count(usage.get("cache_creation_input_tokens")),
     )
 
 

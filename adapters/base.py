@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.lifecycle import classify_error
 from adapters.result_lines import iter_lines_with_offsets, tolerant
@@ -104,6 +104,27 @@ def as_int(value: Any) -> int:
     return int(value) if isinstance(value, (int, float)) else 0
 
 
+MAX_RESULT_TOKENS = 10**9
+"""More tokens than any one request can use (context windows are ~10^6): a larger count in a
+result line is garbage, not usage. UNCONFIRMED as a provider limit; a plausibility bound."""
+
+
+def token_count(value: Any) -> int:
+    """One token count from a result line's usage, strictly: absent (None) is 0; a whole
+    number from 0 to MAX_RESULT_TOKENS is itself; anything else (a string, true, a negative,
+    NaN, 1e999 read as infinity, 10^30) raises ValueError, so the line is flagged as
+    malformed instead of being priced from a made-up number."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"token count {value!r} is not a number")
+    if isinstance(value, float) and not value.is_integer():  # NaN and infinities included
+        raise ValueError(f"token count {value!r} is not a whole number")
+    if not 0 <= value <= MAX_RESULT_TOKENS:
+        raise ValueError(f"token count {value!r} is out of range")
+    return int(value)
+
+
 class BatchAdapter(ABC):
     """A provider's batch API, normalized. One instance per (provider, profile, event loop).
 
@@ -119,6 +140,11 @@ class BatchAdapter(ABC):
     """The provider's name as written in messages ("OpenAI")."""
     key_env: str = ""
     base_url_env: str = ""
+    client: Any
+    """The provider SDK's (or httpx's) async client, set by each adapter's constructor."""
+
+    if TYPE_CHECKING:  # the constructor every adapter offers (the engine builds them by registry name)
+        def __init__(self, *, api_key: str | None = None, base_url: str | None = None, **options: Any) -> None: ...
 
     def credentials(self, api_key: str | None, base_url: str | None) -> tuple[str, str | None]:
         """(key, base URL) from the profile, else the provider's usual environment variables.
@@ -193,13 +219,15 @@ class BatchAdapter(ABC):
     def line_parser(cls) -> Callable[[bytes], ItemResult | None]:
         """A parser for the lines of one results file (`None` for a line to skip)."""
 
-    def parse_results(self, path: Path) -> Iterator[ItemResult]:
+    def parse_results(self, path: Path, start: int = 0) -> Iterator[ItemResult]:
         """Normalized results from a downloaded file, each with its line's byte offset/length.
 
         Streams line by line; a line with wrong types is flagged, never fatal (`tolerant`).
+        `start`: the byte offset to begin at (a line boundary: where an interrupted ingest's
+        committed lines end), so a resumed ingest reads only what it has not stored yet.
         """
         parse = tolerant(self.line_parser())
-        for offset, line in iter_lines_with_offsets(path):
+        for offset, line in iter_lines_with_offsets(path, start=start):
             result = parse(line)
             if result is None:
                 continue
@@ -209,7 +237,7 @@ class BatchAdapter(ABC):
 
     # ---- requests ----------------------------------------------------------------
     @abstractmethod
-    async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
+    def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         """The batch's original requests as (custom_id, body JSON text), where the provider
         can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
 

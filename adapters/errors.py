@@ -9,6 +9,7 @@ engine decides (bounded, observable, testable) whether and when to try again: `r
 from __future__ import annotations
 
 import re
+from typing import Any
 
 
 class AdapterError(Exception):
@@ -76,17 +77,57 @@ class DownloadIncomplete(AdapterError):
 
 _SECRET_PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-*]{6,}"),
-    re.compile(r"(?i)(api[_-]?key|authorization|x-api-key|bearer)([\"'=:\s]+)[^\s\"',}]+"),
+    # "Authorization: Basic <b64>" / "Bearer <key>": the scheme word and the credentials after
+    # it (16+ characters, so that prose such as "basic tier" is left alone).
+    re.compile(r"(?i)\b(basic|bearer)(\s+)[A-Za-z0-9+/=._~\-]{16,}"),
+    re.compile(r"(?i)(api[_-]?key|authorization|x-api-key)([\"'=:\s]+)(?:(?:basic|bearer)\s+\*\*\*|[^\s\"',;}]+)"),
 )
 
 
-def redact(text: str, secrets: tuple[str | None, ...] = ()) -> str:
-    """Remove API keys from a message: the configured secrets and anything key-shaped."""
+def secret_forms(secret: str) -> list[str]:
+    """Every way `secret` can appear in text: as is, and base64-encoded (standard and URL-safe)
+    wherever it sits in the encoded bytes, as in `Basic base64("user:" + key)`. For an encoded
+    form, the part that depends on the key's bytes alone is kept (the characters of the 3-byte
+    groups wholly inside the key, for each of the three alignments)."""
+    import base64
+
+    raw = secret.encode("utf-8", "surrogatepass")
+    forms = {secret}
+    for shift in range(3):
+        first, end = -(-shift // 3) * 4, (shift + len(raw)) // 3 * 4
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            core = encode(b"\0" * shift + raw).decode()[first:end]
+            if len(core) >= 8:
+                forms.add(core)
+    return sorted(forms, key=len, reverse=True)
+
+
+def redact(text: str, secrets: tuple[str | None, ...] = (), *, heuristics: bool = True) -> str:
+    """Remove API keys from a message: every form of the configured secrets (plain, base64,
+    inside `Basic base64(user:key)`), then anything key- or credential-shaped. The one
+    function batchdeck redacts with, wherever text may carry a key. `heuristics=False` removes
+    only the configured secrets (for text of our own, such as file names in the audit log)."""
     for secret in secrets:
         if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+            for form in secret_forms(secret):
+                text = text.replace(form, "***")
+    if not heuristics:
+        return text
     text = _SECRET_PATTERNS[0].sub("sk-***", text)
-    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    text = _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    return _SECRET_PATTERNS[2].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+
+
+def redact_all(value: Any, secrets: tuple[str | None, ...] = ()) -> Any:
+    """`value` (JSON-like: dicts, lists, strings) with every form of `secrets` removed from each
+    string in it (the configured secrets only: the key-shaped heuristics would mangle names)."""
+    if isinstance(value, str):
+        return redact(value, secrets, heuristics=False)
+    if isinstance(value, dict):
+        return {k: redact_all(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_all(v, secrets) for v in value]
+    return value
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -129,7 +170,7 @@ def from_http(
             if retry_after is None:
                 retry_after = parse_retry_after(getter("retry-after"))
     message = redact(message, secrets)
-    kw = dict(status=status, retry_after=retry_after, error_type=error_type)
+    kw: dict[str, Any] = dict(status=status, retry_after=retry_after, error_type=error_type)
     if status is None:
         return ProviderUnavailable(message, retryable=True, **kw)
     if status == 429:

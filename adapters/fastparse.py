@@ -152,7 +152,9 @@ def _tree(tokens: list[tuple[int, bytes]]) -> _Node:
 _SCALAR_PATTERN = {"str": _STR, "num": _NUM}
 
 
-def _compile(root: _Node, spaced: bool, capture: dict[tuple[str, ...], str]) -> tuple[re.Pattern[bytes], dict[str, int]]:
+def _compile(
+    root: _Node, spaced: bool, capture: dict[tuple[str, ...], str]
+) -> tuple[re.Pattern[bytes], dict[str, int]]:
     """A pattern matching every line shaped like `root`; `capture` maps paths (object keys
     from the root) to group names. Arrays holding only scalars match any length."""
     ws = _WS if spaced else b""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from adapters.base import as_int
+from adapters.base import token_count
 from adapters.lifecycle import classify_error
 from adapters.result_lines import json_line_parser
 from store.model import ErrorClass, ItemResult, ItemStatus, Usage
@@ -27,15 +27,15 @@ def normalize_usage(usage: dict[str, Any] | None) -> Usage | None:
     if not isinstance(usage, dict):
         return None
     if "prompt_tokens" in usage:
-        prompt = as_int(usage.get("prompt_tokens"))
+        prompt = token_count(usage.get("prompt_tokens"))
         details = usage.get("prompt_tokens_details") or {}
-        output = as_int(usage.get("completion_tokens"))
+        output = token_count(usage.get("completion_tokens"))
     else:
-        prompt = as_int(usage.get("input_tokens"))
+        prompt = token_count(usage.get("input_tokens"))
         details = usage.get("input_tokens_details") or {}
-        output = as_int(usage.get("output_tokens"))
-    cached = as_int(details.get("cached_tokens")) if isinstance(details, dict) else 0
-    written = as_int(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
+        output = token_count(usage.get("output_tokens"))
+    cached = token_count(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    written = token_count(details.get("cache_write_tokens")) if isinstance(details, dict) else 0
     return Usage(
         input_tokens=max(0, prompt - cached - written),
         output_tokens=output,

@@ -27,10 +27,12 @@ def json_line_parser(parse_line: Callable[[Any], ItemResult]) -> Callable[[bytes
     return parse
 
 
-def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
-    """(offset, line without newline) for each non-empty line, reading in 1 MiB blocks."""
-    offset = 0
+def iter_lines_with_offsets(path: Path, chunk: int = 1 << 20, *, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    """(offset, line without newline) for each non-empty line from byte `start` (a line
+    boundary, or the newline ending a line), reading in 1 MiB blocks."""
+    offset = start
     with open(path, "rb", buffering=chunk) as f:
+        f.seek(start)
         for line in f:
             n = len(line)
             stripped = line.rstrip(b"\r\n")
@@ -54,7 +56,8 @@ def tolerant(parse: Callable[[bytes], ItemResult | None]) -> Callable[[bytes], I
     def parse_or_flag(line: bytes) -> ItemResult | None:
         try:
             return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError) as exc:
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError,
+                RecursionError) as exc:
             found = _CUSTOM_ID.search(line)
             if found is None:
                 return None

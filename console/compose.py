@@ -26,6 +26,25 @@ def load_config() -> Config:
     return load()
 
 
+def known_secrets() -> tuple[str, ...]:
+    """Every API key this process could use (the providers' key variables and the config's
+    profiles), for redacting them from what is printed. Never raises: a broken config file
+    is reported elsewhere."""
+    import os
+
+    from adapters.profiles import ENV_VARS
+
+    keys = [os.environ.get(var) for var, _ in ENV_VARS.values()]
+    try:
+        for profile in load_config().profiles.values():
+            keys.append(profile.api_key)
+            if profile.api_key_env:
+                keys.append(os.environ.get(profile.api_key_env))
+    except Exception:  # noqa: BLE001 - redaction must not fail the error report it protects
+        pass
+    return tuple(k for k in keys if k)
+
+
 def open_store(db: str | Path | None) -> Store:
     """The store at `db`, or the default path."""
     from store.store import Store

@@ -10,6 +10,7 @@ import getpass
 import json
 import os
 import socket
+import sqlite3
 import time
 from typing import Any
 
@@ -31,7 +32,7 @@ def append_event(db: ThreadConnections, action: str, target: str | None = None,
                  details: dict[str, Any] | None = None, *, actor_name: str | None = None,
                  now: float | None = None) -> int:
     with db.transaction() as conn:
-        return conn.execute(
+        event_id = conn.execute(
             "INSERT INTO events (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
             (
                 time.time() if now is None else now,
@@ -41,9 +42,11 @@ def append_event(db: ThreadConnections, action: str, target: str | None = None,
                 json.dumps(details, sort_keys=True, default=str) if details else None,
             ),
         ).lastrowid
+        assert event_id is not None  # an INSERT always sets it
+        return event_id
 
 
-def events(conn, *, limit: int = 200, offset: int = 0, action: str | None = None,
+def events(conn: sqlite3.Connection, *, limit: int = 200, offset: int = 0, action: str | None = None,
            text: str | None = None) -> list[Event]:
     where, args = [], []
     if action is not None:

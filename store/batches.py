@@ -22,7 +22,8 @@ SETTABLE = frozenset({
     "status", "raw_status", "endpoint", "model", "label", "job_id", "created_at", "started_at",
     "ended_at", "expires_at", "deadline", "input_file_id", "output_file_id", "error_file_id",
     "results_url", "parent_id", "submitted_by", "errors", "results_path", "ingested_at",
-    "provider_batch_id", "profile", "tracked", "cancel_requested_at", "metadata", "inputs", "results_until", *COUNT_COLUMNS,
+    "provider_batch_id", "profile", "tracked", "cancel_requested_at", "metadata", "inputs", "results_until",
+    *COUNT_COLUMNS,
 })
 
 
@@ -96,7 +97,7 @@ def record_intent(db: ThreadConnections, *, provider: str, profile: str, endpoin
         ).fetchone()
         if existing:
             # The same submit retried (e.g. after a crash): one intent, never two batches.
-            return existing[0]
+            return int(existing[0])
         cur = conn.execute(
             """INSERT INTO batches (provider, profile, status, endpoint, model, label, deadline,
                    job_id, parent_id, submitted_by, submit_token, total, processing,
@@ -106,6 +107,7 @@ def record_intent(db: ThreadConnections, *, provider: str, profile: str, endpoin
              job_id, parent_id, submitted_by, submit_token, request_count, request_count, now, now),
         )
         batch_id = cur.lastrowid
+        assert batch_id is not None  # an INSERT always sets it
         _history(conn, batch_id, now, BatchStatus.SUBMITTING, None)
         return batch_id
 
@@ -149,6 +151,7 @@ def upsert_tracked(db: ThreadConnections, remote: RemoteBatch, *, profile: str, 
         names = ", ".join(cols)
         marks = ", ".join(f":{c}" for c in cols)
         batch_id = conn.execute(f"INSERT INTO batches ({names}) VALUES ({marks})", cols).lastrowid
+        assert batch_id is not None  # an INSERT always sets it
         _history(conn, batch_id, now, remote.status, remote.raw_status)
         return batch_id, True
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 from store import rollup
 from store.db import ThreadConnections
@@ -23,7 +24,7 @@ from store.errors import StoreError
 from store.items import utc_day
 from store.model import IngestStats, ItemResult, ItemStatus
 from store.prices import PriceBook
-from store.result_rows import RowChunk, build_chunks
+from store.result_rows import ROW, RowChunk, build_chunks
 from store.rows import COUNT_COLUMNS
 
 
@@ -94,8 +95,10 @@ _UPSERT_ANY_SET = """
     http_status = CASE WHEN items.status = 'promoted' THEN items.http_status ELSE excluded.http_status END,
     input_tokens = CASE WHEN items.status = 'promoted' THEN items.input_tokens ELSE excluded.input_tokens END,
     output_tokens = CASE WHEN items.status = 'promoted' THEN items.output_tokens ELSE excluded.output_tokens END,
-    cache_read_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_read_tokens ELSE excluded.cache_read_tokens END,
-    cache_write_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_write_tokens ELSE excluded.cache_write_tokens END,
+    cache_read_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_read_tokens
+                             ELSE excluded.cache_read_tokens END,
+    cache_write_tokens = CASE WHEN items.status = 'promoted' THEN items.cache_write_tokens
+                              ELSE excluded.cache_write_tokens END,
     batch_cost = excluded.batch_cost,
     realtime_cost = CASE WHEN items.status = 'promoted' THEN items.realtime_cost ELSE excluded.realtime_cost END,
     billed_day = CASE WHEN items.status = 'promoted' THEN items.billed_day ELSE excluded.billed_day END,
@@ -109,7 +112,7 @@ _UPSERT_ANY_SET = """
 # ---- writing rows -----------------------------------------------------------------------------
 def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
                    results: Iterable[ItemResult], *, results_path: str | None,
-                   now: float) -> IngestStats:
+                   now: float, resumed_lines: int = 0) -> IngestStats:
     batch = db.get().execute(
         "SELECT provider, model, ended_at, tracked FROM batches WHERE id = ?", (batch_id,)
     ).fetchone()
@@ -117,22 +120,50 @@ def ingest_results(db: ThreadConnections, book: PriceBook, batch_id: int,
         raise StoreError(f"no batch with local id {batch_id}; list batches with `batchdeck ls`.")
     provider, batch_model, ended_at, tracked = batch
     return _write_chunks(db, batch_id, build_chunks(book, provider, batch_model, results),
-                         ended_at=ended_at, tracked=tracked, results_path=results_path, now=now)
+                         ended_at=ended_at, tracked=tracked, results_path=results_path, now=now,
+                         resumed_lines=resumed_lines)
+
+
+def checkpoint(db: ThreadConnections, batch_id: int, results_path: str) -> tuple[int, int]:
+    """(bytes, lines) of `results_path` whose rows are committed: an interrupted ingest of that
+    file starts again at this byte offset. (0, 0) for a file not yet (or no longer) begun."""
+    row = db.get().execute(
+        "SELECT ingested_to, ingested_lines FROM result_files WHERE batch_id = ? AND path = ?",
+        (batch_id, results_path),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+_OFFSET, _LENGTH = ROW.index("result_offset"), ROW.index("result_length")
+
+
+def _reach(rows: list[tuple[object, ...]]) -> int:
+    """The byte just past the last line a chunk's rows came from (rows are sorted by id)."""
+    reach = 0
+    for r in rows:
+        offset, length = r[_OFFSET], r[_LENGTH]
+        if isinstance(offset, int) and isinstance(length, int):
+            reach = max(reach, offset + length)
+    return reach
 
 
 def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChunk], *,
                   ended_at: float | None, tracked: bool, results_path: str | None,
-                  now: float) -> IngestStats:
-    """Write the RowChunks of one batch's result lines, in the order of the lines."""
+                  now: float, resumed_lines: int = 0) -> IngestStats:
+    """Write the RowChunks of one batch's result lines, in the order of the lines.
+
+    `resumed_lines`: the lines of this file already committed by an interrupted ingest (the
+    results given start after them); counted in the stats and in a tracked batch's seq."""
     conn = db.get()
     file_id = _register_file(db, batch_id, results_path) if results_path else None
     # Items a tracked batch never had are created in result order (seq = line number, so a
     # re-run after a crash lands on the same seq); for our own batches they come after ours.
-    next_seq = 0 if tracked else conn.execute(
+    next_seq = resumed_lines if tracked else conn.execute(
         "SELECT coalesce(max(seq) + 1, 0) FROM items WHERE batch_id = ?", (batch_id,)
     ).fetchone()[0]
     before = _count(conn, batch_id)
     stats = IngestStats()
+    stats.lines = resumed_lines
     day = utc_day(ended_at or now)
     fast_sql = _update_pending(batch_id, day, file_id, now) if before else None
     fast = True
@@ -154,6 +185,11 @@ def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChun
                 if not fast:
                     conn.executemany(insert + _UPSERT_ANY_SET, rows)
                     conn.execute("UPDATE batches SET rollup_stale = 1 WHERE id = ?", (batch_id,))
+                if file_id is not None:
+                    # The checkpoint commits with the rows it describes, never apart from them.
+                    conn.execute("UPDATE result_files SET ingested_to = max(ingested_to, ?),"
+                                 " ingested_lines = ? WHERE id = ?",
+                                 (_reach(rows), stats.lines + chunk.lines, file_id))
             next_seq += chunk.lines
             stats.lines += chunk.lines
             stats.unpriced += chunk.unpriced
@@ -172,7 +208,7 @@ def _write_chunks(db: ThreadConnections, batch_id: int, chunks: Iterable[RowChun
 
 
 def _add_contributions(conn: sqlite3.Connection, batch_id: int, day: str,
-                       sums: dict[str | None, list]) -> None:
+                       sums: dict[str | None, list[Any]]) -> None:
     conn.executemany(
         rollup.ADD_ROW,
         [(batch_id, model or "", day, *acc[:6], 0.0, acc[6], acc[7])
@@ -187,13 +223,13 @@ def _register_file(db: ThreadConnections, batch_id: int, path: str) -> int:
             (batch_id, path),
         )
         conn.execute("UPDATE batches SET results_path = ? WHERE id = ?", (path, batch_id))
-        return conn.execute(
+        return int(conn.execute(
             "SELECT id FROM result_files WHERE batch_id = ? AND path = ?", (batch_id, path)
-        ).fetchone()[0]
+        ).fetchone()[0])
 
 
 def _count(conn: sqlite3.Connection, batch_id: int) -> int:
-    return conn.execute("SELECT count(*) FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0]
+    return int(conn.execute("SELECT count(*) FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0])
 
 
 def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:
@@ -209,6 +245,9 @@ def mark_ingested(db: ThreadConnections, batch_id: int, *, now: float) -> None:
                 counts[key] += n
             counts["total"] += n
         sets = ", ".join(f"{c} = :{c}" for c in COUNT_COLUMNS)
+        # Whole: a later ingest of the same file (a re-run) starts from the top again.
+        conn.execute("UPDATE result_files SET ingested_to = 0, ingested_lines = 0 WHERE batch_id = ?",
+                     (batch_id,))
         conn.execute(
             f"UPDATE batches SET {sets}, item_count = :total, ingested_at = :now, updated_at = :now "
             "WHERE id = :id",

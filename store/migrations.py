@@ -210,6 +210,15 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 
+# ---- v5 (branch trust-input-15; the lead renumbers at merge) ----------------------------
+# An interrupted ingest resumes where it stopped: each chunk's transaction also records how far
+# into its results file the committed rows reach (bytes, and lines for a tracked batch's seq).
+V5 = """
+ALTER TABLE result_files ADD COLUMN ingested_to INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE result_files ADD COLUMN ingested_lines INTEGER NOT NULL DEFAULT 0;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         # Statement by statement: executescript() would COMMIT our transaction first.
@@ -236,12 +245,13 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
+    Migration(5, "result_files ingest checkpoint (trust-input-15)", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
-    return conn.execute("PRAGMA user_version").fetchone()[0]
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
 def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
@@ -309,7 +319,8 @@ CREATE TABLE sync_profiles (
 );
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "sync lease, heartbeat and per-profile health (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1,
+                                     "sync lease, heartbeat and per-profile health (live-fleet-14)",
                                      _script(V_LIVE_FLEET_SYNC)))
 LATEST = MIGRATIONS[-1].version
 

@@ -16,7 +16,7 @@ from store.prices import PriceBook, normalize_model
 _COLUMNS = tuple(f.name for f in fields(PriceRow))
 
 
-def _rows(book: PriceBook) -> list[tuple]:
+def _rows(book: PriceBook) -> list[tuple[object, ...]]:
     out = []
     for row in book.rows():
         key = (row.provider.lower(), normalize_model(row.model))
@@ -36,8 +36,3 @@ def mirror_prices(db: ThreadConnections, book: PriceBook) -> bool:
         conn.execute("DELETE FROM prices")
         conn.executemany(f"INSERT INTO prices ({', '.join(_COLUMNS)}, origin) VALUES ({marks})", wanted)
     return True
-
-
-def read_prices(conn) -> list[PriceRow]:
-    """The mirrored rows, as PriceRow."""
-    return [PriceRow(*r) for r in conn.execute(f"SELECT {', '.join(_COLUMNS)} FROM prices ORDER BY provider, model")]

@@ -98,8 +98,9 @@ def status_history(conn: sqlite3.Connection, batch_id: int) -> list[tuple[float,
 _NOT_OK = "status NOT IN ('pending', 'succeeded')"
 
 
-def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list]:
-    where, args = ["batch_id = ?"], [batch_id]
+def _item_filter(batch_id: int, status: str | None, error_type: str | None) -> tuple[str, list[object]]:
+    where: list[str] = ["batch_id = ?"]
+    args: list[object] = [batch_id]
     if status is not None:
         where.append("status = ?")
         args.append(str(status))
@@ -117,7 +118,7 @@ def count_items(conn: sqlite3.Connection, batch_id: int, *, status: str | None =
         row = conn.execute("SELECT item_count FROM batches WHERE id = ?", (batch_id,)).fetchone()
         return row[0] if row else 0
     where, args = _item_filter(batch_id, status, error_type)
-    return conn.execute("SELECT count(*) FROM items" + where, args).fetchone()[0]
+    return int(conn.execute("SELECT count(*) FROM items" + where, args).fetchone()[0])
 
 
 def page_items(conn: sqlite3.Connection, batch_id: int, *, offset: int, limit: int,
@@ -189,7 +190,7 @@ def failed_items(conn: sqlite3.Connection, batch_id: int, *, include_permanent: 
     sql = ITEM_SELECT_WITH_REQUEST + (
         f" WHERE batch_id = ? AND status IN {_FAILED_SQL} AND {_NOT_OK} AND replaced_by IS NULL"
     )
-    args: list = [batch_id]
+    args: list[object] = [batch_id]
     if not include_permanent:
         # An unclassified failure counts as retryable (see adapters.lifecycle.classify_error).
         sql += " AND coalesce(error_class, ?) = ?"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import Any
 
 from store import ledger
 from store.items import CHUNK
@@ -18,7 +19,7 @@ from store.prices import PriceBook
 
 # Plain str values: sqlite3 binds a str subclass (our StrEnums) through its adapter lookup,
 # which measurably slows the ingest loop.
-_PLAIN = {**{s: str(s) for s in ItemStatus}, **{c: str(c) for c in ErrorClass}, None: None}
+_PLAIN: dict[object, str | None] = {**{s: str(s) for s in ItemStatus}, **{c: str(c) for c in ErrorClass}, None: None}
 INGEST_CHUNK = 4 * CHUNK
 """Result rows per write transaction (a few MB of tuples)."""
 _RETRYABLE_BY_STATUS = {ItemStatus.EXPIRED: "retryable", ItemStatus.CANCELED: "retryable"}
@@ -39,10 +40,10 @@ class RowChunk:
     batch $, realtime $, input tokens, output tokens.
     """
 
-    rows: list[tuple] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     lines: int = 0
     unpriced: int = 0
-    sums: dict[str | None, list] = field(default_factory=dict)
+    sums: dict[str | None, list[Any]] = field(default_factory=dict)
 
 
 def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
@@ -58,7 +59,7 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
     rows, sums = chunk.rows, chunk.sums
     last_model: object = object()
     rates: tuple[float, ...] | None = None
-    acc: list = []
+    acc: list[Any] = []
     seq = 0
     for r in results:
         model = r.model or batch_model
@@ -85,8 +86,9 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
         else:
             acc[1] += 1
             if plain == "succeeded" and u is not None:
-                bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]
-                rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]
+                # it..cw are u's counts here (u is not None); no narrowing in the hot loop
+                bc = it * rates[0] + ot * rates[1] + cr * rates[2] + cw * rates[3]  # type: ignore[operator]
+                rc = it * rates[4] + ot * rates[5] + cr * rates[6] + cw * rates[7]  # type: ignore[operator]
                 acc[4] += bc
                 acc[5] += rc
             else:

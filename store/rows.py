@@ -45,7 +45,7 @@ ITEM_SELECT_WITH_REQUEST = (
 
 def batch_status(value: str | None) -> BatchStatus:
     try:
-        return BatchStatus(value)
+        return BatchStatus(value or "")  # None is not a status either: the same ValueError
     except ValueError:
         return BatchStatus.UNKNOWN
 

@@ -11,11 +11,12 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store import audit, batches, ingest, items, queries, rollup, savings, sync_state
-from store.db import ThreadConnections, check_header, create_private_file, damaged
+from store.db import ThreadConnections, check_header, check_pages, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
 from store.model import (
@@ -38,6 +39,9 @@ from store.model import (
 from store.paths import db_path
 from store.prices import PriceBook
 from store.pricesync import mirror_prices
+
+if TYPE_CHECKING:  # sqlite_utils loads on first use (~140 ms)
+    import sqlite_utils
 
 __all__ = ["Store", "StoreError"]
 
@@ -76,6 +80,7 @@ class Store:
         _refuse_foreign_or_newer(resolved)
         connections = ThreadConnections(resolved)
         try:
+            check_pages(connections.get(), resolved)
             migrate(connections.get(), str(resolved))
             _repair_rollups(connections)
             book = price_book if price_book is not None else PriceBook.load()
@@ -104,7 +109,7 @@ class Store:
         return self._db.get()
 
     @property
-    def db(self):  # -> sqlite_utils.Database (imported lazily: ~140 ms)
+    def db(self) -> sqlite_utils.Database:  # (imported lazily: ~140 ms)
         """This thread's connection wrapped in sqlite_utils.Database, for ad-hoc queries."""
         conn = self._db.get()
         wrapper = getattr(self._wrappers, "db", None)
@@ -114,7 +119,7 @@ class Store:
             wrapper = self._wrappers.db = sqlite_utils.Database(conn, execute_plugins=False)
         return wrapper
 
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """A write transaction on this thread's connection (BEGIN IMMEDIATE; nests)."""
         return self._db.transaction()
 
@@ -253,7 +258,8 @@ class Store:
         return [batch_from_row(r) for r in rows]
 
     def ingest_results(
-        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float
+        self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float,
+        resumed_lines: int = 0,
     ) -> IngestStats:
         """Apply result lines, idempotently (re-running after a crash yields the same rows).
 
@@ -263,8 +269,14 @@ class Store:
         and maintains the savings rollups. Streams: memory does not grow with the input.
         """
         return ingest.ingest_results(
-            self._db, self.price_book, batch_id, results, results_path=results_path, now=now
+            self._db, self.price_book, batch_id, results, results_path=results_path, now=now,
+            resumed_lines=resumed_lines,
         )
+
+    def ingest_checkpoint(self, batch_id: int, results_path: str) -> tuple[int, int]:
+        """(byte offset, lines) of `results_path` already ingested by an interrupted ingest:
+        pass the results after that offset, with `resumed_lines`, to `ingest_results`."""
+        return ingest.checkpoint(self._db, batch_id, results_path)
 
     def mark_ingested(self, batch_id: int, *, now: float) -> None:
         """Results fully ingested: recount the batch's items into its counts."""

@@ -15,7 +15,8 @@ from tests import bench
 @pytest.fixture(scope="module")
 def runs():
     """One tiny run of every case (except timing the suite itself, which would recurse)."""
-    plan = [("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12), ("discovery", 20),
+    plan = [("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12),
+            ("discovery", 20),
             ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
     out: dict[str, list[bench.CaseRun]] = {}
     for case, n in plan:
@@ -85,7 +86,8 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ..., discovery
+    # ingest (rate+memory) x2, ceiling, store, sync x2, ..., discovery
+    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1 + 1
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row

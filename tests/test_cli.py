@@ -97,8 +97,10 @@ def test_show_failed_gives_each_failure_the_providers_own_message(cli, emu, tmp_
     failed = json.loads(cli("show", str(batch_id), "--failed", "--format", "json").stdout)["items"]
     assert failed and all(item["error_message"] for item in failed)
     shown = cli("show", str(batch_id), "--failed").stdout.splitlines()
-    rows = shown[shown.index(next(line for line in shown if line.startswith("ITEM"))):]
-    assert rows[0].split() == ["ITEM", "CUSTOM", "ID", "STATUS", "ERROR", "CLASS", "MESSAGE"]
+    rows = shown[shown.index(next(line for line in shown if line.startswith("#"))):]
+    # Items are numbered as in the console's # column (their place in the file), not store ids.
+    assert rows[0].split() == ["#", "CUSTOM", "ID", "STATUS", "ERROR", "CLASS", "MESSAGE"]
+    assert [int(row.split()[0]) for row in rows[1:]] == [item["seq"] for item in failed]
     # Not a terminal: each message whole, on its item's line.
     assert [row.split()[1] for row in rows[1:]] == [item["custom_id"] for item in failed]
     assert all(row.endswith(item["error_message"]) for row, item in zip(rows[1:], failed, strict=False))
@@ -193,7 +195,8 @@ def test_provider_failures_exit_1_without_leaking_the_key(cli, emu, tmp_path):
 
 def test_actions_ask_first_and_scripts_pass_yes(cli, emu, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", anthropic_lines(4))
-    batch_id = json.loads(cli("submit", str(path), "--provider", "anthropic", "--format", "json").stdout)["batch_ids"][0]
+    submitted = cli("submit", str(path), "--provider", "anthropic", "--format", "json")
+    batch_id = json.loads(submitted.stdout)["batch_ids"][0]
     refused = cli("cancel", str(batch_id))
     assert refused.returncode == 2 and "--yes" in refused.stderr
     promote = cli("promote", str(batch_id), "--items", "req-0,req-1", "--yes", "--format", "json")
@@ -226,3 +229,41 @@ def test_estimate_and_track_and_resubmit_from_the_command_line(cli, emu, tmp_pat
     done = cli("resubmit", theirs.id, "--input", str(original), "--yes", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["items"] == 5
+
+
+def test_ls_and_submit_name_expiry_deadline_and_both_ids(cli, emu, tmp_path):
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(3))
+    sub = cli("submit", str(path), "--provider", "openai", "--deadline", "2030-01-01T00:00:00Z", "--yes")
+    assert sub.returncode == 0, sub.stderr
+    ours = json.loads(cli("ls", "--format", "json").stdout)["batches"][0]
+    assert f"batch #{ours['id']}  openai id {ours['provider_batch_id']}" in sub.stdout
+    header, row = cli("ls").stdout.splitlines()[:2]
+    assert "EXPIRES" in header.split() and "DEADLINE" in header.split()
+    assert "2030-01-01" in row
+
+
+def test_estimate_finds_the_provider_from_the_lines_urls(cli, tmp_path):
+    est = cli("estimate", str(write_jsonl(tmp_path / "in.jsonl", openai_lines(3))))
+    assert est.returncode == 0, est.stderr
+    assert est.stdout.startswith("provider: openai (from the lines' urls)")
+    bare = write_jsonl(tmp_path / "bare.jsonl", ['{"custom_id": "a", "params": {"model": "m"}}'])
+    unknown = cli("estimate", str(bare))
+    assert unknown.returncode == 2 and "pass --provider" in unknown.stderr
+
+
+def test_every_flag_has_help_text():
+    import argparse
+
+    from console.cli.main import build_parser
+
+    def bare(parser: argparse.ArgumentParser, name: str) -> list[str]:
+        missing = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    missing += bare(sub, sub_name)
+            elif not action.help:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+        return missing
+
+    assert bare(build_parser(), "batchdeck") == []

@@ -89,6 +89,10 @@ POST /_emulator/batches/{id}/faults. Outcome knobs are fixed per batch when it i
   http_500_rate=0       share answered 500
   http_529_rate=0       share answered 529 overloaded_error (OpenAI routes: 503)
   retry_after=1.0       seconds in the retry-after header
+  echo_auth_401=false   every API call is answered 401 with a message that echoes the
+                        credentials it received (the Authorization and x-api-key headers as
+                        sent, and the key as base64 and as Basic base64("user:key")): a
+                        provider or proxy that quotes secrets back in its error text
   latency_ms=0          added to every API call
   slow_rate=0, slow_ms=2000   share of calls delayed by slow_ms more
   realtime_latency_ms=3 base latency of realtime calls (priority ×0.5, default ×1, flex ×4)

@@ -103,7 +103,9 @@ async def _batch_or_answer(request: Request) -> tuple[Any, Batch, Response | Non
 
 
 def _not_found(request: Request) -> Response:
-    return anthropic_error(404, "not_found_error", f"No message batch found with id '{request.path_params['batch_id']}'.", reply_headers(request))
+    return anthropic_error(404, "not_found_error",
+                           f"No message batch found with id '{request.path_params['batch_id']}'.",
+                           reply_headers(request))
 
 
 @gated("anthropic")
@@ -173,7 +175,8 @@ async def cancel_batch(request: Request) -> Response:
     now = emu.now()
     status = b.view(now).status
     if status == "ended":
-        return anthropic_error(400, "invalid_request_error", "Message batch has already ended and cannot be canceled.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               "Message batch has already ended and cannot be canceled.", h)
     if status == "in_progress":
         b.cancel_at = now
     return jresp(batch_object(b, now, _origin(request), _beta(request)), headers=h)
@@ -187,7 +190,8 @@ async def delete_batch(request: Request) -> Response:
     status = b.view(emu.now()).status
     if status != "ended":
         return anthropic_error(400, "invalid_request_error",
-                               f"Message batch {b.id} is {status} and cannot be deleted until processing has ended; cancel it first.",
+                               f"Message batch {b.id} is {status} and cannot be deleted until processing "
+                               "has ended; cancel it first.",
                                h)
     b.deleted = True
     b.drop_files()
@@ -202,9 +206,11 @@ async def batch_results(request: Request) -> Response:
     now = emu.now()
     v = b.view(now)
     if v.status != "ended":
-        return anthropic_error(400, "invalid_request_error", f"Message batch {b.id} has not finished processing; results are not available yet.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               f"Message batch {b.id} has not finished processing; results are not available yet.", h)
     if now >= b.created_at + ANTHROPIC_RETENTION:
-        return anthropic_error(404, "not_found_error", f"Results of message batch {b.id} are archived and no longer available.", h)
+        return anthropic_error(404, "not_found_error",
+                               f"Results of message batch {b.id} are archived and no longer available.", h)
     b.downloads += 1
     entry, handle = await emu.spool.open(b, v, "results")
     f = b.faults
@@ -217,7 +223,8 @@ async def batch_results(request: Request) -> Response:
         rng = spool.byte_range(request.headers.get("range"), entry.size)
     except spool.Unsatisfiable:
         handle.close()
-        return anthropic_error(416, "invalid_request_error", f"Requested range not satisfiable: the results have {entry.size} bytes.",
+        return anthropic_error(416, "invalid_request_error",
+                               f"Requested range not satisfiable: the results have {entry.size} bytes.",
                                {**h, "content-range": f"bytes */{entry.size}"})
     return spool.file_response(handle, entry.size, rng, RESULTS_MEDIA_TYPE, h)
 
@@ -247,7 +254,8 @@ async def messages(request: Request, emu: Emulator) -> Response:
     if problem is not None:
         return anthropic_error(400, "invalid_request_error", f"{problem[2]}: {problem[1]}", h)
     if body.get("stream") is True:
-        return anthropic_error(400, "invalid_request_error", "stream: the emulator does not stream; send stream=false.", h)
+        return anthropic_error(400, "invalid_request_error",
+                               "stream: the emulator does not stream; send stream=false.", h)
     requested = body.get("service_tier")
     if requested not in (None, "auto", "standard_only"):
         return anthropic_error(400, "invalid_request_error", f"service_tier: unexpected value {requested!r}", h)

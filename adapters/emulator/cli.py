@@ -24,7 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=0, help="port (default 0: a free ephemeral port)")
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED,
-                   help=f"emulated seconds per real second (default {DEFAULT_SPEED:g}; 1440 = the 24 h window in a minute; 0 freezes)")
+                   help=f"emulated seconds per real second (default {DEFAULT_SPEED:g}; "
+                        "1440 = the 24 h window in a minute; 0 freezes)")
     p.add_argument("--seed", type=int, default=0, help="seed for every outcome (default 0)")
     p.add_argument("--faults", default="", metavar="SPEC",
                    help='server-wide fault knobs, "error_rate=0.1,http_429_rate=0.05" or a JSON object')

@@ -195,6 +195,8 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
                                 code=None, headers=headers)
         return anthropic_error(401, "authentication_error", "x-api-key header is required", headers)
     f = faults or emu.faults
+    if f.echo_auth_401:
+        return _echo_credentials(request, provider, headers)
     delay = f.latency_ms
     if f.slow_rate and rand.unit(h, 1) < f.slow_rate:
         delay += f.slow_ms
@@ -206,7 +208,8 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
         if provider == "openai":
             return openai_error(429, "Rate limit reached for requests per minute. Please try again later.",
                                 "requests", "rate_limit_exceeded", headers=headers)
-        return anthropic_error(429, "rate_limit_error", "Number of requests has exceeded your per-minute rate limit.", headers)
+        return anthropic_error(429, "rate_limit_error",
+                               "Number of requests has exceeded your per-minute rate limit.", headers)
     u -= f.http_429_rate
     if u < f.http_500_rate:
         if provider == "openai":
@@ -221,6 +224,21 @@ async def gate(emu: Emulator, request: Request, provider: str, faults: Faults | 
         return anthropic_error(529, "overloaded_error", "Overloaded", headers)
     request.state.request_headers = headers
     return None
+
+
+def _echo_credentials(request: Request, provider: str, headers: dict[str, str]) -> Response:
+    """The `echo_auth_401` quirk: a 401 quoting the credentials back in every usual encoding."""
+    import base64
+
+    key = _api_key(request) or ""
+    b64 = base64.b64encode(key.encode()).decode()
+    basic = base64.b64encode(f"apiuser:{key}".encode()).decode()
+    text = (f"Incorrect API key provided. Authorization: {request.headers.get('authorization', '')}; "
+            f"x-api-key: {request.headers.get('x-api-key', '')}; as base64: {b64}; "
+            f"as Basic: Authorization: Basic {basic}")
+    if provider == "openai":
+        return openai_error(401, text, "invalid_request_error", "invalid_api_key", headers=headers)
+    return anthropic_error(401, "authentication_error", text, headers)
 
 
 def _fmt_secs(x: float) -> str:
@@ -256,7 +274,8 @@ class _DropBrokenDownload(logging.Filter):
         while exc is not None:
             if isinstance(exc, BrokenDownload):
                 return False
-            exc = exc.__cause__ or exc.__context__ or (exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None)
+            grouped = exc.exceptions[0] if isinstance(exc, BaseExceptionGroup) and exc.exceptions else None
+            exc = exc.__cause__ or exc.__context__ or grouped
         return True
 
 

@@ -48,6 +48,7 @@ HTTP_KNOBS = frozenset(
         "slow_ms",
         "realtime_latency_ms",
         "flex_unavailable_rate",
+        "echo_auth_401",
     }
 )
 
@@ -91,6 +92,7 @@ class Faults:
     slow_ms: float = 2000.0
     realtime_latency_ms: float = 3.0
     flex_unavailable_rate: float = 0.1
+    echo_auth_401: bool = False
 
     def with_(self, knobs: Mapping[str, Any]) -> Faults:
         """A copy with `knobs` (names without prefix, values as str/number/bool) applied."""

@@ -120,13 +120,15 @@ def parse_openai(data: bytes, endpoint: str) -> Items:
             err("invalid_request", number, "The only supported method is POST.", "method")
             continue
         if url != endpoint:
-            err("url_mismatch", number, f"The URL provided for this request does not match the batch endpoint: {url!r} vs {endpoint!r}.", "url")
+            err("url_mismatch", number,
+                f"The URL provided for this request does not match the batch endpoint: {url!r} vs {endpoint!r}.", "url")
             continue
         if not isinstance(body, dict):
             err("missing_required_parameter", number, "Missing required parameter: 'body'.", "body")
             continue
         if custom_id in seen:
-            err("duplicate_custom_id", number, f"The custom_id for this request is a duplicate of another request: {custom_id!r}.", "custom_id")
+            err("duplicate_custom_id", number,
+                f"The custom_id for this request is a duplicate of another request: {custom_id!r}.", "custom_id")
             continue
         seen.add(custom_id)
         model = body.get("model")
@@ -134,7 +136,9 @@ def parse_openai(data: bytes, endpoint: str) -> Items:
             if items.model is None:
                 items.model = model
             elif model != items.model:
-                err("model_mismatch", number, f"The provided model {model!r} does not match the model of the other requests ({items.model!r}); a batch may only target one model.", "body.model")
+                err("model_mismatch", number,
+                    f"The provided model {model!r} does not match the model of the other requests "
+                    f"({items.model!r}); a batch may only target one model.", "body.model")
                 continue
         bad = bad_call(body, endpoint)
         if bad is not None:
@@ -164,7 +168,8 @@ def parse_anthropic(requests: Any, max_requests: int | None, max_bytes: int | No
         if not isinstance(custom_id, str) or not _CUSTOM_ID.match(custom_id):
             raise InputError(f"requests.{i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{{1,64}}$'")
         if custom_id in seen:
-            raise InputError(f"requests.{i}.custom_id: Duplicate custom_id {custom_id!r}; custom_id values must be unique within a batch.")
+            raise InputError(f"requests.{i}.custom_id: Duplicate custom_id {custom_id!r}; "
+                             "custom_id values must be unique within a batch.")
         if not isinstance(params, dict):
             raise InputError(f"requests.{i}.params: Field required")
         seen.add(custom_id)

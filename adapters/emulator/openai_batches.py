@@ -31,10 +31,12 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
         return openai_error(400, "The request body must be a JSON object.", headers=h)
     for name in ("input_file_id", "endpoint", "completion_window"):
         if not body.get(name):
-            return openai_error(400, f"Missing required parameter: '{name}'.", code="missing_required_parameter", param=name, headers=h)
+            return openai_error(400, f"Missing required parameter: '{name}'.", code="missing_required_parameter",
+                                param=name, headers=h)
     endpoint = body["endpoint"]
     if endpoint not in OPENAI_ENDPOINTS:
-        return openai_error(400, f"Invalid value for 'endpoint': {endpoint!r}. The emulator supports {', '.join(OPENAI_ENDPOINTS)}.",
+        return openai_error(400, f"Invalid value for 'endpoint': {endpoint!r}. "
+                                 f"The emulator supports {', '.join(OPENAI_ENDPOINTS)}.",
                             code="invalid_value", param="endpoint", headers=h)
     if body["completion_window"] != "24h":
         return openai_error(400, "Invalid value for 'completion_window': only '24h' is supported.",
@@ -44,14 +46,16 @@ async def create_batch(request: Request, emu: Emulator) -> Response:
         if not isinstance(metadata, dict) or len(metadata) > 16 or any(
             not isinstance(k, str) or not isinstance(v, str) or len(k) > 64 or len(v) > 512 for k, v in metadata.items()
         ):
-            return openai_error(400, "Invalid 'metadata': at most 16 string pairs, keys up to 64 and values up to 512 characters.",
+            return openai_error(400, "Invalid 'metadata': at most 16 string pairs, keys up to 64 and values up to "
+                                     "512 characters.",
                                 code="invalid_value", param="metadata", headers=h)
     oea = body.get("output_expires_after")
     oea_seconds = None
     if oea is not None:
         if not isinstance(oea, dict) or oea.get("anchor") != "created_at" or not isinstance(oea.get("seconds"), int) \
                 or not 3600 <= oea["seconds"] <= 2_592_000:
-            return openai_error(400, "Invalid 'output_expires_after'.", code="invalid_value", param="output_expires_after", headers=h)
+            return openai_error(400, "Invalid 'output_expires_after'.", code="invalid_value",
+                                param="output_expires_after", headers=h)
         oea_seconds = float(oea["seconds"])
     try:
         knobs = faults.for_create(request.headers, metadata)
@@ -99,7 +103,8 @@ async def cancel_batch(request: Request) -> Response:
     if status == "cancelling":
         return jresp(batch_object(b, now), headers=h)
     if status not in ("validating", "in_progress", "finalizing"):
-        return openai_error(400, f"Cannot cancel a batch with status '{status}'.", code="batch_not_cancellable", headers=h)
+        return openai_error(400, f"Cannot cancel a batch with status '{status}'.", code="batch_not_cancellable",
+                            headers=h)
     b.cancel_at = now
     return jresp(batch_object(b, now), headers=h)
 
@@ -113,7 +118,8 @@ async def list_batches(request: Request, emu: Emulator) -> Response:
     except ValueError:
         return openai_error(400, "Invalid value for 'limit'.", param="limit", headers=h)
     if not 1 <= limit <= 100:
-        return openai_error(400, "Invalid 'limit': must be between 1 and 100.", code="invalid_value", param="limit", headers=h)
+        return openai_error(400, "Invalid 'limit': must be between 1 and 100.", code="invalid_value", param="limit",
+                            headers=h)
     rows = emu.state.listing("openai")
     after = q.get("after")
     if after:

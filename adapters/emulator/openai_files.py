@@ -36,11 +36,14 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
         upload = form.get("file")
         purpose = form.get("purpose")
         if upload is None or isinstance(upload, str):
-            return openai_error(400, "Missing required parameter: 'file'.", code="missing_required_parameter", param="file", headers=h)
+            return openai_error(400, "Missing required parameter: 'file'.", code="missing_required_parameter",
+                                param="file", headers=h)
         if not isinstance(purpose, str) or not purpose:
-            return openai_error(400, "Missing required parameter: 'purpose'.", code="missing_required_parameter", param="purpose", headers=h)
+            return openai_error(400, "Missing required parameter: 'purpose'.", code="missing_required_parameter",
+                                param="purpose", headers=h)
         if purpose not in FILE_PURPOSES:
-            return openai_error(400, f"Invalid value for 'purpose': {purpose!r}.", code="invalid_value", param="purpose", headers=h)
+            return openai_error(400, f"Invalid value for 'purpose': {purpose!r}.", code="invalid_value",
+                                param="purpose", headers=h)
         data = await upload.read()
         filename = upload.filename or "upload.jsonl"
         limit = emu.faults.max_bytes or OPENAI_MAX_BYTES
@@ -48,7 +51,8 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
             if not filename.endswith(".jsonl"):
                 return openai_error(400, "Invalid file format for Batch API. Must be .jsonl", param="file", headers=h)
             if len(data) > limit:
-                return openai_error(400, f"File is too large: {len(data)} bytes; the Batch API accepts at most {limit} bytes.",
+                return openai_error(400, f"File is too large: {len(data)} bytes; "
+                                         f"the Batch API accepts at most {limit} bytes.",
                                     code="file_too_large", param="file", headers=h)
         now = emu.now()
         expires = now + INPUT_FILE_RETENTION if purpose == "batch" else None
@@ -57,7 +61,8 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
             try:
                 seconds = int(secs)
             except ValueError:
-                return openai_error(400, "Invalid value for 'expires_after[seconds]'.", param="expires_after", headers=h)
+                return openai_error(400, "Invalid value for 'expires_after[seconds]'.", param="expires_after",
+                                    headers=h)
             if anchor not in (None, "created_at") or not 3600 <= seconds <= 2_592_000:
                 return openai_error(400, "expires_after must be anchored at created_at with 3600..2592000 seconds.",
                                     param="expires_after", headers=h)
@@ -65,7 +70,8 @@ async def upload_file(request: Request, emu: Emulator) -> Response:
     finally:
         await form.close()
     fid = emu.state.new_id("file")
-    emu.state.files[fid] = FileRec(id=fid, filename=filename, purpose=purpose, created_at=now, expires_at=expires, data=data)
+    emu.state.files[fid] = FileRec(id=fid, filename=filename, purpose=purpose, created_at=now, expires_at=expires,
+                                   data=data)
     return jresp(await file_object(emu, emu.state.files[fid], now), headers=h)
 
 

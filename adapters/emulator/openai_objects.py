@@ -105,7 +105,8 @@ def describe_file(emu: Emulator, f: FileRec, now: float) -> tuple[dict[str, Any]
     if now >= expires:
         return None
     return {"id": f.id, "object": "file", "bytes": -1, "created_at": unix(created), "filename": f.filename,
-            "purpose": "batch_output", "status": "processed", "expires_at": unix(expires), "status_details": None}, found
+            "purpose": "batch_output", "status": "processed", "expires_at": unix(expires),
+            "status_details": None}, found
 
 
 def file_exists(emu: Emulator, f: FileRec, now: float) -> bool:
@@ -129,7 +130,8 @@ def finalizable(emu: Emulator, now: float) -> list[spool.Target]:
     """Every output/error file that exists at `now`, to be spooled."""
     out: list[spool.Target] = []
     for f in emu.state.files.values():
-        if f.batch_id is not None and (described := describe_file(emu, f, now)) is not None and described[1] is not None:
+        described = describe_file(emu, f, now) if f.batch_id is not None else None
+        if described is not None and described[1] is not None:
             b, v = described[1]
             out.append((b, v, f.kind or "output"))
     return out

@@ -38,10 +38,12 @@ async def realtime(request: Request, emu: Emulator) -> Response:
     problem = bad_call(body, endpoint)  # the same per-request checks as batch lines
     if problem is not None:
         code, message, param = problem
-        return openai_error(400, message, code=code if code != "invalid_request_error" else None, param=param, headers=h)
+        return openai_error(400, message, code=code if code != "invalid_request_error" else None, param=param,
+                            headers=h)
     requested = body.get("service_tier")
     if requested not in _TIERS:
-        return openai_error(400, f"Invalid value for 'service_tier': {requested!r}.", code="invalid_value", param="service_tier", headers=h)
+        return openai_error(400, f"Invalid value for 'service_tier': {requested!r}.", code="invalid_value",
+                            param="service_tier", headers=h)
     tier = _TIERS[requested]
     f = emu.faults
     if tier == "flex":

@@ -81,7 +81,8 @@ def make_plan(provider: str, batch_id: str, created_at: float, items: Items, f: 
         elif f.token_limit:
             total = sum(items.in_tokens)
             errors.append({"code": "token_limit_exceeded", "line": None, "param": None,
-                           "message": f"Enqueued token limit reached for {items.model or 'the model'} in organization org-emulator. "
+                           "message": f"Enqueued token limit reached for {items.model or 'the model'} "
+                           "in organization org-emulator. "
                            f"Limit: 2,000,000 enqueued tokens; this batch needs {total:,}. "
                            "Please try again once some in_progress batches have been completed."})
 

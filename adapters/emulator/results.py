@@ -25,8 +25,10 @@ _OPENAI_RETRYABLE = (
     (None, None, "request_timeout", "The request timed out."),
 )
 _OPENAI_PERMANENT = (
-    (400, "invalid_request_error", "content_policy_violation", "Your request was rejected as a result of our safety system."),
-    (400, "invalid_request_error", "context_length_exceeded", "This model's maximum context length was exceeded. Please reduce the length of the messages."),
+    (400, "invalid_request_error", "content_policy_violation",
+     "Your request was rejected as a result of our safety system."),
+    (400, "invalid_request_error", "context_length_exceeded",
+     "This model's maximum context length was exceeded. Please reduce the length of the messages."),
 )
 # (error type, message), Anthropic flavour.
 _ANTHROPIC_RETRYABLE = (
@@ -165,11 +167,14 @@ def _openai_lines(batch: Batch, view: View, kind: str) -> Iterator[str]:
         if oc == OK:
             created = int(fsorted[k])
             if endpoint == "/v1/embeddings":
-                body = embeddings_body(h, model_js, items.in_tokens[i], items.emb_inputs[i], items.emb_dims[i], items.emb_b64[i])
+                body = embeddings_body(h, model_js, items.in_tokens[i], items.emb_inputs[i], items.emb_dims[i],
+                                       items.emb_b64[i])
             elif endpoint == "/v1/responses":
-                body = responses_body(hx, h, model_js, created, items.in_tokens[i], plan.cached[i], items.max_tokens[i], "default")
+                body = responses_body(hx, h, model_js, created, items.in_tokens[i], plan.cached[i],
+                                      items.max_tokens[i], "default")
             else:
-                body = chat_body(hx, h, model_js, created, items.in_tokens[i], plan.cached[i], items.max_tokens[i], "default")
+                body = chat_body(hx, h, model_js, created, items.in_tokens[i], plan.cached[i], items.max_tokens[i],
+                                 "default")
             yield f'{head}{{"status_code":200,"request_id":"req_{hx[8:32]}","body":{body}}},"error":null}}\n'
             continue
         if oc == ERR_INVALID:
@@ -186,9 +191,11 @@ def _openai_lines(batch: Batch, view: View, kind: str) -> Iterator[str]:
             yield f'{head}{{"status_code":{status},"request_id":"req_{hx[8:32]}","body":{body}}},"error":null}}\n'
     if not want_ok and view.unrun_kind:
         if view.unrun_kind == "expired":
-            err = '{"code":"batch_expired","message":"This request could not be executed before the completion window expired."}'
+            err = ('{"code":"batch_expired","message":'
+                   '"This request could not be executed before the completion window expired."}')
         else:
-            err = '{"code":"batch_cancelled","message":"This request was not executed because the batch was cancelled."}'
+            err = ('{"code":"batch_cancelled","message":'
+                   '"This request was not executed because the batch was cancelled."}')
         for i in _unrun(batch, view):
             hx = f"{plan.hashes[i]:032x}"
             yield f'{{"id":"batch_req_{hx[:24]}","custom_id":{cids[i]},"response":null,"error":{err}}}\n'
@@ -212,7 +219,8 @@ def _anthropic_lines(batch: Batch, view: View) -> Iterator[str]:
             mjs = models_js.get(model)
             if mjs is None:
                 mjs = models_js[model] = _js(model)
-            msg = message_body(h, _b62ish(h), mjs, items.in_tokens[i], items.uses_cache[i], items.max_tokens[i], "batch")
+            msg = message_body(h, _b62ish(h), mjs, items.in_tokens[i], items.uses_cache[i], items.max_tokens[i],
+                               "batch")
             yield f'{{"custom_id":{cids[i]},"result":{{"type":"succeeded","message":{msg}}}}}\n'
             continue
         if oc == ERR_INVALID:

@@ -169,7 +169,8 @@ class Spool:
         return (await anyio.to_thread.run_sync(self.materialize, batch, view, kind))[0]
 
     async def open(self, batch: Batch, view: View, kind: str) -> tuple[Spooled, BinaryIO]:
-        entry, handle, _ = await anyio.to_thread.run_sync(partial(self.materialize, batch, view, kind, want_handle=True))
+        entry, handle, _ = await anyio.to_thread.run_sync(
+            partial(self.materialize, batch, view, kind, want_handle=True))
         assert handle is not None
         return entry, handle
 

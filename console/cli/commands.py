@@ -19,36 +19,44 @@ from console.cli.io import (
     emit_json,
     isatty,
     make_engine,
-    money,
     open_store,
     out,
     parse_time,
+    positive,
     print_result,
     reporting_bad_lines,
     run,
     split_ids,
 )
+from console.cli.query import cmd_info, cmd_query
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
+from console.format.numbers import fmt_cost
 from console.format.wording import plural
 
-__all__ = ["cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_ls", "cmd_promote", "cmd_resubmit",
-           "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
+MAX_PROMOTE_CONCURRENCY = 256
+"""Realtime calls in flight for one promote: more only meets the provider's rate limits."""
+
+__all__ = ["cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote",
+           "cmd_query", "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
 def cmd_estimate(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     with reporting_bad_lines(args):
-        est = engine.estimate_file(args.file, provider=args.provider, model=args.model,
+        provider = args.provider or engine.infer_provider(args.file)
+        est = engine.estimate_file(args.file, provider=provider, model=args.model,
                                    deadline=parse_time(args.deadline), endpoint=args.endpoint)
     if args.format == "json":
         emit_json(est.to_dict())
         return EXIT_OK
+    if not args.provider:
+        out(f"provider: {provider} (from the lines' urls)")
     out(est.summary)
     for c in est.costs:
         flag = "" if c.available else "  (not offered)"
-        out(f"  {c.tier:<9} {money(c.cost):>14}  {c.note}{flag}")
+        out(f"  {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{flag}")
     for s in est.batches:
         out(f"  batch {s.index + 1}: lines {s.first_line}-{s.last_line}, {s.requests} requests, {s.bytes:,} bytes")
     return EXIT_OK
@@ -75,6 +83,10 @@ def cmd_submit(args: Any) -> int:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     print_result(args, result)
+    if args.format != "json":
+        # Both ids, so the next command (show, cancel, the console's #) needs no lookup.
+        for batch_id, provider_id in zip(result.batch_ids, result.provider_batch_ids, strict=False):
+            out(f"  batch #{batch_id}  {result.provider} id {provider_id or '(not yet confirmed)'}")
     if any(pid is None for pid in result.provider_batch_ids):
         # Recorded but unconfirmed: scripts must not treat this as submitted.
         sys.stderr.write("batchdeck: the provider did not confirm every batch; it is recorded locally "
@@ -176,6 +188,7 @@ def cmd_resubmit(args: Any) -> int:
 
 
 def cmd_promote(args: Any) -> int:
+    positive("--concurrency", args.concurrency, most=MAX_PROMOTE_CONCURRENCY)
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")
@@ -192,7 +205,7 @@ def cmd_promote(args: Any) -> int:
     for c in est.costs:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
-        lines.append(f" {mark} {c.tier:<9} {money(c.cost):>14}  {c.note}{avail}")
+        lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
     sys.stderr.write("\n".join(lines) + "\n")
     if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
         sys.stderr.write("nothing sent\n")

@@ -5,35 +5,78 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from console.engine.types import BadInput, InvalidFile
 from console.format.textclean import clean
 
+if TYPE_CHECKING:  # the engine comes through the composition root only (console/compose.py)
+    from console.compose import Engine
+    from store.model import Batch, Item, RequestCounts
+    from store.store import Store
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 # ---- plumbing -----------------------------------------------------------------------
-def open_store(args: Any) -> Any:
+def open_store(args: Any, *, existing: bool = False) -> Store:
+    """The store named by --db (or the default). `existing`: a read command, which must not
+    create an empty store where the operator mistyped a path; it says so and exits 2."""
     from console.compose import open_store as open_at
 
+    if existing:
+        from console.compose import load_config
+        from store.paths import db_path
+
+        load_config()  # a config file that must be refused (readable key) is said first
+        path = db_path(args.db)
+        if not path.exists():
+            raise BadInput(f"there is no batchdeck database at {path}; check --db (only commands "
+                           "that submit or track create one)")
+    _refuse_unwritable(args.db)
     return open_at(args.db)
 
 
-def make_engine(args: Any, store: Any) -> Any:
+def _refuse_unwritable(db: str | None) -> None:
+    """A database file (or its directory) we may not write: one sentence now, not an
+    "unexpected error" at the first write. Even reads write (WAL index, migrations)."""
+    from store.paths import db_path
+
+    path = db_path(db)
+    if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+        raise BadInput(f"{path} is read-only for this user; batchdeck writes to its database even "
+                       "to read it (fix its permissions, or copy it and point --db at the copy)")
+    folder = path.parent
+    if path.is_file() and folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"the directory of {path} is read-only for this user; SQLite keeps its "
+                       "journal beside the database (fix its permissions, or copy the file elsewhere)")
+
+
+def choice(flag: str, value: str | None, valid: list[str]) -> str | None:
+    """`value` if it is one of `valid` (or None); otherwise BadInput naming the valid values."""
+    if value is None or value in valid:
+        return value
+    raise BadInput(f"{flag} {value!r} is not one of: {', '.join(valid)}")
+
+
+def make_engine(args: Any, store: Store) -> Engine:
     """The engine for this command, built by the one composition root (console/compose.py)."""
     from console.compose import build_engine, load_config
 
     return build_engine(store, config=load_config(), read_only=args.read_only, profile=args.profile)
 
 
-def run(engine: Any, coro: Any) -> Any:
-    async def go() -> Any:
+def run(engine: Engine, coro: Awaitable[T]) -> T:
+    async def go() -> T:
         try:
             return await coro
         finally:
@@ -57,22 +100,38 @@ def parse_time(text: str | None) -> float | None:
     if text is None:
         return None
     t = text.strip()
+    now = time.time()
     if t.startswith("+") and t[-1:] in "smhd" and t[1:-1].replace(".", "", 1).isdigit():
         unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}[t[-1]]
-        return time.time() + float(t[1:-1]) * unit
-    try:
-        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+        when = now + float(t[1:-1]) * unit
+    else:
+        try:
+            dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadInput(f"--deadline {text!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00Z) or +2h") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        when = dt.timestamp()
+    if when <= now:
+        raise BadInput(f"--deadline {text!r} is in the past; give a time to come (e.g. +2h)")
+    if when > now + MAX_DEADLINE_DAYS * 86400:
+        raise BadInput(f"--deadline {text!r} is more than {MAX_DEADLINE_DAYS // 365} years away; "
+                       "give the time the results are really needed")
+    return when
 
 
-def iso(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M")
+MAX_DEADLINE_DAYS = 3650
+"""A deadline further away than this is a typo (batches end within a day or so); it would
+also overflow date arithmetic when shown."""
+
+
+def positive(flag: str, value: int, *, zero_ok: bool = False, most: int | None = None) -> int:
+    """`value` if it is at least 1 (or 0 when `zero_ok`) and at most `most`; BadInput otherwise."""
+    least = 0 if zero_ok else 1
+    if value < least or (most is not None and value > most):
+        top = f" to {most:,}" if most is not None else " or more"
+        raise BadInput(f"{flag} {value} is out of range ({least}{top})")
+    return value
 
 
 def value_of(value: Any) -> Any:
@@ -101,12 +160,12 @@ def split_ids(text: str | None) -> list[str] | None:
 
 
 # ---- JSON shapes --------------------------------------------------------------------
-def counts_json(c: Any) -> dict[str, int]:
+def counts_json(c: RequestCounts) -> dict[str, int]:
     return {"total": c.total, "succeeded": c.succeeded, "errored": c.errored, "expired": c.expired,
             "canceled": c.canceled, "processing": c.processing}
 
 
-def batch_json(b: Any) -> dict[str, Any]:
+def batch_json(b: Batch) -> dict[str, Any]:
     return {
         "id": b.id, "provider": b.provider, "profile": b.profile,
         "provider_batch_id": b.provider_batch_id, "status": value_of(b.status), "raw_status": b.raw_status,
@@ -119,7 +178,7 @@ def batch_json(b: Any) -> dict[str, Any]:
     }
 
 
-def item_json(i: Any) -> dict[str, Any]:
+def item_json(i: Item) -> dict[str, Any]:
     u = i.usage
     return {
         "id": i.id, "custom_id": i.custom_id, "seq": i.seq, "status": value_of(i.status),
@@ -148,13 +207,11 @@ def table(headers: list[str], rows: list[list[Any]], *, width: int | None = None
         out("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip())
 
 
-def money(v: float | None) -> str:
-    return "unpriced" if v is None else f"${v:,.4f}"
-
-
-def find_batch(store: Any, ref: str) -> Any:
+def find_batch(store: Store, ref: str) -> Batch:
+    from console.engine.service import check_batch_ref
     from console.engine.types import NotFound
 
+    check_batch_ref(ref)
     b = store.get_batch(ref)
     if b is None:
         raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")
@@ -195,3 +252,28 @@ def print_result(args: Any, result: Any) -> None:
         emit_json(data)
     else:
         out(result.summary)
+
+
+@contextmanager
+def replacing(output: str) -> Iterator[IO[str]]:
+    """A text file that becomes `output` only if the block finishes: written beside it under a
+    temporary name and renamed over it, so a failed export (no such batch, a provider error)
+    never truncates or half-writes the file the operator named."""
+    target = Path(output)
+    if target.is_dir():
+        raise BadInput(f"-o {output} is a directory; name a file to write")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise BadInput(f"-o {output}: the directory {folder} does not exist")
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise BadInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise

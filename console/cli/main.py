@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import NoReturn
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -25,7 +26,7 @@ def _version() -> str:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit 2 with one sentence, like the rest
+    def error(self, message: str) -> NoReturn:  # exit 2 with one sentence, like the rest
         self.print_usage(sys.stderr)
         sys.stderr.write(f"batchdeck: {message}\n")
         raise SystemExit(EXIT_USAGE)
@@ -45,39 +46,41 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, description=help)
 
     def fmt(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
-        parser.add_argument("--format", choices=choices, default=choices[0])
+        parser.add_argument("--format", choices=choices, default=choices[0],
+                            help=f"output format (default: {choices[0]}; json is the stable shape for scripts)")
 
     cmd("console", "open the terminal console (the default)")
     demo = cmd("demo", "open the console on a built-in demo fleet (emulator, no keys)")
-    demo.add_argument("args", nargs=argparse.REMAINDER)
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="options for the demo (see `batchdeck demo --help`)")
     emu = cmd("emulator", "run the provider emulator")
-    emu.add_argument("args", nargs=argparse.REMAINDER)
+    emu.add_argument("args", nargs=argparse.REMAINDER,
+                     help="options for the emulator (see `batchdeck emulator --help`)")
 
     ls = cmd("ls", "list batches")
-    ls.add_argument("--status")
-    ls.add_argument("--provider")
+    ls.add_argument("--status", help="only batches in this status (e.g. in_progress, completed, failed)")
+    ls.add_argument("--provider", help="only batches of this provider")
     fmt(ls)
 
     show = cmd("show", "show one batch and its items")
-    show.add_argument("batch", metavar="BATCH")
+    show.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
     show.add_argument("--failed", action="store_true", help="only failed items")
     show.add_argument("--limit", type=int, default=100, help="items to list (0: all)")
     fmt(show)
 
     submit = cmd("submit", "validate and submit a JSONL file of requests")
-    submit.add_argument("file", metavar="FILE")
-    submit.add_argument("--provider", required=True)
-    submit.add_argument("--model")
+    submit.add_argument("file", metavar="FILE", help="JSONL file, one request per line")
+    submit.add_argument("--provider", required=True, help="provider to submit to")
+    submit.add_argument("--model", help="model for lines that do not name one")
     submit.add_argument("--endpoint", help="default endpoint for lines without a url")
     submit.add_argument("--deadline", metavar="ISO8601", help="when the results are really needed (or +2h)")
-    submit.add_argument("--label")
+    submit.add_argument("--label", help="a name for the batch, shown in ls and the console")
     submit.add_argument("--yes", action="store_true", help="do not ask on a terminal (scripts are never asked)")
     fmt(submit, ("text", "json"))
 
     track = cmd("track", "watch a batch submitted elsewhere (or --all of an account's batches)")
-    track.add_argument("provider", metavar="PROVIDER")
-    track.add_argument("id", metavar="ID", nargs="?")
-    track.add_argument("--all", action="store_true")
+    track.add_argument("provider", metavar="PROVIDER", help="the provider the batch lives at")
+    track.add_argument("id", metavar="ID", nargs="?", help="the provider's batch id")
+    track.add_argument("--all", action="store_true", help="track every batch of the account instead of one")
     track.add_argument("--input", metavar="FILE",
                        help="the batch's original JSONL, for a provider that cannot give requests back")
     fmt(track, ("text", "json"))
@@ -88,49 +91,61 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
-    sync.add_argument("--once", action="store_true")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit")
     sync.add_argument("--no-discover", action="store_true",
                       help="do not list the watched accounts for batches the store does not know")
     fmt(sync, ("text", "json"))
 
     resub = cmd("resubmit", "resubmit failed items as a new linked batch")
-    resub.add_argument("batch", metavar="BATCH")
+    resub.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
     resub.add_argument("--items", metavar="IDS", help="comma-separated custom_ids")
-    resub.add_argument("--include-permanent", action="store_true")
+    resub.add_argument("--include-permanent", action="store_true",
+                       help="also resubmit permanent failures (they fail again unless the request changed)")
     resub.add_argument("--input", metavar="FILE", help="original JSONL (when the provider cannot give requests back)")
     resub.add_argument("--yes", action="store_true", help="do not ask")
     fmt(resub, ("text", "json"))
 
     promote = cmd("promote", "send items through the realtime API now")
-    promote.add_argument("batch", metavar="BATCH")
+    promote.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
     promote.add_argument("--items", metavar="IDS", help="comma-separated custom_ids (default: pending items)")
-    promote.add_argument("--tier", choices=("flex", "standard", "priority"))
-    promote.add_argument("--input", metavar="FILE")
-    promote.add_argument("--concurrency", type=int, default=32)
-    promote.add_argument("--yes", action="store_true")
+    promote.add_argument("--tier", choices=("flex", "standard", "priority"),
+                         help="realtime service tier (default: the cheapest the provider offers)")
+    promote.add_argument("--input", metavar="FILE",
+                         help="original JSONL (when the provider cannot give requests back)")
+    promote.add_argument("--concurrency", type=int, default=32, help="realtime calls at once (default: 32)")
+    promote.add_argument("--yes", action="store_true", help="do not ask")
     fmt(promote, ("text", "json"))
 
     cancel = cmd("cancel", "cancel a batch")
-    cancel.add_argument("batch", metavar="BATCH")
-    cancel.add_argument("--yes", action="store_true")
+    cancel.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
+    cancel.add_argument("--yes", action="store_true", help="do not ask")
     fmt(cancel, ("text", "json"))
 
     est = cmd("estimate", "estimate tokens, cost, split and route of a JSONL file")
-    est.add_argument("file", metavar="FILE")
-    est.add_argument("--provider", required=True)
-    est.add_argument("--model")
-    est.add_argument("--endpoint")
-    est.add_argument("--deadline", metavar="ISO8601")
+    est.add_argument("file", metavar="FILE", help="JSONL file, one request per line")
+    est.add_argument("--provider", help="provider to price for (default: the one the lines' urls point to)")
+    est.add_argument("--model", help="model for lines that do not name one")
+    est.add_argument("--endpoint", help="default endpoint for lines without a url")
+    est.add_argument("--deadline", metavar="ISO8601",
+                     help="when the results are really needed (or +2h): picks the route")
     fmt(est, ("text", "json"))
 
     export = cmd("export", "export a batch's results in original order")
-    export.add_argument("batch", metavar="BATCH")
-    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
+    export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="file format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
 
     sav = cmd("savings", "realized savings")
-    sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider")
+    sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider",
+                     help="grouping (default: provider)")
     fmt(sav)
+
+    # issue 20 (house-20): the store read as SQL, read-only, through sqlite-utils.
+    query = cmd("query", "run one read-only SQL statement on the store (schema: README 'The store')")
+    query.add_argument("sql", metavar="SQL", help="one read-only statement (SELECT, WITH, EXPLAIN); writes are refused")
+    fmt(query, ("table", "json", "csv"))
+    info = cmd("info", "show the store's file, schema version, tables and row counts")
+    fmt(info, ("text", "json"))
     return p
 
 
@@ -206,9 +221,13 @@ def _report(exc: BaseException, *, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
+    from adapters.errors import redact
+    from console.compose import known_secrets
     from console.format.textclean import clean
 
-    # Messages may quote provider text: its control characters are shown, never sent.
+    # Messages may quote provider text: its control characters are shown, never sent, and any
+    # form of a configured key it echoes is redacted (the last check before the terminal).
+    message = redact(message, known_secrets())
     sys.stderr.write(f"batchdeck: {clean(message, multiline=True)}\n")
     return code
 

@@ -9,39 +9,58 @@ from typing import Any
 from console.cli.io import (
     EXIT_OK,
     batch_json,
+    choice,
     emit_json,
     find_batch,
     isatty,
-    iso,
     item_json,
     make_engine,
     open_store,
     out,
+    positive,
+    replacing,
     table,
     value_of,
 )
+from console.format.numbers import UNPRICED, fmt_amount
+from console.format.times import fmt_utc_minute
 
 
 def cmd_ls(args: Any) -> int:
-    store = open_store(args)
-    batches = store.list_batches(status=args.status, provider=args.provider)
+    from console.engine.providers import known_providers
+    from store.model import BatchStatus
+
+    status = choice("--status", args.status, [s.value for s in BatchStatus])
+    provider = choice("--provider", args.provider, known_providers())
+    store = open_store(args, existing=True)
+    batches = store.list_batches(status=status, provider=provider)
     if args.format == "json":
         emit_json({"batches": [batch_json(b) for b in batches]})
         return EXIT_OK
     if not batches:
         out("no batches")
         return EXIT_OK
-    table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "MODEL", "LABEL", "CREATED"],
+    table(["ID", "PROVIDER", "PROVIDER ID", "STATUS", "DONE", "FAILED", "EXPIRES", "DEADLINE", "MODEL",
+           "LABEL", "CREATED"],
           [[b.id, b.provider, b.provider_batch_id or "-", value_of(b.status),
             f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
-            b.model or "-", b.label or "", iso(b.created_at)] for b in batches])
+            expires_cell(b), fmt_utc_minute(b.deadline) if b.deadline else "-",
+            b.model or "-", b.label or "", fmt_utc_minute(b.created_at)] for b in batches])
     return EXIT_OK
+
+
+def expires_cell(b: Any) -> str:
+    """When an unfinished batch expires (ISO, like every time here); `-` once it has ended."""
+    from console.engine.batch_facts import is_terminal
+
+    return "-" if is_terminal(b) or not b.expires_at else fmt_utc_minute(b.expires_at)
 
 
 def cmd_show(args: Any) -> int:
     from store.model import FAILED_ITEM_STATUSES
 
-    store = open_store(args)
+    positive("--limit", args.limit, zero_ok=True)
+    store = open_store(args, existing=True)
     b = find_batch(store, args.batch)
     limit = args.limit if args.limit > 0 else 10**12
     items: list[Any] = []
@@ -72,8 +91,8 @@ def cmd_show(args: Any) -> int:
     c = b.counts
     out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
         f"{c.canceled} canceled, {c.processing} processing")
-    out(f"  created {iso(b.created_at)}  ended {iso(b.ended_at)}  expires {iso(b.expires_at)}  "
-        f"deadline {iso(b.deadline)}")
+    out(f"  created {fmt_utc_minute(b.created_at)}  ended {fmt_utc_minute(b.ended_at)}  "
+        f"expires {fmt_utc_minute(b.expires_at)}  deadline {fmt_utc_minute(b.deadline)}")
     if b.inputs == "unknown":
         out(f"  inputs unknown: {b.provider} cannot give this batch's requests back; attach the original "
             f"file with `batchdeck attach {b.id} FILE` to promote or resubmit its items")
@@ -93,21 +112,21 @@ def cmd_show(args: Any) -> int:
         # Failures have no usage or cost to show; what the operator needs is the provider's
         # own words, cut to the terminal's width when there is one (JSON has them whole).
         out("")
-        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
-              [[i.id, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
+        table(["#", "CUSTOM ID", "STATUS", "ERROR", "CLASS", "MESSAGE"],
+              [[i.seq, i.custom_id, value_of(i.status), i.error_type or "", value_of(i.error_class) or "",
                 i.error_message or ""] for i in items],
               width=shutil.get_terminal_size().columns if isatty(sys.stdout) else None)
     elif items:
         out("")
-        table(["ITEM", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
-              [[i.id, i.custom_id, value_of(i.status), i.error_type or "",
+        table(["#", "CUSTOM ID", "STATUS", "ERROR", "IN", "OUT", "BATCH $"],
+              [[i.seq, i.custom_id, value_of(i.status), i.error_type or "",
                 i.usage.input_tokens if i.usage else "", i.usage.output_tokens if i.usage else "",
-                "" if i.batch_cost is None else f"{i.batch_cost:.6f}"] for i in items])
+                fmt_amount(i.batch_cost, places=6)] for i in items])
     return EXIT_OK
 
 
 def cmd_savings(args: Any) -> int:
-    store = open_store(args)
+    store = open_store(args, existing=True)
     rows = store.savings(by=args.by)
 
     def dollars(r: Any, value: float) -> float | None:
@@ -127,7 +146,7 @@ def cmd_savings(args: Any) -> int:
         return EXIT_OK
 
     def cell(r: Any, value: float) -> str:
-        return f"{value:.4f}" if r.priced_items else "unpriced"
+        return fmt_amount(value if r.priced_items else None, unknown=UNPRICED)
 
     table([args.by.upper(), "ITEMS", "UNPRICED", "REALTIME $", "BATCH $", "PROMOTED $", "SAVED $"],
           [[r.key, r.items, r.unpriced_items, cell(r, r.realtime_cost), cell(r, r.batch_cost),
@@ -136,7 +155,7 @@ def cmd_savings(args: Any) -> int:
 
 
 def cmd_export(args: Any) -> int:
-    store = open_store(args)
+    store = open_store(args, existing=True)
     engine = make_engine(args, store)
     from adapters.errors import AdapterError
     from console.cli.io import run
@@ -149,7 +168,7 @@ def cmd_export(args: Any) -> int:
             raise
         sys.stderr.write(f"batchdeck: exporting in results order; the input file could not be read ({exc})\n")
     if args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
+        with replacing(args.output) as f:
             result = engine.export(args.batch, f, format=args.format)
         sys.stderr.write(result.summary + "\n")
     else:

@@ -171,9 +171,9 @@ def _results(store: Any, batch_id: int, spec: Spec, custom: list[str],
     pool = [i for i in range(len(custom)) if not (spec.hostile and i == HOSTILE_INDEX)]
     picks = rng.sample(pool, sum(spec.failures.values()) + spec.expired_items + spec.canceled_items)
     cursor = 0
-    for etype, count in spec.failures.items():
+    for failure, count in spec.failures.items():
         for i in picks[cursor:cursor + count]:
-            outcome[i] = ("errored", etype)
+            outcome[i] = ("errored", failure)
         cursor += count
     for status, count in (("expired", spec.expired_items), ("canceled", spec.canceled_items)):
         for i in picks[cursor:cursor + count]:

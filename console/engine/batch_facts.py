@@ -65,7 +65,9 @@ def deadline_risk(batch: Batch, now: float) -> str | None:
     extrapolates the rate so far; with no progress reported, half the time gone means at risk.
     """
     if is_terminal(batch):
-        return None
+        # Finished after the operator's deadline: that stays worth saying ("late"), not "—".
+        deadline, ended = num(batch.deadline), num(batch.ended_at)
+        return "late" if deadline is not None and ended is not None and ended > deadline else None
     target = num(batch.deadline) or num(batch.expires_at)
     if target is None:
         return None

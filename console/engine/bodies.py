@@ -8,7 +8,7 @@ batch's requests back, so a tracked Anthropic batch needs --input FILE, and we s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError, ReadbackUnsupported
 from console.engine import providers
@@ -16,8 +16,12 @@ from console.engine import requests as reqs
 from console.engine.types import NeedsInput, ProviderFailed
 from console.format.wording import plural
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
-def from_store(engine: Any, items: list[Any]) -> dict[str, str]:
+
+def from_store(engine: Engine, items: list[Item]) -> dict[str, str]:
     """custom_id -> body for the items whose request the store keeps (read in bulk: a
     50,000-item promotion must not cost 50,000 queries)."""
     out = {item.custom_id: item.request for item in items if item.request is not None}
@@ -28,17 +32,19 @@ def from_store(engine: Any, items: list[Any]) -> dict[str, str]:
     return out
 
 
-def needs_input_message(batch: Any, missing: int) -> str:
+def needs_input_message(batch: Batch, missing: int) -> str:
     caps = providers.capabilities(batch.provider)
     if not caps.supports_request_readback:
-        return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and {batch.provider} "
+        return (f"batch #{batch.id} has no stored requests for {plural(missing, 'item')} and {batch.provider} "
                 "cannot give a batch's requests back; pass --input FILE with the original JSONL "
                 "(lines are matched by custom_id)")
-    return (f"batch {batch.id} has no stored requests for {plural(missing, 'item')} and the provider's "
+    return (f"batch #{batch.id} has no stored requests for {plural(missing, 'item')} and the provider's "
             "input file is not available; pass --input FILE with the original JSONL")
 
 
-def local_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Path | None) -> tuple[dict[str, str], int]:
+def local_bodies(
+    engine: Engine, batch: Batch, items: list[Item], input_path: str | Path | None
+) -> tuple[dict[str, str], int]:
     """Bodies available without calling the provider, and how many are still missing."""
     bodies = from_store(engine, items)
     missing = {i.custom_id for i in items} - bodies.keys()
@@ -48,7 +54,7 @@ def local_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Pa
     return bodies, len(missing)
 
 
-async def all_bodies(engine: Any, batch: Any, items: list[Any], input_path: str | Path | None) -> dict[str, str]:
+async def all_bodies(engine: Engine, batch: Batch, items: list[Item], input_path: str | Path | None) -> dict[str, str]:
     """Every item's body, reading the provider's copy if need be; NeedsInput if impossible."""
     bodies, missing = local_bodies(engine, batch, items, input_path)
     if not missing:

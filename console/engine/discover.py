@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
 from console.engine.retry import RetryPolicy
+from console.engine.submit import keep_known_total
 from console.engine.types import BadInput, SyncReport
 from store.model import ProfileHealth, RemoteBatch
 
@@ -111,6 +112,10 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
             if remote.created_at is not None:
                 newest = remote.created_at if newest is None else max(newest, remote.created_at)
             if remote.provider_batch_id in known and whole:
+                # Refreshed, keeping the total we know (a validating batch reports 0).
+                held = store.get_batch(remote.provider_batch_id)
+                if held is not None and held.provider == remote.provider:
+                    keep_known_total(remote, held.counts.total)
                 existing.append(store.upsert_tracked(remote, profile=account.profile, now=now)[0])
                 continue
             if remote.provider_batch_id in known:

@@ -10,13 +10,18 @@ Routes and their time assumptions (say so in `route_reason`):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from console.engine import pricing, providers
 from console.engine import requests as reqs
 from console.engine.types import FileEstimate, TierCost
 from store.model import PriceTier
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from adapters.base import Capabilities
+    from console.engine.service import Engine
 
 BATCH_WINDOW = 24 * 3600.0
 REALTIME_CONCURRENCY = 32
@@ -31,7 +36,7 @@ NOTES = {
 }
 
 
-def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
+def estimate_file(engine: Engine, path: Path, *, provider: str, model: str | None,
                   deadline: float | None, endpoint: str | None) -> FileEstimate:
     cls = providers.adapter_cls(provider)
     caps = cls.capabilities
@@ -58,7 +63,8 @@ def estimate_file(engine: Any, path: Path, *, provider: str, model: str | None,
                         unpriced_models=unpriced)
 
 
-def token_tally(engine: Any, provider: str, model: str | None, lines: Any) -> pricing.TokenTally:
+def token_tally(engine: Engine, provider: str, model: str | None,
+                lines: Iterable[reqs.LineInfo]) -> pricing.TokenTally:
     """Estimated tokens of scanned request lines, summed per model (`--model` for lines without)."""
     tally = pricing.TokenTally(engine.store, provider)
     for li in lines:
@@ -66,7 +72,7 @@ def token_tally(engine: Any, provider: str, model: str | None, lines: Any) -> pr
     return tally
 
 
-def choose_route(n: int, deadline: float | None, now: float, caps: Any,
+def choose_route(n: int, deadline: float | None, now: float, caps: Capabilities,
                  totals: dict[str, float | None]) -> tuple[str, str]:
     """The cheapest route whose expected duration fits before the deadline."""
     if deadline is None:

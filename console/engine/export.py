@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, cast
 
 from console.engine import kept_answers, providers
 from console.engine.types import BadInput, ExportResult
 from console.format.textclean import MULTILINE, json_escape
 from console.format.wording import plural
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
 
 PAGE = 2000
 CSV_COLUMNS = ["custom_id", "status", "source", "input_tokens", "output_tokens", "cache_read_tokens",
@@ -39,7 +43,7 @@ class _CleanCells:
         return self._out.write(body.translate(MULTILINE) + crlf)
 
 
-def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
+def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
            terminal: bool = False) -> ExportResult:
     """Stream the batch to `out`. Byte-exact, unless `terminal` (`out` is the operator's
     terminal): then no control character reaches it — JSONL lines escape DEL, C1 and bidi
@@ -49,7 +53,7 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
         raise BadInput(f"unknown export format {format!r}; choose jsonl or csv")
     safe_line = json_escape if terminal else None
     if terminal and format == "csv":
-        out = _CleanCells(out)
+        out = cast(IO[str], _CleanCells(out))  # writes only: all csv.writer asks of a stream
     cls = providers.adapter_cls(batch.provider)
     promoted = kept_answers.responses(kept_answers.path_for(engine, batch))
     writer = csv.writer(out) if format == "csv" else None
@@ -81,7 +85,7 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
                                             "cache_write_tokens": u.cache_write_tokens}
             error = None
             if item.error_type or item.error_message:
-                klass = item.error_class.value if hasattr(item.error_class, "value") else item.error_class
+                klass = item.error_class.value if item.error_class is not None else None
                 error = {"type": item.error_type, "message": item.error_message, "class": klass,
                          "http_status": item.http_status}
             if writer is None:
@@ -101,4 +105,4 @@ def export(engine: Any, batch: Any, out: IO[str], *, format: str = "jsonl",
         offset += PAGE
     engine.audit("export", str(batch.id), {"rows": rows, "format": format})
     return ExportResult(batch_id=batch.id, rows=rows, format=format,
-                        summary=f"exported {plural(rows, 'item')} of batch {batch.id} as {format}")
+                        summary=f"exported {plural(rows, 'item')} of batch #{batch.id} as {format}")

@@ -15,7 +15,9 @@
    (`kept_answers.record_unmarked`), or left to a later sync pass while a promote of the batch
    is running (`kept_answers.record_or_owe`).
 Running it again after a crash anywhere yields the same rows (the store's ingest is
-idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested).
+idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested),
+and does not start over: each chunk commits with a checkpoint (the byte offset its lines reach
+in the results file), and the next run parses from there (`store.ingest_checkpoint`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ import asyncio
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import ResultsNotReady
-from console.engine import kept_answers, retry
+from console.engine import kept_answers, result_checks, retry
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RemoteBatch
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
 
 _LOCK = threading.Lock()
 """One ingest writes at a time (SQLite has one writer; queueing here beats busy waits)."""
@@ -36,11 +42,11 @@ _LOCK = threading.Lock()
 DOWNLOAD_POLICY = retry.RetryPolicy(attempts=6, base=0.2, cap=10.0)
 
 
-def remote_from_batch(b: Any) -> RemoteBatch:
+def remote_from_batch(b: Batch) -> RemoteBatch:
     """What the store knows about a batch, in the shape adapters take."""
     return RemoteBatch(
         provider=b.provider,
-        provider_batch_id=b.provider_batch_id,
+        provider_batch_id=b.provider_batch_id or "",  # an intent has none; adapters need a str
         status=BatchStatus(b.status),
         raw_status=b.raw_status or "",
         endpoint=b.endpoint,
@@ -56,7 +62,7 @@ def remote_from_batch(b: Any) -> RemoteBatch:
     )
 
 
-def results_path(engine: Any, b: Any) -> Path:
+def results_path(engine: Engine, b: Batch) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in (b.provider_batch_id or "local"))
     return engine.batch_dir(b.id) / f"results-{safe}.jsonl"
 
@@ -67,16 +73,17 @@ _LEFTOVER = {
 }
 
 
-async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -> int:
+async def ingest_batch(engine: Engine, b: Batch, remote: RemoteBatch | None = None) -> int:
     """Download and ingest one ended batch; returns result lines ingested (0 if none)."""
     remote = remote or remote_from_batch(b)
     status = BatchStatus(remote.status)
     adapter = engine.adapter(b.provider, b.profile)
-    path: Path | None = results_path(engine, b)
+    dest = results_path(engine, b)
+    path: Path | None = dest
     report = None
     t0 = time.perf_counter()
     try:
-        report = await retry.call(lambda: adapter.download_results(remote, path),
+        report = await retry.call(lambda: adapter.download_results(remote, dest),
                                   policy=DOWNLOAD_POLICY, sleep=engine.sleep, stats=None)
     except ResultsNotReady:
         # Ended with nothing to download (failed validation, cancelled before any ran):
@@ -89,8 +96,11 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
         with _LOCK:
             lines = inserted = 0
             if path is not None:
-                stats = engine.store.ingest_results(b.id, adapter.parse_results(path),
-                                                    results_path=str(path), now=now)
+                # An ingest killed midway resumes after the last committed chunk.
+                start, done = engine.store.ingest_checkpoint(b.id, str(path))
+                parsed = result_checks.checked(adapter.parse_results(path, start=start))
+                stats = engine.store.ingest_results(b.id, parsed, results_path=str(path), now=now,
+                                                    resumed_lines=done)
                 lines, inserted = stats.lines, stats.inserted
             settle_leftovers(engine, b, status, remote.errors, now)
             return lines, inserted
@@ -121,7 +131,7 @@ async def ingest_batch(engine: Any, b: Any, remote: RemoteBatch | None = None) -
     return lines
 
 
-def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | None, now: float) -> int:
+def settle_leftovers(engine: Engine, b: Batch, status: BatchStatus, errors: str | None, now: float) -> int:
     """Give items the results never mentioned their final state from the batch's end."""
     from console.engine.submit import pending_custom_ids
 
@@ -140,7 +150,8 @@ def settle_leftovers(engine: Any, b: Any, status: BatchStatus, errors: str | Non
         klass = classify_error(code, None) if code else ErrorClass.PERMANENT
         etype = code or etype
     else:
-        item_status, etype, message = ItemStatus.ERRORED, "missing_result", "the provider returned no result for this request"
+        item_status, etype = ItemStatus.ERRORED, "missing_result"
+        message = "the provider returned no result for this request"
         klass = ErrorClass.RETRYABLE
     engine.store.ingest_results(
         b.id,

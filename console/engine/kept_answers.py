@@ -27,11 +27,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from console.engine import pricing, providers
 from console.engine.types import EngineError
 from store.model import ItemStatus, PriceTier
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
 try:
     import fcntl
@@ -44,7 +48,7 @@ _OWED = ".answers-owed"
 _FINAL = {ItemStatus.PROMOTED.value, ItemStatus.RESUBMITTED.value}
 
 
-def path_for(engine: Any, batch: Any) -> Path:
+def path_for(engine: Engine, batch: Batch) -> Path:
     return engine.batch_dir(batch.id) / "promoted.jsonl"
 
 
@@ -104,7 +108,7 @@ def _paid_tier(row: dict[str, Any]) -> PriceTier:
     # ("default" is OpenAI's standard).
     for value in (row.get("paid_tier"), row.get("tier")):
         try:
-            return PriceTier(value)
+            return PriceTier(value or "")  # None is no tier either: the same ValueError
         except ValueError:
             continue
     return PriceTier.STANDARD
@@ -146,7 +150,7 @@ def open_for_append(path: Path, batch_id: int) -> IO[str]:
     if not _try_lock(f):
         f.close()
         # A sync may hold it for the moment it takes to record kept answers: hence "or".
-        raise PromoteRunning(f"another promote of batch {batch_id} is running, or its kept answers "
+        raise PromoteRunning(f"another promote of batch #{batch_id} is running, or its kept answers "
                              "are being recorded; wait for it to finish, then promote what is still pending")
     if _ends_torn(path):
         f.write("\n")
@@ -184,11 +188,11 @@ class Recorder:
     """Marks items of one batch promoted with their answer's usage and costs (price rows are
     looked up once per model)."""
 
-    def __init__(self, engine: Any, batch: Any) -> None:
+    def __init__(self, engine: Engine, batch: Batch) -> None:
         self.engine, self.batch = engine, batch
         self._rows: dict[str | None, Any] = {}
 
-    def record(self, item: Any, result: Any, tier: PriceTier, fallback_model: str | None = None) -> float | None:
+    def record(self, item: Item, result: Any, tier: PriceTier, fallback_model: str | None = None) -> float | None:
         """Record one answer; returns what it cost at `tier` (None when unpriced)."""
         engine, batch = self.engine, self.batch
         model = result.model or fallback_model or batch.model
@@ -202,7 +206,7 @@ class Recorder:
         return paid
 
 
-def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -> list[str]:
+def record_unmarked(engine: Engine, batch: Batch, recorder: Recorder | None = None) -> list[str]:
     """Record every answer in the batch's file whose item is not marked promoted (see above);
     returns their custom_ids. Each one is audited as `promote.recovered`.
 
@@ -212,7 +216,8 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
     answered = custom_ids(path)
     if not answered:
         return []
-    items = [i for i in engine.store.find_items(batch.id, list(answered), with_request=False) if str(i.status) not in _FINAL]
+    found = engine.store.find_items(batch.id, list(answered), with_request=False)
+    items = [i for i in found if str(i.status) not in _FINAL]
     if not items:  # the usual case: every answer was recorded; nothing is decoded in full
         return []
     kept = read(path, {i.custom_id for i in items})
@@ -230,7 +235,7 @@ def record_unmarked(engine: Any, batch: Any, recorder: Recorder | None = None) -
     return ids
 
 
-def record_or_owe(engine: Any, batch: Any) -> None:
+def record_or_owe(engine: Engine, batch: Batch) -> None:
     """After an ingest: record the batch's unmarked answers now, or, while a promote holds the
     file (it records its own answers, unless it dies first), leave them to a later sync pass."""
     with unless_promoting(path_for(engine, batch)) as free:
@@ -240,13 +245,13 @@ def record_or_owe(engine: Any, batch: Any) -> None:
             _owe(engine, batch)
 
 
-def _owe(engine: Any, batch: Any) -> None:
+def _owe(engine: Engine, batch: Batch) -> None:
     owed = engine.results_root() / _OWED
     owed.mkdir(mode=0o700, parents=True, exist_ok=True)
     (owed / str(batch.id)).touch()
 
 
-def record_owed(engine: Any) -> dict[int, list[str]]:
+def record_owed(engine: Engine) -> dict[int, list[str]]:
     """For each batch `owe` left, record its unmarked answers once no promote holds its file;
     returns batch id -> custom_ids recorded. A batch still held stays owed.
 

@@ -8,19 +8,25 @@ never $0. The price rows come from the store's price book.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from console.format.numbers import fmt_about
 from store.model import PriceRow, PriceTier, Usage
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from store.prices import PriceBook
+    from store.store import Store
 
 DEFAULT_PRIORITY_MULTIPLIER = 2.0
 TOKENS_PER_CHAR = 0.25
 """Token estimate ≈ characters / 4 (English prose; code and CJK run denser)."""
 
 
-_BOOK: Any = None
+_BOOK: PriceBook | None = None
 
 
-def price_book(store: Any) -> Any:
+def price_book(store: Store) -> PriceBook:
     """The store's price book (shipped rows + config overrides), loaded once per process."""
     global _BOOK
     for name in ("prices", "price_book"):
@@ -28,7 +34,8 @@ def price_book(store: Any) -> Any:
         if callable(book) and not hasattr(book, "lookup"):
             book = book()
         if book is not None and hasattr(book, "lookup"):
-            return book
+            found: PriceBook = book
+            return found
     if _BOOK is None:
         from store.prices import PriceBook
 
@@ -39,17 +46,16 @@ def price_book(store: Any) -> Any:
     return _BOOK
 
 
-def price_row(store: Any, provider: str, model: str | None) -> PriceRow | None:
+def price_row(store: Store, provider: str, model: str | None) -> PriceRow | None:
     """The price row for (provider, model), or None if the model is not priced."""
     if not model:
         return None
     lookup = getattr(store, "price_for", None)
-    if callable(lookup):
-        return lookup(provider, model)
-    return price_book(store).lookup(provider, model)
+    row: PriceRow | None = lookup(provider, model) if callable(lookup) else price_book(store).lookup(provider, model)
+    return row
 
 
-def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
+def unpriced_models(store: Store, provider: str, models: Iterable[str | None]) -> list[str]:
     """The named models the price book has no `provider` price for (a typo, or a model of
     another provider), sorted: their costs will show as unpriced."""
     return sorted({m for m in models if m and price_row(store, provider, m) is None})
@@ -57,7 +63,7 @@ def unpriced_models(store: Any, provider: str, models: Any) -> list[str]:
 
 def about(cost: float | None) -> str:
     """An estimated cost in words: "about $0.0038", or "unknown" (never $0 for unpriced)."""
-    return f"about ${cost:.4f}" if cost is not None else "unknown"
+    return fmt_about(cost)
 
 
 def unpriced_note(provider: str, models: list[str]) -> str:
@@ -97,7 +103,7 @@ class TokenTally:
     total is None (unpriced, never $0) when any model with requests has no price.
     """
 
-    def __init__(self, store: Any, provider: str) -> None:
+    def __init__(self, store: Store, provider: str) -> None:
         self.store = store
         self.provider = provider
         self.tokens: dict[str | None, list[int]] = {}

@@ -17,15 +17,21 @@ import json
 import time
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod
 from console.engine import kept_answers, pricing, providers, retry, select
 from console.engine import requests as reqs
 from console.engine.types import BadInput, PromoteResult, PromotionEstimate, TierCost
+from console.format.numbers import fmt_cost, fmt_int, fmt_money
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ItemStatus, PriceTier
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from adapters.base import Capabilities
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
 PROMOTE_POLICY = retry.RetryPolicy(attempts=8, base=0.1, cap=10.0)
 
@@ -84,8 +90,8 @@ class Slots:
         self.free += 1
 
 
-def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
-               custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Any]:
+def _selection(engine: Engine, batch: Batch, item_ids: Sequence[int] | None,
+               custom_ids: Sequence[str] | None, *, skip: Collection[str] = ()) -> list[Item]:
     """The items to promote; `skip`: custom_ids just recorded from kept answers."""
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
@@ -99,7 +105,7 @@ def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None,
     return named
 
 
-def _default_tier(caps: Any, tier: str | None) -> PriceTier:
+def _default_tier(caps: Capabilities, tier: str | None) -> PriceTier:
     if tier is None:
         return PriceTier.STANDARD
     try:
@@ -112,14 +118,14 @@ def _default_tier(caps: Any, tier: str | None) -> PriceTier:
     return chosen
 
 
-def _expected_output(engine: Any, batch: Any) -> int | None:
+def _expected_output(engine: Engine, batch: Batch) -> int | None:
     """Mean output tokens of this batch's succeeded items (a better guess than max_tokens)."""
     rows = engine.store.page_items(batch.id, offset=0, limit=200, status=ItemStatus.SUCCEEDED.value)
     outs = [r.usage.output_tokens for r in rows if r.usage is not None]
     return round(sum(outs) / len(outs)) if outs else None
 
 
-def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+def estimate_promotion(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                        custom_ids: Sequence[str] | None, tier: str | None,
                        input_path: str | Path | None) -> PromotionEstimate:
     caps = providers.capabilities(batch.provider)
@@ -148,15 +154,13 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"])]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
-    def money(v: float | None) -> str:
-        return f"${v:.4f}" if v is not None else "unpriced"
     if not items:
-        summary = f"batch {batch.id} has no pending items to promote"
+        summary = f"batch #{batch.id} has no pending items to promote"
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        summary = (f"promote {plural(len(items), 'item')} of batch {batch.id} to realtime at {chosen.value}: "
-                   f"about {money(totals[chosen.value])} (vs {money(totals['batch'])} if left in the "
+        summary = (f"promote {plural(len(items), 'item')} of batch #{batch.id} to realtime at {chosen.value}: "
+                   f"about {fmt_cost(totals[chosen.value])} (vs {fmt_cost(totals['batch'])} if left in the "
                    f"batch; ~{in_tok:,} input + ~{out_tok:,} output tokens)")
         if answered:
             summary += (f"; {len(answered)} of them were answered before an interruption and are "
@@ -167,7 +171,7 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
                              tier=chosen.value, summary=summary, answered=len(answered))
 
 
-async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+async def promote(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                   custom_ids: Sequence[str] | None, tier: str | None,
                   input_path: str | Path | None, concurrency: int,
                   on_progress: Callable[[int, int], Any] | None) -> PromoteResult:
@@ -184,7 +188,7 @@ async def promote(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         sidecar.close()
 
 
-async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTier, *,
+async def _promote_locked(engine: Engine, batch: Batch, sidecar: Any, chosen: PriceTier, *,
                           item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
                           input_path: str | Path | None, concurrency: int,
                           on_progress: Callable[[int, int], Any] | None) -> PromoteResult:
@@ -199,8 +203,8 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
     if not items:
         if recovered:
             return PromoteResult(batch_id=batch.id, tier=chosen.value, promoted=0, failed={}, cost=0.0,
-                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch {batch.id}{kept}")
-        raise BadInput(f"batch {batch.id} has no pending items to promote")
+                                 retries=0, seconds=0.0, summary=f"nothing left to promote in batch #{batch.id}{kept}")
+        raise BadInput(f"batch #{batch.id} has no pending items to promote")
     adapter = engine.adapter(batch.provider, batch.profile)
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     endpoint = batch.endpoint or adapter.default_endpoint
@@ -211,7 +215,7 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
     total_cost: float | None = 0.0
     started = time.monotonic()
 
-    async def one(item: Any) -> None:
+    async def one(item: Item) -> None:
         nonlocal promoted, total_cost
         body = json.loads(bodies[item.custom_id])
         tries = 0
@@ -252,8 +256,9 @@ async def _promote_locked(engine: Any, batch: Any, sidecar: Any, chosen: PriceTi
         "recovered": len(recovered), "cost": total_cost, "retries": stats.retries,
         "throttled": stats.throttled,
     })
-    money = f"${total_cost:.4f}" if total_cost is not None else "an unpriced amount"
-    summary = f"promoted {promoted} of {plural(len(items), 'item')} of batch {batch.id} at {chosen.value} for {money}"
+    money = fmt_money(total_cost) if total_cost is not None else "an unpriced amount"
+    summary = (f"promoted {fmt_int(promoted)} of {plural(len(items), 'item')} of batch #{batch.id} "
+               f"at {chosen.value} for {money}")
     summary += kept
     if failed:
         summary += f"; {len(failed)} could not be sent and were left as they were"

@@ -22,12 +22,17 @@ Every attach is written in the same transaction as the audit event that records 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
 from console.engine.discover import list_since
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch
+    from store.store import Store
 
 WINDOW = 600.0
 """Seconds after an intent in which its Anthropic batch must have been created."""
@@ -35,12 +40,12 @@ SLACK = 120.0
 """Clock skew allowed between us and the provider."""
 
 
-async def reconcile_intents(engine: Any) -> list[int]:
+async def reconcile_intents(engine: Engine) -> list[int]:
     intents = engine.store.pending_intents()
     if not intents:
         return []
     resolved: list[int] = []
-    groups: dict[tuple[str, str | None], list[Any]] = defaultdict(list)
+    groups: dict[tuple[str, str | None], list[Batch]] = defaultdict(list)
     for b in intents:
         groups[(b.provider, b.profile)].append(b)
     for (provider, profile), group in groups.items():
@@ -51,7 +56,7 @@ async def reconcile_intents(engine: Any) -> list[int]:
     return resolved
 
 
-async def _reconcile_group(engine: Any, provider: str, profile: str | None, group: list[Any]) -> list[int]:
+async def _reconcile_group(engine: Engine, provider: str, profile: str | None, group: list[Batch]) -> list[int]:
     caps = providers.capabilities(provider)
     adapter = engine.adapter(provider, profile)
     group.sort(key=lambda b: (b.created_at or 0, b.id))
@@ -93,6 +98,8 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
         age = now - (intent.created_at or now)
         if age < engine.intent_grace:
             continue
+        if intent.submit_token is None:  # every intent is recorded with one; without it, never resend
+            continue
         items = _items_with_bodies(engine.store, intent.id)
         if len(items) != intent.counts.total:
             # Never send a short (or empty) batch: the missing requests would be lost silently.
@@ -108,7 +115,7 @@ async def _reconcile_group(engine: Any, provider: str, profile: str | None, grou
     return resolved
 
 
-def abandon(engine: Any, intent: Any, found: int) -> None:
+def abandon(engine: Engine, intent: Batch, found: int) -> None:
     """An intent whose stored requests do not add up to its recorded total (written by a
     process killed mid-record): mark it FAILED with the reason, settle what items it has as
     errored, and record `submit.abandoned` — all in one transaction. It is never sent."""
@@ -134,7 +141,7 @@ def abandon(engine: Any, intent: Any, found: int) -> None:
         })
 
 
-def _items_with_bodies(store: Any, batch_id: int, page: int = 5000) -> list[tuple[str, str]]:
+def _items_with_bodies(store: Store, batch_id: int, page: int = 5000) -> list[tuple[str, str]]:
     """(custom_id, request JSON) of every item of a local batch, in order."""
     out: list[tuple[str, str]] = []
     offset = 0

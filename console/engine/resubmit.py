@@ -13,18 +13,23 @@ import json
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
 from console.engine import requests as reqs
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
+from console.format.numbers import fmt_about
 from console.format.wording import plural
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
-def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
-               include_permanent: bool) -> list[Any]:
+
+def _selection(engine: Engine, batch: Batch, item_ids: Sequence[int] | None, custom_ids: Sequence[str] | None,
+               include_permanent: bool) -> list[Item]:
     named = select.chosen_items(engine, batch, item_ids=item_ids, custom_ids=custom_ids)
     if named is None:
         return list(engine.store.failed_items(batch.id, include_permanent=include_permanent))
@@ -41,7 +46,7 @@ def _selection(engine: Any, batch: Any, item_ids: Sequence[int] | None, custom_i
     return out
 
 
-def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                       custom_ids: Sequence[str] | None, include_permanent: bool,
                       input_path: str | Path | None) -> ResubmitEstimate:
     items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
@@ -53,13 +58,13 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
     cost = _batch_cost(engine, batch, bodies)
     n_batches = max(1, -(-len(items) // caps.max_requests)) if items else 0
     if not items:
-        summary = f"batch {batch.id} has no failed items to resubmit" + (
+        summary = f"batch #{batch.id} has no failed items to resubmit" + (
             "" if include_permanent else " (permanent failures need --include-permanent)")
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        money = f"about ${cost:.4f}" if cost is not None else "cost unknown (model not in the price book)"
-        summary = (f"resubmit {plural(len(items), 'failed item')} of batch {batch.id} "
+        money = fmt_about(cost, unknown="cost unknown (model not in the price book)")
+        summary = (f"resubmit {plural(len(items), 'failed item')} of batch #{batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
                    f"{batch.provider} batch: {money} at batch prices")
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
@@ -69,7 +74,7 @@ def estimate_resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None
                             summary=summary)
 
 
-def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None:
+def _batch_cost(engine: Engine, batch: Batch, bodies: dict[str, str]) -> float | None:
     tally = pricing.TokenTally(engine.store, batch.provider)
     for text in bodies.values():
         try:
@@ -82,12 +87,12 @@ def _batch_cost(engine: Any, batch: Any, bodies: dict[str, str]) -> float | None
     return tally.total(PriceTier.BATCH)
 
 
-async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
+async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
                    custom_ids: Sequence[str] | None, include_permanent: bool,
                    input_path: str | Path | None) -> ResubmitResult:
     items = _selection(engine, batch, item_ids, custom_ids, include_permanent)
     if not items:
-        raise BadInput(f"batch {batch.id} has no failed items to resubmit"
+        raise BadInput(f"batch #{batch.id} has no failed items to resubmit"
                        + ("" if include_permanent else " (permanent failures need --include-permanent)"))
     bodies = await bodies_mod.all_bodies(engine, batch, items, input_path)
     caps = providers.capabilities(batch.provider)
@@ -95,7 +100,7 @@ async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     new_ids: list[int] = []
     endpoint = batch.endpoint or providers.adapter_cls(batch.provider).default_endpoint
     # Same model grouping and limits as submit.
-    groups: dict[str | None, list[Any]] = {}
+    groups: dict[str | None, list[Item]] = {}
     for item in items:
         key = None if caps.mixed_models else (item.model or batch.model)
         groups.setdefault(key, []).append(item)
@@ -118,5 +123,5 @@ async def resubmit(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         "input": str(input_path) if input_path else None,
     })
     return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=len(items),
-                          summary=f"resubmitted {plural(len(items), 'item')} of batch {batch.id} as batch "
-                                  f"{', '.join(map(str, new_ids))}")
+                          summary=f"resubmitted {plural(len(items), 'item')} of batch #{batch.id} as batch "
+                                  f"{', '.join(f'#{i}' for i in new_ids)}")

@@ -38,7 +38,7 @@ class RetryPolicy:
         """Seconds to wait before retry number `attempt` (1-based), or None to give up."""
         if attempt >= self.attempts or not error.retryable:
             return None
-        backoff = min(self.cap, self.base * (2 ** (attempt - 1)))
+        backoff = min(self.cap, self.base * (2.0 ** (attempt - 1)))
         backoff *= 1 + self.jitter * random.random()
         if error.retry_after is not None:
             if error.retry_after > self.cap:

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from console.engine.types import BadInput
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import Batch, Item
 
-def chosen_items(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
-                 custom_ids: Sequence[str] | None) -> list[Any] | None:
+
+def chosen_items(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | None,
+                 custom_ids: Sequence[str] | None) -> list[Item] | None:
     """The named items (None when none were named). BadInput lists ids not in the batch."""
     if not item_ids and not custom_ids:
         return None
-    items: list[Any] = []
+    items: list[Item] = []
     if item_ids:
         for item_id in item_ids:
             item = engine.store.get_item(int(item_id))
             if item is None or item.batch_id != batch.id:
-                raise BadInput(f"item {item_id} is not in batch {batch.id}")
+                raise BadInput(f"item {item_id} is not in batch #{batch.id}")
             items.append(item)
     if custom_ids:
         wanted = list(dict.fromkeys(custom_ids))
@@ -27,7 +31,7 @@ def chosen_items(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
         missing = [c for c in wanted if c not in have]
         if missing:
             more = f" (and {len(missing) - 3} more)" if len(missing) > 3 else ""
-            raise BadInput(f"batch {batch.id} has no items {', '.join(map(repr, missing[:3]))}{more}")
+            raise BadInput(f"batch #{batch.id} has no items {', '.join(map(repr, missing[:3]))}{more}")
         items.extend(found)
     seen: set[int] = set()
     unique = []
@@ -38,8 +42,8 @@ def chosen_items(engine: Any, batch: Any, *, item_ids: Sequence[int] | None,
     return unique
 
 
-def all_with_status(engine: Any, batch_id: int, status: str, page: int = 5000) -> list[Any]:
-    out: list[Any] = []
+def all_with_status(engine: Engine, batch_id: int, status: str, page: int = 5000) -> list[Item]:
+    out: list[Item] = []
     offset = 0
     while True:
         rows = engine.store.page_items(batch_id, offset=offset, limit=page, status=status)

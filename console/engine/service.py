@@ -19,9 +19,9 @@ import getpass
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from console.engine.retry import RetryPolicy
 from console.engine.types import (
@@ -42,7 +42,13 @@ from console.engine.types import (
     TrackResult,
 )
 
-AdapterFactory = Callable[[str, str | None], Any]
+if TYPE_CHECKING:  # annotations only: the store and adapters load when first used
+    from adapters.base import BatchAdapter
+    from store.config import Config
+    from store.model import Batch
+    from store.store import Store
+
+AdapterFactory = Callable[[str, str | None], "BatchAdapter"]
 """(provider, profile) -> BatchAdapter; tests and the demo may inject their own."""
 
 
@@ -76,13 +82,13 @@ class Engine:
 
     def __init__(
         self,
-        store: Any,
-        config: Any = None,
+        store: Store,
+        config: Config | Mapping[str, Any] | None = None,
         *,
         read_only: bool = False,
         actor: str | None = None,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
         adapter_factory: AdapterFactory | None = None,
         results_dir: str | Path | None = None,
         retry: RetryPolicy | None = None,
@@ -97,7 +103,7 @@ class Engine:
         self.profile = profile
         self.retry = retry or RetryPolicy()
         self._adapter_factory = adapter_factory
-        self._adapters: dict[tuple[str, str | None, int], Any] = {}
+        self._adapters: dict[tuple[str, str | None, int], BatchAdapter] = {}
         self.results_dir = Path(results_dir) if results_dir is not None else None
         """Override for where results files go (default: the store's per-batch directory)."""
         self.next_poll: dict[int, float] = {}
@@ -108,20 +114,23 @@ class Engine:
         """Multiplier on adaptive poll intervals (the demo's compressed clock uses < 1)."""
         self.poll_policy = RetryPolicy(attempts=3, base=0.2, cap=5.0)
         """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
-        self._ingest_lock: asyncio.Lock | None = None
         self.next_discovery = 0.0
         """Earliest time the long-running sync loop lists the watched accounts again."""
 
     # ---- plumbing ---------------------------------------------------------------------
-    def adapter(self, provider: str, profile: str | None = None) -> Any:
+    def adapter(self, provider: str, profile: str | None = None) -> BatchAdapter:
         """The adapter for (provider, profile), one per event loop (SDK clients bind to one)."""
         from console.engine import providers
 
         return providers.adapter_for(self, provider, profile)
 
     def audit(self, action: str, target: str | None, details: dict[str, Any] | None = None) -> None:
-        """Append one audit event as this engine's actor."""
-        self.store.append_event(action, target, details or {}, actor=self.actor, now=self.clock())
+        """Append one audit event as this engine's actor (any form of a key in its text redacted)."""
+        from adapters.errors import redact_all
+
+        secrets = tuple(s for a in self._adapters.values() for s in getattr(a, "_secrets", ()) if s)
+        self.store.append_event(action, target, redact_all(details or {}, secrets), actor=self.actor,
+                                now=self.clock())
 
     def require_writable(self, action: str) -> None:
         if self.read_only:
@@ -139,8 +148,9 @@ class Engine:
         """The directory holding every batch's directory."""
         return self.results_dir if self.results_dir is not None else self.store.results_root
 
-    def batch(self, ref: int | str) -> Any:
+    def batch(self, ref: int | str) -> Batch:
         """A batch by our id or the provider's id; NotFound otherwise."""
+        check_batch_ref(ref)
         found = self.store.get_batch(ref)
         if found is None:
             raise NotFound(f"no batch {ref!r} in this store (use our id or the provider's id)")
@@ -156,6 +166,13 @@ class Engine:
                 pass
 
     # ---- submit / estimate --------------------------------------------------------------
+    def infer_provider(self, path: str | Path) -> str:
+        """The provider a request file's `url` fields point to (BadInput when they do not
+        name exactly one): `estimate` without `--provider`."""
+        from console.engine.infer import infer_provider
+
+        return infer_provider(Path(path))
+
     def estimate_file(
         self,
         path: str | Path,
@@ -386,4 +403,17 @@ class Engine:
         return export.export(self, self.batch(batch_ref), out, format=format, terminal=terminal)
 
 
-__all__ = ["Engine", "EngineError", "default_actor"]
+MAX_BATCH_REF = 200
+"""Characters in a batch reference (ours or a provider's id): provider ids are ~40-70."""
+
+
+def check_batch_ref(ref: int | str) -> None:
+    """NotFound, in one sentence, for a reference no batch can have: a local id beyond SQLite's
+    64-bit integers (which would otherwise fail inside the query) or an absurdly long text."""
+    text = str(ref)
+    if len(text) > MAX_BATCH_REF or (text.isdigit() and int(text) > 2**63 - 1):
+        raise NotFound(f"no batch {text[:24]}{'…' if len(text) > 24 else ''} in this store "
+                       "(ids are our numbers or the provider's batch ids)")
+
+
+__all__ = ["Engine", "EngineError", "check_batch_ref", "default_actor"]

@@ -22,7 +22,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
@@ -31,7 +31,11 @@ from console.engine import requests as reqs
 from console.engine.estimate import token_tally
 from console.engine.types import ProviderFailed, SubmitPreview, SubmitResult
 from console.format.wording import plural
-from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RequestCounts
+from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.store import Store
 
 CRASH_ENV = "BATCHDECK_CRASH_AT"
 
@@ -53,7 +57,7 @@ def metadata_for(token: str, batch_id: int, job_id: str | None) -> dict[str, str
 
 
 def record(
-    engine: Any,
+    engine: Engine,
     *,
     provider: str,
     profile: str | None,
@@ -83,7 +87,7 @@ def record(
     return batch_id, token
 
 
-def _record(engine: Any, token: str, *, provider: str, profile: str | None, endpoint: str,
+def _record(engine: Engine, token: str, *, provider: str, profile: str | None, endpoint: str,
             model: str | None, label: str | None, deadline: float | None, job_id: str | None,
             parent_id: int | None, items: list[tuple[str, str]]) -> int:
     batch_id = engine.store.record_intent(
@@ -104,7 +108,7 @@ def _record(engine: Any, token: str, *, provider: str, profile: str | None, endp
     return batch_id
 
 
-async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile: str | None,
+async def send(engine: Engine, batch_id: int, token: str, *, provider: str, profile: str | None,
                endpoint: str, model: str | None, job_id: str | None,
                items: Iterable[tuple[str, str]], event: str | None = None,
                details: dict[str, Any] | None = None) -> Any:
@@ -147,13 +151,13 @@ async def send(engine: Any, batch_id: int, token: str, *, provider: str, profile
     return remote
 
 
-def keep_known_total(remote: Any, known_total: int) -> None:
+def keep_known_total(remote: RemoteBatch, known_total: int) -> None:
     """OpenAI reports `total: 0` while validating; we know how many we sent."""
     if remote.counts.total == 0 and known_total and not remote.status.is_terminal:
         remote.counts = RequestCounts(total=known_total, processing=known_total)
 
 
-def reject(engine: Any, batch_id: int, message: str) -> None:
+def reject(engine: Engine, batch_id: int, message: str) -> None:
     """The provider refused an intent outright: the batch is FAILED and its items errored,
     with its audit event, in one transaction."""
     now = engine.clock()
@@ -171,7 +175,7 @@ def reject(engine: Any, batch_id: int, message: str) -> None:
         engine.audit("submit.rejected", str(batch_id), {"reason": message})
 
 
-def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]:
+def pending_custom_ids(store: Store, batch_id: int, page: int = 5000) -> list[str]:
     out: list[str] = []
     offset = 0
     while True:
@@ -182,7 +186,7 @@ def pending_custom_ids(store: Any, batch_id: int, page: int = 5000) -> list[str]
         offset += page
 
 
-async def submit_file(engine: Any, path: Path, *, provider: str, model: str | None,
+async def submit_file(engine: Engine, path: Path, *, provider: str, model: str | None,
                       deadline: float | None, label: str | None, endpoint: str | None,
                       profile: str | None,
                       approve: Callable[[SubmitPreview], bool] | None = None) -> SubmitResult:
@@ -190,7 +194,21 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
     would be sent and what it would cost, once the file is validated and before anything is
     recorded; nothing is sent when it says no."""
     cls = providers.adapter_cls(provider)
-    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint)
+    # What is sent is read from a private copy of the bytes validated: a file edited or cut
+    # while its batches go out cannot make a later batch differ from what was approved.
+    scanned = reqs.scan(path, cls, model=model, endpoint=endpoint, copy_into=engine.store.path.parent)
+    try:
+        return await _submit_scanned(engine, path, scanned, cls, provider=provider, model=model,
+                                     deadline=deadline, label=label, endpoint=endpoint,
+                                     profile=profile, approve=approve)
+    finally:
+        scanned.discard()
+
+
+async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cls: Any, *,
+                          provider: str, model: str | None, deadline: float | None,
+                          label: str | None, endpoint: str | None, profile: str | None,
+                          approve: Callable[[SubmitPreview], bool] | None) -> SubmitResult:
     # Credentials first: an intent recorded for a provider we cannot even call would be sent
     # later by a sync the operator never asked for.
     engine.adapter(provider, profile)
@@ -208,7 +226,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                                              "estimated_cost": preview.cost})
     for chunk in chunks:
         items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-                 for cid, body in reqs.load(path, chunk, cls, model=model, endpoint=endpoint)]
+                 for cid, body in reqs.load(scanned.source, chunk, cls, model=model, endpoint=endpoint)]
         ep = chunk[0].endpoint
         chunk_model = model or chunk[0].model
         batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
@@ -236,7 +254,7 @@ async def submit_file(engine: Any, path: Path, *, provider: str, model: str | No
                         unpriced_models=preview.unpriced_models)
 
 
-def _preview(engine: Any, path: Path, provider: str, model: str | None, lines: list[Any],
+def _preview(engine: Engine, path: Path, provider: str, model: str | None, lines: list[reqs.LineInfo],
              batches: int) -> SubmitPreview:
     tally = token_tally(engine, provider, model, lines)
     cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()

@@ -7,8 +7,6 @@
 * Adaptive interval: batches far from done are polled less often (`next_interval`), the
   long-running loop (`force=False`) skips batches not yet due; `sync --once` polls all.
 * A batch seen ending is ingested in the same pass (download + parse + store).
-* Answers an interrupted promote paid for, which an ingest could not check while that promote
-  ran, are recorded once it is over (`kept_answers.record_owed`).
 """
 
 from __future__ import annotations
@@ -16,14 +14,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError, NotFoundError
 from console.engine import discover as discovery
-from console.engine import ingest, inputs, kept_answers, providers, retry
+from console.engine import ingest, inputs, providers, retry
 from console.engine.submit import keep_known_total
-from console.engine.types import BatchChange, EngineError, SyncReport
+from console.engine.types import BatchChange, EngineError, SyncReport, accepted_id
 from store.model import BatchStatus
+
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.lease import LeaseHolder
+    from console.engine.service import Engine
+    from store.model import Batch, SyncLease
 
 MIN_INTERVAL = 5.0
 MAX_INTERVAL = 300.0
@@ -59,7 +63,7 @@ def next_interval(remote_status: BatchStatus, done: int, total: int, created: fl
     return max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
 
 
-async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -> SyncReport:
+async def sync_once(engine: Engine, *, force: bool = True, discover: bool = True) -> SyncReport:
     started = time.monotonic()
     report = SyncReport()
     try:
@@ -88,16 +92,12 @@ async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -
     for provider in {b.provider for b in due}:
         sems[provider] = asyncio.Semaphore(providers.concurrency_for(engine, provider))
 
-    async def one(b: Any) -> None:
+    async def one(b: Batch) -> None:
         async with sems[b.provider]:
-            await _sync_batch(engine, b, report, health)
+            await sync_batch(engine, b, report, health)
 
     await asyncio.gather(*(one(b) for b in due))
     health.record(engine)
-    # Answers a promote paid for, left unchecked by an ingest while that promote ran: if it
-    # died before recording them, nothing else would (its batch may have nothing to promote).
-    recovered = await asyncio.to_thread(kept_answers.record_owed, engine)
-    report.recovered = {bid: len(ids) for bid, ids in recovered.items()}
     if engine.next_poll:
         upcoming = [t for bid, t in engine.next_poll.items()]
         report.next_poll_in = max(0.0, min(upcoming) - engine.clock()) if upcoming else None
@@ -112,8 +112,10 @@ async def sync_once(engine: Any, *, force: bool = True, discover: bool = True) -
     return report
 
 
-async def _sync_batch(engine: Any, b: Any, report: SyncReport,
-                      health: discovery.AccountTally | None = None) -> None:
+async def sync_batch(engine: Engine, b: Batch, report: SyncReport,
+                     health: discovery.AccountTally | None = None) -> None:
+    """Poll one batch and ingest it if it has ended (a sync pass, and promote's refresh).
+    `health` collects, per account, whether the poll was answered (the heartbeat)."""
     now = engine.clock()
     status = BatchStatus(b.status)
     remote = None
@@ -127,7 +129,7 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport,
                 health.errors[(b.provider, b.profile or "default")] = message
             return
         try:
-            remote = await retry.call(lambda: adapter.retrieve(b.provider_batch_id),
+            remote = await retry.call(lambda: adapter.retrieve(accepted_id(b)),
                                       policy=engine.poll_policy, sleep=engine.sleep)
         except AdapterError as exc:
             if health is not None and not isinstance(exc, NotFoundError):
@@ -155,6 +157,8 @@ async def _sync_batch(engine: Any, b: Any, report: SyncReport,
             remote.expires_at, b.deadline, now)
     if status.is_terminal and b.ingested_at is None:
         fresh = engine.store.get_batch(b.id) if remote is not None else b
+        if fresh is None:  # removed from the store while we polled it: nothing to ingest into
+            return
         try:
             lines = await ingest.ingest_batch(engine, fresh, remote)
         except AdapterError as exc:
@@ -170,8 +174,9 @@ STANDBY_RECHECK = 10.0
 """Seconds a standing-by process waits before trying the lease again."""
 
 
-async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pass: Any = None,
-                       lease: bool = False, on_standby: Any = None,
+async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
+                       on_pass: Callable[[SyncReport], Any] | None = None,
+                       lease: bool = False, on_standby: Callable[[SyncLease], Any] | None = None,
                        lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK,
                        discover: bool = True) -> None:
     """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s).
@@ -214,7 +219,7 @@ async def sync_forever(engine: Any, *, stop: asyncio.Event | None = None, on_pas
                 pass
 
 
-async def _keep_renewing(holder: Any) -> None:
+async def _keep_renewing(holder: LeaseHolder) -> None:
     """Renew the lease every third of its life while a long pass (a big ingest) runs."""
     while True:
         await asyncio.sleep(holder.ttl / 3)

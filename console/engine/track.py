@@ -8,15 +8,29 @@ A tracked batch is named from its metadata (console/engine/names.py).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import inputs, names, retry
 from console.engine.discover import Account, discover_account
+from console.engine.submit import keep_known_total
 from console.engine.types import BadInput, ProviderFailed, SyncReport, TrackResult
 
+if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
+    from console.engine.service import Engine
+    from store.model import RemoteBatch
 
-async def track(engine: Any, provider: str, provider_batch_id: str | None, *, all: bool,
+
+def _upsert(engine: Engine, remote: RemoteBatch, profile: str | None, now: float) -> tuple[int, bool]:
+    """Record a listed batch. One we already hold keeps the total we know: a provider reports
+    `total: 0` while validating, and that must not erase what we sent (sync does the same)."""
+    known = engine.store.get_batch(remote.provider_batch_id) if remote.provider_batch_id else None
+    if known is not None and known.provider == remote.provider:
+        keep_known_total(remote, known.counts.total)
+    return engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+
+
+async def track(engine: Engine, provider: str, provider_batch_id: str | None, *, all: bool,
                 profile: str | None, input_path: str | Path | None = None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
@@ -36,9 +50,10 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
                                              whole=True)
             created, existing = listing.created, listing.existing
         else:
-            remote = await retry.call(lambda: adapter.retrieve(provider_batch_id),
+            wanted = provider_batch_id or ""  # given: checked above when not --all
+            remote = await retry.call(lambda: adapter.retrieve(wanted),
                                       policy=engine.retry, sleep=engine.sleep)
-            local, new = engine.store.upsert_tracked(remote, profile=profile or "default", now=now)
+            local, new = _upsert(engine, remote, profile, now)
             (created if new else existing).append(local)
             label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
             if new and label:
@@ -46,9 +61,9 @@ async def track(engine: Any, provider: str, provider_batch_id: str | None, *, al
             if new:
                 inputs.mark_tracked(engine, local, remote)
             batch = engine.store.get_batch(local)
-            if input_path is not None:
+            if batch is not None and input_path is not None:
                 inputs.attach(engine, batch, input_path)
-            elif batch.inputs == inputs.PENDING:
+            elif batch is not None and batch.inputs == inputs.PENDING:
                 try:
                     await inputs.read_inputs(engine, batch)  # items exist before any result
                 except AdapterError:

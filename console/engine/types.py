@@ -8,9 +8,12 @@ $0.42, versus $0.40 if left in the batch") so that both front ends say the same 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.format.wording import plural
+
+if TYPE_CHECKING:
+    from store.model import Batch
 
 
 class EngineError(Exception):
@@ -35,6 +38,15 @@ class BadInput(EngineError):
 
 class NotFound(BadInput):
     """No such batch or item."""
+
+
+def accepted_id(batch: Batch) -> str:
+    """The provider's id of a batch the provider has accepted. Polls, cancels and downloads
+    only ever reach accepted batches (the store hands out no others); a recorded intent that
+    got here would be a bug, so it is refused in words rather than sent as `None`."""
+    if batch.provider_batch_id is None:
+        raise NotFound(f"batch {batch.id} has no provider id yet (its submission is not confirmed)")
+    return batch.provider_batch_id
 
 
 class ReadOnly(BadInput):
@@ -74,7 +86,8 @@ class InvalidFile(BadInput):
 
 class _Dict:
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        data: dict[str, Any] = asdict(self)  # type: ignore[call-overload]
+        return data
 
 
 @dataclass(slots=True)
@@ -267,12 +280,6 @@ class PromotionEstimate(_Dict):
     tier: str
     summary: str
     answered: int = 0
-
-    def cost_for(self, tier: str) -> float | None:
-        for c in self.costs:
-            if c.tier == tier:
-                return c.cost
-        return None
 
 
 @dataclass(slots=True)

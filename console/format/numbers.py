@@ -1,4 +1,10 @@
-"""Scalar formatters shared by every screen: money, durations, counts, palettes.
+"""Scalar formatters shared by both front ends: money, token counts, durations, palettes.
+(Times are in times.py.)
+
+Money has two precisions, one function each: `fmt_money` rounds to the cent for screens and
+totals (`$1,234.56`, `<$0.01`), `fmt_cost` keeps four decimals for the estimates and results an
+operator acts on (`$0.0038`). Neither ever writes $0 for a cost that is not known: each says so
+in words (which words is the caller's, e.g. "unpriced").
 
 Pure and total: any value (None, NaN, a string where a number belongs) formats to something,
 usually `—`, so a store written by another tool can never crash a screen.
@@ -57,15 +63,40 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_money(value: float | None, *, signed: bool = False) -> str:
-    """`$1,234.56`, `$0.42`, `<$0.01`; `—` when unknown (never `$0` for unknown)."""
+    """`$1,234.56`, `$0.42`, `<$0.01`, `-$0.004`; `—` when unknown (never `$0` for unknown).
+
+    A loss under a cent shows its size (`-$0.004`): `-<$0.01` read as a typo."""
     v = num(value)
     if v is None:
         return DASH
     sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
     v = abs(v)
     if 0 < v < 0.01:
-        return f"{sign}<$0.01"
+        return f"-${max(v, 0.001):.3f}" if sign == "-" else f"{sign}<$0.01"
     return f"{sign}${v:,.2f}"
+
+
+UNPRICED = "unpriced"
+"""The word for money nobody can compute (the model has no price): never `$0`."""
+
+
+def fmt_cost(value: float | None, *, unknown: str = UNPRICED) -> str:
+    """`$0.0038`, `$1,234.5678`: a cost to four decimals (estimates, promotions); `unknown`
+    when there is no price."""
+    v = num(value)
+    return unknown if v is None else f"${v:,.4f}"
+
+
+def fmt_about(value: float | None, *, unknown: str = "unknown") -> str:
+    """An estimated cost in words: `about $0.0038`, or `unknown` (never $0 for unpriced)."""
+    v = num(value)
+    return unknown if v is None else f"about {fmt_cost(v)}"
+
+
+def fmt_amount(value: float | None, *, places: int = 4, unknown: str = "") -> str:
+    """A dollar figure without the sign, for table columns whose header says `$`."""
+    v = num(value)
+    return unknown if v is None else f"{v:.{places}f}"
 
 
 def fmt_int(value: object) -> str:

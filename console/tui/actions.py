@@ -107,7 +107,7 @@ class ActionRunner:
         todo = [e for e in estimates if e.items]
         if not todo:
             skipped = sum(e.permanent for e in estimates) if not include_permanent else 0
-            hint = f" ({skipped} permanent failures need R to include them)" if skipped else ""
+            hint = f" ({plural(skipped, 'permanent failure')} need R to include them)" if skipped else ""
             self.app.notify(f"Nothing to resubmit: no failures not yet replaced{hint}.")
             return
         items = sum(e.items for e in todo)
@@ -199,15 +199,16 @@ class ActionRunner:
             return
         pending = sum(p.pending_items for p in todo)
         ok = await self.app.push_screen_wait(ConfirmScreen(
-            f"Cancel {len(todo)} batch{'es' if len(todo) > 1 else ''}",
+            f"Cancel {plural(len(todo), 'batch', 'batches')}",
             [Text(p.summary) for p in todo]
             + [f"{plural(pending, 'pending item')} will not run; finished items keep their results."],
             cost="nothing more is spent; work already done is still billed",
-            confirm="Cancel batch", danger=True))
+            confirm="Cancel batch" if len(todo) == 1 else "Cancel batches", decline="Keep running",
+            danger=True))
         if not ok:
             self.app.notify("Cancel aborted: the batches keep running.")
             return
-        job = self._job(f"Cancel {len(todo)} batches")
+        job = self._job(f"Cancel {plural(len(todo), 'batch', 'batches')}")
         try:
             for p in todo:
                 result = await self._engine_call(engine.cancel(p.batch_id))
@@ -249,6 +250,7 @@ class ActionRunner:
 
         try:
             result = await asyncio.to_thread(write)
-            self.app.notify(Text(result.summary), title="Exported")
+            where = Path(path).expanduser().resolve()
+            self.app.notify(Text(f"{result.summary} to {where}"), title="Exported")
         finally:
             self._end(job)

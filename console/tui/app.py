@@ -9,7 +9,8 @@ Operator actions go through `ActionRunner` to the engine; the app never calls a 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -35,6 +36,10 @@ from console.tui.screens.help import HelpScreen, bindings_of
 from console.tui.screens.inspector import ItemInspectorScreen
 from console.tui.screens.savings import SavingsScreen
 
+if TYPE_CHECKING:  # the engine comes through the composition root only (console/compose.py)
+    from console.compose import Engine
+    from store.store import Store
+
 MONO = Theme(name="batchdeck-mono", primary="#d0d0d0", secondary="#a0a0a0", accent="#ffffff",
              foreground="#e0e0e0", background="#000000", surface="#101010", panel="#202020",
              success="#e0e0e0", warning="#ffffff", error="#ffffff", dark=True)
@@ -55,21 +60,25 @@ class BatchdeckApp(App[int]):
     DEFAULT_MODE = "batches"
     COMMANDS = App.COMMANDS | {BatchdeckCommands}
     BINDINGS = [
-        Binding("1", "switch_mode('batches')", "Batches", id="batches"),
-        Binding("2", "switch_mode('savings')", "Savings", id="savings"),
-        Binding("3", "switch_mode('audit')", "Audit", id="audit"),
+        Binding("1", "goto('batches')", "Batches", id="batches"),
+        Binding("2", "goto('savings')", "Savings", id="savings"),
+        Binding("3", "goto('audit')", "Audit", id="audit"),
         Binding("t", "track", "Track", show=False, id="track"),
         # k9s: `:` opens the command line; here the palette, which opens a batch by either id.
         Binding("colon", "open_by_id", "Open by id", show=False, id="colon_palette"),
         Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        # Textual's ctrl+c shows a "press ctrl+q" toast (in markup); an operator's ctrl+c means
+        # quit, everywhere, text fields included (priority), by the same action as q.
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True, id="quit_ctrl_c"),
         # Fallbacks: a screen's r/p/c are hidden when refused (read-only, nothing to act on);
         # the key then lands here and says why instead of doing nothing silently.
         Binding("r,p,c,R", "refused", show=False, id="refused"),
     ]
 
-    def __init__(self, store: Any, *, engine: Any = None, clock: Clock | None = None,
+    def __init__(self, store: Store, *, engine: Engine | Callable[[], Engine] | None = None,
+                 clock: Clock | None = None,
                  read_only: bool = False, utc: bool = False, refresh_interval: float | None = 1.0,
                  expiry_warn: float = EXPIRY_WARN_SECONDS, bell: bool = False,
                  mono: bool = False) -> None:
@@ -102,22 +111,27 @@ class BatchdeckApp(App[int]):
                     "status-expired": variables["secondary"], "deadline-risk": variables["warning"]}
         merged = {**semantic, **variables}
         self.theme_variables = merged
-        mono = self.theme == "batchdeck-mono" or self.no_color
-        self.palette = PLAIN if mono else Palette(
+        self.palette = PLAIN if not self.coloured else Palette(
             ok=merged["status-ok"], failed=f"bold {merged['status-failed']}",
             warning=f"bold {merged['deadline-risk']}", expired=merged["status-expired"],
             risk=f"bold {merged['deadline-risk']}", muted="dim", accent="bold")
         return merged
 
     @property
-    def engine(self) -> Any:
+    def coloured(self) -> bool:
+        """False under the monochrome theme or NO_COLOR: then nothing adds colour of its own
+        (JSON highlighting included), and every fact reads by words, glyphs and weight."""
+        return not (self.theme == "batchdeck-mono" or self.no_color)
+
+    @property
+    def engine(self) -> Engine:
         if callable(self._engine) and not hasattr(self._engine, "estimate_promotion"):
             self._engine = self._engine()
         if self._engine is None:
             from console.compose import build_engine
 
             self._engine = build_engine(self.store, read_only=self.read_only)
-        return self._engine
+        return cast("Engine", self._engine)  # a factory was called (and replaced) above
 
     # ---- fleet watcher -------------------------------------------------------------------
     background: Any = None
@@ -213,9 +227,17 @@ class BatchdeckApp(App[int]):
         self.jobs_signal.publish(list(self.jobs.values()))
 
     # ---- global actions ------------------------------------------------------------------------
+    def action_goto(self, mode: str) -> None:
+        """1/2/3: the mode's own screen, from anywhere (a detail or inspector opened in it, too)."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def action_help(self) -> None:
-        name = type(self.screen).__name__.removesuffix("Screen")
-        self.push_screen(HelpScreen(bindings_of(self), name))
+        # Each screen names itself for people ("Batch #4"); the class name is only a fallback.
+        title = getattr(self.screen, "help_title", None) or type(self.screen).__name__.removesuffix("Screen")
+        self.push_screen(HelpScreen(bindings_of(self), title))
 
     def action_open_by_id(self) -> None:
         """`:` — the palette, where our id or the provider's opens the batch (k9s' command line)."""
@@ -235,7 +257,8 @@ class BatchdeckApp(App[int]):
 
     def action_refused(self) -> None:
         if self.read_only:
-            self.notify("Read-only mode: resubmit, promote and cancel are off (--read-only, or read_only = true in the config).",
+            self.notify("Read-only mode: resubmit, promote and cancel are off "
+                        "(--read-only, or read_only = true in the config).",
                         severity="warning")
         else:
             self.notify("Nothing to act on here: open a batch or select one first.")

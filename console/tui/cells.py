@@ -66,7 +66,7 @@ STATUS_GLYPH = {
 def status_text(status: object, pal: Palette) -> Text:
     """The normalized status word with a glyph, so it reads without colour."""
     try:
-        st = BatchStatus(status)
+        st = BatchStatus(str(status))  # anything else is not a status either: ValueError
     except ValueError:
         return Text(f"? {text_or_dash(status, 12)}", style=pal.warning)
     glyph = STATUS_GLYPH.get(st)

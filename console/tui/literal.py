@@ -28,8 +28,9 @@ def literal(value: Any, *, style: str = "", multiline: bool = False) -> Text:
     return Text(clean(value, multiline=multiline), style=style)
 
 
-def pretty_json(raw: str | None) -> Text:
-    """Indented JSON if `raw` parses, else the raw text; highlighted, always literal.
+def pretty_json(raw: str | None, *, highlight: bool = True) -> Text:
+    """Indented JSON if `raw` parses, else the raw text; highlighted (unless `highlight` is
+    off: the monochrome theme and NO_COLOR), always literal.
 
     `json.dumps` already writes control characters inside strings as `\\u001b`; `clean`
     then catches anything outside strings (or in unparseable text).
@@ -41,18 +42,9 @@ def pretty_json(raw: str | None) -> Text:
     except (ValueError, TypeError, RecursionError):
         return literal(raw, multiline=True)
     text = Text(clean(body, multiline=True))
-    _json_highlighter.highlight(text)
+    if highlight:
+        _json_highlighter.highlight(text)
     return text
-
-
-def compact_json(value: Any, limit: int = 200) -> str:
-    """A one-line JSON rendering for table cells, cleaned and cut to `limit` characters."""
-    try:
-        body = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    except (ValueError, TypeError):
-        body = str(value)
-    body = clean(body)
-    return body if len(body) <= limit else body[: limit - 1] + "…"
 
 
 def answer_of(raw: str | None) -> str | None:

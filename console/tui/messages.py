@@ -72,15 +72,6 @@ class EventsLoaded(_Replaceable):
 
 
 @dataclass
-class ActionFinished(Message):
-    """An engine action ended; `ok` False means the summary is the error message."""
-
-    title: str
-    summary: str
-    ok: bool
-
-
-@dataclass
 class ItemLoaded(_Replaceable):
     """One item with its request body, its raw result line and its batch."""
 

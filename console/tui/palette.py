@@ -11,9 +11,9 @@ from typing import Any
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 SCREENS = (
-    ("Batches", "Home: every batch (1)", "switch_mode('batches')"),
-    ("Savings", "Realized savings by provider, model, day, batch (2)", "switch_mode('savings')"),
-    ("Audit log", "Every operator action, newest first (3)", "switch_mode('audit')"),
+    ("Batches", "Home: every batch (1)", "goto('batches')"),
+    ("Savings", "Realized savings by provider, model, day, batch (2)", "goto('savings')"),
+    ("Audit log", "Every operator action, newest first (3)", "goto('audit')"),
     ("Track a batch by id", "Watch a batch submitted elsewhere (t)", "track"),
     ("Help: keys of this screen", "Every key of the current screen (?)", "help"),
     ("Toggle UTC / local time", "Show times in UTC or local time (z)", "toggle_utc"),

@@ -152,6 +152,15 @@ ITEM_COLUMNS: tuple[Column, ...] = (
 )
 
 
+def paid_for(item: object) -> float | None:
+    """What the item cost: its batch price plus any promotion to realtime (a promoted item's
+    batch cost is 0; showing only that read `$0.00` next to a non-zero Saved)."""
+    batch, promoted = num(getattr(item, "batch_cost", None)), num(getattr(item, "promoted_cost", None))
+    if batch is None and promoted is None:
+        return None
+    return (batch or 0.0) + (promoted or 0.0)
+
+
 def item_cells(item: object, pal: Palette, *, selected: bool = False) -> dict[str, Text]:
     """Every cell of an item row; custom ids and error text are shown literally."""
     status = str(getattr(item, "status", "") or "")
@@ -175,6 +184,6 @@ def item_cells(item: object, pal: Palette, *, selected: bool = False) -> dict[st
         "http": Text(fmt_int(getattr(item, "http_status", None))),
         "in": Text(fmt_compact(getattr(usage, "input_tokens", None))),
         "out": Text(fmt_compact(getattr(usage, "output_tokens", None))),
-        "cost": Text(fmt_money(getattr(item, "batch_cost", None))),
+        "cost": Text(fmt_money(paid_for(item))),
         "saved": Text(fmt_money(savings)),
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 
 def main(db_path: str | None, *, read_only: bool, utc: bool, bell: bool = False) -> int:
@@ -46,7 +47,7 @@ def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=
     `syncs` keeps the store current in the background unless another process syncs it."""
     from console.tui.app import BatchdeckApp
 
-    extra = {} if expiry_warn is None else {"expiry_warn": expiry_warn}
+    extra: dict[str, Any] = {} if expiry_warn is None else {"expiry_warn": expiry_warn}
     app = BatchdeckApp(store, engine=engine, read_only=read_only, utc=utc, clock=clock,
                        bell=bell or os.environ.get("BATCHDECK_BELL") == "1", **extra)
     if title:

@@ -199,7 +199,9 @@ async def test_cancel_dialog_cancelled(store):
 # ---- track and export -----------------------------------------------------------------------
 async def test_track_by_id(store, provider_env):
     client = provider_env.openai_client(api_key="sk-test-console", max_retries=0)
-    upload = client.files.create(file=("x.jsonl", b'{"custom_id":"a","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}\n'), purpose="batch")
+    line = (b'{"custom_id":"a","method":"POST","url":"/v1/chat/completions",'
+            b'"body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}\n')
+    upload = client.files.create(file=("x.jsonl", line), purpose="batch")
     remote = client.batches.create(input_file_id=upload.id, endpoint="/v1/chat/completions",
                                    completion_window="24h")
     app = make_app(store)

@@ -43,5 +43,6 @@ def test_a_batch_whose_inputs_are_unknown_says_how_to_attach_them():
     from console.format.numbers import PLAIN
     from console.tui.screens.detail_text import summary_text
 
-    text = summary_text(batch(provider="anthropic", inputs="unknown"), 1e9, PLAIN, utc=True, saved=None, warn=7200).plain
+    text = summary_text(batch(provider="anthropic", inputs="unknown"), 1e9, PLAIN, utc=True, saved=None,
+                        warn=7200).plain
     assert "inputs unknown: attach the original file with `batchdeck attach 14 FILE`" in text

@@ -35,7 +35,8 @@ async def test_a_console_against_an_unreachable_provider_warns_within_a_minute(t
                                      expires_at=T0 + 80_000), profile="default", now=T0 - 600)
     clock = Clock(T0)
     engine = Engine(store, None, clock=clock.now, sleep=no_wait, actor="ops@console",
-                    adapter_factory=lambda provider, profile: adapters.get_adapter(provider, api_key="k", base_url=DEAD))
+                    adapter_factory=lambda provider, profile: adapters.get_adapter(provider, api_key="k",
+                                                                                   base_url=DEAD))
     app = BatchdeckApp(store, engine=engine, clock=clock, utc=True, refresh_interval=0.2)
     app.syncs = True
     try:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from console.engine.batch_facts import attention_reasons, deadline_risk
 from console.format.numbers import PLAIN, fmt_duration, fmt_money
+from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, progress_text
 from console.tui.clock import DEMO_NOW as NOW
-from console.tui.clock import fmt_clock
 from console.tui.fleet import notices, savings_by_batch
 from console.tui.messages import FleetLoaded
 from console.tui.rows import batch_cells, item_cells
@@ -84,6 +84,8 @@ def test_narrow_terminal_keeps_the_essentials():
     shown = {c.key: c.width for c in columns_for(80)}
     assert list(shown) == ["sel", "id", "provider", "label", "status", "progress", "expires", "risk", "failed"]
     assert shown["provider"] == 3 and shown["label"] >= 8
+    # Narrower still, shrunk columns can be dropped too (a shrunk column is a new Column).
+    assert [c.key for c in columns_for(60)][:3] == ["sel", "id", "label"] and columns_for(40)
     assert len(columns_for(200)) == 14  # live-fleet-14: + "Needs attention because"
 
 

@@ -25,7 +25,8 @@ HEADERS = {"Authorization": "Bearer bench"}
 
 def _openai_jsonl(n: int, prefix: str = "r") -> bytes:
     line = ('{"custom_id":"%s%d","method":"POST","url":"/v1/chat/completions",'
-            '"body":{"model":"gpt-6-luna","messages":[{"role":"user","content":"Summarize ticket %d in one line."}],"max_tokens":200}}')
+            '"body":{"model":"gpt-6-luna","messages":[{"role":"user","content":"Summarize ticket %d in one line."}],'
+            '"max_tokens":200}}')
     return "\n".join(line % (prefix, i, i) for i in range(n)).encode()
 
 
@@ -79,7 +80,8 @@ def run(size: int = 100_000, use_subprocess: bool = True) -> dict[str, float]:
             body = _anthropic_body(10)
             t = time.perf_counter()
             for _ in range(n):
-                c.post("/v1/messages/batches", content=body, headers={"content-type": "application/json"}).raise_for_status()
+                c.post("/v1/messages/batches", content=body,
+                       headers={"content-type": "application/json"}).raise_for_status()
             out["anthropic_batches_created_per_s"] = n / (time.perf_counter() - t)
 
             small = _create_openai(c, 100)

@@ -66,7 +66,8 @@ def test_server_faults_endpoint_merges_validates_and_resets(emulator):
 def test_fault_spec_parsing():
     assert parse_spec("error_rate=0.1, stuck_finalizing=true,expire") == {
         "error_rate": 0.1, "stuck_finalizing": 12 * 3600.0, "expire": 0.3}
-    assert parse_spec('{"http_429_rate": 0.5, "emulator_max_requests": "10"}') == {"http_429_rate": 0.5, "max_requests": 10}
+    assert parse_spec('{"http_429_rate": 0.5, "emulator_max_requests": "10"}') == {
+        "http_429_rate": 0.5, "max_requests": 10}
     assert parse_spec("expire=1")["expire"] == 1.0
     with pytest.raises(FaultSpecError):
         parse_spec("bogus=1")

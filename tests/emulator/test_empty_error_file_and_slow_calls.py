@@ -108,9 +108,11 @@ def _calls(oai, anth):
     """One call of each kind the gate sees: batch APIs and realtime, both providers."""
     return [
         lambda: oai.batches.list(),
-        lambda: oai.chat.completions.create(model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}], max_tokens=20),
+        lambda: oai.chat.completions.create(model="gpt-6-luna", messages=[{"role": "user", "content": "hi"}],
+                                            max_tokens=20),
         lambda: anth.messages.batches.list(),
-        lambda: anth.messages.create(model="claude-haiku-5-5", max_tokens=20, messages=[{"role": "user", "content": "hi"}]),
+        lambda: anth.messages.create(model="claude-haiku-5-5", max_tokens=20,
+                                     messages=[{"role": "user", "content": "hi"}]),
     ]
 
 

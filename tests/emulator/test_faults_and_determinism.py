@@ -107,7 +107,8 @@ def test_per_batch_http_faults_for_anthropic_via_admin(emulator, anth):
 def test_per_batch_error_rate_for_anthropic_via_admin_and_header(emulator, anth):
     b = anth.messages.batches.create(requests=anthropic_requests(40))
     emulator.batch_faults(b.id, error_rate=1.0)
-    h = anth.messages.batches.create(requests=anthropic_requests(40), extra_headers={"x-emulator-faults": "error_rate=1"})
+    h = anth.messages.batches.create(requests=anthropic_requests(40),
+                                     extra_headers={"x-emulator-faults": "error_rate=1"})
     emulator.advance(DAY)
     for batch_id in (b.id, h.id):
         end = anth.messages.batches.retrieve(batch_id)
@@ -134,7 +135,8 @@ def test_expiry_with_partial_output_openai(emulator, oai):
 
 
 def test_expiry_with_partial_output_anthropic(emulator, anth):
-    b = anth.messages.batches.create(requests=anthropic_requests(100), extra_headers={"x-emulator-faults": "expire=0.3"})
+    b = anth.messages.batches.create(requests=anthropic_requests(100),
+                                     extra_headers={"x-emulator-faults": "expire=0.3"})
     emulator.advance(DAY - 1)
     assert anth.messages.batches.retrieve(b.id).processing_status == "in_progress"
     emulator.advance(2)

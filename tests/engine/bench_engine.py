@@ -219,7 +219,8 @@ def bench_sync(n_batches: int) -> dict[str, Any]:
                 provider = "openai" if i % 2 == 0 else "anthropic"
                 body = ({"model": "gpt-6-luna", "messages": [{"role": "user", "content": "hi"}]}
                         if provider == "openai" else
-                        {"model": "claude-haiku-5-5", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]})
+                        {"model": "claude-haiku-5-5", "max_tokens": 50,
+                         "messages": [{"role": "user", "content": "hi"}]})
                 endpoint = "/v1/chat/completions" if provider == "openai" else "/v1/messages"
                 async with sem:
                     remote = await engine.adapter(provider).create_batch(

@@ -140,9 +140,9 @@ async def test_resubmit_of_a_tracked_openai_batch_reads_its_input_file_back(engi
 # ---- promote ------------------------------------------------------------------------
 async def test_messages_count_one_item_in_the_singular(engine, store, emulator, tmp_path):
     a, _ = await submitted(engine, store, emulator, tmp_path, n=3)
-    assert engine.estimate_promotion(a, custom_ids=["req-0"]).summary.startswith(f"promote 1 item of batch {a} ")
+    assert engine.estimate_promotion(a, custom_ids=["req-0"]).summary.startswith(f"promote 1 item of batch #{a} ")
     result = await engine.promote(a, custom_ids=["req-0"], tier="standard")
-    assert result.summary.startswith(f"promoted 1 of 1 item of batch {a} ")
+    assert result.summary.startswith(f"promoted 1 of 1 item of batch #{a} ")
     assert engine.cancel_preview(a).summary.endswith("2 items not yet finished will not run; finished ones are kept")
 
 
@@ -194,7 +194,7 @@ async def test_a_second_promote_of_a_batch_is_refused_while_one_runs(engine, sto
     a, _ = await submitted(engine, store, emulator, tmp_path, n=6)
     running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(a)), a)
     calls = emulator.state()["calls"]
-    with pytest.raises(PromoteRunning, match=f"another promote of batch {a} is running"):
+    with pytest.raises(PromoteRunning, match=f"another promote of batch #{a} is running"):
         await engine.promote(a, tier="standard")
     assert emulator.state()["calls"] == calls  # nothing was sent
     running.close()  # that run ended: the next one goes ahead
@@ -290,7 +290,7 @@ async def test_cancelling_a_batch_that_ended_since_the_last_sync_says_so(engine,
     a, _ = await submitted(engine, store, emulator, tmp_path, provider=provider, n=5)
     emulator.advance(6 * HOUR)  # it ends at the provider; the store has not seen it yet
     assert engine.cancel_preview(a).cancellable
-    with pytest.raises(BadInput, match=rf"batch {a} had already ended at the provider \(completed\); "
+    with pytest.raises(BadInput, match=rf"batch #{a} had already ended at the provider \(completed\); "
                                        "there is nothing to cancel"):
         await engine.cancel(a)
     assert store.get_batch(a).status == BatchStatus.COMPLETED and store.events(action="cancel") == []

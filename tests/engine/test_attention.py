@@ -18,7 +18,8 @@ def ctx_of(store, warn: float = 7200.0, failing=frozenset()) -> AttentionContext
     return AttentionContext(warn=warn, waiting=store.failures_waiting_by_batch(), failing=failing)
 
 
-async def test_resubmitted_failures_stop_needing_attention_and_show_says_where_they_went(engine, store, emulator, tmp_path):
+async def test_resubmitted_failures_stop_needing_attention_and_show_says_where_they_went(
+        engine, store, emulator, tmp_path):
     a, _ = await submitted(engine, store, emulator, tmp_path, n=20, error_rate=0.5, retryable_share=1.0)
     emulator.advance(6 * 3600)
     await engine.sync_once()

@@ -137,18 +137,22 @@ def _openai_corpus() -> list[bytes]:
         {**base, "response": {k: v for k, v in base["response"].items() if k != "body"}},
         {**base, "response": "not an object"},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "usage": None}}},
-        {**base, "response": {**base["response"], "body": {k: v for k, v in base["response"]["body"].items() if k != "usage"}}},
+        {**base, "response": {**base["response"],
+                              "body": {k: v for k, v in base["response"]["body"].items() if k != "usage"}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "model": None}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "model": 7}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "model": "gpt\\u-x\"y"}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "usage": {
-            "input_tokens": 5, "output_tokens": 6, "input_tokens_details": {"cached_tokens": 2, "cache_write_tokens": 1}}}}},
+            "input_tokens": 5, "output_tokens": 6,
+            "input_tokens_details": {"cached_tokens": 2, "cache_write_tokens": 1}}}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "usage": {
             "prompt_tokens": 5.7, "completion_tokens": True, "prompt_tokens_details": [1]}}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "usage": "lots"}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "usage": []}}},
-        {**base, "response": {**base["response"], "body": {"usage": {"prompt_tokens": 1}, "x": {"usage": {"prompt_tokens": 2}}}}},
-        {**base, "response": {**base["response"], "body": {**base["response"]["body"], "data": [[1, 2], [3.5e3, -0.0]]}}},
+        {**base, "response": {**base["response"],
+                              "body": {"usage": {"prompt_tokens": 1}, "x": {"usage": {"prompt_tokens": 2}}}}},
+        {**base, "response": {**base["response"],
+                              "body": {**base["response"]["body"], "data": [[1, 2], [3.5e3, -0.0]]}}},
         {**base, "response": {**base["response"], "body": {**base["response"]["body"], "embedding": [0.1] * 300}}},
         [1, 2, 3], "a string", 42, None, {},
     ]
@@ -200,9 +204,11 @@ def _anthropic_corpus() -> list[bytes]:
         {**base, "result": {**base["result"], "message": {k: v for k, v in message.items() if k != "usage"}}},
         {**base, "result": {**base["result"], "message": {**message, "model": None}}},
         {**base, "result": {**base["result"], "message": {**message, "model": ["x"]}}},
-        {**base, "result": {**base["result"], "message": {**message, "usage": {"input_tokens": "7", "output_tokens": 2.9}}}},
+        {**base, "result": {**base["result"],
+                            "message": {**message, "usage": {"input_tokens": "7", "output_tokens": 2.9}}}},
         {**base, "custom_id": 9}, {k: v for k, v in base.items() if k != "custom_id"},
-        {**base, "result": {**base["result"], "message": {**message, "content": [{"type": "text", "text": '"usage":{"input_tokens":1}'}]}}},
+        {**base, "result": {**base["result"], "message": {
+            **message, "content": [{"type": "text", "text": '"usage":{"input_tokens":1}'}]}}},
         [base], {},
     ]
     for v in variants:

@@ -31,7 +31,7 @@ def test_the_answer_after_a_torn_line_is_kept_whole(tmp_path, torn):
 def test_only_one_promote_holds_the_file(tmp_path):
     path = tmp_path / "promoted.jsonl"
     with kept_answers.open_for_append(path, 7):
-        with pytest.raises(kept_answers.PromoteRunning, match="another promote of batch 7 is running"):
+        with pytest.raises(kept_answers.PromoteRunning, match="another promote of batch #7 is running"):
             kept_answers.open_for_append(path, 7)
         with kept_answers.unless_promoting(path) as free:
             assert not free

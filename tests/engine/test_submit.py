@@ -100,7 +100,8 @@ async def test_submit_is_audited_with_the_operator(engine, store, tmp_path):
     assert events[0].details["provider_batch_id"].startswith("msgbatch_")
 
 
-async def test_submit_shows_what_it_would_send_and_cost_and_sends_nothing_if_declined(engine, store, emulator, tmp_path):
+async def test_submit_shows_what_it_would_send_and_cost_and_sends_nothing_if_declined(
+        engine, store, emulator, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", openai_lines(6))
     shown = []
     calls = emulator.state()["calls"]

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,12 +315,3 @@ async def setup_batches(db, emu, files: list[tuple[str, list]], *, end: bool) ->
         await engine.aclose()
         store.close()
     return ids
-
-
-def wait_until(predicate, *, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()

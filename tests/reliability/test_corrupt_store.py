@@ -107,3 +107,19 @@ def test_a_store_from_a_newer_batchdeck_is_refused_and_left_byte_for_byte_unchan
     assert conn.execute("PRAGMA user_version").fetchone()[0] == LATEST + 1
     assert conn.execute("SELECT count(*) FROM items").fetchone()[0] == 2_000
     conn.close()
+
+
+@pytest.mark.parametrize("args", [["ls"], ["savings"], ["show", "1", "--limit", "1"], ["sync", "--once"]],
+                         ids=lambda a: " ".join(a))
+def test_damage_in_the_middle_is_found_on_open_even_by_commands_that_would_not_read_it(tmp_path, args):
+    # Issue 15 (8c): `ls` once passed over a damaged store and the first write failed later
+    # with "unexpected error"; a quick check on open gives the documented sentence at once.
+    db = _real_store(tmp_path)
+    data = bytearray(db.read_bytes())
+    middle = len(data) // 2 // 4096 * 4096  # one page of items, far from the batches table
+    data[middle:middle + 4096] = b"\xde\xad\xbe\xef" * 1024
+    db.write_bytes(bytes(data))
+    before = db.read_bytes()
+    done = cli(args, cli_env(tmp_path, None), db, timeout=60)
+    _assert_refused_cleanly(done, db)
+    assert db.read_bytes() == before

@@ -180,9 +180,10 @@ async def test_ingest_crashing_anywhere_yields_the_same_rows_as_an_uninterrupted
     assert check_store_matches_emulator(db, emu) == []
     assert {r[0] for r in rows(db, "SELECT id FROM batches WHERE ingested_at IS NOT NULL")} == set(ids)
     # Once ingested, another pass changes nothing.
-    before = rows(db, "SELECT id, status, input_tokens, output_tokens, batch_cost, result_offset FROM items ORDER BY id")
+    item_columns = "SELECT id, status, input_tokens, output_tokens, batch_cost, result_offset FROM items ORDER BY id"
+    before = rows(db, item_columns)
     assert sync_ok(env, db)["ingested"] == {}
-    assert rows(db, "SELECT id, status, input_tokens, output_tokens, batch_cost, result_offset FROM items ORDER BY id") == before
+    assert rows(db, item_columns) == before
     assert rows(db, "SELECT sum(items) FROM savings_rollup")[0][0] == 6_000 + 40 + 30
 
 

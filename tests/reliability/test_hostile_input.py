@@ -40,7 +40,8 @@ def _corpus() -> dict[str, tuple[bytes, int | None]]:
         "duplicate id": (good[0] + b"\n" + good[1] + b"\n" + good[1], 3),
         "missing id": (good[0] + b"\n" + json.dumps({"method": "POST", "url": "/v1/chat/completions",
                                                      "body": json.loads(_good(1))["body"]}).encode(), 2),
-        "wrong endpoint": (good[0] + b"\n" + _good(1).replace("/v1/chat/completions", "/v1/images/generations").encode(), 2),
+        "wrong endpoint": (good[0] + b"\n"
+                           + _good(1).replace("/v1/chat/completions", "/v1/images/generations").encode(), 2),
         "not an object": (good[0] + b"\n[1, 2, 3]", 2),
     }
 

@@ -131,3 +131,96 @@ def test_read_only_home(snap_compare, store):
     """You should see "READ-ONLY" in the status line and no Resubmit/Promote in the footer."""
     app: BatchdeckApp = make_app(store, read_only=True)
     assert snap_compare(app, terminal_size=SIZE, run_before=keys())
+
+
+# ---- every screen at 80x24 and 60x20 (issue 18): help and quit always in the footer ----------
+SMALL, TINY = (80, 24), (60, 20)
+
+
+def opened(batch_id: int, *sequence: str):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_batch(batch_id)
+        await settle(pilot)
+        await press(pilot, *sequence)
+
+    return run_before
+
+
+def test_batches_60x20(snap_compare, app):
+    """At 60x20 you should see the fleet line on ONE line ("5 in flight · 62,959 pending ·
+    1,023 failed"), the batches, and a footer ending "^p palette ? Keys q Quit"."""
+    assert snap_compare(app, terminal_size=TINY, run_before=keys())
+
+
+def test_batch_detail_60x20(snap_compare, app):
+    """At 60x20 you should see batch #1's header, its items, and "? Keys q Quit" at the
+    right end of the footer, after the screen's own keys."""
+    assert snap_compare(app, terminal_size=TINY, run_before=opened(1))
+
+
+def test_item_inspector_80x24(snap_compare, app):
+    """At 80x24 you should see item seq 3 of batch #8, its literal answer, and "? Keys q Quit"."""
+    assert snap_compare(app, terminal_size=SMALL, run_before=opened(8, "down", "down", "down", "enter"))
+
+
+def test_item_inspector_60x20(snap_compare, app):
+    """At 60x20 you should see the same item wrapped to 60 columns and "? Keys q Quit"."""
+    assert snap_compare(app, terminal_size=TINY, run_before=opened(8, "down", "down", "down", "enter"))
+
+
+def test_savings_by_batch_80x24(snap_compare, app):
+    """At 80x24 you should see savings grouped by batch with labels ("#1 support-triage"),
+    bars with dollar values, and Saved as the second column of the table."""
+    assert snap_compare(app, terminal_size=SMALL, run_before=keys("2", "g", "g", "g"))
+
+
+def test_savings_60x20(snap_compare, app):
+    """At 60x20 you should see the Group and Saved columns of savings by provider and
+    "? Keys q Quit" in the footer."""
+    assert snap_compare(app, terminal_size=TINY, run_before=keys("2"))
+
+
+def test_audit_log_80x24(snap_compare, app):
+    """At 80x24 you should see the audit log with details in words ("requests 50,000",
+    "cost <$0.01 · items 5 · tier standard", "new_batch_ids #2") and "o Operator actions only"."""
+    assert snap_compare(app, terminal_size=SMALL, run_before=keys("3"))
+
+
+def test_audit_log_60x20(snap_compare, app):
+    """At 60x20 you should see When, Actor, Action and the start of Details, and "? Keys q Quit"."""
+    assert snap_compare(app, terminal_size=TINY, run_before=keys("3"))
+
+
+def test_audit_event_80x24(snap_compare, app):
+    """At 80x24 you should see "Audit event 10": When 2025-06-12 02:40:00 UTC, actor, action
+    resubmit (operator action), target 1, items 38, new_batch_ids #2, then the stored JSON."""
+    assert snap_compare(app, terminal_size=SMALL, run_before=keys("3", "enter"))
+
+
+def test_help_80x24(snap_compare, app):
+    """At 80x24 you should see "Keys — Batches" (no class name), the moves line with j/k and
+    g/G, R "Resubmit incl. permanent", and no "Scroll Left"."""
+    assert snap_compare(app, terminal_size=SMALL, run_before=keys("question_mark"))
+
+
+def test_help_detail_60x20(snap_compare, app):
+    """At 60x20 you should see "Keys — Batch #4" and the detail screen's keys, scrollable."""
+    assert snap_compare(app, terminal_size=TINY, run_before=opened(4, "question_mark"))
+
+
+def test_cancel_dialog_80x24(snap_compare, app):
+    """At 80x24 you should see "Cancel 1 batch" for #4 with what will not run, the cost line,
+    and two buttons named "Cancel batch (y)" and "Keep running (n/esc)"."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_batch(4)
+        await settle(pilot)
+        await pilot.press("c")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if type(pilot.app.screen).__name__ == "ConfirmScreen":
+                break
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,8 @@ def bench_ingest(n: int = 100_000, *, tracked: bool = False, prebuilt: bool = Fa
         line_length = len(_line(0).encode())  # fixed-width enough for offsets in a benchmark
         remote = RemoteBatch("openai", "batch_bench", BatchStatus.COMPLETED, "completed",
                              model="gpt-6-luna", ended_at=T0)
-        figures: dict = {"n": n, "tracked": tracked, "prebuilt": prebuilt, "file_mb": round(results_path.stat().st_size / 1e6, 1)}
+        figures: dict = {"n": n, "tracked": tracked, "prebuilt": prebuilt,
+                         "file_mb": round(results_path.stat().st_size / 1e6, 1)}
         if tracked:
             bid, _ = store.upsert_tracked(remote, profile="default", now=T0)
         else:
@@ -168,7 +170,8 @@ def bench_aggregate(n_items: int = 10_000_000, *, real_items: int = 100_000, bat
         rollup_rows = store.conn.execute("SELECT count(*) FROM savings_rollup").fetchone()[0]
         represented = store.conn.execute("SELECT sum(items) FROM savings_rollup").fetchone()[0]
         timings = {}
-        calls = {f"savings_by_{by}": (lambda by=by: store.savings(by=by)) for by in ("provider", "model", "day", "batch")}
+        calls = {f"savings_by_{by}": (lambda by=by: store.savings(by=by))
+                 for by in ("provider", "model", "day", "batch")}
         calls["savings_by_day_last_30d"] = lambda: store.savings(by="day", since=T0 - 30 * 86400)
         calls["fleet_totals"] = lambda: store.fleet_totals(now=T0)
         for name, call in calls.items():
@@ -187,6 +190,36 @@ def bench_aggregate(n_items: int = 10_000_000, *, real_items: int = 100_000, bat
                 "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
+def bench_open(n: int = 1_000_000, *, repeats: int = 5) -> dict:
+    """Time Store.open (header check, quick_check of every page, migrate check) on a store of
+    `n` items, warm page cache (issue 15: the quick check on open)."""
+    from store.db import check_pages
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "open.db"
+        store = Store.open(path, price_book=PriceBook.shipped())
+        batch = 100_000
+        for b in range(max(1, n // batch)):
+            remote = RemoteBatch("openai", f"batch_open_{b}", BatchStatus.COMPLETED, "completed",
+                                 model="gpt-6-luna", ended_at=T0)
+            bid, _ = store.upsert_tracked(remote, profile="default", now=T0)
+            store.ingest_results(bid, _results(batch, 600), results_path=None, now=T0)
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+        opens, checks = [], []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            Store.open(path, price_book=PriceBook.shipped()).close()
+            opens.append(time.perf_counter() - t)
+            conn = sqlite3.connect(path)
+            t = time.perf_counter()
+            check_pages(conn, path)
+            checks.append(time.perf_counter() - t)
+            conn.close()
+        return {"items": n, "db_mb": round(path.stat().st_size / 1e6, 1),
+                "open_ms": round(1000 * min(opens), 1), "quick_check_ms": round(1000 * min(checks), 1)}
+
+
 def _in_subprocess(kind: str, n: int) -> dict:
     out = subprocess.run([sys.executable, "-m", "tests.store.bench_store", kind, str(n), "--json"],
                          check=True, capture_output=True, text=True, cwd=Path(__file__).parents[2])
@@ -198,12 +231,12 @@ def main(argv: list[str]) -> None:
         kind, n = argv[0], int(argv[1])
         result = {"ingest": bench_ingest, "ingest-tracked": lambda n: bench_ingest(n, tracked=True),
                   "ingest-prebuilt": lambda n: bench_ingest(n, prebuilt=True),
-                  "aggregate": bench_aggregate}[kind](n)
+                  "aggregate": bench_aggregate, "open": bench_open}[kind](n)
         print(json.dumps(result) if "--json" in argv else json.dumps(result, indent=2))
         return
     for kind, n in (("ingest", 100_000), ("ingest-prebuilt", 100_000), ("ingest-tracked", 100_000),
                     ("ingest", 1_000_000),
-                    ("aggregate", 10_000_000)):
+                    ("aggregate", 10_000_000), ("open", 1_000_000)):
         print(f"== {kind} {n:,}")
         print(json.dumps(_in_subprocess(kind, n), indent=2))
         sys.stdout.flush()

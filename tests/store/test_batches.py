@@ -14,7 +14,8 @@ def test_an_intent_is_recorded_as_submitting_before_the_provider_answers(store):
     bid = intent(store, n=5, label="nightly", deadline=T0 + 3600)
     b = store.get_batch(bid)
     assert b.status is BatchStatus.SUBMITTING
-    assert (b.provider, b.profile, b.model, b.label, b.deadline) == ("openai", "default", "gpt-6-luna", "nightly", T0 + 3600)
+    assert (b.provider, b.profile, b.model, b.label, b.deadline) == (
+        "openai", "default", "gpt-6-luna", "nightly", T0 + 3600)
     assert b.counts.total == 5 and b.submitted_by == "ana@box" and b.provider_batch_id is None
     assert store.pending_intents() == [b]
     assert store.status_history(bid) == [(T0, "submitting", None)]
@@ -31,7 +32,8 @@ def test_attach_remote_stores_the_providers_answer(store):
                                     created_at=T0 + 1, expires_at=T0 + 86401,
                                     counts=RequestCounts(total=3, processing=3)), now=T0 + 2)
     b = store.get_batch(bid)
-    assert (b.provider_batch_id, b.status, b.raw_status, b.input_file_id) == ("batch_abc", BatchStatus.VALIDATING, "validating", "file-in")
+    assert (b.provider_batch_id, b.status, b.raw_status, b.input_file_id) == (
+        "batch_abc", BatchStatus.VALIDATING, "validating", "file-in")
     assert (b.created_at, b.expires_at, b.updated_at) == (T0 + 1, T0 + 86401, T0 + 2)
     assert store.pending_intents() == []
     assert store.get_batch("batch_abc").id == bid
@@ -95,7 +97,8 @@ def test_list_filters_and_order(store):
     a = intent(store, token="a", now=T0)
     b = intent(store, token="b", provider="anthropic", model="claude-opus-5-5", now=T0 + 10, label="eval")
     c = intent(store, token="c", now=T0 + 20)
-    store.attach_remote(c, remote(pid="batch_c", status=BatchStatus.COMPLETED, raw="completed", created_at=T0 + 20), now=T0 + 30)
+    store.attach_remote(c, remote(pid="batch_c", status=BatchStatus.COMPLETED, raw="completed", created_at=T0 + 20),
+                        now=T0 + 30)
     assert [x.id for x in store.list_batches()] == [c, b, a]
     assert [x.id for x in store.list_batches(provider="anthropic")] == [b]
     assert [x.id for x in store.list_batches(label="eval")] == [b]

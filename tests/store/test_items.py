@@ -51,18 +51,21 @@ def test_request_bodies_are_read_in_bulk_by_item_id(store, batch):
 def test_ingest_applies_outcomes_usage_and_costs(store, batch):
     stats = store.ingest_results(
         batch,
-        [ok("req-0"), failed("req-1"), ok("req-2", cr=500), failed("req-3", ItemStatus.EXPIRED, "expired", http_status=None)],
+        [ok("req-0"), failed("req-1"), ok("req-2", cr=500),
+         failed("req-3", ItemStatus.EXPIRED, "expired", http_status=None)],
         results_path=None, now=T0 + 100,
     )
     assert (stats.lines, stats.inserted, stats.updated, stats.unpriced) == (4, 0, 4, 0)
     items = store.page_items(batch, offset=0, limit=10)
-    assert [i.status for i in items] == [ItemStatus.SUCCEEDED, ItemStatus.ERRORED, ItemStatus.SUCCEEDED, ItemStatus.EXPIRED]
+    assert [i.status for i in items] == [
+        ItemStatus.SUCCEEDED, ItemStatus.ERRORED, ItemStatus.SUCCEEDED, ItemStatus.EXPIRED]
     assert items[0].usage == Usage(1000, 200, 0, 0)
     assert items[0].batch_cost == pytest.approx(BATCH_COST) and items[0].realtime_cost == pytest.approx(REALTIME_COST)
     # 500 cache reads more: batch 500*0.005/1e6 = 0.0000025, realtime 500*0.01/1e6 = 0.000005
     assert items[2].batch_cost == pytest.approx(0.0001025) and items[2].realtime_cost == pytest.approx(0.000205)
     assert (items[1].batch_cost, items[1].realtime_cost, items[1].usage) == (0.0, 0.0, None)
-    assert (items[1].error_type, items[1].error_class, items[1].http_status) == ("rate_limit_error", ErrorClass.RETRYABLE, 429)
+    assert (items[1].error_type, items[1].error_class, items[1].http_status) == (
+        "rate_limit_error", ErrorClass.RETRYABLE, 429)
     assert items[3].error_class is ErrorClass.RETRYABLE  # expired is always worth resubmitting
 
 
@@ -99,7 +102,8 @@ def test_an_unknown_model_is_unpriced_not_free(store):
     store.add_items(bid, _requests(2))
     stats = store.ingest_results(bid, [ok("req-0"), failed("req-1")], results_path=None, now=T0)
     assert stats.unpriced == 2
-    assert [(i.batch_cost, i.realtime_cost) for i in store.page_items(bid, offset=0, limit=5)] == [(None, None), (None, None)]
+    costs = [(i.batch_cost, i.realtime_cost) for i in store.page_items(bid, offset=0, limit=5)]
+    assert costs == [(None, None), (None, None)]
     row = store.savings(by="batch")[0]
     assert (row.items, row.priced_items, row.unpriced_items, row.realtime_cost) == (2, 0, 2, 0.0)
 
@@ -128,7 +132,8 @@ def test_output_and_error_files_of_one_batch_are_both_readable(store, batch, tmp
     out.write_text('{"ok": 0}\n')
     err.write_text('{"error": 1}\n')
     store.ingest_results(batch, [ok("req-0", offset=0, length=10)], results_path=str(out), now=T0)
-    store.ingest_results(batch, [ItemResult("req-1", ItemStatus.ERRORED, error_type="server_error", offset=0, length=13)],
+    store.ingest_results(batch,
+                         [ItemResult("req-1", ItemStatus.ERRORED, error_type="server_error", offset=0, length=13)],
                          results_path=str(err), now=T0)
     first, second = store.page_items(batch, offset=0, limit=2)
     assert (store.raw_result(first), store.raw_result(second)) == ('{"ok": 0}', '{"error": 1}')
@@ -146,7 +151,8 @@ def test_pages_filters_and_counts(store):
     assert store.count_items(bid) == 1000
     assert store.count_items(bid, status="errored") == 100
     assert store.count_items(bid, error_type="rate_limit_error") == 100
-    assert [i.custom_id for i in store.page_items(bid, offset=0, limit=2, error_type="rate_limit_error")] == ["req-0", "req-10"]
+    page = store.page_items(bid, offset=0, limit=2, error_type="rate_limit_error")
+    assert [i.custom_id for i in page] == ["req-0", "req-10"]
 
 
 def test_failures_retryable_by_default_and_grouped_by_type(store, batch):
@@ -156,7 +162,8 @@ def test_failures_retryable_by_default_and_grouped_by_type(store, batch):
     ], results_path=None, now=T0)
     assert [i.custom_id for i in store.failed_items(batch)] == ["req-0", "req-2", "req-3"]
     assert store.failed_items(batch)[0].request is not None  # resubmission needs the body
-    assert [i.custom_id for i in store.failed_items(batch, include_permanent=True)] == ["req-0", "req-1", "req-2", "req-3"]
+    failed_ids = [i.custom_id for i in store.failed_items(batch, include_permanent=True)]
+    assert failed_ids == ["req-0", "req-1", "req-2", "req-3"]
     assert store.error_groups(batch) == [
         ErrorGroup("rate_limit_error", ErrorClass.RETRYABLE, 2),
         ErrorGroup("expired", ErrorClass.RETRYABLE, 1),

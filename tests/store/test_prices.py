@@ -39,7 +39,8 @@ def test_shipped_book_has_every_reference_row(expected):
     provider, model, *prices = expected
     row = BOOK.lookup(provider, model)
     assert row is not None
-    assert [row.input, row.cached_input, row.output, row.batch_input, row.batch_cached_input, row.batch_output] == prices
+    assert [row.input, row.cached_input, row.output,
+            row.batch_input, row.batch_cached_input, row.batch_output] == prices
     assert row.source  # every row says where it came from
 
 

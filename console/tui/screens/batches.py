@@ -7,13 +7,15 @@ changes nothing writes nothing to the terminal.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.engine.batch_facts import attention, attention_reasons
 from console.engine.freshness import freshness
@@ -24,6 +26,8 @@ from console.tui.rows import SORTS, batch_cells, batch_sort_key
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.batch_table import BatchTable
+from console.tui.widgets.field import Field
+from console.tui.widgets.keys_footer import KeysFooter
 
 SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest first",
               "failures": "most failures first", "newest": "newest first", "provider": "by provider"}
@@ -59,8 +63,41 @@ def matches(batch: object, query: str) -> bool:
     return True
 
 
+def fleet_line(totals: Any, width: int, failed_style: str) -> Text:
+    """The fleet totals on one line of `width` cells: full words when they fit, then short
+    ones, then the least urgent facts dropped (month, unpriced), never a second line."""
+    failing = failed_style if totals.failures_waiting else ""
+    long = [(f"In flight {fmt_int(totals.in_flight)}", "bold"),
+            (f"Pending {fmt_int(totals.items_pending)}", ""),
+            (f"Failures waiting {fmt_int(totals.failures_waiting)}", failing),
+            (f"Saved today {fmt_money(totals.savings_today)}", ""),
+            (f"month {fmt_money(totals.savings_month)}", "")]
+    short = [(f"{fmt_int(totals.in_flight)} in flight", "bold"),
+             (f"{fmt_int(totals.items_pending)} pending", ""),
+             (f"{fmt_int(totals.failures_waiting)} failed", failing),
+             (f"saved {fmt_money(totals.savings_today)} today", ""),
+             (f"{fmt_money(totals.savings_month)} month", "")]
+    if totals.unpriced_items:
+        long.append((f"unpriced {fmt_int(totals.unpriced_items)}", ""))
+        short.append((f"{fmt_int(totals.unpriced_items)} unpriced", ""))
+
+    def length(parts: list[tuple[str, str]]) -> int:
+        return sum(len(words) for words, _ in parts) + 3 * (len(parts) - 1)
+
+    parts = long if length(long) <= width else short
+    while len(parts) > 3 and length(parts) > width:
+        parts = parts[:-1]
+    line = Text(no_wrap=True, overflow="ellipsis")
+    for i, (words, style) in enumerate(parts):
+        line.append(" · " if i else "")
+        line.append(words, style=style)
+    return line
+
+
 class BatchesScreen(Screen):
     """Home: every batch, newest snapshot from the fleet watcher."""
+
+    help_title = "Batches"
 
     BINDINGS = [
         Binding("enter", "open", "Open", id="open"),
@@ -71,6 +108,7 @@ class BatchesScreen(Screen):
         Binding("space", "select", "Select", id="select"),
         Binding("a", "select_all", "Select all matching", show=False, id="select_all"),
         Binding("r", "resubmit", "Resubmit failures", id="resubmit"),
+        Binding("R", "resubmit_all", "Resubmit incl. permanent", show=False, id="resubmit_all"),
         Binding("p", "promote", "Promote", id="promote"),
         Binding("c", "cancel_batch", "Cancel batch", show=False, id="cancel"),
         Binding("e", "export", "Export", show=False, id="export"),
@@ -93,12 +131,12 @@ class BatchesScreen(Screen):
             yield Static("", id="status-line", classes="status-line")
             yield Static("", id="freshness", classes="freshness")
             yield Static("", id="why-line", classes="why-line")
-            yield Input(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
+            yield Field(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
         yield BatchTable(id="batches")
         yield Static("", id="empty", classes="empty")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter-input").display = False
@@ -116,19 +154,15 @@ class BatchesScreen(Screen):
 
     def _render_fleet_line(self) -> None:
         totals = self.snapshot.totals if self.snapshot else None
-        line = Text()
+        box = self.query_one("#fleet", Static)
         if totals is None:
-            line.append("fleet totals —")
-        else:
-            line.append(f"In flight {fmt_int(totals.in_flight)}", style="bold")
-            line.append(f" · Pending {fmt_int(totals.items_pending)}")
-            line.append(f" · Failures waiting {fmt_int(totals.failures_waiting)}",
-                        style=self.app.palette.failed if totals.failures_waiting else "")
-            line.append(f" · Saved today {fmt_money(totals.savings_today)}")
-            line.append(f" · month {fmt_money(totals.savings_month)}")
-            if totals.unpriced_items:
-                line.append(f" · unpriced {fmt_int(totals.unpriced_items)}")
-        self.query_one("#fleet", Static).update(line)
+            box.update(Text("fleet totals —"))
+            return
+        width = (box.content_size.width or self.app.size.width - 4)
+        box.update(fleet_line(totals, width, self.app.palette.failed))
+
+    def on_resize(self) -> None:
+        self._render_fleet_line()
 
     def _render_rows(self) -> None:
         snap = self.snapshot
@@ -266,12 +300,15 @@ class BatchesScreen(Screen):
 
     # ---- actions (the app's ActionRunner does the engine work) -------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("resubmit", "promote", "cancel_batch") and self.app.read_only:
+        if action in ("resubmit", "resubmit_all", "promote", "cancel_batch") and self.app.read_only:
             return False  # hidden from the footer; the app's fallback binding says why
         return True
 
     def action_resubmit(self) -> None:
         self.app.actions.resubmit(self.targets())
+
+    def action_resubmit_all(self) -> None:
+        self.app.actions.resubmit(self.targets(), include_permanent=True)
 
     def action_promote(self) -> None:
         self.app.actions.promote(self.targets())

@@ -1,6 +1,7 @@
 """Confirmation before anything that spends, cancels or writes: says what and what it costs.
 
-Focus starts on "Cancel" so a stray enter never spends money; `y` confirms, `n`/esc cancels.
+Focus starts on the decline button ("Cancel", "Keep running") so a stray enter never spends
+money; `y` confirms, `n`/esc cancels.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class ConfirmScreen(ModalScreen[bool]):
         lines: what will happen, one fact per line (Text from the store is shown literally).
         cost: what it costs, in words ("about $0.42 through batch", "nothing").
         confirm: the button's verb ("Resubmit").
+        decline: the other button ("Keep running" where the verb is itself "Cancel batch").
         danger: style the confirm button as destructive (cancel batch).
     """
 
@@ -31,12 +33,13 @@ class ConfirmScreen(ModalScreen[bool]):
     ]
 
     def __init__(self, title: str, lines: list[str | Text], *, cost: str, confirm: str,
-                 danger: bool = False) -> None:
+                 decline: str = "Cancel", danger: bool = False) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.lines = lines
         self.cost = cost
         self.confirm = confirm
+        self.decline = decline
         self.danger = danger
 
     def compose(self) -> ComposeResult:
@@ -52,7 +55,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.confirm} (y)", id="yes",
                              variant="error" if self.danger else "primary")
-                yield Button("Cancel (n/esc)", id="no")
+                yield Button(f"{self.decline} (n/esc)", id="no")
 
     AUTO_FOCUS = "#no"
 

@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 from textual.worker import get_current_worker
 
 from console.tui.messages import BatchLoaded, PagesLoaded
@@ -25,6 +25,7 @@ from console.tui.screens.detail_reads import ItemQuery, read_detail
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.item_table import ItemTable
+from console.tui.widgets.keys_footer import KeysFooter
 
 
 class BatchDetailScreen(Screen):
@@ -50,6 +51,7 @@ class BatchDetailScreen(Screen):
     def __init__(self, batch_id: int) -> None:
         super().__init__()
         self.batch_id = batch_id
+        self.help_title = f"Batch #{batch_id}"
         self.status: str | None = None
         self.error_type: str | None = None
         self.loaded: BatchLoaded | None = None
@@ -61,7 +63,7 @@ class BatchDetailScreen(Screen):
         yield DetailHeader(self.batch_id)
         yield ItemTable(self.app.palette, id="items")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter-input").display = False

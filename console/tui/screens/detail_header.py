@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from console.tui.messages import BatchLoaded
 from console.tui.screens.detail_text import failures_text, lineage_text, summary_text, timeline_text
+from console.tui.widgets.field import Field
 
 
 class DetailHeader(Vertical):
@@ -28,7 +29,7 @@ class DetailHeader(Vertical):
         yield Static("", id="timeline")
         yield Static("", id="failures")
         yield Static("", id="item-status", classes="status-line")
-        yield Input(placeholder="status:errored type:rate_limit_error  (enter applies, esc clears)",
+        yield Field(placeholder="status:errored type:rate_limit_error  (enter applies, esc clears)",
                     id="filter-input", classes="filter")
 
     def show(self, m: BatchLoaded) -> None:

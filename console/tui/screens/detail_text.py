@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from console.engine.batch_facts import counts_of, deadline_risk, pending_of
-from console.format.numbers import DASH, Palette, fmt_int, fmt_money, text_or_dash
+from console.format.numbers import DASH, Palette, fmt_int, fmt_money, num, text_or_dash
+from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, status_text
-from console.tui.clock import fmt_clock
 
 
 def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | None,
@@ -35,7 +35,9 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
         t.append(f" ({risk}{against if risk == 'at risk' else ''})",
                  style=pal.risk if risk != "on track" else "")
     t.append(f"\n{fmt_int(c.succeeded)} succeeded / {fmt_int(c.errored)} errored / "
-             f"{fmt_int(c.expired)} expired / {fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
+             f"{fmt_int(c.expired)} expired / "
+             + (f"{fmt_int(c.canceled)} canceled / " if num(c.canceled) else "")
+             + f"{fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
     t.append(f" · saved {fmt_money(saved)}")
     if batch.errors:
         t.append("\nprovider error: ", style=pal.failed)

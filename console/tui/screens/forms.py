@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from console.format.wording import plural
 from console.tui.widgets.choice import Choice
+from console.tui.widgets.field import Field
 
 
 class _Form(ModalScreen):
@@ -55,7 +56,7 @@ class TrackScreen(_Form):
                               "or spent; the batch is read from the provider and synced."),
                          classes="dialog-body")
             yield Choice([(name, name, True) for name in self.providers], id="provider")
-            yield Input(placeholder="provider batch id, e.g. batch_abc123 or msgbatch_…", id="batch-id")
+            yield Field(placeholder="provider batch id, e.g. batch_abc123 or msgbatch_…", id="batch-id")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Track (enter)", id="yes", variant="primary")
                 yield Button("Cancel (esc)", id="no")
@@ -87,7 +88,7 @@ class ExportScreen(_Form):
                          classes="dialog-body")
             yield Choice([("jsonl", "JSONL (one result line per item)", True),
                           ("csv", "CSV (one row per item)", True)], "jsonl", id="format")
-            yield Input(value=self.default_path, id="path")
+            yield Field(value=self.default_path, id="path")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", id="yes", variant="primary")
                 yield Button("Cancel (esc)", id="no")

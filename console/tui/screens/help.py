@@ -40,13 +40,16 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("esc closes this help"), classes="dialog-hint")
 
 
-MOVES = ("↑/↓ pgup/pgdn home/end", "Move the cursor, scroll", True)
+MOVES = [("↑/↓ j/k", "Move the cursor", True), ("pgup/pgdn", "Page up, down", True),
+         ("home/end g/G", "Top, bottom", True)]
+"""The same on every list (one grammar): one line each, so the Key column stays narrow."""
 # Stock widget plumbing (focus cycling, horizontal cell moves, text copy) would bury the keys
 # that matter; batchdeck's own screens, widgets and the app are listed in full.
 _STOCK = {"focus_next", "focus_previous", "copy_text", "cursor_left", "cursor_right", "cursor_up",
           "cursor_down", "page_up", "page_down", "page_left", "page_right", "scroll_top",
           "scroll_bottom", "scroll_home", "scroll_end", "cursor(-1)", "cursor(1)", "page(-1)",
-          "page(1)", "jump(0)", "jump(-1)", "command_palette", "help_quit", "maximize"}
+          "page(1)", "jump(0)", "jump(-1)", "command_palette", "help_quit", "maximize",
+          "scroll_left", "scroll_right", "scroll_up", "scroll_down", "refused"}
 
 
 def bindings_of(app: object) -> list[tuple[str, str, bool]]:
@@ -62,5 +65,7 @@ def bindings_of(app: object) -> list[tuple[str, str, bool]]:
     for key, description, enabled in seen.values():
         keys, on = merged.setdefault(description, ([], enabled))
         keys.append(key)
-    rows = [(",".join(keys), description, enabled) for description, (keys, enabled) in merged.items()]
-    return [MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]
+    # The plain key first ("q,ctrl+c,ctrl+q"): it is the one the footer shows.
+    rows = [(",".join(sorted(keys, key=len)), description, enabled)
+            for description, (keys, enabled) in merged.items()]
+    return [*MOVES, ("ctrl+p", "Command palette: screens, actions, go to batch #N", True), *rows]

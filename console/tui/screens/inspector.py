@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.format.numbers import fmt_int, fmt_money
 from console.tui.literal import answer_of, literal, pretty_json
 from console.tui.messages import ItemLoaded
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.keys_footer import KeysFooter
 
 
 def facts_text(item: Any, batch: Any) -> Text:
@@ -73,6 +74,7 @@ class ItemInspectorScreen(Screen):
     def __init__(self, item_id: int) -> None:
         super().__init__()
         self.item_id = item_id
+        self.help_title = "Item inspector"
         self.loaded: ItemLoaded | None = None
 
     def compose(self) -> ComposeResult:
@@ -86,7 +88,7 @@ class ItemInspectorScreen(Screen):
             yield Static(Text("Response or error (raw result line)", style="bold"), classes="section")
             yield Static("", id="response", classes="json")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#inspector").focus()
@@ -113,9 +115,11 @@ class ItemInspectorScreen(Screen):
         self.query_one("#answer", Static).update(
             literal(answer, multiline=True) if answer is not None else Text("—"))
         self.query_one("#request", Static).update(
-            pretty_json(item.request) if item.request else Text("— (request body not stored)"))
+            pretty_json(item.request, highlight=self.app.coloured) if item.request
+            else Text("— (request body not stored)"))
         self.query_one("#response", Static).update(
-            pretty_json(message.raw) if message.raw else Text("— (no result yet, or results not downloaded)"))
+            pretty_json(message.raw, highlight=self.app.coloured) if message.raw
+            else Text("— (no result yet, or results not downloaded)"))
 
     def action_copy(self, what: str) -> None:
         m = self.loaded

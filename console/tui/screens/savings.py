@@ -6,29 +6,56 @@ counted as $0); promotions show their extra cost, which can make savings negativ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
-from console.format.numbers import fmt_int, fmt_money
+from console.format.numbers import fmt_int, fmt_money, text_or_dash
 from console.tui.messages import SavingsLoaded
 from console.tui.widgets.activity import ActivityBar
 from console.tui.widgets.bar_chart import BarChart
+from console.tui.widgets.keys_footer import KeysFooter
+from store.model import SavingsRow
 
 GROUPS = ("provider", "model", "day", "batch")
-COLUMNS = (("key", "Group", 20), ("items", "Items", 9), ("unpriced", "Unpriced", 8),
-           ("batch", "Batch cost", 11), ("realtime", "Realtime equiv.", 15),
-           ("promoted", "Promoted extra", 14), ("saved", "Saved", 11))
+# Saved comes right after the group: it is what this screen is for, so it must survive 80 and
+# 60 columns, where the table is cut on the right.
+COLUMNS = (("key", "Group", 24), ("saved", "Saved", 11), ("items", "Items", 9),
+           ("unpriced", "Unpriced", 8), ("batch", "Batch cost", 11),
+           ("realtime", "Realtime equiv.", 15), ("promoted", "Promoted extra", 14))
+CHART_ROWS = 8
+CHART_LOSSES = 3
+"""Rows that lost money always get up to this many of the chart's lines (never cut off)."""
 
 
-def savings_cells(row) -> list[Text]:
-    saved = row.savings
-    return [Text(str(row.key)), Text(fmt_int(row.items)), Text(fmt_int(row.unpriced_items)),
-            Text(fmt_money(row.batch_cost)), Text(fmt_money(row.realtime_cost)),
-            Text(fmt_money(row.promoted_cost)), Text(fmt_money(saved), style="bold")]
+def group_label(row: SavingsRow, by: str, labels: Mapping[int, str | None]) -> str:
+    """`#4 embeddings-backfill` when grouped by batch (a bare id says nothing); else the key."""
+    key = str(row.key)
+    if by != "batch":
+        return key
+    number = key.lstrip("#")
+    label = labels.get(int(number)) if number.isdigit() else None
+    return f"#{number} {text_or_dash(label)}" if number.isdigit() else key
+
+
+def savings_cells(row: SavingsRow, label: str | None = None) -> list[Text]:
+    return [Text(text_or_dash(label if label is not None else row.key)),
+            Text(fmt_money(row.savings), style="bold"), Text(fmt_int(row.items)),
+            Text(fmt_int(row.unpriced_items)), Text(fmt_money(row.batch_cost)),
+            Text(fmt_money(row.realtime_cost)), Text(fmt_money(row.promoted_cost))]
+
+
+def chart_rows(rows: list[SavingsRow]) -> list[SavingsRow]:
+    """The rows the chart draws: the biggest savings, plus every loss (up to CHART_LOSSES),
+    which sorting by savings would otherwise push off the bottom."""
+    losses = sorted((r for r in rows if r.savings < 0), key=lambda r: r.savings)[:CHART_LOSSES]
+    gains = [r for r in sorted(rows, key=lambda r: -r.savings) if r.savings >= 0]
+    return gains[:CHART_ROWS - len(losses)] + sorted(losses, key=lambda r: -r.savings)
 
 
 def totals_text(rows: list, totals, by: str) -> Text:
@@ -45,8 +72,22 @@ def totals_text(rows: list, totals, by: str) -> Text:
     return t
 
 
+class SavingsTable(DataTable):
+    """The savings table with the list grammar's moves; `g` stays "group by" on this screen
+    (its one action), so top and bottom are home/end and G."""
+
+    BINDINGS = [
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("home", "scroll_top", "Top", show=False),
+        Binding("end,G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+
 class SavingsScreen(Screen):
     """Realized savings; `g` cycles the grouping."""
+
+    help_title = "Savings"
 
     BINDINGS = [
         Binding("g", "group", "Group by", id="group"),
@@ -60,9 +101,9 @@ class SavingsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="savings-totals", classes="fleet")
         yield BarChart(id="chart")
-        yield DataTable(id="savings", cursor_type="row")
+        yield SavingsTable(id="savings", cursor_type="row")
         yield ActivityBar()
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -94,17 +135,19 @@ class SavingsScreen(Screen):
         rows = sorted(message.rows, key=lambda r: (str(r.key) if self.by == "day" else -r.savings),
                       reverse=self.by == "day")
         self.query_one("#savings-totals", Static).update(totals_text(rows, message.totals, self.by))
-        self.query_one(BarChart).show([(str(r.key), r.savings) for r in rows[:8]])
+        labels = {b.id: b.label for b in self.app.fleet.batches} if self.app.fleet else {}
+        names = {str(r.key): group_label(r, self.by, labels) for r in rows}
+        self.query_one(BarChart).show([(names[str(r.key)], r.savings) for r in chart_rows(rows)])
         table = self.query_one(DataTable)
         keys = [str(r.key) for r in rows]
         existing = {k.value for k in table.rows}
         if existing != set(keys) or [k.value for k in table.rows] != keys:
             table.clear()
             for row in rows:
-                table.add_row(*savings_cells(row), key=str(row.key))
+                table.add_row(*savings_cells(row, names[str(row.key)]), key=str(row.key))
             return
         for row in rows:  # same groups: update only the cells that changed
-            for (col, _, _), cell in zip(COLUMNS, savings_cells(row), strict=False):
+            for (col, _, _), cell in zip(COLUMNS, savings_cells(row, names[str(row.key)]), strict=False):
                 if table.get_cell(str(row.key), col) != cell:
                     table.update_cell(str(row.key), col, cell)
 

@@ -9,35 +9,66 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.tui.clock import fmt_clock
-from console.tui.literal import compact_json, literal
+from console.format.times import fmt_clock
+from console.tui.audit_text import details_text
+from console.tui.literal import literal
 from console.tui.widgets.keyed_table import KeyedTable
 from store.model import Event
 
 COLUMNS = (("at", "When", 12), ("actor", "Actor", 18), ("action", "Action", 14),
-           ("target", "Target", 10), ("details", "Details", 60))
-"""Key, header and width of each column, in display order."""
+           ("target", "Target", 10), ("details", "Details", 30))
+"""Key, header and (minimum) width of each column, in display order; Details takes the rest."""
+
+PADDING = 1
+SCROLLBAR = 2
+
+
+def details_width(table_width: int) -> int:
+    """What is left for Details once the other columns and the cell padding are placed."""
+    fixed = sum(width for key, _, width in COLUMNS if key != "details")
+    return max(COLUMNS[-1][2], table_width - fixed - 2 * PADDING * len(COLUMNS) - SCROLLBAR)
 
 
 def event_cells(event: Event, *, utc: bool, now: float) -> tuple[Text, ...]:
     """One row's cells, in `COLUMNS` order; actor, action and target are shown literally."""
+    # Targets are mostly our batch ids: `#4`, as every other screen names a batch.
+    target = f"#{event.target}" if str(event.target or "").isdigit() else event.target
     return (Text(fmt_clock(event.at, utc=utc, now=now)), literal(event.actor), literal(event.action),
-            literal(event.target), Text(compact_json(event.details)))
+            literal(target), Text(details_text(event.details, utc=utc, now=now),
+                                        no_wrap=True, overflow="ellipsis"))
 
 
 class AuditTable(KeyedTable):
     """DataTable of audit events with a keyed diff (`show`) that keeps the cursor's event."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row")
+        super().__init__(id=id, cursor_type="row", cell_padding=PADDING)
         self.cells: dict[int, tuple[Text, ...]] = {}
         """What each row shows now, by event id: the diff's left side."""
         self.order: list[int] = []
         """Event ids top to bottom."""
+        self.details_width = 0
+        """Cells given to Details now (the rest of the table's width)."""
 
     def on_mount(self) -> None:
+        self._columns(details_width(self.size.width or 80))
+
+    def _columns(self, details: int) -> None:
+        self.details_width = details
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            self.add_column(label, key=key, width=details if key == "details" else width)
+
+    def on_resize(self) -> None:
+        # A wide terminal shows more of each event's details instead of a fixed 60 cells.
+        wanted = details_width(self.size.width)
+        if wanted == self.details_width:
+            return
+        current = self.current_id()
+        self.clear(columns=True)
+        self._columns(wanted)
+        for event_id in self.order:
+            self.add_row(*self.cells[event_id], key=str(event_id))
+        self._restore(current)
 
     def show(self, rows: list[tuple[int, tuple[Text, ...]]]) -> int:
         """Make the table show exactly `rows` (in order); return how many cells were written."""

@@ -56,6 +56,7 @@ class BarChart(Static):
         self._draw()
 
     def _draw(self) -> None:
-        width = max(10, (self.size.width or 80) - 2 - 18 - 12)
+        width = max(10, (self.size.width or 80) - 2 - 24 - 12)
         pal = self.app.palette
-        self.update(bar_chart_text(self.rows, width=width, positive=pal.ok, negative=pal.failed))
+        self.update(bar_chart_text(self.rows, width=width, label_width=24, positive=pal.ok,
+                                   negative=pal.failed))

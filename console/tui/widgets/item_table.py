@@ -34,7 +34,9 @@ class ItemTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ItemTable { height: 1fr; background: $surface; }
     ItemTable > .item-table--header { text-style: bold; background: $panel; }
-    ItemTable > .item-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    ItemTable > .item-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     ItemTable > .item-table--selected { text-style: bold; }
     """
     BINDINGS = [
@@ -217,7 +219,7 @@ class ItemTable(ScrollView, can_focus=True):
             if item is None:
                 return Strip.blank(width, base)
             marked = self.all_matching or getattr(item, "id", None) in self.selected
-            line = self._line(item_cells(item, self.palette, selected=marked))
+            line = self._line(item_cells(item, getattr(self.app, "palette", self.palette), selected=marked))
             style = base
             if index == self.cursor:
                 style = base + self.get_component_rich_style("item-table--cursor")

@@ -7,12 +7,22 @@ putting the cursor back on it after the rows moved.
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 
 class KeyedTable(DataTable):
     """Rows keyed by `str(id)`; `order` lists the ids top to bottom."""
+
+    # One navigation grammar with the items table (k9s, lazygit): j/k, g/G and home/end move
+    # the row cursor (DataTable alone gives home/end to horizontal scrolling).
+    BINDINGS = [
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("home,g", "scroll_top", "Top", show=False),
+        Binding("end,G", "scroll_bottom", "Bottom", show=False),
+    ]
 
     order: list[int]
 

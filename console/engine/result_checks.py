@@ -1,0 +1,76 @@
+"""The last check on a parsed result before it is written: whatever parser read the line,
+a result whose fields are not what the store holds (a token count that is negative, huge or
+not a whole number, a model that is not text, a lone surrogate) becomes `malformed_result`
+for its item, and the rest of the file is ingested. One bad line never stops an ingest, and
+never puts a made-up number into the money columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from store.model import ErrorClass, ItemResult, ItemStatus, Usage
+
+MAX_RESULT_TOKENS = 10**9
+"""More tokens than any one request can use (context windows are ~10^6); the adapters use the
+same bound when they read a line (adapters.base.MAX_RESULT_TOKENS)."""
+
+MALFORMED = "malformed_result"
+
+
+def _text(value: object) -> bool:
+    """None, or a str that SQLite can store (encodable as UTF-8)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    if value.isascii():  # the usual case, and no surrogate is ASCII
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _count(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_RESULT_TOKENS
+
+
+def problem(result: ItemResult) -> str | None:
+    """Why `result` cannot be stored as it is, or None."""
+    if not isinstance(result.status, ItemStatus):
+        return "status"
+    usage = result.usage
+    if usage is not None:
+        if not isinstance(usage, Usage):
+            return "usage"
+        if not (_count(usage.input_tokens) and _count(usage.output_tokens)
+                and _count(usage.cache_read_tokens) and _count(usage.cache_write_tokens)):
+            return "token count"
+    for name in ("model", "error_type", "error_message"):
+        if not _text(getattr(result, name)):
+            return name
+    status = result.http_status
+    if status is not None and not (type(status) is int and 0 <= status <= 999):
+        return "http_status"
+    if result.error_class is not None and not isinstance(result.error_class, ErrorClass):
+        return "error_class"
+    return None
+
+
+def checked(results: Iterable[ItemResult]) -> Iterator[ItemResult]:
+    """`results`, each either as it is or, if `problem()` finds one, as an errored
+    `malformed_result` for the same item (retryable: resubmitting gets a readable answer).
+    A result whose custom_id itself is unusable is dropped: its item is later settled as
+    `missing_result` from the batch's end state."""
+    for result in results:
+        cid = result.custom_id
+        if not (isinstance(cid, str) and cid and _text(cid)):
+            continue
+        why = problem(result)
+        if why is None:
+            yield result
+            continue
+        yield ItemResult(cid, ItemStatus.ERRORED, error_type=MALFORMED,
+                         error_message=f"the provider's result line could not be read (bad {why})",
+                         error_class=ErrorClass.RETRYABLE, offset=result.offset, length=result.length)
