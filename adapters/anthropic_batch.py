@@ -59,6 +59,10 @@ def _ts(value: Any) -> float | None:
         return None
 
 
+RESULTS_RETENTION = 29 * 86_400.0
+"""Anthropic serves a batch's results for 29 days from its *creation* (then `archived_at` is set)."""
+
+
 class AnthropicBatchAdapter(BatchAdapter):
     """Anthropic through `anthropic.AsyncAnthropic` (base URL without /v1)."""
 
@@ -109,6 +113,8 @@ class AnthropicBatchAdapter(BatchAdapter):
             expires_at=_ts(b.expires_at),
             cancel_requested_at=cancel_at,
             results_url=b.results_url or None,
+            results_until=_ts(getattr(b, "archived_at", None)) or (
+                created + RESULTS_RETENTION if (created := _ts(b.created_at)) is not None else None),
         )
 
     # ---- batches ---------------------------------------------------------------------

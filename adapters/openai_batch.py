@@ -168,9 +168,23 @@ class OpenAIBatchAdapter(BatchAdapter):
 
     async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
         try:
-            return self.to_remote(await self.client.batches.retrieve(provider_batch_id))
+            remote = self.to_remote(await self.client.batches.retrieve(provider_batch_id))
         except Exception as exc:  # noqa: BLE001
             raise self._wrap(exc) from None
+        if remote.status.is_terminal and remote.output_file_id:
+            remote.results_until = await self._file_expiry(remote.output_file_id)
+        return remote
+
+    async def _file_expiry(self, file_id: str) -> float | None:
+        """When a file stops being downloadable (`expires_at`; set by `output_expires_after`,
+        default retention UNCONFIRMED). One call, made once when a batch is seen ended; a
+        failure only leaves the expiry unknown."""
+        try:
+            info = await self.client.files.retrieve(file_id)
+        except Exception:  # noqa: BLE001 - the batch's state is what was asked; this is extra
+            return None
+        expires = getattr(info, "expires_at", None)
+        return float(expires) if isinstance(expires, (int, float)) and expires else None
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
         cursor: str | None = None

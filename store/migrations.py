@@ -353,6 +353,7 @@ CREATE TABLE sync_profiles (
     last_error TEXT,
     failing_since REAL,
     listed_until REAL,
+    listed_first_id TEXT,
     listed_at REAL,
     PRIMARY KEY (provider, profile)
 );
@@ -375,7 +376,17 @@ MIGRATIONS = (*MIGRATIONS, Migration(8, "batches.inputs (live-fleet-14)",
                                      _script(V_LIVE_FLEET_INPUTS)))
 
 
-# ---- v9: alert state, sync health, deadline guard spending (alerts-19) ---------------------
+# ---- v9: when a batch's results stop being downloadable (live-fleet-14) ---------------------
+# Anthropic: archived_at, or 29 days after creation; OpenAI: the output file's expires_at.
+V_LIVE_FLEET_RETENTION = """
+ALTER TABLE batches ADD COLUMN results_until REAL;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(9, "batches.results_until (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_RETENTION)))
+
+
+# ---- v10: alert state, sync health, deadline guard spending (alerts-19) --------------------
 # Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
 # was already said; the heartbeat every sync pass leaves (the lease's goes with its holder);
 # the deadline guard's spending, claimed before each promote so the caps hold across processes.
@@ -416,6 +427,7 @@ CREATE TABLE guard_spend (
 CREATE INDEX guard_spend_at ON guard_spend (at);
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(9, "alert state, sync health, deadline guard spending (alerts-19)",
+MIGRATIONS = (*MIGRATIONS, Migration(10, "alert state, sync health, deadline guard spending (alerts-19)",
                                      _script(V_ALERTS)))
 LATEST = MIGRATIONS[-1].version
+

@@ -132,6 +132,9 @@ class RemoteBatch:
     metadata: dict[str, str] = field(default_factory=dict)
     errors: str | None = None
     """Batch-level error text (e.g. OpenAI validation errors), shown as-is."""
+    results_until: float | None = None
+    """When the results stop being downloadable (Anthropic archive, OpenAI output file expiry),
+    where the provider says or the adapter knows the rule; None when unknown."""
 
 
 @dataclass(slots=True)
@@ -194,6 +197,8 @@ class Batch:
     give them back), `attached` (the operator attached the original file)."""
     promoted: int = 0
     """Items of this batch a promotion answered so far (moves while a promote runs)."""
+    results_until: float | None = None
+    """When the provider stops serving this batch's results (None: not known)."""
 
 
 @dataclass(slots=True)
@@ -359,7 +364,8 @@ class ProfileHealth:
     """How one account (provider + profile) answered the sync passes.
 
     `failing_since` is the first error after the last success (None while healthy);
-    `listed_until` the newest creation time a complete discovery pass read in its list.
+    `listed_until` the newest creation time a complete discovery pass read in its list, and
+    `listed_first_id` the id of the batch at the top of that list (where the next pass stops).
     """
 
     provider: str
@@ -369,4 +375,5 @@ class ProfileHealth:
     last_error: str | None = None
     failing_since: float | None = None
     listed_until: float | None = None
+    listed_first_id: str | None = None
     listed_at: float | None = None

@@ -25,6 +25,7 @@ BATCH_COLUMNS = (
     "deadline", "input_file_id", "output_file_id", "error_file_id", "results_url", "parent_id",
     "submitted_by", "submit_token", "errors", "results_path", "ingested_at", "updated_at",
     "tracked", "cancel_requested_at", "metadata", "inputs", "promoted",
+    "results_until",
 )
 BATCH_SELECT = "SELECT " + ", ".join(BATCH_COLUMNS) + " FROM batches"
 

@@ -419,6 +419,24 @@ class Store:
         """Realized savings grouped by 'provider', 'model', 'day' (UTC date) or 'batch'."""
         return savings.savings(self.conn, by=by, since=since, until=until)
 
+    def failures_waiting_by_batch(self) -> dict[int, int]:
+        """batch id -> failed items not yet resubmitted or promoted (from the savings rollup:
+        the same numbers the header's "failures waiting" sums, so the two always agree)."""
+        rows = self.conn.execute(
+            "SELECT batch_id, total(failed_waiting) FROM savings_rollup GROUP BY batch_id "
+            "HAVING total(failed_waiting) > 0").fetchall()
+        return {int(batch_id): int(n) for batch_id, n in rows}
+
+    def handled_failures(self, batch_id: int) -> list[tuple[str, int | None, int]]:
+        """Where this batch's replaced items went: (status `resubmitted` or `promoted`, the
+        batch that holds the replacement or None for a realtime promotion, count)."""
+        rows = self.conn.execute(
+            """SELECT i.status, r.batch_id, count(*) FROM items i
+               LEFT JOIN items r ON r.id = i.replaced_by
+               WHERE i.batch_id = ? AND i.status IN ('resubmitted', 'promoted')
+               GROUP BY 1, 2 ORDER BY 1, 2""", (batch_id,)).fetchall()
+        return [(str(status), target, int(n)) for status, target, n in rows]
+
     def fleet_totals(self, *, now: float) -> FleetTotals:
         """In flight, items pending, failures waiting, savings today and this month."""
         return savings.fleet_totals(self.conn, now=now)
@@ -452,9 +470,11 @@ class Store:
         """One sync pass's verdict on an account (see sync_state.record_profile_calls)."""
         sync_state.record_profile_calls(self._db, provider, profile, now=now, ok=ok, error=error)
 
-    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float) -> None:
-        """A discovery pass read the account's list down to known batches (high-water mark)."""
-        sync_state.record_listed(self._db, provider, profile, until=until, now=now)
+    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float,
+                      first_id: str | None = None) -> None:
+        """A discovery pass read the account's list down to known batches (high-water mark:
+        newest creation time, and the id at the top of the list)."""
+        sync_state.record_listed(self._db, provider, profile, until=until, first_id=first_id, now=now)
 
     def known_provider_ids(self, provider: str, ids: Iterable[str]) -> set[str]:
         """Which of these provider batch ids the store already has."""

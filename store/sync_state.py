@@ -19,7 +19,7 @@ from store.model import ProfileHealth, SyncLease
 
 _LEASE_COLUMNS = ("holder", "who", "host", "pid", "acquired_at", "heartbeat_at", "expires_at", "last_pass_at")
 _HEALTH_COLUMNS = ("provider", "profile", "last_success_at", "last_error_at", "last_error", "failing_since",
-                   "listed_until", "listed_at")
+                   "listed_until", "listed_first_id", "listed_at")
 MAX_ERROR_CHARS = 300
 """Longest error text kept per account (provider messages can be long)."""
 
@@ -95,15 +95,17 @@ def record_profile_calls(db: ThreadConnections, provider: str, profile: str, *, 
                 "WHERE provider = ? AND profile = ?", (now, text, ok, now, provider, profile))
 
 
-def record_listed(db: ThreadConnections, provider: str, profile: str, *, until: float | None, now: float) -> None:
+def record_listed(db: ThreadConnections, provider: str, profile: str, *, until: float | None,
+                  first_id: str | None, now: float) -> None:
     """A discovery pass read the account's list down to what it knew; `until` is the newest
-    creation time it saw (kept if older than the mark already stored)."""
+    creation time it saw (kept if older than the mark already stored) and `first_id` the
+    batch at the top of the list (kept when the list was empty)."""
     with db.transaction() as conn:
         conn.execute("INSERT OR IGNORE INTO sync_profiles (provider, profile) VALUES (?, ?)", (provider, profile))
         conn.execute(
-            "UPDATE sync_profiles SET listed_at = ?, "
+            "UPDATE sync_profiles SET listed_at = ?, listed_first_id = coalesce(?, listed_first_id), "
             "listed_until = max(coalesce(listed_until, ?), coalesce(?, listed_until)) "
-            "WHERE provider = ? AND profile = ?", (now, until, until, provider, profile))
+            "WHERE provider = ? AND profile = ?", (now, first_id, until, until, provider, profile))
 
 
 def known_provider_ids(db: ThreadConnections, provider: str, ids: Iterable[str]) -> set[str]:

@@ -16,6 +16,7 @@ from tests import bench
 def runs():
     """One tiny run of every case (except timing the suite itself, which would recurse)."""
     plan = [("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500), ("sync", 6), ("sync", 12),
+            ("discovery", 20),
             ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
     out: dict[str, list[bench.CaseRun]] = {}
     for case, n in plan:
@@ -85,7 +86,8 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1  # ingest (rate+memory) x2, ceiling, store, sync x2, ...
+    # ingest (rate+memory) x2, ceiling, store, sync x2, ..., discovery
+    assert len(rows) == 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1 + 1
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row
@@ -112,3 +114,11 @@ def test_a_failing_case_is_reported_as_a_failed_row_not_a_crash():
     assert not run.ok and "exit 1" in run.error
     rows = bench.build_rows({"promote": [bench.CaseRun("promote", 5, False, 0.1, error="exit 1: boom")]})
     assert rows[0].meets == "no" and rows[0].value == "failed: exit 1: boom"
+
+
+def test_discovery_over_known_batches_lists_only_the_new_page(runs):
+    [run] = runs["discovery"]
+    assert run.ok, run.error
+    f = run.figures
+    assert (f["known"], f["list_calls"], f["discovered"], f["errors"]) == (20, 1, 3, 0)
+

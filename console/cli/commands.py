@@ -157,7 +157,8 @@ def cmd_sync(args: Any) -> int:
             sys.stderr.flush()
 
     try:
-        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby))
+        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby,
+                                        discover=not args.no_discover))
     except KeyboardInterrupt:
         pass
     return EXIT_OK

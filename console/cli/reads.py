@@ -86,9 +86,12 @@ def cmd_show(args: Any) -> int:
     items.sort(key=lambda i: i.seq)
     items = items[:limit]
     groups = store.error_groups(b.id)
+    handled = store.handled_failures(b.id) if args.failed else []
     if args.format == "json":
         job_state = store.partly_sent_jobs().get(b.job_id or "")
-        emit_json({"batch": batch_json(b),
+        extra = {"handled": [{"status": st, "batch_id": target, "count": n} for st, target, n in handled]} \
+            if args.failed else {}
+        emit_json({**extra, "batch": batch_json(b),
                    "job_partly_sent": None if job_state is None else {"sent": job_state[0], "batches": job_state[1]},
                    "error_groups": [{"error_type": g.error_type, "error_class": value_of(g.error_class),
                                      "count": g.count} for g in groups],
@@ -118,6 +121,10 @@ def cmd_show(args: Any) -> int:
         out(f"  errors: {b.errors}")
     if groups:
         out("  failures: " + ", ".join(f"{g.error_type} {g.count}" for g in groups))
+    for status, target, n in handled:
+        # Handled failures no longer count as waiting; say where they went.
+        where = f"to batch {target} (`batchdeck show {target}`)" if target is not None else "to the realtime API"
+        out(f"  {n:,} items {status} {where}")
     if items and args.failed:
         # Failures have no usage or cost to show; what the operator needs is the provider's
         # own words, cut to the terminal's width when there is one (JSON has them whole).

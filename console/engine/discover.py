@@ -26,11 +26,19 @@ from typing import TYPE_CHECKING, Any
 from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
 from console.engine.retry import RetryPolicy
+from console.engine.submit import keep_known_total
 from console.engine.types import BadInput, SyncReport
+from store.model import ProfileHealth, RemoteBatch
 
 if TYPE_CHECKING:
+    from adapters.base import BatchAdapter
     from console.engine.service import Engine
     from store.config import Config
+
+
+PAGE_LIMIT = 1000
+"""Batches asked for per list call; each adapter clamps it to its provider's most (OpenAI 100,
+Anthropic 1,000), so a first listing takes as few calls as the provider allows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,29 +89,41 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
     `whole` lists every page and refreshes the known batches too (`track --all`). Raises
     AdapterError when a page stays refused after the bounded retries; what earlier pages found
     is already tracked and the high-water mark is left as it was, so the next pass reads those
-    pages again.
+    pages again (down to the top of the last complete listing).
     """
     store = engine.store
     adapter = engine.adapter(account.provider, account.profile)
-    mark = None if whole else _listed_until(engine, account)
+    health = None if whole else _health(engine, account)
+    mark = health.listed_until if health is not None else None
+    top = health.listed_first_id if health is not None else None
     newest: float | None = None
+    first_id: str | None = None
     created: list[int] = []
     existing: list[int] = []
     cursor: str | None = None
     while True:
-        page = await retry.call(functools.partial(adapter.list_page, cursor), policy=policy, sleep=engine.sleep)
+        page = await retry.call(functools.partial(adapter.list_page, cursor, limit=PAGE_LIMIT), policy=policy,
+                                sleep=engine.sleep)
         report.list_calls += 1
         known = store.known_provider_ids(account.provider, (r.provider_batch_id for r in page.batches))
         reached_known = False
         now = engine.clock()
         for remote in page.batches:
+            first_id = first_id or remote.provider_batch_id
             if remote.created_at is not None:
                 newest = remote.created_at if newest is None else max(newest, remote.created_at)
             if remote.provider_batch_id in known and whole:
+                # Refreshed, keeping the total we know (a validating batch reports 0).
+                held = store.get_batch(remote.provider_batch_id)
+                if held is not None and held.provider == remote.provider:
+                    keep_known_total(remote, held.counts.total)
                 existing.append(store.upsert_tracked(remote, profile=account.profile, now=now)[0])
                 continue
             if remote.provider_batch_id in known:
-                if mark is not None and remote.created_at is not None and remote.created_at < mark:
+                # The top of the last complete listing, or anything known that is older: all
+                # below was read before. (Batches created in one second share a created_at.)
+                if remote.provider_batch_id == top or (
+                        mark is not None and remote.created_at is not None and remote.created_at < mark):
                     reached_known = True
                     break
                 continue
@@ -117,14 +137,33 @@ async def discover_account(engine: Engine, account: Account, *, policy: RetryPol
         if reached_known or page.next_cursor is None:
             break
         cursor = page.next_cursor
-    store.record_listed(account.provider, account.profile, until=newest, now=engine.clock())
+    store.record_listed(account.provider, account.profile, until=newest, first_id=first_id, now=engine.clock())
     return Listing(created, existing)
 
 
-def _listed_until(engine: Engine, account: Account) -> float | None:
-    for health in engine.store.profile_health():
+async def list_since(engine: Engine, adapter: BatchAdapter, since: float | None, *,
+                     policy: RetryPolicy) -> list[RemoteBatch]:
+    """The account's batches created at or after `since`, newest first, page by page, each
+    page through the bounded backoff (reconcile matches pending submissions against these)."""
+    out: list[RemoteBatch] = []
+    cursor: str | None = None
+    while True:
+        page = await retry.call(functools.partial(adapter.list_page, cursor, limit=PAGE_LIMIT), policy=policy,
+                                sleep=engine.sleep)
+        for remote in page.batches:
+            if since is not None and remote.created_at is not None and remote.created_at < since:
+                return out
+            out.append(remote)
+        if page.next_cursor is None:
+            return out
+        cursor = page.next_cursor
+
+
+def _health(engine: Engine, account: Account) -> ProfileHealth | None:
+    known: list[ProfileHealth] = engine.store.profile_health()
+    for health in known:
         if health.provider == account.provider and health.profile == account.profile:
-            return health.listed_until
+            return health
     return None
 
 

@@ -37,10 +37,10 @@ def failure_word(error: str | None) -> str:
     text = (error or "").lower()
     if "429" in text or "rate limit" in text or "throttl" in text:
         return "throttled"
+    if ("no " in text and "key" in text) or "not set" in text:
+        return "has no key"
     if "401" in text or "403" in text or "api key" in text or "auth" in text or "permission" in text:
         return "refusing the key"
-    if "no " in text and "key" in text:
-        return "has no key"
     return "unreachable"
 
 

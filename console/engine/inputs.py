@@ -135,7 +135,7 @@ def attach(engine: Engine, batch: Batch, path: str | Path) -> int:
     created, matched = engine.store.apply_inputs(batch.id, _requests_in(path, batch.provider), model=batch.model)
     engine.store.set_batch_fields(batch.id, inputs=ATTACHED)
     engine.audit("inputs.attach", str(batch.id), {"file": path.name, "requests": created + matched})
-    return created + matched
+    return int(created + matched)
 
 
 async def ensure_read(engine: Engine, batch: Batch) -> Batch:
@@ -143,5 +143,6 @@ async def ensure_read(engine: Engine, batch: Batch) -> Batch:
     promote, resubmit or export before the next sync pass read them)."""
     if batch.inputs == PENDING:
         await read_inputs(engine, batch)
-        return engine.batch(batch.id)
+        fresh: Batch = engine.batch(batch.id)
+        return fresh
     return batch

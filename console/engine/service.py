@@ -286,7 +286,7 @@ class Engine:
     async def sync_forever(
         self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None,
         lease: bool = False, on_standby: Callable[[Any], Any] | None = None,
-        lease_ttl: float | None = None, standby_recheck: float | None = None,
+        lease_ttl: float | None = None, standby_recheck: float | None = None, discover: bool = True,
     ) -> None:
         """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled).
 
@@ -296,7 +296,7 @@ class Engine:
 
         extra = {} if standby_recheck is None else {"standby_recheck": standby_recheck}
         await sync.sync_forever(self, stop=stop, on_pass=on_pass, lease=lease, on_standby=on_standby,
-                                lease_ttl=lease_ttl, **extra)
+                                lease_ttl=lease_ttl, discover=discover, **extra)
 
     async def ingest(self, batch_ref: int | str) -> int:
         """Download (resuming) and ingest one ended batch's results; returns lines ingested.

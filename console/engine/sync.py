@@ -178,7 +178,8 @@ STANDBY_RECHECK = 10.0
 async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
                        on_pass: Callable[[SyncReport], Any] | None = None,
                        lease: bool = False, on_standby: Callable[[SyncLease], Any] | None = None,
-                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK) -> None:
+                       lease_ttl: float | None = None, standby_recheck: float = STANDBY_RECHECK,
+                       discover: bool = True) -> None:
     """`sync_once(force=False)` in a loop, sleeping until the next batch is due (1–30 s).
 
     With `lease`, only while this process holds the store's sync lease (console/engine/lease.py):
@@ -200,7 +201,7 @@ async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
                     continue
             renewing = asyncio.create_task(_keep_renewing(holder)) if holder is not None else None
             try:
-                report = await sync_once(engine, force=False)
+                report = await sync_once(engine, force=False, discover=discover)
             finally:
                 if renewing is not None:
                     renewing.cancel()
@@ -209,6 +210,7 @@ async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
             if on_pass is not None:
                 on_pass(report)
             wait = report.next_poll_in if report.next_poll_in is not None else 30.0
+            wait = min(wait, max(0.0, engine.next_discovery - engine.clock()))  # the next listing is due
             await _wait(stop, max(1.0, min(30.0, wait)))
     finally:
         if holder is not None:

@@ -64,6 +64,8 @@ class BatchdeckApp(App[int]):
         Binding("2", "goto('savings')", "Savings", id="savings"),
         Binding("3", "goto('audit')", "Audit", id="audit"),
         Binding("t", "track", "Track", show=False, id="track"),
+        # k9s: `:` opens the command line; here the palette, which opens a batch by either id.
+        Binding("colon", "open_by_id", "Open by id", show=False, id="colon_palette"),
         Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -236,6 +238,10 @@ class BatchdeckApp(App[int]):
         # Each screen names itself for people ("Batch #4"); the class name is only a fallback.
         title = getattr(self.screen, "help_title", None) or type(self.screen).__name__.removesuffix("Screen")
         self.push_screen(HelpScreen(bindings_of(self), title))
+
+    def action_open_by_id(self) -> None:
+        """`:` — the palette, where our id or the provider's opens the batch (k9s' command line)."""
+        self.action_command_palette()
 
     def action_track(self) -> None:
         self.actions.track()

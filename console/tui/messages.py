@@ -31,6 +31,8 @@ class FleetLoaded(_Replaceable):
     """Who syncs this store and when it last finished a pass (the heartbeat)."""
     health: list[ProfileHealth] = field(default_factory=list)
     """Each account's last success and error, for the header's freshness line."""
+    waiting: dict[int, int] = field(default_factory=dict)
+    """batch id -> failures not yet resubmitted or promoted (agrees with the header)."""
 
 
 @dataclass

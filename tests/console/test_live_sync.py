@@ -74,3 +74,44 @@ async def test_the_header_says_how_long_ago_the_last_pass_finished(tmp_path):
             assert "no sync running" in status_line(app)
     finally:
         store.close()
+
+
+async def test_a_batch_another_client_created_appears_in_an_open_console_named_with_its_items(tmp_path, monkeypatch):
+    from adapters.emulator.testing import running_emulator
+    from console.compose import build_engine
+    from console.tui.widgets.batch_table import BatchTable
+    from tests.engine.test_discover import other_client_openai_batch
+
+    with running_emulator(seed=5) as emu:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", emu.base_url_openai)
+        store = Store.open(tmp_path / "console.db")
+        clock = Clock(None)
+        def engine():
+            built = build_engine(store)
+            built.poll_scale = 0.05  # discovery every 1.5 s instead of 30 s: the same loop, faster
+            return built
+
+        app = BatchdeckApp(store, engine=engine, clock=clock, utc=True, refresh_interval=0.2)
+        app.syncs = True
+        try:
+            async with app.run_test(size=(120, 30)) as pilot:
+                await pilot.pause(0.5)
+                pid = other_client_openai_batch(emu, n=4, metadata={"job": "nightly-rerank"})
+                table = app.screen.query_one(BatchTable)
+                for _ in range(300):  # the console's own sync discovers it (first pass, or the next)
+                    await pilot.pause(0.2)
+                    if table.order:
+                        break
+                batch = store.get_batch(pid)
+                assert batch is not None and table.order == [batch.id]
+                assert table.cells[batch.id]["label"].plain == "nightly-rerank"
+                for _ in range(100):
+                    await pilot.pause(0.2)
+                    if store.count_items(batch.id) == 4:
+                        break
+                assert [i.custom_id for i in store.page_items(batch.id, offset=0, limit=10)] == [
+                    "p-0", "p-1", "p-2", "p-3"]
+                assert "synced" in status_line(app)
+        finally:
+            store.close()

@@ -134,3 +134,33 @@ async def test_watch_false_and_no_discover_skip_the_listing(store, emulator, key
         assert store.get_batch(report.discovered[0]).profile == "night"
     finally:
         await engine.aclose()
+
+
+async def test_batches_created_in_the_same_second_still_stop_at_the_top_of_the_last_listing(
+        engine, store, emulator, keys, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    for _ in range(105):  # the emulator's clock is frozen: every batch shares one created_at
+        other_client_openai_batch(emulator, n=1)
+    first = await engine.sync_once()
+    assert (len(first.discovered), first.list_calls) == (105, 2)
+    fresh = other_client_openai_batch(emulator, n=1)
+    second = await engine.sync_once()
+    assert (second.discovered, second.list_calls) == ([store.get_batch(fresh).id], 1)
+
+
+async def test_reconciling_a_pending_submission_waits_out_a_429_storm_on_the_list(engine, store, emulator, sleep):
+    import json as _json
+
+    from adapters.base import BatchRequest
+    from console.engine import submit
+    from tests.engine.conftest import anthropic_lines
+
+    adapter = engine.adapter("anthropic")
+    items = [(r["custom_id"], _json.dumps(r["params"])) for r in anthropic_lines(4)]
+    batch_id, _ = submit.record(engine, provider="anthropic", profile=None, endpoint="/v1/messages", model=None,
+                                label=None, deadline=None, job_id="j1", parent_id=None, items=items)
+    ours = await adapter.create_batch([BatchRequest(c, _json.loads(b)) for c, b in items],
+                                      endpoint="/v1/messages", model=None, metadata={})
+    emulator.set_faults(list_429_calls=2, retry_after=1)
+    assert await engine.reconcile_intents() == [batch_id]
+    assert store.get_batch(batch_id).provider_batch_id == ours.provider_batch_id and sleep.waits == [1.0, 1.0]

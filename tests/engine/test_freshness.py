@@ -29,3 +29,12 @@ def test_a_failing_account_is_named_with_how_long_it_has_failed():
               ProfileHealth("anthropic", "default", last_success_at=NOW - 5)]
     fresh = freshness(lease(NOW - 8), health, NOW)
     assert fresh.warning and fresh.text == "openai:prod unreachable for 3m — retrying"
+
+
+def test_the_kind_of_failure_is_named():
+    from console.engine.freshness import failure_word
+
+    assert failure_word("no OpenAI API key: set OPENAI_API_KEY or name a profile with --profile") == "has no key"
+    assert failure_word("OpenAI answered HTTP 401: invalid api key") == "refusing the key"
+    assert failure_word("OpenAI answered HTTP 429: Rate limit reached") == "throttled"
+    assert failure_word("Connection error.") == "unreachable"

@@ -61,3 +61,27 @@ async def test_an_anthropic_batch_reads_inputs_unknown_until_its_file_is_attache
     assert all(store.find_items(batch.id, [i.custom_id])[0].request for i in items)
     with pytest.raises(BadInput, match="already has its requests"):
         engine.attach_inputs(pid, tmp_path / "orig.jsonl")
+
+
+async def test_cli_attach_and_show_for_a_tracked_anthropic_batch(engine, store, emulator, keys, tmp_path):  # noqa: F811
+    import subprocess
+    import sys
+
+    from tests.reliability.helpers import ROOT
+
+    pid = other_client_anthropic_batch(emulator, n=2)
+    await engine.sync_once()
+    batch = store.get_batch(pid)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "console.cli", "--db", str(store.path), *args],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    assert "inputs unknown" in cli("show", str(batch.id)).stdout
+    original = write_jsonl(tmp_path / "orig.jsonl", [
+        {"custom_id": f"a-{i}", "params": {"model": "claude-haiku-5-5", "max_tokens": 16,
+                                           "messages": [{"role": "user", "content": "hi"}]}} for i in range(2)])
+    done = cli("attach", pid, str(original))
+    assert done.returncode == 0 and f"attached 2 requests to batch {batch.id}" in done.stdout, done.stderr
+    again = cli("attach", str(batch.id), str(original))
+    assert again.returncode == 2 and "already has its requests" in again.stderr

@@ -40,6 +40,6 @@ def test_account_health_tracks_failing_since_until_a_success(tmp_path):
         store.record_profile_calls("openai", "prod", now=70.0, ok=True)
         [h] = store.profile_health()
         assert (h.failing_since, h.last_success_at) == (None, 70.0)
-        store.record_listed("openai", "prod", until=55.0, now=71.0)
+        store.record_listed("openai", "prod", until=55.0, first_id="batch_9", now=71.0)
         store.record_listed("openai", "prod", until=None, now=72.0)
-        assert store.profile_health()[0].listed_until == 55.0
+        assert (store.profile_health()[0].listed_until, store.profile_health()[0].listed_first_id) == (55.0, "batch_9")
