@@ -31,7 +31,6 @@ socket_connect_timeout  # apprise plugin attribute the alert sender sets (consol
 socket_read_timeout  # apprise plugin attribute, as above
 do_POST  # http.server.BaseHTTPRequestHandler hook (tests/engine/alert_fixtures.py receiver)
 log_message  # http.server.BaseHTTPRequestHandler hook, silenced in the test receiver
-display_name  # console/engine/names.py (live-fleet-14): the batch list's name, used once that branch's rows land
 row_factory  # sqlite3.Connection attribute (tests/reliability/helpers.py)
 __getattr__  # module-level lazy attribute access (PEP 562) in store/ and console/engine/
 ceiling_output_tokens  # PromotionEstimate field: the token basis of ceiling_cost, for engine callers
