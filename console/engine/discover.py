@@ -58,7 +58,7 @@ def watched_accounts(config: Config | Mapping[str, Any] | None, env: Mapping[str
     """The accounts a sync pass lists: configured profiles with `watch` on (the default), and
     each provider's implicit `default` profile when its key variable is set."""
     import adapters
-    from adapters.profiles import ENV_VARS
+    from adapters.profiles import env_vars
 
     env = os.environ if env is None else env
     out: list[Account] = []
@@ -68,7 +68,7 @@ def watched_accounts(config: Config | Mapping[str, Any] | None, env: Mapping[str
         if watch is not False and isinstance(provider, str) and provider:
             out.append(Account(provider, "default" if name == "default" else name))
     for provider in adapters.providers():
-        key_var = ENV_VARS.get(provider, (f"{provider.upper()}_API_KEY", ""))[0]
+        key_var = env_vars(provider)[0]  # the registry entry's key_env
         if env.get(key_var) and Account(provider, "default") not in out:
             out.append(Account(provider, "default"))
     return out
