@@ -95,6 +95,18 @@ class DownloadReport:
     parts: int
 
 
+@dataclass(slots=True)
+class BatchPage:
+    """One page of the account's batch list, newest first, and where the next page starts.
+
+    `next_cursor` is None on the last page. Cursors are opaque to the engine: it hands back
+    whatever the adapter gave it (OpenAI's `after`, Anthropic's `after_id`).
+    """
+
+    batches: list[RemoteBatch]
+    next_cursor: str | None = None
+
+
 def as_int(value: Any) -> int:
     """A provider's count or token number as an int: numbers and numeric strings ("12")
     count; absent, non-numeric or non-finite values are 0."""
@@ -195,6 +207,15 @@ class BatchAdapter(ABC):
     @abstractmethod
     def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
         """Every batch the account lists, newest first; stops early at `created_at < since`."""
+
+    async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
+        """One page of the account's batches, newest first, starting after `cursor`.
+
+        One provider call, so the engine can retry each page with its bounded backoff and
+        stop paging as soon as it meets a batch it already knows. This fallback, for an
+        adapter whose provider does not page, reads the whole list as one page.
+        """
+        return BatchPage([remote async for remote in self.list_batches()], None)
 
     @abstractmethod
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:

@@ -22,7 +22,8 @@ SETTABLE = frozenset({
     "status", "raw_status", "endpoint", "model", "label", "job_id", "created_at", "started_at",
     "ended_at", "expires_at", "deadline", "input_file_id", "output_file_id", "error_file_id",
     "results_url", "parent_id", "submitted_by", "errors", "results_path", "ingested_at",
-    "provider_batch_id", "profile", "tracked", "cancel_requested_at", "metadata", *COUNT_COLUMNS,
+    "provider_batch_id", "profile", "tracked", "cancel_requested_at", "metadata", "inputs", "results_until",
+    *COUNT_COLUMNS,
 })
 
 
@@ -46,6 +47,7 @@ def _remote_columns(remote: RemoteBatch) -> dict[str, Any]:
         "reported_cost": remote.reported_cost,
         "reported_list_cost": remote.reported_list_cost,
         "metadata": json.dumps(remote.metadata, sort_keys=True) if remote.metadata else None,
+        "results_until": remote.results_until,
         **_counts_columns(remote.counts),
     }
 

@@ -107,3 +107,35 @@ def record_promotion(db: ThreadConnections, item_id: int, result: ItemResult, *,
             conn.execute("UPDATE batches SET promoted = promoted + 1 WHERE id = ?", (before[1],))
         if answer is not None:
             answers.insert(conn, item_id, answer, now)
+
+
+def apply_inputs(db: ThreadConnections, batch_id: int, requests: Iterable[tuple[str, str]],
+                 *, model: str | None = None, first_seq: int = 0) -> tuple[int, int]:
+    """Give a batch the requests of its input, in input order: (items created, items matched).
+
+    An item already there (its result came first) gets the input's position as its seq and
+    its body when it had none; a request with no item yet becomes a PENDING item. So export
+    order, promote and resubmit work the same whether inputs or results arrived first.
+    `first_seq` is the input position of the first request (a caller feeding chunks).
+    """
+    created = matched = 0
+    rows = enumerate(requests, first_seq)
+    while chunk := list(islice(rows, CHUNK)):
+        with db.transaction() as conn:
+            for seq, (custom_id, body) in chunk:
+                row = conn.execute("SELECT id FROM items WHERE batch_id = ? AND custom_id = ?",
+                                   (batch_id, custom_id)).fetchone()
+                if row is None:
+                    item_id = conn.execute(
+                        "INSERT INTO items (batch_id, seq, custom_id, model) VALUES (?, ?, ?, ?)",
+                        (batch_id, seq, custom_id, model)).lastrowid
+                    created += 1
+                else:
+                    item_id = row[0]
+                    conn.execute("UPDATE items SET seq = ? WHERE id = ?", (seq, item_id))
+                    matched += 1
+                conn.execute("INSERT OR IGNORE INTO item_requests (item_id, body) VALUES (?, ?)", (item_id, body))
+            if created:
+                conn.execute("UPDATE batches SET item_count = (SELECT count(*) FROM items WHERE batch_id = ?) "
+                             "WHERE id = ?", (batch_id, batch_id))
+    return created, matched

@@ -330,11 +330,114 @@ MIGRATIONS = (*MIGRATIONS, Migration(6, "item claims, send leases, realtime answ
                                      _claims_v6))
 
 
-# ---- v7 (branch providers-16): truncated successes, reported costs ---------------------
+# ---- v7: sync lease and per-account health (live-fleet-14) ---------------------------------
+# One row in sync_lease at most: the process that syncs (a console or `batchdeck sync`), with
+# its heartbeat; others read it to stand by and to say how fresh the data is. sync_profiles
+# keeps, per (provider, profile), the last success and the last error of any provider call a
+# sync pass made, and how far the account's list has been read (discovery's high-water mark).
+V_LIVE_FLEET_SYNC = """
+CREATE TABLE sync_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    who TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    acquired_at REAL NOT NULL,
+    heartbeat_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    last_pass_at REAL
+);
+CREATE TABLE sync_profiles (
+    provider TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    last_success_at REAL,
+    last_error_at REAL,
+    last_error TEXT,
+    failing_since REAL,
+    listed_until REAL,
+    listed_first_id TEXT,
+    listed_at REAL,
+    PRIMARY KEY (provider, profile)
+);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(7, "sync lease, heartbeat and per-profile health (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_SYNC)))
+
+
+# ---- v8: what is known of a tracked batch's inputs (live-fleet-14) -------------------------
+# NULL: a batch we submitted (its items were recorded at submit), or older rows.
+# 'pending': the provider keeps the input (OpenAI input file), not read yet; 'read': read;
+# 'unknown': the provider cannot give it back (Anthropic) and no file was attached;
+# 'attached': the operator attached the original file (--input FILE / attach).
+V_LIVE_FLEET_INPUTS = """
+ALTER TABLE batches ADD COLUMN inputs TEXT;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(8, "batches.inputs (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_INPUTS)))
+
+
+# ---- v9: when a batch's results stop being downloadable (live-fleet-14) ---------------------
+# Anthropic: archived_at, or 29 days after creation; OpenAI: the output file's expires_at.
+V_LIVE_FLEET_RETENTION = """
+ALTER TABLE batches ADD COLUMN results_until REAL;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(9, "batches.results_until (live-fleet-14)",
+                                     _script(V_LIVE_FLEET_RETENTION)))
+
+
+# ---- v10: alert state, sync health, deadline guard spending (alerts-19) --------------------
+# Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
+# was already said; the heartbeat every sync pass leaves (the lease's goes with its holder);
+# the deadline guard's spending, claimed before each promote so the caps hold across processes.
+V_ALERTS = """
+CREATE TABLE alert_state (
+    key TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    batch_id INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    started_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL,
+    clear_since REAL,
+    resolved_at REAL,
+    last_sent_at REAL,
+    last_event TEXT,
+    sends INTEGER NOT NULL DEFAULT 0,
+    delivery TEXT,
+    title TEXT NOT NULL,
+    details TEXT
+);
+CREATE INDEX alert_state_active ON alert_state (active, rule);
+CREATE TABLE alert_sync_health (
+    scope TEXT PRIMARY KEY,
+    last_ok_at REAL,
+    failing_since REAL,
+    last_error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE guard_spend (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    at REAL NOT NULL,
+    tier TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    spent REAL
+);
+CREATE INDEX guard_spend_at ON guard_spend (at);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(10, "alert state, sync health, deadline guard spending (alerts-19)",
+                                     _script(V_ALERTS)))
+
+
+# ---- v11 (branch providers-16): truncated successes, reported costs ---------------------
 # Truncated successes (output limit reached, refusal) are flagged per item
 # and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
 # what the provider itself says it cost (billed and list), where it says so (Doubleword).
-V7_PROVIDERS = """
+V_PROVIDERS = """
 ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN reported_cost REAL;
@@ -342,6 +445,7 @@ ALTER TABLE batches ADD COLUMN reported_list_cost REAL;
 CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(7, "items.truncated, batches.truncated and reported costs",
-                                     _script(V7_PROVIDERS)))
+MIGRATIONS = (*MIGRATIONS, Migration(11, "items.truncated, batches.truncated and reported costs",
+                                     _script(V_PROVIDERS)))
 LATEST = MIGRATIONS[-1].version
+

@@ -140,6 +140,9 @@ class RemoteBatch:
     """What the provider says the batch cost (USD), where it reports it (Doubleword analytics)."""
     reported_list_cost: float | None = None
     """The same work at the provider's list price, where it reports it."""
+    results_until: float | None = None
+    """When the results stop being downloadable (Anthropic archive, OpenAI output file expiry),
+    where the provider says or the adapter knows the rule; None when unknown."""
 
 
 @dataclass(slots=True)
@@ -204,8 +207,14 @@ class Batch:
     """What the provider says the batch cost (USD), where it reports it."""
     reported_list_cost: float | None = None
     """The provider's figure for the same work at list price, where it reports it."""
+    inputs: str | None = None
+    """What is known of a tracked batch's requests: None (we submitted it: all stored),
+    `pending` (the provider keeps them, not read yet), `read`, `unknown` (the provider cannot
+    give them back), `attached` (the operator attached the original file)."""
     promoted: int = 0
     """Items of this batch a promotion answered so far (moves while a promote runs)."""
+    results_until: float | None = None
+    """When the provider stops serving this batch's results (None: not known)."""
 
 
 @dataclass(slots=True)
@@ -344,3 +353,45 @@ class FleetTotals:
     savings_today: float
     savings_month: float
     unpriced_items: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncLease:
+    """Who syncs a store: one process at a time holds the lease and renews it each pass.
+
+    Attributes:
+        holder: an opaque token naming the holding engine (unique per process run).
+        who: `user@host` of the holder; `host` and `pid` let a process on the same host see
+            that the holder died without waiting for `expires_at`.
+        heartbeat_at: when the holder last renewed; `expires_at` when others may take over.
+        last_pass_at: when the holder last finished a sync pass (None before its first).
+    """
+
+    holder: str
+    who: str
+    host: str
+    pid: int
+    acquired_at: float
+    heartbeat_at: float
+    expires_at: float
+    last_pass_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileHealth:
+    """How one account (provider + profile) answered the sync passes.
+
+    `failing_since` is the first error after the last success (None while healthy);
+    `listed_until` the newest creation time a complete discovery pass read in its list, and
+    `listed_first_id` the id of the batch at the top of that list (where the next pass stops).
+    """
+
+    provider: str
+    profile: str
+    last_success_at: float | None = None
+    last_error_at: float | None = None
+    last_error: str | None = None
+    failing_since: float | None = None
+    listed_until: float | None = None
+    listed_first_id: str | None = None
+    listed_at: float | None = None

@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import answers, audit, batches, claims, ingest, items, queries, rollup, savings
+from store import answers, audit, batches, claims, ingest, items, queries, rollup, savings, sync_state
 from store.answers import RealtimeAnswer
 from store.claims import ClaimResult
 from store.db import ThreadConnections, check_header, check_pages, create_private_file, damaged
@@ -33,8 +33,10 @@ from store.model import (
     ItemStatus,  # noqa: F401  (part of the skeleton's namespace)
     PriceRow,
     PriceTier,
+    ProfileHealth,
     RemoteBatch,
     SavingsRow,
+    SyncLease,
 )
 from store.paths import db_path
 from store.prices import PriceBook
@@ -244,6 +246,19 @@ class Store:
         """
         return items.add_items(self._db, batch_id, requests, model=model)
 
+    def apply_inputs(self, batch_id: int, requests: Iterable[tuple[str, str]], *,
+                     model: str | None = None, first_seq: int = 0) -> tuple[int, int]:
+        """A batch's input requests, in order: items created (pending) or matched (given their
+        input position and body); returns (created, matched). See items.apply_inputs."""
+        return items.apply_inputs(self._db, batch_id, requests, model=model, first_seq=first_seq)
+
+    def batches_with_inputs(self, state: str) -> list[Batch]:
+        """Batches whose `inputs` is `state` (e.g. `pending`: to read from the provider)."""
+        from store.rows import BATCH_SELECT, batch_from_row
+
+        rows = self.conn.execute(BATCH_SELECT + " WHERE inputs = ? ORDER BY id", (state,)).fetchall()
+        return [batch_from_row(r) for r in rows]
+
     def ingest_results(
         self, batch_id: int, results: Iterable[ItemResult], *, results_path: str | None, now: float,
         resumed_lines: int = 0,
@@ -404,9 +419,66 @@ class Store:
         """Realized savings grouped by 'provider', 'model', 'day' (UTC date) or 'batch'."""
         return savings.savings(self.conn, by=by, since=since, until=until)
 
+    def failures_waiting_by_batch(self) -> dict[int, int]:
+        """batch id -> failed items not yet resubmitted or promoted (from the savings rollup:
+        the same numbers the header's "failures waiting" sums, so the two always agree)."""
+        rows = self.conn.execute(
+            "SELECT batch_id, total(failed_waiting) FROM savings_rollup GROUP BY batch_id "
+            "HAVING total(failed_waiting) > 0").fetchall()
+        return {int(batch_id): int(n) for batch_id, n in rows}
+
+    def handled_failures(self, batch_id: int) -> list[tuple[str, int | None, int]]:
+        """Where this batch's replaced items went: (status `resubmitted` or `promoted`, the
+        batch that holds the replacement or None for a realtime promotion, count)."""
+        rows = self.conn.execute(
+            """SELECT i.status, r.batch_id, count(*) FROM items i
+               LEFT JOIN items r ON r.id = i.replaced_by
+               WHERE i.batch_id = ? AND i.status IN ('resubmitted', 'promoted')
+               GROUP BY 1, 2 ORDER BY 1, 2""", (batch_id,)).fetchall()
+        return [(str(status), target, int(n)) for status, target, n in rows]
+
     def fleet_totals(self, *, now: float) -> FleetTotals:
         """In flight, items pending, failures waiting, savings today and this month."""
         return savings.fleet_totals(self.conn, now=now)
+
+    # ---- who syncs, and how each account answers (store/sync_state.py) -------------------
+    def read_lease(self) -> SyncLease | None:
+        """The sync lease: which process syncs this store, its heartbeat and last pass."""
+        return sync_state.read_lease(self._db)
+
+    def take_lease(self, *, holder: str, who: str, host: str, pid: int, now: float, ttl: float,
+                   holder_dead: Callable[[SyncLease], bool] | None = None) -> SyncLease:
+        """Take or renew the sync lease for `holder` unless another live process holds it;
+        returns the lease as it now stands (compare `.holder`)."""
+        return sync_state.take_lease(self._db, holder=holder, who=who, host=host, pid=pid, now=now,
+                                     ttl=ttl, holder_dead=holder_dead)
+
+    def record_sync_pass(self, *, holder: str, now: float) -> None:
+        """The lease holder finished a sync pass at `now`."""
+        sync_state.record_pass(self._db, holder=holder, now=now)
+
+    def release_lease(self, *, holder: str) -> None:
+        """Give the sync lease up (clean exit)."""
+        sync_state.release_lease(self._db, holder=holder)
+
+    def profile_health(self) -> list[ProfileHealth]:
+        """Per (provider, profile): last success, last error, failing since, discovery mark."""
+        return sync_state.profile_health(self._db)
+
+    def record_profile_calls(self, provider: str, profile: str, *, now: float, ok: bool,
+                             error: str | None = None) -> None:
+        """One sync pass's verdict on an account (see sync_state.record_profile_calls)."""
+        sync_state.record_profile_calls(self._db, provider, profile, now=now, ok=ok, error=error)
+
+    def record_listed(self, provider: str, profile: str, *, until: float | None, now: float,
+                      first_id: str | None = None) -> None:
+        """A discovery pass read the account's list down to known batches (high-water mark:
+        newest creation time, and the id at the top of the list)."""
+        sync_state.record_listed(self._db, provider, profile, until=until, first_id=first_id, now=now)
+
+    def known_provider_ids(self, provider: str, ids: Iterable[str]) -> set[str]:
+        """Which of these provider batch ids the store already has."""
+        return sync_state.known_provider_ids(self._db, provider, ids)
 
 
 def _repair_rollups(connections: ThreadConnections) -> None:

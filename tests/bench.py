@@ -46,6 +46,7 @@ FULL_SIZES = {
     "aggregate": [10_000_000],
     "console": [10, 1_000_000],
     "result_lines": [200_000],
+    "discovery": [10_000],
 }
 QUICK_SIZES = {
     "ingest": [500, 1_000, 2_000],
@@ -56,6 +57,7 @@ QUICK_SIZES = {
     "aggregate": [20_000],
     "console": [10],
     "result_lines": [5_000],
+    "discovery": [50],
 }
 HELP_RUNS_FULL, HELP_RUNS_QUICK = 7, 3
 TEST_TIME_TARGET = "green, well under CI's 15 min (< 10 min)"
@@ -81,6 +83,13 @@ def case_sync(n: int) -> dict[str, Any]:
     from tests.engine.bench_engine import bench_sync
 
     return bench_sync(n)
+
+
+def case_discovery(n: int) -> dict[str, Any]:
+    """A sync pass with account discovery over n known batches (live-fleet-14)."""
+    from tests.engine.bench_discovery import bench_discovery
+
+    return bench_discovery(n)
 
 
 def case_promote(n: int) -> dict[str, Any]:
@@ -176,6 +185,7 @@ CASES = {
     "ingest": case_ingest,
     "ingest_ceiling": case_ingest_ceiling,
     "sync": case_sync,
+    "discovery": case_discovery,
     "promote": case_promote,
     "store_ingest": case_store_ingest,
     "aggregate": case_aggregate,
@@ -374,6 +384,17 @@ def build_rows(runs: dict[str, list[CaseRun]]) -> list[Row]:
             f" (polled {run.figures.get('polled')}, {run.figures.get('errors')} errors)"
         meets = _meets(s < 3 and not bad) if run.size == 1_000 else ("n/a" if not bad else "no")
         rows.append(Row(label, f"{s:.2f} s{bad}", target, meets, s))
+    for run in runs.get("discovery", []):
+        label = f"sync pass with discovery, {_fmt_n(run.size)} known batches + 3 new"
+        target = "lists only what is new (1 list call)"
+        if not run.ok:
+            rows.append(_failed(label, run, target))
+            continue
+        f = run.figures
+        shown = (f"{f['seconds']:.3f} s, {f['list_calls']} list call, {f['discovered']} discovered "
+                 f"(first listing: {f['first_list_calls']} calls, {f['first_listing_s']:.2f} s)")
+        rows.append(Row(label, shown, target,
+                        _meets(f["list_calls"] == 1 and f["discovered"] == 3 and not f["errors"]), f["seconds"]))
     for run in runs.get("promote", []):
         label = f"promote {_fmt_n(run.size)} items, concurrency 32, 10% 429s"
         if not run.ok:
@@ -459,8 +480,8 @@ def run_all(*, quick: bool, skip_test_time: bool, only: set[str] | None = None,
             echo: Any = print) -> dict[str, Any]:
     sizes = QUICK_SIZES if quick else FULL_SIZES
     plan: list[tuple[str, int]] = []
-    for case in ("result_lines", "ingest", "ingest_ceiling", "store_ingest", "sync", "promote", "console",
-                 "aggregate"):
+    for case in ("result_lines", "ingest", "ingest_ceiling", "store_ingest", "sync", "discovery", "promote",
+                 "console", "aggregate"):
         plan += [(case, n) for n in sizes[case]]
     plan.append(("help", HELP_RUNS_QUICK if quick else HELP_RUNS_FULL))
     if not skip_test_time:

@@ -57,6 +57,18 @@ async def render(store, out: Path) -> list[Path]:
         shot("audit-log")
         await press(pilot, "1", "question_mark")
         shot("help")
+        # live-fleet-14: the heartbeat turned warning (an account failing for 3 minutes) and
+        # needs-attention mode, with why the batch under the cursor needs the operator.
+        now = app.clock.now()
+        lease = store.take_lease(holder="svc", who="ops@ops-host", host="ops-host", pid=4242,
+                                 now=now - 30, ttl=90)
+        store.record_sync_pass(holder=lease.holder, now=now - 6)
+        store.record_profile_calls("openai", "default", now=now - 180, ok=False, error="Connection error.")
+        await press(pilot, "escape")
+        app.refresh_now()
+        await settle(pilot)
+        await press(pilot, "n")
+        shot("needs-attention")
     return written
 
 

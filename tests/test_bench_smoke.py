@@ -16,7 +16,8 @@ from tests import bench
 def runs():
     """One tiny run of every case (except timing the suite itself, which would recurse)."""
     plan = [("result_lines", 300), ("ingest", 300), ("ingest", 600), ("ingest_ceiling", 400), ("store_ingest", 500),
-            ("sync", 6), ("sync", 12), ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
+            ("sync", 6), ("sync", 12), ("discovery", 20),
+            ("promote", 24), ("console", 10), ("aggregate", 20_000), ("help", 1)]
     out: dict[str, list[bench.CaseRun]] = {}
     for case, n in plan:
         out.setdefault(case, []).append(bench.run_case(case, n, timeout=300))
@@ -85,8 +86,8 @@ def test_console_case_runs_or_says_it_is_not_available(runs):
 
 def test_the_table_has_a_target_and_a_verdict_on_every_line(runs, tmp_path):
     rows = bench.build_rows(runs)
-    # result lines (5), ingest (rate+memory) x2, ceiling, store, sync x2, ...
-    assert len(rows) == 5 + 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1
+    # result lines (5), ingest (rate+memory) x2, ceiling, store, sync x2, ..., discovery
+    assert len(rows) == 5 + 2 * 2 + 1 + 1 + 2 + 1 + 2 + 1 + 1 + 1
     for row in rows:
         assert row.target and row.meets in ("yes", "no", "n/a", "not available"), row
         assert not row.value.startswith("failed"), row
@@ -121,3 +122,11 @@ def test_result_lines_ingests_every_line_four_ways(runs):
     f = run.figures
     assert all(f[kind]["lines"] == 300 for kind in ("naive", "naive_raw", "decode", "tracked", "submitted"))
     assert f["tracked"]["succeeded"] + f["tracked"]["errored"] == 300
+
+
+def test_discovery_over_known_batches_lists_only_the_new_page(runs):
+    [run] = runs["discovery"]
+    assert run.ok, run.error
+    f = run.figures
+    assert (f["known"], f["list_calls"], f["discovered"], f["errors"]) == (20, 1, 3, 0)
+

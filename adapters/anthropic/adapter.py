@@ -16,7 +16,7 @@ from typing import Any
 
 from adapters import download as dl
 from adapters.anthropic.requests import ENDPOINT
-from adapters.base import BatchAdapter, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
+from adapters.base import BatchAdapter, BatchPage, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
 from adapters.errors import ReadbackUnsupported, ResultsNotReady
 from adapters.lifecycle import batch_status
 from adapters.registry import ProviderSpec
@@ -41,6 +41,10 @@ def _ts(value: Any) -> float | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+RESULTS_RETENTION = 29 * 86_400.0
+"""Anthropic serves a batch's results for 29 days from its *creation* (then `archived_at` is set)."""
 
 
 class AnthropicBatchAdapter(BatchAdapter):
@@ -78,6 +82,8 @@ class AnthropicBatchAdapter(BatchAdapter):
             expires_at=_ts(b.expires_at),
             cancel_requested_at=cancel_at,
             results_url=b.results_url or None,
+            results_until=_ts(getattr(b, "archived_at", None)) or (
+                created + RESULTS_RETENTION if (created := _ts(b.created_at)) is not None else None),
         )
 
     # ---- batches ---------------------------------------------------------------------
@@ -99,25 +105,30 @@ class AnthropicBatchAdapter(BatchAdapter):
             raise self._wrap(exc) from None
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
-        after: str | None = None
+        cursor: str | None = None
         while True:
-            kwargs: dict[str, Any] = {"limit": 1000}
-            if after:
-                kwargs["after_id"] = after
-            try:
-                page = await self.client.messages.batches.list(**kwargs)
-            except Exception as exc:  # noqa: BLE001
-                raise self._wrap(exc) from None
-            data = list(page.data)
-            for b in data:
-                remote = self.to_remote(b)
+            page = await self.list_page(cursor, limit=1000)
+            for remote in page.batches:
                 if since is not None and remote.created_at is not None and remote.created_at < since:
                     return
                 yield remote
-            last = getattr(page, "last_id", None) or (data[-1].id if data else None)
-            if not data or not getattr(page, "has_more", False) or not last:
+            if page.next_cursor is None:
                 return
-            after = last
+            cursor = page.next_cursor
+
+    async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
+        """One GET /v1/messages/batches (at most 1,000 a page), continuing after `after_id`."""
+        kwargs: dict[str, Any] = {"limit": max(1, min(1000, limit))}
+        if cursor:
+            kwargs["after_id"] = cursor
+        try:
+            page = await self.client.messages.batches.list(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+        data = list(page.data)
+        last = getattr(page, "last_id", None) or (data[-1].id if data else None)
+        more = bool(data) and bool(getattr(page, "has_more", False)) and bool(last)
+        return BatchPage([self.to_remote(b) for b in data], last if more else None)
 
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:
         try:

@@ -84,6 +84,8 @@ POST /_emulator/batches/{id}/faults. Outcome knobs are fixed per batch when it i
   max_bytes=None        size limit (OpenAI upload 200 MB -> 400; Anthropic body 256 MB -> 413)
   empty_error_file_id=false  OpenAI quirk: a clean batch reports error_file_id ""
   http_429_rate=0       share of API calls answered 429 with retry-after (+ retry-after-ms)
+  list_429_rate=0       share of list calls (both providers' batch lists) answered 429
+  list_429_calls=0      the next N list calls after the knobs are set are answered 429
   http_500_rate=0       share answered 500
   http_529_rate=0       share answered 529 overloaded_error (OpenAI routes: 503)
   retry_after=1.0       seconds in the retry-after header

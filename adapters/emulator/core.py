@@ -43,6 +43,9 @@ class Emulator:
         self.flex_calls = 0
         self.rt_key = rand.key_for(seed, "realtime")
         self.spool = Spool()
+        self.list_storm_for: Faults | None = None
+        """The knobs the current `list_429_calls` storm was counted from (see gated_list)."""
+        self.list_storm_left = 0
 
     def now(self) -> float:
         return self.clock.now()
@@ -113,6 +116,31 @@ def gated(dialect: Dialect | None = None) -> Callable[[Callable[[Request, Emulat
         async def handler(request: Request) -> Response:
             emu = emulator(request)
             if (bad := await gate(emu, request, dialect or dialect_of(request))) is not None:
+                return bad
+            return await route(request, emu)
+
+        return handler
+
+    return wrap
+
+
+def gated_list(dialect: Dialect | None = None) -> Callable[[Callable[[Request, Emulator], Awaitable[Response]]],
+                                                         Callable[[Request], Awaitable[Response]]]:
+    """`gated` for a list route: `list_429_rate` adds a storm on the list endpoints alone
+    (discovery and `track --all` meet it while status polls still get through)."""
+    def wrap(route: Callable[[Request, Emulator], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(route)
+        async def handler(request: Request) -> Response:
+            emu = emulator(request)
+            f = emu.faults
+            if emu.list_storm_for is not f:  # knobs were set: a new storm of list_429_calls
+                emu.list_storm_for, emu.list_storm_left = f, f.list_429_calls
+            if emu.list_storm_left > 0:
+                emu.list_storm_left -= 1
+                f = f.with_({"http_429_rate": 1.0})
+            elif f.list_429_rate > f.http_429_rate:
+                f = f.with_({"http_429_rate": f.list_429_rate})
+            if (bad := await gate(emu, request, dialect or dialect_of(request), f)) is not None:
                 return bad
             return await route(request, emu)
 

@@ -38,6 +38,8 @@ OUTCOME_KNOBS = frozenset(
 HTTP_KNOBS = frozenset(
     {
         "http_429_rate",
+        "list_429_rate",
+        "list_429_calls",
         "http_500_rate",
         "http_529_rate",
         "retry_after",
@@ -76,6 +78,12 @@ class Faults:
     empty_error_file_id: bool = False
     # --- HTTP behaviour ----------------------------------------------------------------------
     http_429_rate: float = 0.0
+    list_429_rate: float = 0.0
+    """Share of list calls (GET /v1/batches, GET /v1/messages/batches) answered 429: a storm
+    on the list endpoints only, as discovery meets it (live-fleet-14)."""
+    list_429_calls: int = 0
+    """The next N list calls after these knobs are set are answered 429: a storm of known
+    length, so a test can prove retries without depending on the seed."""
     http_500_rate: float = 0.0
     http_529_rate: float = 0.0
     retry_after: float = 1.0

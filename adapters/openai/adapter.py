@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters import download as dl
-from adapters.base import BatchAdapter, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
+from adapters.base import BatchAdapter, BatchPage, BatchRequest, Capabilities, DownloadReport, RealtimeResult, as_int
 from adapters.errors import ResultsNotReady
 from adapters.lifecycle import batch_status
 from adapters.registry import ProviderSpec
@@ -144,29 +144,49 @@ class OpenAIBatchAdapter(BatchAdapter):
 
     async def retrieve(self, provider_batch_id: str) -> RemoteBatch:
         try:
-            return self.to_remote(await self.client.batches.retrieve(provider_batch_id, **self._include))
+            remote = self.to_remote(await self.client.batches.retrieve(provider_batch_id, **self._include))
         except Exception as exc:  # noqa: BLE001
             raise self._wrap(exc) from None
+        if remote.status.is_terminal and remote.output_file_id:
+            remote.results_until = await self._file_expiry(remote.output_file_id)
+        return remote
+
+    async def _file_expiry(self, file_id: str) -> float | None:
+        """When a file stops being downloadable (`expires_at`; set by `output_expires_after`,
+        default retention UNCONFIRMED). One call, made once when a batch is seen ended; a
+        failure only leaves the expiry unknown."""
+        try:
+            info = await self.client.files.retrieve(file_id)
+        except Exception:  # noqa: BLE001 - the batch's state is what was asked; this is extra
+            return None
+        expires = getattr(info, "expires_at", None)
+        return float(expires) if isinstance(expires, (int, float)) and expires else None
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
-        after: str | None = None
+        cursor: str | None = None
         while True:
-            try:
-                kwargs: dict[str, Any] = {"limit": 100} if self.paged_list else {}
-                if after:
-                    kwargs["after"] = after
-                page = await self.client.batches.list(**kwargs)
-            except Exception as exc:  # noqa: BLE001
-                raise self._wrap(exc) from None
-            data = list(page.data)
-            for b in data:
-                remote = self.to_remote(b)
+            page = await self.list_page(cursor)
+            for remote in page.batches:
                 if since is not None and remote.created_at is not None and remote.created_at < since:
                     return
                 yield remote
-            if not data or not self.paged_list or not getattr(page, "has_more", False):
+            if page.next_cursor is None:
                 return
-            after = data[-1].id
+            cursor = page.next_cursor
+
+    async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
+        """One GET /v1/batches (at most 100 a page), continuing `after` the cursor. A service
+        whose list does not page (Groq) answers everything at once: one page, no cursor."""
+        kwargs: dict[str, Any] = {"limit": max(1, min(100, limit))} if self.paged_list else {}
+        if cursor and self.paged_list:
+            kwargs["after"] = cursor
+        try:
+            page = await self.client.batches.list(**kwargs)
+        except Exception as exc:  # noqa: BLE001
+            raise self._wrap(exc) from None
+        data = list(page.data)
+        more = self.paged_list and bool(data) and bool(getattr(page, "has_more", False))
+        return BatchPage([self.to_remote(b) for b in data], data[-1].id if more else None)
 
     async def cancel(self, provider_batch_id: str) -> RemoteBatch:
         try:

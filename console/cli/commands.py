@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from console.cli.alerts import cmd_alerts
 from console.cli.io import (
     EXIT_FAIL,
     EXIT_OK,
@@ -37,8 +38,8 @@ from console.format.wording import plural
 MAX_PROMOTE_CONCURRENCY = 256
 """Realtime calls in flight for one promote: more only meets the provider's rate limits."""
 
-__all__ = ["cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote", "cmd_query",
-           "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
+__all__ = ["cmd_alerts", "cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote",
+           "cmd_query", "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
 def cmd_estimate(args: Any) -> int:
@@ -100,8 +101,22 @@ def cmd_track(args: Any) -> int:
         raise BadInput("name a batch id to track, or pass --all")
     store = open_store(args)
     engine = make_engine(args, store)
-    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile))
+    result = run(engine, engine.track(args.provider, args.id, all=args.all, profile=args.profile,
+                                      input_path=args.input))
     print_result(args, result)
+    return EXIT_OK
+
+
+def cmd_attach(args: Any) -> int:
+    store = open_store(args)
+    engine = make_engine(args, store)
+    batch = engine.batch(args.batch)
+    count = engine.attach_inputs(batch.id, args.file)
+    summary = f"attached {plural(count, 'request')} to batch {batch.id} from {args.file}"
+    if args.format == "json":
+        emit_json({"batch_id": batch.id, "requests": count, "summary": summary})
+    else:
+        out(summary)
     return EXIT_OK
 
 
@@ -109,7 +124,7 @@ def cmd_sync(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     if args.once:
-        report = run(engine, engine.sync_once(force=True))
+        report = run(engine, engine.sync_once(force=True, discover=not args.no_discover))
         if args.format == "json":
             data = report.to_dict()
             data["summary"] = report.summary
@@ -131,8 +146,19 @@ def cmd_sync(args: Any) -> int:
             out(f"{datetime.now(UTC):%H:%M:%S} {report.summary}")
         sys.stdout.flush()
 
+    standing_by: list[str] = []
+
+    def on_standby(lease: Any) -> None:
+        # Said once per holder: a service restarting under systemd must not flood the journal.
+        if lease.holder not in standing_by:
+            standing_by.append(lease.holder)
+            sys.stderr.write(f"batchdeck: {lease.who} (pid {lease.pid}) syncs this store; standing by "
+                             "and taking over if it stops\n")
+            sys.stderr.flush()
+
     try:
-        run(engine, engine.sync_forever(on_pass=on_pass))
+        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby,
+                                        discover=not args.no_discover))
     except KeyboardInterrupt:
         pass
     return EXIT_OK
@@ -142,6 +168,7 @@ def cmd_resubmit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("resubmit")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), include_permanent=args.include_permanent,
               input_path=args.input)
     est = engine.estimate_resubmit(args.batch, **kw)
@@ -166,6 +193,7 @@ def cmd_promote(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
     engine.require_writable("promote")
+    run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
     # Plan from the provider now, not from the last sync: finished items are never offered.
     note = run(engine, engine.refresh_batch(args.batch))

@@ -176,6 +176,7 @@ def batch_json(b: Batch) -> dict[str, Any]:
         "ended_at": b.ended_at, "expires_at": b.expires_at, "deadline": b.deadline,
         "parent_id": b.parent_id, "tracked": bool(b.tracked), "submitted_by": b.submitted_by,
         "errors": b.errors, "ingested": b.ingested_at is not None,
+        "inputs": getattr(b, "inputs", None),
         "promoted": getattr(b, "promoted", 0),
     }
 

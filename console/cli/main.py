@@ -82,10 +82,19 @@ def build_parser() -> argparse.ArgumentParser:
     track.add_argument("provider", metavar="PROVIDER", help="the provider the batch lives at")
     track.add_argument("id", metavar="ID", nargs="?", help="the provider's batch id")
     track.add_argument("--all", action="store_true", help="track every batch of the account instead of one")
+    track.add_argument("--input", metavar="FILE",
+                       help="the batch's original JSONL, for a provider that cannot give requests back")
     fmt(track, ("text", "json"))
+
+    attach = cmd("attach", "attach a tracked batch's original input file (matched by custom_id), once")
+    attach.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
+    attach.add_argument("file", metavar="FILE", help="the JSONL the batch was made from (matched by custom_id)")
+    fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
     sync.add_argument("--once", action="store_true", help="one pass, then exit")
+    sync.add_argument("--no-discover", action="store_true",
+                      help="do not list the watched accounts for batches the store does not know")
     fmt(sync, ("text", "json"))
 
     resub = cmd("resubmit", "resubmit failed items as a new linked batch")
@@ -129,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="file format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    alerts = cmd("alerts", "alert rules, their state and the last sent (test: send a test alert; check: evaluate now)")
+    alerts.add_argument("action", nargs="?", choices=("list", "test", "check"), default="list",
+                        help="list: rules and state (default); test: send a test alert; check: evaluate now")
+    fmt(alerts)
 
     sav = cmd("savings", "realized savings")
     sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider",

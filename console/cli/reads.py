@@ -86,9 +86,12 @@ def cmd_show(args: Any) -> int:
     items.sort(key=lambda i: i.seq)
     items = items[:limit]
     groups = store.error_groups(b.id)
+    handled = store.handled_failures(b.id) if args.failed else []
     if args.format == "json":
         job_state = store.partly_sent_jobs().get(b.job_id or "")
-        emit_json({"batch": batch_json(b),
+        extra = {"handled": [{"status": st, "batch_id": target, "count": n} for st, target, n in handled]} \
+            if args.failed else {}
+        emit_json({**extra, "batch": batch_json(b),
                    "job_partly_sent": None if job_state is None else {"sent": job_state[0], "batches": job_state[1]},
                    "error_groups": [{"error_type": g.error_type, "error_class": value_of(g.error_class),
                                      "count": g.count} for g in groups],
@@ -105,6 +108,11 @@ def cmd_show(args: Any) -> int:
         out(f"  {b.promoted} promoted to realtime (their batch copies are kept, not counted twice)")
     out(f"  created {fmt_utc_minute(b.created_at)}  ended {fmt_utc_minute(b.ended_at)}  "
         f"expires {fmt_utc_minute(b.expires_at)}  deadline {fmt_utc_minute(b.deadline)}")
+    if b.inputs == "unknown":
+        out(f"  inputs unknown: {b.provider} cannot give this batch's requests back; attach the original "
+            f"file with `batchdeck attach {b.id} FILE` to promote or resubmit its items")
+    elif b.inputs == "pending":
+        out("  inputs: not read yet (the next sync pass reads the provider's input file)")
     if b.reported_cost is not None:
         out(f"  provider billed {fmt_money(b.reported_cost)}"
             + (f" (list {fmt_money(b.reported_list_cost)})" if b.reported_list_cost is not None else ""))
@@ -117,6 +125,10 @@ def cmd_show(args: Any) -> int:
         out(f"  errors: {b.errors}")
     if groups:
         out("  failures: " + ", ".join(f"{g.error_type} {g.count}" for g in groups))
+    for status, target, n in handled:
+        # Handled failures no longer count as waiting; say where they went.
+        where = f"to batch {target} (`batchdeck show {target}`)" if target is not None else "to the realtime API"
+        out(f"  {n:,} items {status} {where}")
     if items and args.failed:
         # Failures have no usage or cost to show; what the operator needs is the provider's
         # own words, cut to the terminal's width when there is one (JSON has them whole).
@@ -166,6 +178,16 @@ def cmd_savings(args: Any) -> int:
 def cmd_export(args: Any) -> int:
     store = open_store(args, existing=True)
     engine = make_engine(args, store)
+    from adapters.errors import AdapterError
+    from console.cli.io import run
+    from console.engine.types import EngineError
+
+    try:
+        run(engine, engine.ensure_inputs(args.batch))  # request order of a tracked batch, if not read yet
+    except (AdapterError, EngineError) as exc:
+        if isinstance(exc, EngineError) and "no batch" in str(exc):
+            raise
+        sys.stderr.write(f"batchdeck: exporting in results order; the input file could not be read ({exc})\n")
     if args.output:
         with replacing(args.output) as f:
             result = engine.export(args.batch, f, format=args.format)

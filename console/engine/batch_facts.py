@@ -8,11 +8,27 @@ function treats them as unknown rather than raising.
 
 from __future__ import annotations
 
-from console.format.numbers import num
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from console.format.numbers import fmt_duration, num
 from store.model import TERMINAL_BATCH_STATUSES, Batch, BatchStatus, RequestCounts
 
 EXPIRY_WARN_SECONDS = 2 * 3600
 """Under this much time left before a batch's provider expiry, the countdown turns to a warning."""
+
+RESULTS_WARN_SECONDS = 2 * 86_400
+"""Under this much time left before a batch's results stop being downloadable (and they are not
+ingested yet), the batch needs attention."""
+
+
+def results_left(batch: Batch, now: float) -> float | None:
+    """Seconds until an ended batch's results can no longer be downloaded, while they are not
+    ingested yet; None when ingested, still running, or the provider's rule is not known."""
+    until = num(batch.results_until)
+    if until is None or batch.ingested_at is not None or not is_terminal(batch):
+        return None
+    return until - now
 
 
 def counts_of(batch: Batch) -> RequestCounts:
@@ -74,16 +90,73 @@ def deadline_risk(batch: Batch, now: float) -> str | None:
     return "at risk" if eta > target else "on track"
 
 
-def attention_reasons(batch: Batch, now: float, warn: float = EXPIRY_WARN_SECONDS) -> list[str]:
-    """Why a batch needs the operator: failures, near expiry, at risk, failed."""
-    reasons = []
+@dataclass(frozen=True, slots=True)
+class AttentionContext:
+    """What the store knows beyond the batch row, for judging whether it needs the operator.
+
+    Attributes:
+        warn: seconds before expiry (provider's, or results') that count as "soon".
+        waiting: batch id -> failed items not yet resubmitted or promoted (the same number the
+            header's "failures waiting" sums). A batch missing here that was ingested has none;
+            one not yet ingested is judged by the provider's failure counts.
+        failing: (provider, profile) accounts whose calls all failed in the last sync passes.
+    """
+
+    warn: float = EXPIRY_WARN_SECONDS
+    waiting: Mapping[int, int] | None = None
+    failing: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """One reason a batch needs the operator now: a short `tag` (filters, sorting, alerts)
+    and `why` in words for the row ("12 failures to resubmit or promote")."""
+
+    tag: str
+    why: str
+
+
+def waiting_failures(batch: Batch, ctx: AttentionContext) -> int:
+    """Failures of this batch nobody has resubmitted or promoted yet."""
+    if ctx.waiting is not None and batch.ingested_at is not None:
+        return int(ctx.waiting.get(batch.id, 0))
+    if ctx.waiting is not None and ctx.waiting.get(batch.id):
+        return int(ctx.waiting[batch.id])
+    return failures_of(counts_of(batch))
+
+
+def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> list[Attention]:
+    """Why a batch needs action now, each reason in words; empty when it does not.
+
+    Failed batch; failures still waiting (handled ones no longer count); pending items near the
+    provider's expiry; the deadline at risk or missed; results about to stop being downloadable
+    before they were ingested; the batch's account failing. Pure: `now` and `ctx` are given.
+    """
+    ctx = ctx or AttentionContext()
+    out: list[Attention] = []
     if batch.status == BatchStatus.FAILED:
-        reasons.append("failed")
-    if failures_of(counts_of(batch)):
-        reasons.append("failures")
+        out.append(Attention("failed", "batch failed"))
+    waiting = waiting_failures(batch, ctx)
+    if waiting:
+        out.append(Attention("failures", f"{waiting:,} failures to resubmit or promote"))
     left = expiry_left(batch, now)
-    if not is_terminal(batch) and left is not None and left < warn:
-        reasons.append("near expiry")
-    if not is_terminal(batch) and deadline_risk(batch, now) in ("at risk", "late"):
-        reasons.append("at risk")
-    return reasons
+    if not is_terminal(batch) and left is not None and left < ctx.warn:
+        pending = pending_of(counts_of(batch))
+        what = f"{pending:,} pending, " if pending else ""
+        out.append(Attention("near expiry", f"{what}expires in {fmt_duration(max(0.0, left))}"))
+    risk = deadline_risk(batch, now)
+    if risk in ("at risk", "late"):
+        out.append(Attention("at risk", "deadline missed" if risk == "late" else "deadline at risk"))
+    kept = results_left(batch, now)
+    if kept is not None and kept < RESULTS_WARN_SECONDS:
+        out.append(Attention("results expiring", "results no longer downloadable" if kept <= 0
+                             else f"results downloadable {fmt_duration(kept)} more, not ingested"))
+    if (batch.provider, batch.profile or "default") in ctx.failing:
+        out.append(Attention("provider failing", f"{batch.provider}:{batch.profile or 'default'} failing"))
+    return out
+
+
+def attention_reasons(batch: Batch, now: float, warn: float = EXPIRY_WARN_SECONDS,
+                      ctx: AttentionContext | None = None) -> list[str]:
+    """The tags of `attention` (failures, near expiry, at risk, failed, ...)."""
+    return [a.tag for a in attention(batch, now, ctx or AttentionContext(warn=warn))]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
 from console.engine import providers, submit
+from console.engine.discover import list_since
 from store.claims import new_owner
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
 
@@ -76,7 +77,8 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
                 if claim_now - (b.created_at or claim_now) >= engine.intent_grace
                 and engine.store.claim_intent(b.id, owner=owner, until=claim_now + SEND_LEASE, now=claim_now)}
     since = min((b.created_at or 0) for b in group) - SLACK
-    remotes = [r async for r in adapter.list_batches(since=since)]
+    # Paged and retried like every provider call (a 429 here used to fail the whole pass).
+    remotes = await list_since(engine, adapter, since, policy=engine.poll_policy)
     by_token = {r.metadata.get("batchdeck_token"): r for r in remotes if r.metadata}
     claimed: set[str] = set()
     resolved: list[int] = []
@@ -97,7 +99,7 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
                 and r.counts.total == intent.counts.total
                 and engine.store.get_batch(r.provider_batch_id) is None
             ]
-            candidates.sort(key=lambda r: r.created_at or 0.0)
+            candidates.sort(key=lambda r: r.created_at or 0.0)  # None filtered out above
             match = candidates[0] if candidates else None
         if match is not None:
             claimed.add(match.provider_batch_id)

@@ -116,6 +116,8 @@ class Engine:
         """Multiplier on adaptive poll intervals (the demo's compressed clock uses < 1)."""
         self.poll_policy = RetryPolicy(attempts=3, base=0.2, cap=5.0)
         """Retries for one status poll inside a sync pass; beyond it the batch waits a pass."""
+        self.next_discovery = 0.0
+        """Earliest time the long-running sync loop lists the watched accounts again."""
 
     # ---- plumbing ---------------------------------------------------------------------
     def adapter(self, provider: str, profile: str | None = None) -> BatchAdapter:
@@ -239,12 +241,29 @@ class Engine:
         *,
         all: bool = False,
         profile: str | None = None,
+        input_path: str | Path | None = None,
     ) -> TrackResult:
         """Start watching a batch something else submitted (or, with `all`, every batch the
-        account lists). Idempotent: known batches are reported as existing."""
+        account lists). Idempotent: known batches are reported as existing. Where the provider
+        keeps the batch's input it is read now; `input_path` attaches the original file instead
+        (providers that cannot give it back)."""
         from console.engine import track
 
-        return await track.track(self, provider, provider_batch_id, all=all, profile=profile)
+        return await track.track(self, provider, provider_batch_id, all=all, profile=profile,
+                                 input_path=input_path)
+
+    def attach_inputs(self, batch_ref: int | str, path: str | Path) -> int:
+        """Attach a tracked batch's original input file (matched by custom_id), once; returns
+        the requests attached. For batches whose provider cannot give the requests back."""
+        from console.engine import inputs
+
+        return inputs.attach(self, self.batch(batch_ref), path)
+
+    async def ensure_inputs(self, batch_ref: int | str) -> Any:
+        """The batch, with its inputs read from the provider first if still pending."""
+        from console.engine import inputs
+
+        return await inputs.ensure_read(self, self.batch(batch_ref))
 
     async def reconcile_intents(self) -> list[int]:
         """Match batches left SUBMITTING by a crash to the provider's batches (by our token
@@ -254,25 +273,33 @@ class Engine:
 
         return await reconcile.reconcile_intents(self)
 
-    async def sync_once(self, *, force: bool = True) -> SyncReport:
+    async def sync_once(self, *, force: bool = True, discover: bool = True) -> SyncReport:
         """One pass: reconcile intents, poll every non-terminal batch concurrently (per-provider
         limits, backoff honouring retry-after), and ingest results of batches that ended.
 
         `force=False` skips batches whose adaptive poll interval has not elapsed (the
         long-running `sync` loop and the console use that). A throttled poll leaves the
-        batch untouched.
+        batch untouched. `discover` (default) first lists each watched account and tracks the
+        batches the store does not know yet (console/engine/discover.py).
         """
         from console.engine import sync
 
-        return await sync.sync_once(self, force=force)
+        return await sync.sync_once(self, force=force, discover=discover)
 
     async def sync_forever(
-        self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None
+        self, *, stop: asyncio.Event | None = None, on_pass: Callable[[SyncReport], Any] | None = None,
+        lease: bool = False, on_standby: Callable[[Any], Any] | None = None,
+        lease_ttl: float | None = None, standby_recheck: float | None = None, discover: bool = True,
     ) -> None:
-        """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled)."""
+        """Repeat `sync_once(force=False)` until `stop` is set (or the task is cancelled).
+
+        `lease`: sync only while this process holds the store's sync lease (one syncing engine
+        per store); otherwise stand by (`on_standby(lease)`) and take over when it lapses."""
         from console.engine import sync
 
-        await sync.sync_forever(self, stop=stop, on_pass=on_pass)
+        extra = {} if standby_recheck is None else {"standby_recheck": standby_recheck}
+        await sync.sync_forever(self, stop=stop, on_pass=on_pass, lease=lease, on_standby=on_standby,
+                                lease_ttl=lease_ttl, discover=discover, **extra)
 
     async def ingest(self, batch_ref: int | str) -> int:
         """Download (resuming) and ingest one ended batch's results; returns lines ingested.

@@ -1,13 +1,20 @@
-"""Track batches something else submitted: one by id, or every batch the account lists."""
+"""Track batches something else submitted: one by id, or every batch the account lists.
+
+Every provider call, the list pages included, goes through the bounded backoff that honours
+`retry-after` (a 429 storm on the list endpoint is waited out, within the policy's bounds).
+A tracked batch is named from its metadata (console/engine/names.py).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.errors import AdapterError
-from console.engine import retry
+from console.engine import inputs, names, retry
+from console.engine.discover import Account, discover_account
 from console.engine.submit import keep_known_total
-from console.engine.types import BadInput, ProviderFailed, TrackResult
+from console.engine.types import BadInput, ProviderFailed, SyncReport, TrackResult
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
     from console.engine.service import Engine
@@ -24,9 +31,11 @@ def _upsert(engine: Engine, remote: RemoteBatch, profile: str | None, now: float
 
 
 async def track(engine: Engine, provider: str, provider_batch_id: str | None, *, all: bool,
-                profile: str | None) -> TrackResult:
+                profile: str | None, input_path: str | Path | None = None) -> TrackResult:
     if not all and not provider_batch_id:
         raise BadInput("name a batch id to track, or pass --all")
+    if all and input_path is not None:
+        raise BadInput("--input FILE attaches one batch's original requests; name the batch instead of --all")
     adapter = engine.adapter(provider, profile)
     # Our own unconfirmed submissions must be matched first, or --all would import them
     # a second time as "tracked".
@@ -36,15 +45,29 @@ async def track(engine: Engine, provider: str, provider_batch_id: str | None, *,
     now = engine.clock()
     try:
         if all:
-            async for remote in adapter.list_batches():
-                local, new = _upsert(engine, remote, profile, now)
-                (created if new else existing).append(local)
+            account = Account(provider, profile or engine.profile or "default")
+            listing = await discover_account(engine, account, policy=engine.retry, report=SyncReport(),
+                                             whole=True)
+            created, existing = listing.created, listing.existing
         else:
             wanted = provider_batch_id or ""  # given: checked above when not --all
             remote = await retry.call(lambda: adapter.retrieve(wanted),
                                       policy=engine.retry, sleep=engine.sleep)
             local, new = _upsert(engine, remote, profile, now)
             (created if new else existing).append(local)
+            label = names.label_from_metadata(remote.metadata, names.label_keys(engine.config))
+            if new and label:
+                engine.store.set_batch_fields(local, label=label)
+            if new:
+                inputs.mark_tracked(engine, local, remote)
+            batch = engine.store.get_batch(local)
+            if batch is not None and input_path is not None:
+                inputs.attach(engine, batch, input_path)
+            elif batch is not None and batch.inputs == inputs.PENDING:
+                try:
+                    await inputs.read_inputs(engine, batch)  # items exist before any result
+                except AdapterError:
+                    pass  # tracked all the same; the next sync pass reads the input
     except AdapterError as exc:
         if exc.status == 404:
             raise BadInput(f"{provider} has no batch {provider_batch_id!r}") from None

@@ -203,10 +203,20 @@ class SyncReport(_Dict):
     """Kept for the JSON shape; always empty since paid answers are stored with their mark."""
     next_poll_in: float | None = None
     seconds: float = 0.0
+    discovered: list[int] = field(default_factory=list)
+    """Batches an account listed that the store did not know, tracked this pass."""
+    list_calls: int = 0
+    """Provider list calls (pages) discovery made this pass, retries not counted."""
+    account_errors: dict[str, str] = field(default_factory=dict)
+    """`provider:profile` -> why discovery could not read that account's list this pass."""
 
     @property
     def summary(self) -> str:
         parts = [f"polled {self.polled}"]
+        if self.discovered:
+            parts.append(f"discovered {len(self.discovered)} new batches")
+        if self.account_errors:
+            parts.append(f"{len(self.account_errors)} accounts could not be listed")
         if self.changed:
             parts.append(f"{len(self.changed)} changed")
         if self.ingested:

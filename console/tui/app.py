@@ -64,6 +64,8 @@ class BatchdeckApp(App[int]):
         Binding("2", "goto('savings')", "Savings", id="savings"),
         Binding("3", "goto('audit')", "Audit", id="audit"),
         Binding("t", "track", "Track", show=False, id="track"),
+        # k9s: `:` opens the command line; here the palette, which opens a batch by either id.
+        Binding("colon", "open_by_id", "Open by id", show=False, id="colon_palette"),
         Binding("z", "toggle_utc", "UTC/local", show=False, id="utc"),
         Binding("question_mark", "help", "Keys", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
@@ -135,6 +137,9 @@ class BatchdeckApp(App[int]):
     background: Any = None
     """A callable returning a coroutine to run on the engine loop while the app is up
     (the live demo's submit-and-sync task); cancelled on exit."""
+    syncs: bool = False
+    """Run sync passes in the background (on the engine loop) while no other live process
+    holds the store's sync lease: the console keeps itself current (console/engine/lease.py)."""
 
     def on_mount(self) -> None:
         # Store reads run in worker threads, and SQLite gives up the GIL on every row it
@@ -146,6 +151,9 @@ class BatchdeckApp(App[int]):
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         if self.background is not None:
             future = self.engine_loop.submit(self.background())
+            future.add_done_callback(self._background_ended)
+        elif self.syncs:
+            future = self.engine_loop.submit(self.engine.sync_forever(lease=True))
             future.add_done_callback(self._background_ended)
         self.refresh_now()
         if self.refresh_interval:
@@ -230,6 +238,10 @@ class BatchdeckApp(App[int]):
         # Each screen names itself for people ("Batch #4"); the class name is only a fallback.
         title = getattr(self.screen, "help_title", None) or type(self.screen).__name__.removesuffix("Screen")
         self.push_screen(HelpScreen(bindings_of(self), title))
+
+    def action_open_by_id(self) -> None:
+        """`:` — the palette, where our id or the provider's opens the batch (k9s' command line)."""
+        self.action_command_palette()
 
     def action_track(self) -> None:
         self.actions.track()

@@ -14,18 +14,26 @@ from rich.text import Text
 
 from console.engine.batch_facts import (
     EXPIRY_WARN_SECONDS,
+    RESULTS_WARN_SECONDS,
     deadline_risk,
     expiry_left,
     failures_of,
     is_terminal,
     pending_of,
+    results_left,
 )
 from console.format.numbers import DASH, Palette, fmt_duration, fmt_int, num, text_or_dash
 from store.model import Batch, BatchStatus, RequestCounts
 
 
 def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WARN_SECONDS) -> Text:
-    """`23h 12m`; `⚠ 1h 20m` under the threshold; `expired` after; `—` once finished."""
+    """`23h 12m`; `⚠ 1h 20m` under the threshold; `expired` after; `—` once finished;
+    `⇩ 3d 4h` while an ended batch's results await ingest before the provider drops them."""
+    kept = results_left(batch, now)
+    if kept is not None:  # ended, results not ingested yet: count down to their archiving
+        if kept <= 0:
+            return Text("archived", style=pal.expired)
+        return Text(f"⇩ {fmt_duration(kept)}", style=pal.warning if kept < RESULTS_WARN_SECONDS else "")
     if batch.status == BatchStatus.EXPIRED:
         return Text("expired", style=pal.expired)
     if is_terminal(batch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.engine.batch_facts import expiry_left, failures_of, is_terminal
+from console.engine.batch_facts import AttentionContext, expiry_left, failures_of, is_terminal
 from console.format.numbers import fmt_duration
 from console.tui.messages import FleetLoaded
 from store.model import BatchStatus
@@ -30,7 +30,14 @@ def read_fleet(store: Any, now: float) -> FleetLoaded:
     batches = store.list_batches()
     totals = store.fleet_totals(now=now)
     saved = savings_by_batch(store.savings(by="batch"))
-    return FleetLoaded(batches, totals, saved, now)
+    return FleetLoaded(batches, totals, saved, now, store.read_lease(), store.profile_health(),
+                       store.failures_waiting_by_batch())
+
+
+def attention_context(snapshot: FleetLoaded, warn: float) -> AttentionContext:
+    """What the snapshot knows beyond each batch row: failures waiting, failing accounts."""
+    failing = frozenset((h.provider, h.profile) for h in snapshot.health if h.failing_since is not None)
+    return AttentionContext(warn=warn, waiting=snapshot.waiting, failing=failing)
 
 
 def _name(batch: Any) -> str:

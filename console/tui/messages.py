@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.message import Message
 
-from store.model import Batch, ErrorGroup, Event, FleetTotals, SavingsRow
+from store.model import Batch, ErrorGroup, Event, FleetTotals, ProfileHealth, SavingsRow, SyncLease
 
 
 class _Replaceable(Message):
@@ -27,6 +27,12 @@ class FleetLoaded(_Replaceable):
     totals: FleetTotals | None
     saved: dict[int, float]
     now: float
+    lease: SyncLease | None = None
+    """Who syncs this store and when it last finished a pass (the heartbeat)."""
+    health: list[ProfileHealth] = field(default_factory=list)
+    """Each account's last success and error, for the header's freshness line."""
+    waiting: dict[int, int] = field(default_factory=dict)
+    """batch id -> failures not yet resubmitted or promoted (agrees with the header)."""
 
 
 @dataclass

@@ -45,11 +45,21 @@ class BatchdeckCommands(Provider):
             if callable(getattr(screen, f"action_{action}", None)):
                 out.append((name, help_, partial(screen.run_action, action)))
         for batch in (app.fleet.batches if app.fleet else [])[:500]:
-            label = batch.label or batch.provider_batch_id or ""
-            out.append((f"Open batch #{batch.id} {label}".strip(),
-                        f"{batch.provider} · {batch.status} · {batch.model or '—'}",
-                        partial(app.open_batch, batch.id)))
+            out.append(_open_batch(app, batch))
         return out
+
+    def _by_id(self, query: str) -> list[tuple[str, str, Any]]:
+        """Every batch whose id, ours (`14`, `#14`) or the provider's (whole or a part of it),
+        is the query: found in the whole fleet, not only the 500 listed for fuzzy matching."""
+        text = query.strip().lstrip("#").lower()
+        if len(text) < 1:
+            return []
+        found = []
+        for batch in self.app.fleet.batches if self.app.fleet else []:
+            pid = (batch.provider_batch_id or "").lower()
+            if str(batch.id) == text or (len(text) >= 6 and text in pid):
+                found.append(_open_batch(self.app, batch))
+        return found[:20]
 
     async def discover(self) -> Hits:
         for name, help_, callback in self._commands()[: len(SCREENS) + len(SCREEN_ACTIONS)]:
@@ -57,7 +67,20 @@ class BatchdeckCommands(Provider):
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
+        exact = self._by_id(query)
+        for name, help_, callback in exact:
+            yield Hit(1.0, name, callback, help=help_)
+        seen = {name for name, _, _ in exact}
         for name, help_, callback in self._commands():
+            if name in seen:
+                continue
             score = matcher.match(name)
             if score > 0:
                 yield Hit(score, matcher.highlight(name), callback, help=help_)
+
+
+def _open_batch(app: Any, batch: Any) -> tuple[str, str, Any]:
+    """One "Open batch" command: our id, its name and the provider's id, all searchable."""
+    name = f"Open batch #{batch.id} {batch.label or ''} {batch.provider_batch_id or ''}"
+    return (" ".join(name.split()), f"{batch.provider} · {batch.status} · {batch.model or '—'}",
+            partial(app.open_batch, batch.id))

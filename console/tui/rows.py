@@ -14,13 +14,18 @@ from rich.text import Text
 
 from console.engine.batch_facts import (
     EXPIRY_WARN_SECONDS,
+    AttentionContext,
+    attention,
     attention_reasons,
     counts_of,
     expiry_left,
     failures_of,
     is_terminal,
+    waiting_failures,
 )
+from console.engine.names import display_name
 from console.format.numbers import DASH, Palette, fmt_compact, fmt_duration, fmt_int, fmt_money, num, text_or_dash
+from console.format.wording import cut_middle
 from console.tui.cells import counts_cell, expiry_text, progress_text, risk_text, status_text
 from store.model import Batch
 
@@ -34,23 +39,46 @@ class Column:
     width: int
     priority: int
     """Lower survives longer: at 80 columns only the most important fit."""
+    narrow: int = 0
+    """Width it shrinks to, instead of being dropped, when the terminal is narrow (0: none)."""
+    keep: bool = False
+    """Never dropped while narrowing others (and shrinking this one) can make the row fit."""
 
 
 BATCH_COLUMNS: tuple[Column, ...] = (
-    Column("sel", " ", 1, 0),
-    Column("id", "#", 4, 0),
-    Column("provider", "Provider", 9, 8),
-    Column("label", "Label", 12, 1),
+    # At 80 columns: status, progress, expiry, deadline, failed and the provider (as a short
+    # tag) stay, with the name cut in the middle; model, counts, savings and age go first.
+    Column("sel", " ", 1, 0, keep=True),
+    Column("id", "#", 4, 0, keep=True),
+    Column("provider", "Provider", 9, 8, narrow=3, keep=True),
+    Column("label", "Name", 12, 1, narrow=8, keep=True),
     Column("model", "Model", 18, 12),
-    Column("status", "Status", 11, 2),
-    Column("progress", "Progress", 10, 3),
+    Column("status", "Status", 11, 2, keep=True),
+    Column("progress", "Progress", 10, 3, keep=True),
     Column("counts", "ok/err/exp/pend", 15, 10),
-    Column("expires", "Expires", 9, 4),
-    Column("risk", "Deadline", 8, 6),
-    Column("failed", "Failed", 6, 5),
+    Column("expires", "Expires", 9, 4, keep=True),
+    Column("risk", "Deadline", 8, 6, keep=True),
+    Column("failed", "Failed", 6, 5, keep=True),
+    Column("why", "Needs attention because", 26, 7),
     Column("saved", "Saved", 9, 9),
     Column("age", "Age", 7, 11),
 )
+
+CUT_IN_THE_MIDDLE = frozenset({"label"})
+"""Cells cut with a middle ellipsis to their column's width (names differ at both ends)."""
+
+
+def fit_cell(key: str, cell: Text, width: int) -> Text:
+    """A cell made to fit its column: names cut in the middle, the provider to a short tag."""
+    if len(cell.plain) <= width or width <= 0:
+        return cell
+    if key in CUT_IN_THE_MIDDLE:
+        if cell.plain.startswith("…"):  # already a tail (a short provider id): keep the end
+            return Text("…" + cell.plain[len(cell.plain) - width + 1:], style=cell.style)
+        return Text(cut_middle(cell.plain, width), style=cell.style)
+    if key == "provider":
+        return Text(cell.plain[:width], style=cell.style)
+    return cell
 
 
 def batch_cells(
@@ -61,16 +89,23 @@ def batch_cells(
     saved: float | None = None,
     selected: bool = False,
     warn: float = EXPIRY_WARN_SECONDS,
+    ctx: AttentionContext | None = None,
 ) -> dict[str, Text]:
-    """Every cell of a Batches row, keyed by column (the table picks the columns that fit)."""
+    """Every cell of a Batches row, keyed by column (the table picks the columns that fit).
+
+    With `ctx`, Failed counts the failures still waiting (resubmitted or promoted ones no
+    longer count, as in the header) and `why` says what needs the operator."""
     counts = counts_of(batch)
-    fails = failures_of(counts)
+    ctx = ctx or AttentionContext(warn=warn)
+    fails = waiting_failures(batch, ctx)
+    reasons = attention(batch, now, ctx)
     created = num(batch.created_at)
     return {
         "sel": Text("●" if selected else " ", style=pal.accent),
         "id": Text(str(batch.id)),
         "provider": Text(text_or_dash(batch.provider, 9)),
-        "label": Text(text_or_dash(batch.label, 30)),
+        "label": Text(text_or_dash(display_name(batch.label, batch.provider_batch_id), 60),
+                      style="" if batch.label else pal.muted),
         "model": Text(text_or_dash(batch.model, 30)),
         "status": status_text(batch.status, pal),
         "progress": progress_text(counts, pal, width=5),
@@ -78,12 +113,13 @@ def batch_cells(
         "expires": expiry_text(batch, now, pal, warn),
         "risk": risk_text(batch, now, pal),
         "failed": Text(f"✗ {fails:,}" if fails else "0", style=pal.failed if fails else pal.muted),
+        "why": Text("; ".join(a.why for a in reasons), style=pal.warning) if reasons else Text(""),
         "saved": Text(fmt_money(saved)),
         "age": Text(fmt_duration(now - created) if created is not None else DASH),
     }
 
 
-def batch_sort_key(batch: Batch, key: str, now: float) -> tuple:
+def batch_sort_key(batch: Batch, key: str, now: float, ctx: AttentionContext | None = None) -> tuple:
     """Sort keys; every scheme breaks ties by newest id so the order is stable."""
     counts = counts_of(batch)
     if key == "expires":
@@ -91,9 +127,9 @@ def batch_sort_key(batch: Batch, key: str, now: float) -> tuple:
         open_ = not is_terminal(batch) and left is not None
         return (0 if open_ else 1, left if open_ else 0, -batch.id)
     if key == "failures":
-        return (-failures_of(counts), -batch.id)
+        return (-(waiting_failures(batch, ctx) if ctx else failures_of(counts)), -batch.id)
     if key == "attention":
-        return (-len(attention_reasons(batch, now)), is_terminal(batch), -batch.id)
+        return (-len(attention_reasons(batch, now, ctx=ctx)), is_terminal(batch), -batch.id)
     if key == "provider":
         return (str(batch.provider), str(batch.label or ""), -batch.id)
     return (-batch.id,)  # "newest"

@@ -33,15 +33,18 @@ def main(db_path: str | None, *, read_only: bool, utc: bool, bell: bool = False)
 
     try:
         return run(store, read_only=read_only, utc=utc, engine=make_engine,
-                   bell=bell or config.ui.bell, expiry_warn=config.ui.expiry_warning_hours * 3600)
+                   bell=bell or config.ui.bell, expiry_warn=config.ui.expiry_warning_hours * 3600,
+                   syncs=True)
     finally:
         store.close()
 
 
 def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=None,
-        background=None, title: str | None = None, expiry_warn: float | None = None) -> int:
+        background=None, title: str | None = None, expiry_warn: float | None = None,
+        syncs: bool = False) -> int:
     """Run the app on an open store. `engine` is an Engine or a factory for one; `background`
-    makes a coroutine run on the engine thread while the app is up (the demo's sync loop)."""
+    makes a coroutine run on the engine thread while the app is up (the demo's sync loop);
+    `syncs` keeps the store current in the background unless another process syncs it."""
     from console.tui.app import BatchdeckApp
 
     extra: dict[str, Any] = {} if expiry_warn is None else {"expiry_warn": expiry_warn}
@@ -51,5 +54,6 @@ def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=
         app.title = title
     if background is not None:
         app.background = background
+    app.syncs = syncs
     result = app.run()
     return int(result or 0)

@@ -79,9 +79,32 @@ def test_item_cells_literal_and_dash():
 
 
 def test_narrow_terminal_keeps_the_essentials():
-    keys = [c.key for c in columns_for(80)]
-    assert keys == ["sel", "id", "label", "status", "progress", "expires", "risk", "failed"]
-    assert len(columns_for(200)) == 13
+    # live-fleet-14: the provider stays at 80 columns too, shrunk to a short tag, and the
+    # name column narrows (cut in the middle) instead of pushing the provider out.
+    shown = {c.key: c.width for c in columns_for(80)}
+    assert list(shown) == ["sel", "id", "provider", "label", "status", "progress", "expires", "risk", "failed"]
+    assert shown["provider"] == 3 and shown["label"] >= 8
+    # Narrower still, shrunk columns can be dropped too (a shrunk column is a new Column).
+    assert [c.key for c in columns_for(60)][:3] == ["sel", "id", "label"] and columns_for(40)
+    assert len(columns_for(200)) == 14  # live-fleet-14: + "Needs attention because"
+
+
+def test_names_and_ids_are_cut_in_the_middle_so_two_batches_never_read_the_same():
+    from rich.text import Text
+
+    from console.engine.names import display_name, label_from_metadata, short_id
+    from console.tui.rows import fit_cell
+
+    a, b = "nightly-embeddings-batch-7", "nightly-embeddings-batch-8"
+    assert fit_cell("label", Text(a), 9).plain != fit_cell("label", Text(b), 9).plain
+    assert fit_cell("label", Text(a), 9).plain == "nigh…ch-7"
+    assert fit_cell("provider", Text("anthropic"), 3).plain == "ant"
+    assert short_id("batch_68a1f0c2e4b84f7fae9b1d2c3") == "…e9b1d2c3"
+    assert display_name(None, "msgbatch_01XyZ") == "…ch_01XyZ"
+    assert display_name("nightly", "batch_1") == "nightly"
+    assert label_from_metadata({"Job": " nightly ", "name": "x"}) == "x"
+    assert label_from_metadata({"Job": " nightly "}) == "nightly"
+    assert label_from_metadata({"team": "a"}, ("team",)) == "a" and label_from_metadata({}) is None
 
 
 def test_clock_formats():

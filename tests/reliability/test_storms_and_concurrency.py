@@ -60,7 +60,9 @@ async def test_a_storm_of_429_500_529_slow_calls_and_broken_downloads_converges_
     passes = []
     for _ in range(8):  # bounded: the fleet must converge well within this
         t = time.perf_counter()
-        done = cli(["sync", "--once", "--format", "json"], env, db, timeout=120)
+        # --no-discover: the storm's faults are drawn by call number (seeded); the account
+        # listing's calls would shift every draw this test was tuned on (live-fleet-14).
+        done = cli(["sync", "--once", "--no-discover", "--format", "json"], env, db, timeout=120)
         passes.append(time.perf_counter() - t)
         assert done.returncode in (0, 1), done.stderr
         assert "Traceback" not in done.stderr

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import faults
-from ..core import Emulator, bound, dialect_of, emulator, gate, gated, int_param, jresp, reply_headers
+from ..core import Emulator, bound, dialect_of, emulator, gate, gated, gated_list, int_param, jresp, reply_headers
 from ..dialect import Dialect
 from ..inputs import OPENAI_ENDPOINTS, parse_openai
 from ..state import Batch
@@ -114,7 +114,7 @@ async def cancel_batch(request: Request) -> Response:
     return jresp(batch_object(b, now), headers=h)
 
 
-@gated()
+@gated_list()
 async def list_batches(request: Request, emu: Emulator) -> Response:
     h = reply_headers(request)
     q = request.query_params

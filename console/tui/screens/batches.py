@@ -17,12 +17,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from console.engine.batch_facts import attention_reasons
+from console.engine.batch_facts import attention, attention_reasons
+from console.engine.freshness import freshness
 from console.format.numbers import fmt_int, fmt_money
+from console.tui.fleet import attention_context
 from console.tui.messages import FleetLoaded
 from console.tui.rows import SORTS, batch_cells, batch_sort_key
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.alerts_line import AlertsLine
 from console.tui.widgets.batch_table import BatchTable
 from console.tui.widgets.field import Field
 from console.tui.widgets.keys_footer import KeysFooter
@@ -31,19 +34,32 @@ SORT_WORDS = {"attention": "needs attention first", "expires": "expires soonest 
               "failures": "most failures first", "newest": "newest first", "provider": "by provider"}
 SORT_COLUMN = {"expires": "expires", "failures": "failed", "newest": "id",
                "provider": "provider", "attention": "status"}
-FIELDS = ("provider", "status", "label", "model")
+FIELDS = ("provider", "status", "label", "model", "provider_batch_id")
+
+
+def _values(batch: object) -> list[str]:
+    """Everything `/` searches: our id, the named fields and every metadata value."""
+    metadata = getattr(batch, "metadata", None) or {}
+    values = [str(getattr(batch, f, "") or "") for f in FIELDS]
+    if isinstance(metadata, dict):
+        values.extend(str(v) for v in metadata.values())
+    return [v.lower() for v in values]
 
 
 def matches(batch: object, query: str) -> bool:
-    """Every word must match: `openai`, `status:failed`, `label:night` (case-insensitive)."""
+    """Every word must match: `openai`, `status:failed`, `label:night`, a provider batch id
+    (or part of it), our id, a model or any metadata value (case-insensitive)."""
+    values = None
     for word in query.lower().split():
         field, _, value = word.partition(":")
         if value and field in FIELDS:
             if value not in str(getattr(batch, field, "") or "").lower():
                 return False
-        elif not any(word in str(getattr(batch, f, "") or "").lower() for f in FIELDS) and word != str(
-            getattr(batch, "id", "")
-        ):
+            continue
+        if word.lstrip("#") == str(getattr(batch, "id", "")):
+            continue
+        values = values if values is not None else _values(batch)
+        if not any(word in v for v in values):
             return False
     return True
 
@@ -105,6 +121,8 @@ class BatchesScreen(Screen):
         self.snapshot: FleetLoaded | None = None
         self.query_text = ""
         self.attention_only = False
+        self.alerted: frozenset[int] = frozenset()
+        """Batches an active alert names (AlertsLine): they need attention too."""
         self.sort_key = "attention"
         self.reverse = False
         self.selected: set[int] = set()
@@ -114,6 +132,9 @@ class BatchesScreen(Screen):
         with Vertical(id="top"):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
+            yield Static("", id="freshness", classes="freshness")
+            yield AlertsLine(id="alerts-line")
+            yield Static("", id="why-line", classes="why-line")
             yield Field(placeholder="filter: provider status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
         yield BatchTable(id="batches")
@@ -152,16 +173,18 @@ class BatchesScreen(Screen):
         if snap is None:
             return
         pal, now, warn = self.app.palette, snap.now, self.app.expiry_warn
+        ctx = attention_context(snap, warn)
+        self.ctx = ctx
         shown = [b for b in snap.batches if matches(b, self.query_text)]
         if self.attention_only:
-            shown = [b for b in shown if attention_reasons(b, now, warn)]
-        shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now), reverse=self.reverse)
+            shown = [b for b in shown if attention_reasons(b, now, ctx=ctx) or b.id in self.alerted]
+        shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now, ctx), reverse=self.reverse)
         self.shown = shown
         self.selected &= {b.id for b in snap.batches}
         table = self.query_one(BatchTable)
         table.set_sort_mark(SORT_COLUMN[self.sort_key], " ▼" if self.reverse else " ▲")
         table.show([(b.id, batch_cells(b, now, pal, saved=snap.saved.get(b.id),
-                                       selected=b.id in self.selected, warn=warn)) for b in shown])
+                                       selected=b.id in self.selected, warn=warn, ctx=ctx)) for b in shown])
         empty = self.query_one("#empty", Static)
         empty.display = not shown
         if not snap.batches:
@@ -178,11 +201,39 @@ class BatchesScreen(Screen):
             parts.append(f"filter: {self.query_text}")
         if self.attention_only:
             parts.append("needs attention only")
+        # In needs-attention mode the cursor row's reasons get a line of their own (at 80
+        # columns the reasons column does not fit).
+        why_line = self.query_one("#why-line", Static)
+        why = self._why_current() if self.attention_only else ""
+        why_line.display = bool(why)
+        why_line.update(Text(why, style=self.app.palette.warning))
         if self.selected:
             parts.append(f"{len(self.selected)} selected")
         if self.app.read_only:
             parts.append("READ-ONLY")
+        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.now)
+                 if self.snapshot is not None else None)
+        if fresh is not None and not fresh.warning:
+            parts.append(fresh.text)
         self.query_one("#status-line", Static).update(Text(" · ".join(parts)))
+        # Stale or failing data is never a quiet suffix: it gets its own line, in warning style.
+        banner = self.query_one("#freshness", Static)
+        banner.display = fresh is not None and fresh.warning
+        if fresh is not None and fresh.warning:
+            banner.update(Text("⚠ " + fresh.text, style=self.app.palette.warning))
+
+    def _why_current(self) -> str:
+        current = self.current_id()
+        batch = next((b for b in self.shown if b.id == current), None)
+        if batch is None or self.snapshot is None:
+            return ""
+        reasons = attention(batch, self.snapshot.now, getattr(self, "ctx", None))
+        return f"#{batch.id}: " + "; ".join(a.why for a in reasons) if reasons else ""
+
+    @on(DataTable.RowHighlighted)
+    def _cursor_moved(self, event: DataTable.RowHighlighted) -> None:
+        if self.attention_only and self.snapshot is not None:
+            self._render_status_line(len(self.shown), len(self.snapshot.batches))
 
     # ---- navigation and view ---------------------------------------------------------------
     def current_id(self) -> int | None:
@@ -234,6 +285,12 @@ class BatchesScreen(Screen):
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
         self._render_rows()
+
+    def on_alerts_line_read(self, message: AlertsLine.Read) -> None:
+        if message.batch_ids != self.alerted:
+            self.alerted = message.batch_ids
+            if self.attention_only and self.snapshot is not None:
+                self._render_rows()
 
     def action_attention(self) -> None:
         self.attention_only = not self.attention_only

@@ -50,6 +50,13 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
     if batch.errors:
         t.append("\nprovider error: ", style=pal.failed)
         t.append(text_or_dash(batch.errors, 200))
+    inputs = getattr(batch, "inputs", None)
+    if inputs == "unknown":
+        # The provider cannot give the requests back: promote and resubmit need the file.
+        t.append("\ninputs unknown", style=pal.warning)
+        t.append(f": attach the original file with `batchdeck attach {batch.id} FILE`")
+    elif inputs == "pending":
+        t.append("\ninputs: not read yet (the next sync pass reads the provider's input file)", style=pal.muted)
     return t
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from console.tui.rows import BATCH_COLUMNS, Column
+from console.tui.rows import BATCH_COLUMNS, Column, fit_cell
 from console.tui.widgets.columns import fit_columns
 from console.tui.widgets.keyed_table import KeyedTable
 
@@ -63,7 +63,7 @@ class BatchTable(KeyedTable):
             self.add_column(self._label(column), width=column.width, key=column.key)
         for batch_id in self.order:
             cells = self.cells[batch_id]
-            self.add_row(*(cells[c.key] for c in columns), key=str(batch_id))
+            self.add_row(*(fit_cell(c.key, cells[c.key], c.width) for c in columns), key=str(batch_id))
         self._restore(current)
 
     def set_sort_mark(self, column_key: str, mark: str) -> None:
@@ -86,12 +86,14 @@ class BatchTable(KeyedTable):
         for batch_id, cells in rows:
             old = self.cells.get(batch_id)
             if old is None:
-                self.add_row(*(cells[c.key] for c in self.columns_shown), key=str(batch_id))
+                self.add_row(*(fit_cell(c.key, cells[c.key], c.width) for c in self.columns_shown),
+                             key=str(batch_id))
                 written += len(self.columns_shown)
             else:
                 for column in self.columns_shown:
                     if old[column.key] != cells[column.key]:
-                        self.update_cell(str(batch_id), column.key, cells[column.key])
+                        self.update_cell(str(batch_id), column.key,
+                                         fit_cell(column.key, cells[column.key], column.width))
                         written += 1
             self.cells[batch_id] = cells
         if new_ids != self.order:

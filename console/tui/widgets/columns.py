@@ -16,12 +16,21 @@ from console.tui.rows import Column
 def fit_columns(columns: Sequence[Column], width: int, *, gap: int, grow: Mapping[str, int]) -> list[Column]:
     """The columns that fit `width` (each costs its width + `gap`), in display order."""
     chosen = list(columns)
+    order = {c.key: i for i, c in enumerate(columns)}  # by key: a shrunk column is a new Column
 
     def used() -> int:
         return sum(c.width + gap for c in chosen) + 2
 
+    # First the columns that may go; then shrink those that can (a provider to its tag);
+    # then, on a very narrow terminal, drop by priority whatever it takes.
+    while used() > width and any(not c.keep for c in chosen) and len(chosen) > 3:
+        chosen.remove(max((c for c in chosen if not c.keep), key=lambda c: (c.priority, order[c.key])))
+    for c in sorted((c for c in chosen if c.narrow), key=lambda c: (-c.priority, order[c.key])):
+        if used() <= width:
+            break
+        chosen[chosen.index(c)] = replace(c, width=min(c.width, c.narrow))
     while len(chosen) > 3 and used() > width:
-        chosen.remove(max(chosen, key=lambda c: (c.priority, columns.index(c))))
+        chosen.remove(max(chosen, key=lambda c: (c.priority, order[c.key])))
     for key, cap in grow.items():
         spare = width - used()
         for i, c in enumerate(chosen):
