@@ -61,11 +61,11 @@ class Profile:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     api_key_env: str | None = None
+    watch: bool = True
+    """Discover batches this account lists that the store does not know (every sync pass)."""
     limits: dict[str, Any] = field(default_factory=dict)
     """The service's own limits (windows, endpoints, max_requests, max_bytes, max_line_bytes),
     for a provider whose limits depend on the host (`openai_compat`)."""
-    watch: bool = True
-    """Discover batches this account lists that the store does not know (every sync pass)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +194,8 @@ def _profile(path: Path, name: str, table: Any) -> Profile:
                 raise ConfigError(f"{path}: [profiles.{name}] {key} must be {want}.")
             limits[key] = value
     return Profile(name=name, provider=table["provider"], base_url=table.get("base_url"),
-                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"), limits=limits,
-                   watch=watch)
+                   api_key=table.get("api_key"), api_key_env=table.get("api_key_env"), watch=watch,
+                   limits=limits)
 
 
 def _refuse_if_shared(path: Path, what: str = "an api_key") -> None:

@@ -433,11 +433,11 @@ MIGRATIONS = (*MIGRATIONS, Migration(10, "alert state, sync health, deadline gua
                                      _script(V_ALERTS)))
 
 
-# ---- v11 (branch providers-16): truncated successes, reported costs --------------------
+# ---- v11 (branch providers-16): truncated successes, reported costs ---------------------
 # Truncated successes (output limit reached, refusal) are flagged per item
 # and counted per batch, so they can be filtered and shown beside the failures; a batch keeps
 # what the provider itself says it cost (billed and list), where it says so (Doubleword).
-V11_PROVIDERS = """
+V_PROVIDERS = """
 ALTER TABLE items ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE batches ADD COLUMN reported_cost REAL;
@@ -446,6 +446,6 @@ CREATE INDEX items_truncated ON items (batch_id, seq) WHERE truncated = 1;
 """
 
 MIGRATIONS = (*MIGRATIONS, Migration(11, "items.truncated, batches.truncated and reported costs",
-                                     _script(V11_PROVIDERS)))
+                                     _script(V_PROVIDERS)))
 LATEST = MIGRATIONS[-1].version
 

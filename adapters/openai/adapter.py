@@ -175,10 +175,10 @@ class OpenAIBatchAdapter(BatchAdapter):
             cursor = page.next_cursor
 
     async def list_page(self, cursor: str | None = None, *, limit: int = 100) -> BatchPage:
-        """One GET /v1/batches (at most 100 a page), continuing `after` the cursor; a service
-        that does not page (spec option `paged_list` false) answers its whole list as one page."""
+        """One GET /v1/batches (at most 100 a page), continuing `after` the cursor. A service
+        whose list does not page (Groq) answers everything at once: one page, no cursor."""
         kwargs: dict[str, Any] = {"limit": max(1, min(100, limit))} if self.paged_list else {}
-        if cursor:
+        if cursor and self.paged_list:
             kwargs["after"] = cursor
         try:
             page = await self.client.batches.list(**kwargs)

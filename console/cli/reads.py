@@ -108,14 +108,14 @@ def cmd_show(args: Any) -> int:
         out(f"  {b.promoted} promoted to realtime (their batch copies are kept, not counted twice)")
     out(f"  created {fmt_utc_minute(b.created_at)}  ended {fmt_utc_minute(b.ended_at)}  "
         f"expires {fmt_utc_minute(b.expires_at)}  deadline {fmt_utc_minute(b.deadline)}")
-    if b.reported_cost is not None:
-        out(f"  provider billed {fmt_money(b.reported_cost)}"
-            + (f" (list {fmt_money(b.reported_list_cost)})" if b.reported_list_cost is not None else ""))
     if b.inputs == "unknown":
         out(f"  inputs unknown: {b.provider} cannot give this batch's requests back; attach the original "
             f"file with `batchdeck attach {b.id} FILE` to promote or resubmit its items")
     elif b.inputs == "pending":
         out("  inputs: not read yet (the next sync pass reads the provider's input file)")
+    if b.reported_cost is not None:
+        out(f"  provider billed {fmt_money(b.reported_cost)}"
+            + (f" (list {fmt_money(b.reported_list_cost)})" if b.reported_list_cost is not None else ""))
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
     partly = store.partly_sent_jobs().get(b.job_id or "")

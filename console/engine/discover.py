@@ -68,7 +68,7 @@ def watched_accounts(config: Config | Mapping[str, Any] | None, env: Mapping[str
         if watch is not False and isinstance(provider, str) and provider:
             out.append(Account(provider, "default" if name == "default" else name))
     for provider in adapters.providers():
-        key_var = env_vars(provider)[0]  # the registry entry's key_env
+        key_var = env_vars(provider)[0]
         if env.get(key_var) and Account(provider, "default") not in out:
             out.append(Account(provider, "default"))
     return out

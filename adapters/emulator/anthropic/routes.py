@@ -19,18 +19,7 @@ from starlette.routing import Route
 
 from .. import faults, rand, results, spool
 from ..content import max_output_tokens, prompt_tokens
-from ..core import (
-    Emulator,
-    break_after,
-    emulator,
-    gate,
-    gated,
-    gated_list,
-    jresp,
-    raw_json,
-    reply_headers,
-    rfc3339,
-)
+from ..core import Emulator, break_after, emulator, gate, gated, gated_list, jresp, raw_json, reply_headers, rfc3339
 from ..inputs import MESSAGES, InputError, bad_call, parse_anthropic
 from ..state import ANTHROPIC_RETENTION, Batch
 from .dialect import DIALECT, anthropic_error
