@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(track, ("text", "json"))
 
     attach = cmd("attach", "attach a tracked batch's original input file (matched by custom_id), once")
-    attach.add_argument("batch", metavar="BATCH")
-    attach.add_argument("file", metavar="FILE")
+    attach.add_argument("batch", metavar="BATCH", help="our id or the provider's batch id")
+    attach.add_argument("file", metavar="FILE", help="the batch's original JSONL (lines matched by custom_id)")
     fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
