@@ -11,9 +11,13 @@ pyproject.toml [tool.vulture] instead. Add a name here only with its reason; del
 latency_s  # adapters.base.RealtimeAnswer: time of one realtime call (set by the adapters)
 bytes_fetched  # adapters.base.DownloadReport: bytes fetched by this call (resume proof in tests)
 result_length  # store.model.Item: the raw result line's length (read back from the row)
+heartbeat_at  # store.model.SyncLease: the holder's last renewal, read back from sync_lease (live-fleet-14)
+listed_at  # store.model.ProfileHealth: when the account was last listed, read back from sync_profiles
+last_seen_at  # store.alerts.AlertState: the pass that last saw the condition (kept in alert_state)
 
 # Named constants that document a provider fact or the emulator's knob groups.
 OUTCOME_KNOBS  # adapters/emulator/faults.py: the per-batch knobs, beside HTTP_KNOBS (documentation)
+EVENTS  # console/engine/alerts/message.py: the alert JSON's event words, named in one place
 OPENAI_TOTAL_WHILE_VALIDATING  # adapters/emulator/state.py: an UNCONFIRMED provider fact, kept named
 
 # Framework hooks called by name from outside our code.
@@ -23,5 +27,10 @@ theme_variables  # textual.App attribute
 discover  # textual.command.Provider.discover: the palette's commands before typing
 virtual_size  # textual ScrollView attribute (the item table sets its scroll extent)
 parameters  # textual check_action(action, parameters) signature
+socket_connect_timeout  # apprise plugin attribute the alert sender sets (console/engine/alerts/deliver.py)
+socket_read_timeout  # apprise plugin attribute, as above
+do_POST  # http.server.BaseHTTPRequestHandler hook (tests/engine/alert_fixtures.py receiver)
+log_message  # http.server.BaseHTTPRequestHandler hook, silenced in the test receiver
 row_factory  # sqlite3.Connection attribute (tests/reliability/helpers.py)
 __getattr__  # module-level lazy attribute access (PEP 562) in store/ and console/engine/
+ceiling_output_tokens  # PromotionEstimate field: the token basis of ceiling_cost, for engine callers

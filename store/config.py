@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from store.alert_config import AlertConfigError, AlertsConfig, parse_alerts
 from store.model import PriceRow
 from store.paths import config_path
 from store.prices import PriceBookError, row_from_mapping
@@ -75,9 +76,11 @@ class Config:
     prices: tuple[PriceRow, ...] = ()
     label_keys: tuple[str, ...] | None = None
     """Metadata keys a tracked batch's label is read from (None: the engine's defaults)."""
+    alerts: AlertsConfig | None = None
+    """The [alerts] table (store/alert_config.py); None when the file has none: no alerts."""
 
 
-_TOP_LEVEL = {"profiles", "read_only", "ui", "prices", "label_keys"}
+_TOP_LEVEL = {"profiles", "read_only", "ui", "prices", "label_keys", "alerts"}
 _PROFILE_KEYS = {"provider", "base_url", "api_key", "api_key_env", "watch"}
 _UI_KEYS = {"expiry_warning_hours", "bell"}
 
@@ -133,9 +136,17 @@ def _parse(path: Path, data: dict[str, Any]) -> Config:
     if label_keys is not None and (not isinstance(label_keys, list) or not label_keys
                                    or not all(isinstance(k, str) and k for k in label_keys)):
         raise ConfigError(f"{path}: label_keys must be a list of metadata key names, e.g. [\"job\", \"name\"].")
+    alerts = None
+    if "alerts" in data:
+        try:
+            alerts = parse_alerts(path, data["alerts"])
+        except AlertConfigError as exc:
+            raise ConfigError(str(exc)) from exc
+        if alerts.has_literal_targets():
+            _refuse_if_shared(path, "an alert target")
     return Config(path=path, exists=True, profiles=profiles, read_only=read_only,
                   ui=UiConfig(float(hours), bell), prices=prices,
-                  label_keys=tuple(label_keys) if label_keys else None)
+                  label_keys=tuple(label_keys) if label_keys else None, alerts=alerts)
 
 
 def _table(path: Path, data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -165,10 +176,11 @@ def _profile(path: Path, name: str, table: Any) -> Profile:
                    api_key=table.get("api_key"), api_key_env=table.get("api_key_env"), watch=watch)
 
 
-def _refuse_if_shared(path: Path) -> None:
+def _refuse_if_shared(path: Path, what: str = "an api_key") -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
+        instead = "api_key_env" if what == "an api_key" else "\"env:VARIABLE\" targets"
         raise ConfigError(
-            f"{path} contains an api_key but is readable by other users (mode {mode:o}); "
-            f"run `chmod 600 {path}` or use api_key_env instead."
+            f"{path} contains {what} but is readable by other users (mode {mode:o}); "
+            f"run `chmod 600 {path}` or use {instead} instead."
         )

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import islice
 
-from store import rollup
+from store import answers, rollup
+from store.answers import RealtimeAnswer
 from store.db import ThreadConnections
 from store.errors import StoreError
 from store.model import ItemResult, PriceTier
@@ -66,7 +67,8 @@ def link_resubmission(db: ThreadConnections, old_item_ids: Iterable[int], new_ba
                 continue
             with rollup.changing(conn, [old_id]):
                 conn.execute(
-                    "UPDATE items SET status = 'resubmitted', replaced_by = ?, updated_at = ? WHERE id = ?",
+                    "UPDATE items SET status = 'resubmitted', replaced_by = ?, updated_at = ?, "
+                    "claim = NULL, claim_until = NULL WHERE id = ?",
                     (new[0], now, old_id),
                 )
             conn.execute("UPDATE items SET replaces = ? WHERE id = ?", (old_id, new[0]))
@@ -76,8 +78,9 @@ def link_resubmission(db: ThreadConnections, old_item_ids: Iterable[int], new_ba
 
 def record_promotion(db: ThreadConnections, item_id: int, result: ItemResult, *,
                      promoted_cost: float | None, realtime_cost: float | None,
-                     tier: PriceTier | str, now: float) -> None:
-    """Mark PROMOTED with the realtime answer's usage and costs.
+                     tier: PriceTier | str, now: float, answer: RealtimeAnswer | None = None) -> None:
+    """Mark PROMOTED with the realtime answer's usage and costs, keep the `answer` paid for,
+    release the item's claim and count it on its batch: one transaction.
 
     A batch cost already recorded (the batch copy finished first) stays: it was billed, and
     the item's savings go negative by that much. Otherwise the batch copy has cost nothing
@@ -87,18 +90,23 @@ def record_promotion(db: ThreadConnections, item_id: int, result: ItemResult, *,
     tokens = (None,) * 4 if u is None else (
         u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens)
     with db.transaction() as conn, rollup.changing(conn, [item_id]):
+        before = conn.execute("SELECT status, batch_id FROM items WHERE id = ?", (item_id,)).fetchone()
         cur = conn.execute(
             """UPDATE items SET status = 'promoted', model = coalesce(?, model),
                    input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?,
                    promoted_cost = ?, realtime_cost = ?, promoted_tier = ?,
                    batch_cost = CASE WHEN ? IS NULL THEN batch_cost ELSE coalesce(batch_cost, 0.0) END,
-                   billed_day = ?, updated_at = ?
+                   billed_day = ?, updated_at = ?, claim = NULL, claim_until = NULL
                WHERE id = ?""",
             (result.model, *tokens, promoted_cost, realtime_cost, str(PriceTier(tier)),
              realtime_cost, utc_day(now), now, item_id),
         )
-        if cur.rowcount == 0:
+        if cur.rowcount == 0 or before is None:
             raise StoreError(f"no item with id {item_id}; it may belong to a deleted batch.")
+        if before[0] != "promoted":  # the batch's counts move while a promote runs
+            conn.execute("UPDATE batches SET promoted = promoted + 1 WHERE id = ?", (before[1],))
+        if answer is not None:
+            answers.insert(conn, item_id, answer, now)
 
 
 def apply_inputs(db: ThreadConnections, batch_id: int, requests: Iterable[tuple[str, str]],

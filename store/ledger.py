@@ -19,6 +19,10 @@ Reference §11, per provider:
 
 Who pays what: only a succeeded request is billed. Errored, expired and canceled requests cost
 0.0 when the model is priced; an unknown model costs None ("unpriced"), never $0.
+
+One cost rule (`cost`) for ingest, estimates and promotions, and one way to say "unknown": None.
+Unknown are: a model without a price row, a tier the row has no price for (flex or priority
+without a multiplier: never guessed from another tier), and billed usage that was not reported.
 """
 
 from __future__ import annotations
@@ -96,14 +100,13 @@ def tier_rates(row: PriceRow, tier: PriceTier | str) -> Rates | None:
 
 
 def cost(usage: Usage | None, row: PriceRow | None, tier: PriceTier | str) -> float | None:
-    """What `usage` costs at `tier`: None if unpriced, 0.0 if there is no usage to bill."""
-    if row is None:
+    """What `usage` costs at `tier`; None (unknown) when the model or the tier is unpriced, or
+    when the usage was not reported. The one cost rule: ingest, estimates and promotions."""
+    if row is None or usage is None:
         return None
     rates = tier_rates(row, tier)
     if rates is None:
         return None
-    if usage is None:
-        return 0.0
     return rates.cost(usage)
 
 
@@ -112,13 +115,14 @@ def item_costs(
 ) -> tuple[float | None, float | None]:
     """(batch cost, realtime-equivalent cost at the standard tier) of one batch result.
 
-    Only succeeded requests are billed; the others cost 0.0 (priced) or None (unpriced).
+    Only succeeded requests are billed; the others cost 0.0 (priced) or None (unpriced). A
+    succeeded request without usage costs None: billed, but by how much is unknown.
     """
     if row is None:
         return None, None
-    if status not in BILLED_STATUSES or usage is None:
+    if status not in BILLED_STATUSES:
         return 0.0, 0.0
-    return batch_rates(row).cost(usage), standard_rates(row).cost(usage)
+    return cost(usage, row, PriceTier.BATCH), cost(usage, row, PriceTier.STANDARD)
 
 
 def savings(

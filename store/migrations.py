@@ -210,7 +210,7 @@ CREATE INDEX items_failure_groups ON items (batch_id, status, error_type, error_
 """
 
 
-# ---- v5 (branch trust-input-15; the lead renumbers at merge) ----------------------------
+# ---- v5: resumable ingest (issue 15) ---------------------------------------------------
 # An interrupted ingest resumes where it stopped: each chunk's transaction also records how far
 # into its results file the committed rows reach (bytes, and lines for a tracked batch's seq).
 V5 = """
@@ -245,7 +245,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "error-type index, batches.cancel_requested_at", _script(V2)),
     Migration(3, "batches.item_count", _script(V3)),
     Migration(4, "failure-groups index", _script(V4)),
-    Migration(5, "result_files ingest checkpoint (trust-input-15)", _script(V5)),
+    Migration(5, "result_files ingest checkpoint", _script(V5)),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -288,7 +288,47 @@ def migrate(conn: sqlite3.Connection, path: str = "the database") -> list[int]:
     return applied
 
 
-# ---- live-fleet-14: who syncs this store, and how each account answers -----------------------
+# ---- v6: claims, send leases, realtime answers (issue 15) -------------------------------
+# Money is spent once: an item a running promote or resubmit is about to buy is claimed in
+# the store (items.claim = the owner, items.claim_until = when the lease lapses) in the same
+# transaction that checks it is still unbought; an aged submission intent is claimed the same
+# way (batches.send_claim / send_claim_until) before a sync sends it. Paid realtime answers
+# live in realtime_answers, written in the transaction that marks the item promoted (they were
+# side files beside the database, shared by every store in that directory).
+# batches.promoted counts the batch's items a promotion answered, kept by that transaction,
+# so a batch's counts move while a promote runs.
+V6_CLAIMS = """
+ALTER TABLE items ADD COLUMN claim TEXT;
+ALTER TABLE items ADD COLUMN claim_until REAL;
+CREATE INDEX items_claimed ON items (batch_id) WHERE claim IS NOT NULL;
+ALTER TABLE batches ADD COLUMN send_claim TEXT;
+ALTER TABLE batches ADD COLUMN send_claim_until REAL;
+ALTER TABLE batches ADD COLUMN promoted INTEGER NOT NULL DEFAULT 0;
+UPDATE batches SET promoted = (SELECT count(*) FROM items
+                               WHERE items.batch_id = batches.id AND items.status = 'promoted');
+CREATE TABLE realtime_answers (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    tier TEXT,
+    paid_tier TEXT NOT NULL,
+    response TEXT NOT NULL,
+    at REAL NOT NULL
+);
+"""
+
+
+def _claims_v6(conn: sqlite3.Connection) -> None:
+    _script(V6_CLAIMS)(conn)
+    from store.answers import import_side_files
+
+    # The side files of the answers' old home are read in this same step: imported once.
+    import_side_files(conn)
+
+
+MIGRATIONS = (*MIGRATIONS, Migration(6, "item claims, send leases, realtime answers",
+                                     _claims_v6))
+
+
+# ---- v7: sync lease and per-account health (live-fleet-14) ---------------------------------
 # One row in sync_lease at most: the process that syncs (a console or `batchdeck sync`), with
 # its heartbeat; others read it to stand by and to say how fresh the data is. sync_profiles
 # keeps, per (provider, profile), the last success and the last error of any provider call a
@@ -319,13 +359,11 @@ CREATE TABLE sync_profiles (
 );
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1,
-                                     "sync lease, heartbeat and per-profile health (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(7, "sync lease, heartbeat and per-profile health (live-fleet-14)",
                                      _script(V_LIVE_FLEET_SYNC)))
-LATEST = MIGRATIONS[-1].version
 
 
-# ---- live-fleet-14: what is known of a tracked batch's inputs ---------------------------------
+# ---- v8: what is known of a tracked batch's inputs (live-fleet-14) -------------------------
 # NULL: a batch we submitted (its items were recorded at submit), or older rows.
 # 'pending': the provider keeps the input (OpenAI input file), not read yet; 'read': read;
 # 'unknown': the provider cannot give it back (Anthropic) and no file was attached;
@@ -334,17 +372,62 @@ V_LIVE_FLEET_INPUTS = """
 ALTER TABLE batches ADD COLUMN inputs TEXT;
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.inputs (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(8, "batches.inputs (live-fleet-14)",
                                      _script(V_LIVE_FLEET_INPUTS)))
-LATEST = MIGRATIONS[-1].version
 
 
-# ---- live-fleet-14: when a batch's results stop being downloadable -----------------------------
+# ---- v9: when a batch's results stop being downloadable (live-fleet-14) ---------------------
 # Anthropic: archived_at, or 29 days after creation; OpenAI: the output file's expires_at.
 V_LIVE_FLEET_RETENTION = """
 ALTER TABLE batches ADD COLUMN results_until REAL;
 """
 
-MIGRATIONS = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "batches.results_until (live-fleet-14)",
+MIGRATIONS = (*MIGRATIONS, Migration(9, "batches.results_until (live-fleet-14)",
                                      _script(V_LIVE_FLEET_RETENTION)))
+
+
+# ---- v10: alert state, sync health, deadline guard spending (alerts-19) --------------------
+# Alerts (console/engine/alerts): one row per condition ever raised, so a restart knows what
+# was already said; the heartbeat every sync pass leaves (the lease's goes with its holder);
+# the deadline guard's spending, claimed before each promote so the caps hold across processes.
+V_ALERTS = """
+CREATE TABLE alert_state (
+    key TEXT PRIMARY KEY,
+    rule TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    batch_id INTEGER,
+    active INTEGER NOT NULL DEFAULT 1,
+    started_at REAL NOT NULL,
+    last_seen_at REAL NOT NULL,
+    clear_since REAL,
+    resolved_at REAL,
+    last_sent_at REAL,
+    last_event TEXT,
+    sends INTEGER NOT NULL DEFAULT 0,
+    delivery TEXT,
+    title TEXT NOT NULL,
+    details TEXT
+);
+CREATE INDEX alert_state_active ON alert_state (active, rule);
+CREATE TABLE alert_sync_health (
+    scope TEXT PRIMARY KEY,
+    last_ok_at REAL,
+    failing_since REAL,
+    last_error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE guard_spend (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    at REAL NOT NULL,
+    tier TEXT NOT NULL,
+    claimed REAL NOT NULL,
+    spent REAL
+);
+CREATE INDEX guard_spend_at ON guard_spend (at);
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(10, "alert state, sync health, deadline guard spending (alerts-19)",
+                                     _script(V_ALERTS)))
 LATEST = MIGRATIONS[-1].version
+

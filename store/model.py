@@ -195,6 +195,8 @@ class Batch:
     """What is known of a tracked batch's requests: None (we submitted it: all stored),
     `pending` (the provider keeps them, not read yet), `read`, `unknown` (the provider cannot
     give them back), `attached` (the operator attached the original file)."""
+    promoted: int = 0
+    """Items of this batch a promotion answered so far (moves while a promote runs)."""
     results_until: float | None = None
     """When the provider stops serving this batch's results (None: not known)."""
 

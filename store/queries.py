@@ -167,6 +167,21 @@ def request_bodies(conn: sqlite3.Connection, item_ids: Iterable[int]) -> dict[in
     return out
 
 
+def item_requests(conn: sqlite3.Connection, batch_id: int) -> list[tuple[str, str]]:
+    """(custom_id, request body) of every item of a batch that has one, in seq order."""
+    return conn.execute(
+        "SELECT i.custom_id, r.body FROM items i JOIN item_requests r ON r.item_id = i.id "
+        "WHERE i.batch_id = ? ORDER BY i.seq", (batch_id,)).fetchall()
+
+
+def partly_sent_jobs(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """job id -> (batches the provider has, batches of the job), for split jobs some of whose
+    batches are still unsent intents (a submit stopped between them)."""
+    return {job: (sent, total) for job, sent, total in conn.execute(
+        "SELECT job_id, sum(provider_batch_id IS NOT NULL), count(*) FROM batches WHERE job_id IS NOT NULL "
+        "GROUP BY job_id HAVING count(*) > 1 AND sum(status = 'submitting') > 0")}
+
+
 def find_items(conn: sqlite3.Connection, batch_id: int, custom_ids: Iterable[str], *,
                with_request: bool = True) -> list[Item]:
     found: list[Item] = []

@@ -79,7 +79,9 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
             it, ot, cr, cw = u.input_tokens, u.output_tokens, u.cache_read_tokens, u.cache_write_tokens
             acc[6] += it + cr + cw
             acc[7] += ot
-        if rates is None:
+        if rates is None or (plain == "succeeded" and u is None):
+            # Unknown, one way (None): an unpriced model, or a billed result without usage
+            # (store/ledger.py `item_costs`, the same rule).
             chunk.unpriced += 1
             acc[2] += 1
             bc = rc = None

@@ -24,7 +24,7 @@ BATCH_COLUMNS = (
     "label", "job_id", *COUNT_COLUMNS, "created_at", "started_at", "ended_at", "expires_at",
     "deadline", "input_file_id", "output_file_id", "error_file_id", "results_url", "parent_id",
     "submitted_by", "submit_token", "errors", "results_path", "ingested_at", "updated_at",
-    "tracked", "cancel_requested_at", "metadata", "inputs",
+    "tracked", "cancel_requested_at", "metadata", "inputs", "promoted",
     "results_until",
 )
 BATCH_SELECT = "SELECT " + ", ".join(BATCH_COLUMNS) + " FROM batches"

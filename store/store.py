@@ -15,7 +15,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import audit, batches, ingest, items, queries, rollup, savings, sync_state
+from store import answers, audit, batches, claims, ingest, items, queries, rollup, savings, sync_state
+from store.answers import RealtimeAnswer
+from store.claims import ClaimResult
 from store.db import ThreadConnections, check_header, check_pages, create_private_file, damaged
 from store.errors import StoreError
 from store.migrations import LATEST, migrate
@@ -312,6 +314,14 @@ class Store:
         """Stored request bodies by item id (items without one are left out), 500 per query."""
         return queries.request_bodies(self.conn, item_ids)
 
+    def item_requests(self, batch_id: int) -> list[tuple[str, str]]:
+        """(custom_id, request JSON) of every item of a batch, in order (what sending it needs)."""
+        return queries.item_requests(self.conn, batch_id)
+
+    def partly_sent_jobs(self) -> dict[str, tuple[int, int]]:
+        """job id -> (batches sent, batches) for split jobs with batches still to send."""
+        return queries.partly_sent_jobs(self.conn)
+
     def find_items(self, batch_id: int, custom_ids: Iterable[str], *, with_request: bool = True) -> list[Item]:
         """Items of a batch by custom_id (with request bodies unless told not), in seq order."""
         return queries.find_items(self.conn, batch_id, custom_ids, with_request=with_request)
@@ -337,12 +347,47 @@ class Store:
         realtime_cost: float | None,
         tier: PriceTier,
         now: float,
+        answer: RealtimeAnswer | None = None,
     ) -> None:
-        """A realtime call answered for this item: mark PROMOTED, store usage and its cost."""
+        """A realtime call answered for this item: mark PROMOTED, store usage and its cost, keep
+        the paid `answer` and release the item's claim, in one transaction."""
         items.record_promotion(
             self._db, item_id, result, promoted_cost=promoted_cost, realtime_cost=realtime_cost,
-            tier=tier, now=now,
+            tier=tier, now=now, answer=answer,
         )
+
+    def realtime_answer(self, item_id: int) -> RealtimeAnswer | None:
+        """The realtime answer a promotion paid for (what the item inspector shows), if any."""
+        return answers.get(self.conn, item_id)
+
+    def realtime_answers(self, batch_id: int) -> dict[str, str]:
+        """custom_id -> realtime response JSON text, for every promoted item of a batch."""
+        return dict(answers.for_batch(self.conn, batch_id))
+
+    # ---- claims (store/claims.py) --------------------------------------------------------
+    def claim_items(self, item_ids: Iterable[int], *, owner: str, until: float, now: float,
+                    statuses: Iterable[str]) -> ClaimResult:
+        """Claim items for buying, in one transaction; skipped ones are counted by reason."""
+        return claims.claim_items(self._db, item_ids, owner=owner, until=until, now=now,
+                                  statuses=frozenset(statuses))
+
+    def still_claimed(self, item_id: int, owner: str, statuses: Iterable[str]) -> bool:
+        """Still ours and still unfinished (checked right before buying it)."""
+        return claims.still_claimed(self.conn, item_id, owner, frozenset(statuses))
+
+    def count_held(self, batch_id: int, owner: str, status: str) -> int:
+        """How many of the batch's items with `status` this claim owner holds."""
+        return claims.count_held(self.conn, batch_id, owner, status)
+
+    def release_items(self, owner: str, item_ids: Iterable[int] | None = None) -> None:
+        claims.release_items(self._db, owner, item_ids)
+
+    def renew_items(self, owner: str, until: float) -> None:
+        claims.renew_items(self._db, owner, until)
+
+    def claim_intent(self, batch_id: int, *, owner: str, until: float, now: float) -> bool:
+        """Claim a SUBMITTING intent for sending (only the holder sends it)."""
+        return claims.claim_intent(self._db, batch_id, owner=owner, until=until, now=now)
 
     def raw_result(self, item: Item) -> str | None:
         """The item's raw result line, read from the results file by offset (None if absent)."""

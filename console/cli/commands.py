@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from console.cli.alerts import cmd_alerts
 from console.cli.io import (
     EXIT_FAIL,
     EXIT_OK,
@@ -37,7 +38,7 @@ from console.format.wording import plural
 MAX_PROMOTE_CONCURRENCY = 256
 """Realtime calls in flight for one promote: more only meets the provider's rate limits."""
 
-__all__ = ["cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote",
+__all__ = ["cmd_alerts", "cmd_attach", "cmd_cancel", "cmd_estimate", "cmd_export", "cmd_info", "cmd_ls", "cmd_promote",
            "cmd_query", "cmd_resubmit", "cmd_savings", "cmd_show", "cmd_submit", "cmd_sync", "cmd_track"]
 
 
@@ -179,7 +180,7 @@ def cmd_resubmit(args: Any) -> int:
         raise BadInput(est.summary)
     if args.format != "json" or not args.yes:
         sys.stderr.write(est.summary + "\n")
-    if not confirm("Resubmit?", args.yes):
+    if not asked(engine, "resubmit", est.batch_id, {"items": est.items}, "Resubmit?", args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.resubmit(args.batch, **kw))
@@ -194,7 +195,9 @@ def cmd_promote(args: Any) -> int:
     engine.require_writable("promote")
     run(engine, engine.ensure_inputs(args.batch))  # a tracked batch's requests, if not read yet
     kw = dict(custom_ids=split_ids(args.items), tier=args.tier, input_path=args.input)
-    est = engine.estimate_promotion(args.batch, **kw)
+    # Plan from the provider now, not from the last sync: finished items are never offered.
+    note = run(engine, engine.refresh_batch(args.batch))
+    est = engine.estimate_promotion(args.batch, note=note, **kw)
     if est.needs_input:
         from console.engine.types import NeedsInput
 
@@ -206,11 +209,19 @@ def cmd_promote(args: Any) -> int:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
         lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
+    lines.append(f"   expected  {fmt_cost(est.expected_cost):>14}  at {est.tier}")
+    lines.append(f"   ceiling   {fmt_cost(est.ceiling_cost):>14}  at {est.tier}, every item using its max_tokens")
     sys.stderr.write("\n".join(lines) + "\n")
-    if not confirm(f"Promote {plural(est.items, 'item')} at {est.tier}?", args.yes):
+    if args.cancel_batch and not est.cancel_offered:
+        raise BadInput(f"--cancel-batch: batch {est.batch_id} still has pending items that are not being "
+                       "promoted, or is not running; promote every pending item, or leave the batch running")
+    question = f"Promote {plural(est.items, 'item')} at {est.tier}"
+    question += " and cancel the batch first?" if args.cancel_batch else "?"
+    if not asked(engine, "promote", est.batch_id, {"items": est.items, "tier": est.tier}, question, args.yes):
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
-    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency, **kw))
+    result = run(engine, engine.promote(args.batch, concurrency=args.concurrency,
+                                        cancel_batch=args.cancel_batch, **kw))
     print_result(args, result)
     return EXIT_OK if not result.failed or result.promoted else EXIT_FAIL
 
@@ -223,9 +234,23 @@ def cmd_cancel(args: Any) -> int:
     if not preview.cancellable:
         raise BadInput(preview.summary)
     sys.stderr.write(preview.summary + "\n")
-    if not confirm("Cancel this batch?", args.yes):
+    if not asked(engine, "cancel", preview.batch_id, {"status": preview.status}, "Cancel this batch?", args.yes):
         sys.stderr.write("nothing cancelled\n")
         return EXIT_OK
     result = run(engine, engine.cancel(args.batch))
     print_result(args, result)
     return EXIT_OK
+
+
+def asked(engine: Any, action: str, batch_id: int, details: dict[str, Any], question: str, yes: bool) -> bool:
+    """`confirm`, with a declined (or unanswerable, non-interactive) question recorded as an
+    `<action>.declined` audit event: an action attempted and not done leaves a trace."""
+    try:
+        agreed = confirm(question, yes)
+    except BadInput as exc:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": str(exc)})
+        raise
+    if not agreed:
+        engine.audit(f"{action}.declined", str(batch_id), {**details, "reason": "the operator said no"})
+    return agreed
+

@@ -151,7 +151,9 @@ def confirm(question: str, yes: bool) -> bool:
 
 
 def split_ids(text: str | None) -> list[str] | None:
-    if not text:
+    """The ids of `--items` (None when the option was not given). An empty value is an error,
+    never "all": a script whose variable came out empty must not act on every item."""
+    if text is None:
         return None
     ids = [t.strip() for t in text.split(",") if t.strip()]
     if not ids:
@@ -175,6 +177,7 @@ def batch_json(b: Batch) -> dict[str, Any]:
         "parent_id": b.parent_id, "tracked": bool(b.tracked), "submitted_by": b.submitted_by,
         "errors": b.errors, "ingested": b.ingested_at is not None,
         "inputs": getattr(b, "inputs", None),
+        "promoted": getattr(b, "promoted", 0),
     }
 
 

@@ -86,8 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(track, ("text", "json"))
 
     attach = cmd("attach", "attach a tracked batch's original input file (matched by custom_id), once")
-    attach.add_argument("batch", metavar="BATCH", help="our id or the provider's batch id")
-    attach.add_argument("file", metavar="FILE", help="the batch's original JSONL (lines matched by custom_id)")
+    attach.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
+    attach.add_argument("file", metavar="FILE", help="the JSONL the batch was made from (matched by custom_id)")
     fmt(attach, ("text", "json"))
 
     sync = cmd("sync", "poll batches and ingest results (until interrupted, or --once)")
@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--input", metavar="FILE",
                          help="original JSONL (when the provider cannot give requests back)")
     promote.add_argument("--concurrency", type=int, default=32, help="realtime calls at once (default: 32)")
+    promote.add_argument("--cancel-batch", action="store_true",
+                         help="cancel the batch first when every pending item of it is promoted "
+                              "(its copies would be billed too)")
     promote.add_argument("--yes", action="store_true", help="do not ask")
     fmt(promote, ("text", "json"))
 
@@ -134,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("batch", metavar="BATCH", help="our batch id (the console's #) or the provider's id")
     export.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="file format (default: jsonl)")
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+
+    alerts = cmd("alerts", "alert rules, their state and the last sent (test: send a test alert; check: evaluate now)")
+    alerts.add_argument("action", nargs="?", choices=("list", "test", "check"), default="list",
+                        help="list: rules and state (default); test: send a test alert; check: evaluate now")
+    fmt(alerts)
 
     sav = cmd("savings", "realized savings")
     sav.add_argument("--by", choices=("provider", "model", "day", "batch"), default="provider",

@@ -34,8 +34,10 @@ def cmd_ls(args: Any) -> int:
     provider = choice("--provider", args.provider, known_providers())
     store = open_store(args, existing=True)
     batches = store.list_batches(status=status, provider=provider)
+    partly = store.partly_sent_jobs()
     if args.format == "json":
-        emit_json({"batches": [batch_json(b) for b in batches]})
+        emit_json({"batches": [batch_json(b) for b in batches],
+                   "partly_sent_jobs": {job: {"sent": s, "batches": n} for job, (s, n) in partly.items()}})
         return EXIT_OK
     if not batches:
         out("no batches")
@@ -46,6 +48,8 @@ def cmd_ls(args: Any) -> int:
             f"{b.counts.done}/{b.counts.total}", b.counts.errored + b.counts.expired + b.counts.canceled,
             expires_cell(b), fmt_utc_minute(b.deadline) if b.deadline else "-",
             b.model or "-", b.label or "", fmt_utc_minute(b.created_at)] for b in batches])
+    for job, (sent, total) in partly.items():
+        out(partly_sent_note(job, sent, total))
     return EXIT_OK
 
 
@@ -54,6 +58,12 @@ def expires_cell(b: Any) -> str:
     from console.engine.batch_facts import is_terminal
 
     return "-" if is_terminal(b) or not b.expires_at else fmt_utc_minute(b.expires_at)
+
+
+def partly_sent_note(job: str, sent: int, total: int) -> str:
+    """One sentence for a split job stopped between its batches (ls and show)."""
+    return (f"job {job} is partly sent: {sent} of {total} batches reached the provider; "
+            "`batchdeck sync` sends the rest once their submission is a minute old")
 
 
 def cmd_show(args: Any) -> int:
@@ -78,9 +88,11 @@ def cmd_show(args: Any) -> int:
     groups = store.error_groups(b.id)
     handled = store.handled_failures(b.id) if args.failed else []
     if args.format == "json":
+        job_state = store.partly_sent_jobs().get(b.job_id or "")
         extra = {"handled": [{"status": st, "batch_id": target, "count": n} for st, target, n in handled]} \
             if args.failed else {}
         emit_json({**extra, "batch": batch_json(b),
+                   "job_partly_sent": None if job_state is None else {"sent": job_state[0], "batches": job_state[1]},
                    "error_groups": [{"error_type": g.error_type, "error_class": value_of(g.error_class),
                                      "count": g.count} for g in groups],
                    "items": [item_json(i) for i in items]})
@@ -91,6 +103,8 @@ def cmd_show(args: Any) -> int:
     c = b.counts
     out(f"  {c.done}/{c.total} done: {c.succeeded} succeeded, {c.errored} errored, {c.expired} expired, "
         f"{c.canceled} canceled, {c.processing} processing")
+    if b.promoted:
+        out(f"  {b.promoted} promoted to realtime (their batch copies are kept, not counted twice)")
     out(f"  created {fmt_utc_minute(b.created_at)}  ended {fmt_utc_minute(b.ended_at)}  "
         f"expires {fmt_utc_minute(b.expires_at)}  deadline {fmt_utc_minute(b.deadline)}")
     if b.inputs == "unknown":
@@ -100,6 +114,9 @@ def cmd_show(args: Any) -> int:
         out("  inputs: not read yet (the next sync pass reads the provider's input file)")
     if b.parent_id:
         out(f"  resubmitted from batch {b.parent_id}")
+    partly = store.partly_sent_jobs().get(b.job_id or "")
+    if partly is not None:
+        out("  " + partly_sent_note(b.job_id or "", *partly))
     if b.errors:
         out(f"  errors: {b.errors}")
     if groups:

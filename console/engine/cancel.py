@@ -37,6 +37,7 @@ def cancel_preview(engine: Engine, batch: Batch) -> CancelPreview:
 async def cancel(engine: Engine, batch: Batch) -> CancelResult:
     preview = cancel_preview(engine, batch)
     if not preview.cancellable:
+        engine.audit("cancel.refused", str(batch.id), {"reason": preview.summary, "status": preview.status})
         raise BadInput(preview.summary)
     adapter = engine.adapter(batch.provider, batch.profile)
     try:
@@ -45,6 +46,7 @@ async def cancel(engine: Engine, batch: Batch) -> CancelResult:
     except AdapterError as exc:
         if not exc.retryable:
             await _refuse_if_it_already_ended(engine, adapter, batch)
+        engine.audit("cancel.failed", str(batch.id), {"error": exc.message, "status": exc.status})
         raise ProviderFailed(f"cancel failed: {exc.message}") from None
     _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
     new_value = BatchStatus(new).value
@@ -65,5 +67,7 @@ async def _refuse_if_it_already_ended(engine: Engine, adapter: BatchAdapter, bat
         return
     if BatchStatus(remote.status).is_terminal:
         _, new = engine.store.update_from_remote(batch.id, remote, now=engine.clock())
+        engine.audit("cancel.refused", str(batch.id), {
+            "reason": "the batch had already ended at the provider", "status": BatchStatus(new).value})
         raise BadInput(f"batch #{batch.id} had already ended at the provider ({BatchStatus(new).value}); there is "
                        "nothing to cancel, and its results arrive with the next sync")

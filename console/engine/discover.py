@@ -21,7 +21,7 @@ import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError
 from console.engine import inputs, names, providers, retry
@@ -33,6 +33,7 @@ from store.model import ProfileHealth, RemoteBatch
 if TYPE_CHECKING:
     from adapters.base import BatchAdapter
     from console.engine.service import Engine
+    from store.config import Config
 
 
 PAGE_LIMIT = 1000
@@ -53,7 +54,7 @@ class Account:
         return f"{self.provider}:{self.profile}"
 
 
-def watched_accounts(config: object, env: Mapping[str, str] | None = None) -> list[Account]:
+def watched_accounts(config: Config | Mapping[str, Any] | None, env: Mapping[str, str] | None = None) -> list[Account]:
     """The accounts a sync pass lists: configured profiles with `watch` on (the default), and
     each provider's implicit `default` profile when its key variable is set."""
     import adapters

@@ -16,7 +16,7 @@ import csv
 import json
 from typing import IO, TYPE_CHECKING, cast
 
-from console.engine import kept_answers, providers
+from console.engine import providers
 from console.engine.types import BadInput, ExportResult
 from console.format.textclean import MULTILINE, json_escape
 from console.format.wording import plural
@@ -55,7 +55,8 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
     if terminal and format == "csv":
         out = cast(IO[str], _CleanCells(out))  # writes only: all csv.writer asks of a stream
     cls = providers.adapter_cls(batch.provider)
-    promoted = kept_answers.responses(kept_answers.path_for(engine, batch))
+    # Paid realtime answers, from the store (answer text is decoded only for promoted items).
+    promoted = engine.store.realtime_answers(batch.id)
     writer = csv.writer(out) if format == "csv" else None
     if writer is not None:
         writer.writerow(CSV_COLUMNS)
@@ -69,7 +70,10 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
             response = None
             source = None
             if item.custom_id in promoted and status == "promoted":
-                response, source = promoted[item.custom_id], "realtime"
+                try:
+                    response, source = json.loads(promoted[item.custom_id]), "realtime"
+                except ValueError:
+                    response, source = None, "realtime"
             elif item.result_offset is not None:
                 raw = engine.store.raw_result(item)
                 if raw:

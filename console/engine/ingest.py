@@ -11,9 +11,6 @@
    failed one, `errored / missing_result` otherwise. Finished items are never touched.
 4. `store.mark_ingested` recounts the batch, only once the results file is complete; the mark
    and its audit event are written in one transaction.
-5. Realtime answers a killed promotion paid for but never recorded are recorded
-   (`kept_answers.record_unmarked`), or left to a later sync pass while a promote of the batch
-   is running (`kept_answers.record_or_owe`).
 Running it again after a crash anywhere yields the same rows (the store's ingest is
 idempotent on (batch, custom_id), and `mark_ingested` comes after a whole file was ingested),
 and does not start over: each chunk commits with a checkpoint (the byte offset its lines reach
@@ -29,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.errors import ResultsNotReady
-from console.engine import kept_answers, result_checks, retry
+from console.engine import result_checks, retry
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, RemoteBatch
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
@@ -125,9 +122,6 @@ async def ingest_batch(engine: Engine, b: Batch, remote: RemoteBatch | None = No
             engine.audit("ingest", str(b.id), details)
 
     await asyncio.to_thread(mark)
-    # A promotion killed between paying and recording left its answer on disk: its item ended
-    # in the batch meanwhile, and the answer and its cost are recorded now, not lost.
-    await asyncio.to_thread(kept_answers.record_or_owe, engine, b)
     return lines
 
 

@@ -1,9 +1,9 @@
-"""Cost arithmetic for estimates and promotions: usage × price row, per route.
+"""Estimates and promotions priced with the store's one cost rule (`store.ledger.cost`).
 
 Routes: `batch` (the row's batch prices, or list × (1 − discount)), `standard` (list),
-`flex` (list × flex_multiplier; OpenAI's flex is about the batch price), `priority`
-(list × priority_multiplier, about 2× standard). A model without a price gives None,
-never $0. The price rows come from the store's price book.
+`flex` (list × flex_multiplier), `priority` (list × priority_multiplier). A model without a
+price, a tier without a multiplier, or usage not reported gives None (unknown), never $0 and
+never a guess. The price rows come from the store's price book.
 """
 
 from __future__ import annotations
@@ -12,13 +12,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from console.format.numbers import fmt_about
+from store.ledger import cost
 from store.model import PriceRow, PriceTier, Usage
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
     from store.prices import PriceBook
     from store.store import Store
 
-DEFAULT_PRIORITY_MULTIPLIER = 2.0
+__all__ = ["TokenTally", "about", "cost", "estimate_tokens", "price_book", "price_row", "unpriced_models",
+           "unpriced_note"]
+
 TOKENS_PER_CHAR = 0.25
 """Token estimate ≈ characters / 4 (English prose; code and CJK run denser)."""
 
@@ -71,24 +74,6 @@ def unpriced_note(provider: str, models: list[str]) -> str:
     names = ", ".join(models)
     return (f"no {provider} price for {names}: check the model name; costs will show as "
             "unpriced until the price book has it")
-
-
-def cost(usage: Usage | None, row: PriceRow | None, tier: PriceTier | str) -> float | None:
-    """USD for `usage` on route `tier` (store.ledger's arithmetic); None when unpriced.
-
-    A row without a flex multiplier prices flex at the batch rates (OpenAI documents flex
-    at the batch price); without a priority multiplier, priority is 2x list.
-    """
-    from store import ledger
-
-    if usage is None or row is None:
-        return None
-    tier = PriceTier(tier)
-    if tier is PriceTier.FLEX and row.flex_multiplier is None:
-        tier = PriceTier.BATCH
-    if tier is PriceTier.PRIORITY and row.priority_multiplier is None:
-        return ledger.standard_rates(row).cost(usage) * DEFAULT_PRIORITY_MULTIPLIER
-    return ledger.cost(usage, row, tier)
 
 
 def estimate_tokens(chars: int) -> int:

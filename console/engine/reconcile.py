@@ -16,6 +16,12 @@ another process (the console syncing while the CLI submits), and the listing may
 intent whose stored items do not add up to its recorded total is never sent: it is marked
 FAILED with the reason and a `submit.abandoned` audit event (see `abandon`).
 
+Two syncing processes (a console plus a cron `sync`) must not both send one aged intent: each
+aged intent is claimed in the store (one transaction, a lease of `SEND_LEASE`) BEFORE the
+provider is listed, and only the holder sends it. The listing is taken after the claim, so a
+process that claims an intent another process sent meanwhile finds that batch and attaches it
+instead of sending it again.
+
 Every attach is written in the same transaction as the audit event that records it.
 """
 
@@ -27,6 +33,7 @@ from typing import TYPE_CHECKING
 from adapters.errors import AdapterError
 from console.engine import providers, submit
 from console.engine.discover import list_since
+from store.claims import new_owner
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
@@ -38,6 +45,9 @@ WINDOW = 600.0
 """Seconds after an intent in which its Anthropic batch must have been created."""
 SLACK = 120.0
 """Clock skew allowed between us and the provider."""
+SEND_LEASE = 300.0
+"""Seconds a process's claim to send an aged intent lasts (it lapses at once if that process
+dies on this host). Longer than any one create call with its retries."""
 
 
 async def reconcile_intents(engine: Engine) -> list[int]:
@@ -60,6 +70,12 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
     caps = providers.capabilities(provider)
     adapter = engine.adapter(provider, profile)
     group.sort(key=lambda b: (b.created_at or 0, b.id))
+    # Claim the aged intents before listing (see the module docstring): only these are sent.
+    owner = new_owner()
+    claim_now = engine.clock()
+    sendable = {b.id for b in group
+                if claim_now - (b.created_at or claim_now) >= engine.intent_grace
+                and engine.store.claim_intent(b.id, owner=owner, until=claim_now + SEND_LEASE, now=claim_now)}
     since = min((b.created_at or 0) for b in group) - SLACK
     # Paged and retried like every provider call (a 429 here used to fail the whole pass).
     remotes = await list_since(engine, adapter, since, policy=engine.poll_policy)
@@ -96,8 +112,8 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
             resolved.append(intent.id)
             continue
         age = now - (intent.created_at or now)
-        if age < engine.intent_grace:
-            continue
+        if intent.id not in sendable:
+            continue  # young, or another process holds it (it sends it, or its lease lapses)
         if intent.submit_token is None:  # every intent is recorded with one; without it, never resend
             continue
         items = _items_with_bodies(engine.store, intent.id)

@@ -2,9 +2,11 @@
 
 Default selection: the batch's retryable failures (errored/expired/canceled) not yet replaced.
 Permanent failures go only with `include_permanent`. The new batch goes through the same
-exactly-once path as `submit`; the old items are marked RESUBMITTED and linked to their
-replacements in the same transaction that records the new batch's intent and items (before
-the provider call), so a crash cannot leave them looking unreplaced and send them twice.
+exactly-once path as `submit`; the old items are claimed, marked RESUBMITTED and linked to
+their replacements in the same transaction that records the new batch's intent and items
+(before the provider call), so a crash cannot leave them looking unreplaced and send them
+twice, and two resubmits (or a resubmit beside a promote) never both take one item: an item
+another run holds, or already replaced, promoted or finished, is skipped and said so.
 """
 
 from __future__ import annotations
@@ -21,7 +23,13 @@ from console.engine import requests as reqs
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
 from console.format.numbers import fmt_about
 from console.format.wording import plural
+from store.claims import ClaimResult, new_owner
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
+
+_FAILED_VALUES = frozenset(s.value for s in FAILED_ITEM_STATUSES)
+CLAIM_LEASE = 300.0
+"""Seconds a resubmit's claim lasts; it is released in the same transaction that links the
+items to their replacements, so it only ever outlives that transaction if the process dies."""
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
     from console.engine.service import Engine
@@ -98,6 +106,9 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
     caps = providers.capabilities(batch.provider)
     job_id = uuid.uuid4().hex[:12]
     new_ids: list[int] = []
+    owner = new_owner()
+    taken = ClaimResult()
+    sent = 0
     endpoint = batch.endpoint or providers.adapter_cls(batch.provider).default_endpoint
     # Same model grouping and limits as submit.
     groups: dict[str | None, list[Item]] = {}
@@ -107,21 +118,40 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
     for model, group in groups.items():
         for start in range(0, len(group), caps.max_requests):
             chunk = group[start:start + caps.max_requests]
-            pairs = [(i.custom_id, bodies[i.custom_id]) for i in chunk]
-            new_id, token = submit.record(engine, provider=batch.provider, profile=batch.profile,
-                                          endpoint=endpoint, model=model or batch.model,
-                                          label=batch.label, deadline=batch.deadline, job_id=job_id,
-                                          parent_id=batch.id, items=pairs,
-                                          replaces=[i.id for i in chunk])
+            now = engine.clock()
+            # Claim, record and link in ONE transaction: another resubmit or a promote that
+            # took any of these items first wins them, and this batch is built without them.
+            with engine.store.transaction():
+                claim = engine.store.claim_items([i.id for i in chunk], owner=owner, until=now + CLAIM_LEASE,
+                                                 now=now, statuses=_FAILED_VALUES)
+                taken.skipped.update(claim.skipped)
+                mine = set(claim.claimed)
+                chunk = [i for i in chunk if i.id in mine]
+                if not chunk:
+                    continue
+                pairs = [(i.custom_id, bodies[i.custom_id]) for i in chunk]
+                new_id, token = submit.record(engine, provider=batch.provider, profile=batch.profile,
+                                              endpoint=endpoint, model=model or batch.model,
+                                              label=batch.label, deadline=batch.deadline, job_id=job_id,
+                                              parent_id=batch.id, items=pairs,
+                                              replaces=[i.id for i in chunk])
+            sent += len(chunk)
             new_ids.append(new_id)
             await submit.send(engine, new_id, token, provider=batch.provider, profile=batch.profile,
                               endpoint=endpoint, model=model or batch.model, job_id=job_id, items=pairs,
                               event="resubmit.sent", details={"parent_id": batch.id, "job_id": job_id,
                                                               "requests": len(pairs)})
-    engine.audit("resubmit", str(batch.id), {
-        "items": len(items), "new_batches": new_ids, "include_permanent": include_permanent,
-        "input": str(input_path) if input_path else None,
+    skipped = taken.skipped_text()
+    engine.audit("resubmit" if new_ids else "resubmit.refused", str(batch.id), {
+        "items": sent, "new_batches": new_ids, "include_permanent": include_permanent,
+        "input": str(input_path) if input_path else None, "skipped": dict(taken.skipped),
     })
-    return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=len(items),
-                          summary=f"resubmitted {plural(len(items), 'item')} of batch #{batch.id} as batch "
-                                  f"{', '.join(f'#{i}' for i in new_ids)}")
+    if new_ids:
+        summary = (f"resubmitted {plural(sent, 'item')} of batch #{batch.id} as batch "
+                   f"{', '.join(f'#{i}' for i in new_ids)}")
+        if skipped:
+            summary += f"; {skipped}"
+    else:
+        summary = f"nothing resubmitted from batch #{batch.id}: {skipped}"
+    return ResubmitResult(parent_id=batch.id, new_batch_ids=new_ids, items=sent, summary=summary,
+                          skipped=dict(taken.skipped))

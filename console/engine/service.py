@@ -18,6 +18,7 @@ import asyncio
 import getpass
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -41,6 +42,7 @@ from console.engine.types import (
     SyncReport,
     TrackResult,
 )
+from store.errors import StoreError
 
 if TYPE_CHECKING:  # annotations only: the store and adapters load when first used
     from adapters.base import BatchAdapter
@@ -134,6 +136,11 @@ class Engine:
 
     def require_writable(self, action: str) -> None:
         if self.read_only:
+            # A refusal is an audit event too: what was attempted, and why it did not happen.
+            try:
+                self.audit(f"{action}.refused", None, {"reason": "read-only"})
+            except (sqlite3.Error, StoreError):
+                pass  # a store that cannot be written is refused anyway; the refusal still stands
             raise ReadOnly(f"{action} is refused in read-only mode (--read-only, or read_only = true in the config)")
 
     def batch_dir(self, batch_id: int) -> Path:
@@ -344,13 +351,24 @@ class Engine:
         custom_ids: Sequence[str] | None = None,
         tier: str | None = None,
         input_path: str | Path | None = None,
+        note: str | None = None,
     ) -> PromotionEstimate:
         """What promoting items to the realtime API would cost at each tier, beside the batch
-        cost. Default items: those still pending in the batch."""
+        cost: expected and ceiling, named. Default items: those still pending in the batch.
+        Call `refresh_batch` first so finished items are not offered (`note`: what it said)."""
         from console.engine import promote
 
         return promote.estimate_promotion(self, self.batch(batch_ref), item_ids=item_ids,
-                                          custom_ids=custom_ids, tier=tier, input_path=input_path)
+                                          custom_ids=custom_ids, tier=tier, input_path=input_path,
+                                          note=note)
+
+    async def refresh_batch(self, batch_ref: int | str) -> str | None:
+        """Poll one batch now and ingest it if it has ended (before planning a promote);
+        returns a note when the provider could not be asked, else None."""
+        from console.engine import promote
+
+        _, note = await promote.refresh(self, self.batch(batch_ref))
+        return note
 
     async def promote(
         self,
@@ -362,19 +380,24 @@ class Engine:
         input_path: str | Path | None = None,
         concurrency: int = 32,
         on_progress: Callable[[int, int], Any] | None = None,
+        cancel_batch: bool = False,
     ) -> PromoteResult:
         """Send the items through the realtime API now (bounded concurrency, 429 backoff).
 
         Each answer lands on its item as PROMOTED with its realtime cost; a later batch result
         for the same custom_id is kept but not counted twice. Items that could not be sent
-        after bounded retries are left as they were and listed in `failed`.
+        after bounded retries are left as they were and listed in `failed`. Items are claimed
+        in the store first; ones another run holds, or already replaced, promoted or finished,
+        are skipped (`skipped`). `cancel_batch`: cancel the batch first when every pending item
+        of it is being promoted (its copies would be billed too).
         """
         self.require_writable("promote")
         from console.engine import promote
 
         return await promote.promote(self, self.batch(batch_ref), item_ids=item_ids,
                                      custom_ids=custom_ids, tier=tier, input_path=input_path,
-                                     concurrency=concurrency, on_progress=on_progress)
+                                     concurrency=concurrency, on_progress=on_progress,
+                                     cancel_batch=cancel_batch)
 
     # ---- cancel -------------------------------------------------------------------------
     def cancel_preview(self, batch_ref: int | str) -> CancelPreview:

@@ -1,8 +1,11 @@
 """Submitting batches exactly once.
 
-For each planned batch:
-  1. `store.record_intent` (status SUBMITTING, a fresh token) and its items, committed in
-     one transaction before any provider call;
+For a job (one file, maybe split into several batches):
+  1. every batch's `store.record_intent` (status SUBMITTING, a fresh token) with its items,
+     committed in ONE transaction before the first provider call: a submit stopped between
+     the batches of a split job leaves the rest as intents, which `sync` sends once (after the
+     grace period, under its send claim), and `ls`/`show` flag the job as partly sent;
+then for each batch in turn:
   2. the provider call, tagged with the token in `metadata` where the provider keeps it;
   3. `store.attach_remote` once the provider answered, with its audit event (one transaction).
 A crash between 2 and 3 leaves the intent SUBMITTING; `reconcile.reconcile_intents` finds the
@@ -215,6 +218,8 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
     chunks = reqs.plan(scanned.lines, cls.capabilities)
     preview = _preview(engine, path, provider, model, scanned.lines, len(chunks))
     if approve is not None and not approve(preview):
+        engine.audit("submit.declined", str(path), {"provider": provider, "requests": len(scanned.lines),
+                                                    "estimated_cost": preview.cost})
         return SubmitResult(job_id="", batch_ids=[], provider_batch_ids=[], requests=0, provider=provider,
                             summary="nothing submitted", unpriced_models=preview.unpriced_models)
     await engine.reconcile_intents()
@@ -224,15 +229,21 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
     engine.audit("submit.start", str(path), {"provider": provider, "job_id": job_id,
                                              "requests": len(scanned.lines), "batches": len(chunks),
                                              "estimated_cost": preview.cost})
-    for chunk in chunks:
-        items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-                 for cid, body in reqs.load(scanned.source, chunk, cls, model=model, endpoint=endpoint)]
-        ep = chunk[0].endpoint
-        chunk_model = model or chunk[0].model
-        batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
-                                 model=chunk_model, label=label, deadline=deadline, job_id=job_id,
-                                 parent_id=None, items=items)
-        batch_ids.append(batch_id)
+    planned: list[tuple[int, str, str, str | None]] = []
+    # Every batch of the job, with its items, before the first provider call (one transaction).
+    with engine.store.transaction():
+        for chunk in chunks:
+            items = [(cid, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+                     for cid, body in reqs.load(scanned.source, chunk, cls, model=model, endpoint=endpoint)]
+            ep = chunk[0].endpoint
+            chunk_model = model or chunk[0].model
+            batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
+                                     model=chunk_model, label=label, deadline=deadline, job_id=job_id,
+                                     parent_id=None, items=items)
+            planned.append((batch_id, token, ep, chunk_model))
+            batch_ids.append(batch_id)
+    for batch_id, token, ep, chunk_model in planned:
+        items = engine.store.item_requests(batch_id)  # what was recorded is what is sent
         details = {"provider": provider, "job_id": job_id, "requests": len(items),
                    "label": label, "deadline": deadline, "file": str(path)}
         remote = await send(engine, batch_id, token, provider=provider, profile=profile,

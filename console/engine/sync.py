@@ -7,8 +7,6 @@
 * Adaptive interval: batches far from done are polled less often (`next_interval`), the
   long-running loop (`force=False`) skips batches not yet due; `sync --once` polls all.
 * A batch seen ending is ingested in the same pass (download + parse + store).
-* Answers an interrupted promote paid for, which an ingest could not check while that promote
-  ran, are recorded once it is over (`kept_answers.record_owed`).
 """
 
 from __future__ import annotations
@@ -20,8 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from adapters.errors import AdapterError, NotFoundError
+from console.engine import alerts, ingest, inputs, providers, retry
 from console.engine import discover as discovery
-from console.engine import ingest, inputs, kept_answers, providers, retry
 from console.engine.submit import keep_known_total
 from console.engine.types import BatchChange, EngineError, SyncReport, accepted_id
 from store.model import BatchStatus
@@ -100,10 +98,6 @@ async def sync_once(engine: Engine, *, force: bool = True, discover: bool = True
 
     await asyncio.gather(*(one(b) for b in due))
     health.record(engine)
-    # Answers a promote paid for, left unchecked by an ingest while that promote ran: if it
-    # died before recording them, nothing else would (its batch may have nothing to promote).
-    recovered = await asyncio.to_thread(kept_answers.record_owed, engine)
-    report.recovered = {bid: len(ids) for bid, ids in recovered.items()}
     if engine.next_poll:
         upcoming = [t for bid, t in engine.next_poll.items()]
         report.next_poll_in = max(0.0, min(upcoming) - engine.clock()) if upcoming else None
@@ -115,6 +109,7 @@ async def sync_once(engine: Engine, *, force: bool = True, discover: bool = True
             "ingested": {str(k): v for k, v in report.ingested.items()},
             "throttled": len(report.throttled),
         })
+    await alerts.after_pass(engine, report)  # heartbeat, rules, deadline guard (console/engine/alerts)
     return report
 
 

@@ -200,7 +200,7 @@ class SyncReport(_Dict):
     awaiting: int = 0
     """Intents still unconfirmed after this pass (provider unreachable, or inside the grace period)."""
     recovered: dict[int, int] = field(default_factory=dict)
-    """batch id -> paid realtime answers recorded this pass from an interrupted promote's file."""
+    """Kept for the JSON shape; always empty since paid answers are stored with their mark."""
     next_poll_in: float | None = None
     seconds: float = 0.0
     discovered: list[int] = field(default_factory=list)
@@ -256,6 +256,8 @@ class ResubmitResult(_Dict):
     new_batch_ids: list[int]
     items: int
     summary: str
+    skipped: dict[str, int] = field(default_factory=dict)
+    """reason -> chosen items not sent: claimed by a running promote, replaced, or finished."""
 
 
 @dataclass(slots=True)
@@ -264,8 +266,8 @@ class PromotionEstimate(_Dict):
 
     `costs` has one TierCost per route ("batch" first, then the provider's realtime tiers,
     unavailable ones marked so). `tier` is the tier that will be used unless told otherwise.
-    `answered` of the `items` were answered by a promotion that was interrupted before it
-    recorded them: they are recorded from the kept answers, not sent (nor costed) again.
+    `expected_cost` and `ceiling_cost` are the chosen tier's two numbers, each named in the
+    summary; `costs` holds every tier at the expected output.
     """
 
     batch_id: int
@@ -279,7 +281,16 @@ class PromotionEstimate(_Dict):
     costs: list[TierCost]
     tier: str
     summary: str
-    answered: int = 0
+    expected_cost: float | None = None
+    """The chosen tier's expected cost: prompt tokens plus the output this batch's finished
+    items produced per item (or promote.EXPECTED_OUTPUT_TOKENS); None when unpriced."""
+    ceiling_cost: float | None = None
+    """The most the chosen tier can cost: every item using its max_tokens."""
+    ceiling_output_tokens: int = 0
+    batch_copies_running: int = 0
+    """Promoted items whose batch copies keep running at the provider (billed too if they finish)."""
+    cancel_offered: bool = False
+    """Every pending item of a running batch is being promoted: cancelling the batch is offered."""
 
 
 @dataclass(slots=True)
@@ -293,6 +304,8 @@ class PromoteResult(_Dict):
     retries: int
     seconds: float
     summary: str
+    skipped: dict[str, int] = field(default_factory=dict)
+    """reason -> items not bought: claimed by another run, replaced, promoted, or finished."""
 
 
 @dataclass(slots=True)

@@ -82,8 +82,16 @@ class ActionRunner:
         self.app.jobs.pop(job.id, None)
         self.app.publish_jobs()
 
+    def _audit(self, action: str, targets: Sequence[int], details: dict[str, Any]) -> None:
+        """An action attempted and not done (refused, declined) is an audit event too; written
+        in a thread, off the UI loop."""
+        engine = self.app.engine
+        target = ",".join(map(str, targets)) or None
+        self.app.run_worker(lambda: engine.audit(action, target, details), thread=True, group="audit",
+                            exit_on_error=False)
+
     def _refuse(self, verb: str) -> bool:
-        if self.app.read_only:
+        if self.app.read_only:  # a read-only console writes nothing, not even an audit event
             self.app.notify(f"Read-only mode: {verb} is refused (--read-only, or read_only = true in the config).",
                             severity="warning")
             return True
@@ -124,6 +132,7 @@ class ActionRunner:
             cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
             confirm="Resubmit"))
         if not ok:
+            self._audit("resubmit.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Resubmit cancelled: nothing was sent.")
             return
         job = self._job(f"Resubmit {plural(items, 'item')}")
@@ -144,8 +153,11 @@ class ActionRunner:
         engine = self.app.engine
         if callable(item_ids):
             item_ids = await asyncio.to_thread(item_ids)
+        # Plan from the provider now, not from the last sync (the engine polls and ingests):
+        # items the batch has already finished are never offered.
+        refreshed = {b: await self._engine_call(engine.refresh_batch(b)) for b in batch_ids}
         estimates = await self._estimate(
-            "promotion", lambda: [engine.estimate_promotion(b, item_ids) for b in batch_ids])
+            "promotion", lambda: [engine.estimate_promotion(b, item_ids, note=refreshed[b]) for b in batch_ids])
         todo = [e for e in estimates if e.items]
         if not todo:
             self.app.notify("Nothing to promote: no pending items here.")
@@ -165,14 +177,13 @@ class ActionRunner:
         if missing:
             verb = "has" if missing == 1 else "have"
             notes.append(f"⚠ {plural(missing, 'item')} {verb} no stored request and cannot be sent.")
-        answered = sum(e.answered for e in todo)
-        if answered:
-            notes.append(f"{answered:,} of them were answered before an interruption: recorded "
-                         "from the kept answers, not sent or paid for again.")
+        notes.extend(promote_notes(todo))
+        notes.extend(f"⚠ {note}." for note in refreshed.values() if note)
         tier = await self.app.push_screen_wait(PromoteScreen(
             f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
             todo[0].tier, notes))
         if tier is None:
+            self._audit("promote.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Promote cancelled: nothing was sent.")
             return
         job = self._job(f"Promote {plural(items, 'item')} at {tier}", items)
@@ -206,6 +217,7 @@ class ActionRunner:
             confirm="Cancel batch" if len(todo) == 1 else "Cancel batches", decline="Keep running",
             danger=True))
         if not ok:
+            self._audit("cancel.declined", [p.batch_id for p in todo], {"pending_items": pending})
             self.app.notify("Cancel aborted: the batches keep running.")
             return
         job = self._job(f"Cancel {plural(len(todo), 'batch', 'batches')}")
@@ -254,3 +266,25 @@ class ActionRunner:
             self.app.notify(Text(f"{result.summary} to {where}"), title="Exported")
         finally:
             self._end(job)
+
+
+def promote_notes(estimates: Sequence[Any]) -> list[str]:
+    """What the promote dialog says beside the tiers: the same facts as the command line
+    (expected and ceiling, named; the batch copies that keep running; the cancel offer)."""
+    def total(values: list[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+    expected = total([e.expected_cost for e in estimates])
+    ceiling = total([e.ceiling_cost for e in estimates])
+    notes = [f"Expected cost {fmt_money(expected)}; ceiling {fmt_money(ceiling)} "
+             "(every item using its max_tokens)."]
+    running = sum(e.batch_copies_running for e in estimates)
+    if running:
+        notes.append(f"The batch copies of {plural(running, 'item')} keep running and are billed too "
+                     "if they finish.")
+    offered = [e.batch_id for e in estimates if e.cancel_offered]
+    if offered:
+        notes.append(f"Every pending item is promoted: cancel batch {', '.join(f'#{i}' for i in offered)} first "
+                     "(c, or promote --cancel-batch).")
+    return notes
+

@@ -88,7 +88,9 @@ async def test_resubmit_dialog_cancelled_changes_nothing(store):
         assert isinstance(app.screen, BatchDetailScreen)
     assert store.children(5) == []
     assert store.count_items(5, status=ItemStatus.RESUBMITTED) == 0
-    assert store.events(limit=500) == before
+    # Nothing changed but the audit log: a declined action is an audit event (issue 15, item 6).
+    [declined, *rest] = store.events(limit=500)
+    assert rest == before and declined.action == "resubmit.declined" and declined.target == "5"
 
 
 # ---- promote ----------------------------------------------------------------------------
@@ -111,37 +113,23 @@ async def test_promote_selected_items_at_flex(store, provider_env):
     assert events(store, "promote")[0].details.get("tier") == "flex"
 
 
-async def test_promote_says_which_items_an_interrupted_run_already_paid_for_and_sends_only_the_rest(
-        store, provider_env):
-    import json
-
-    from console.engine.kept_answers import path_for as promoted_path
-
-    first, second = store.page_items(3, offset=0, limit=2)
+async def test_promote_dialog_names_expected_and_ceiling_and_the_running_batch_copies(store, provider_env):
+    """The console dialog says what the command line says: the expected cost and the ceiling,
+    each named, and that the batch copies keep running and are billed too."""
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        # An earlier promote was killed after it wrote this answer, before it marked the item.
-        kept = {"id": "chatcmpl-kept", "object": "chat.completion", "model": "gpt-6-luna",
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": "kept"}}],
-                "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}}
-        path = promoted_path(app.engine, store.get_batch(3))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"custom_id": first.custom_id, "tier": "flex", "paid_tier": "flex",
-                                    "response": kept}, separators=(",", ":")) + "\n")
         await open_detail(pilot, 3)
         await press(pilot, "space", "space")
         await pilot.press("p")
         dialog = await wait_for_screen(pilot, PromoteScreen)
-        assert any("1 of them were answered before an interruption" in n for n in dialog.notes)
-        calls = provider_env.state()["calls"]
+        assert any(n.startswith("Expected cost ") and "; ceiling " in n for n in dialog.notes), dialog.notes
+        assert any("keep running and are billed too" in n for n in dialog.notes), dialog.notes
         await pilot.press("1", "y")
         await settle(pilot, actions=True)
-    assert provider_env.state()["calls"] - calls == 1  # only the second item went out
-    again = store.get_item(first.id)
-    assert again.status == ItemStatus.PROMOTED and again.usage.output_tokens == 7
-    assert store.get_item(second.id).status == ItemStatus.PROMOTED
-
+    first = store.page_items(3, offset=0, limit=1)[0]
+    assert first.status == ItemStatus.PROMOTED
+    assert store.realtime_answer(first.id) is not None  # what the item inspector shows
 
 async def test_promote_escape_sends_nothing(store):
     app = make_app(store)
@@ -247,3 +235,36 @@ async def test_read_only_refuses_and_hides(store):
         assert any("Read-only" in str(n.message) for n in app._notifications)
     assert store.events(limit=500) == before
     assert store.children(5) == []
+
+
+async def test_a_declined_promote_is_an_audit_event(store):
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, 3)
+        await pilot.press("p")
+        await wait_for_screen(pilot, PromoteScreen)
+        await pilot.press("escape")
+        await settle(pilot, actions=True)
+    [declined] = events(store, "promote.declined")
+    assert declined.target == "3" and declined.details["items"] > 0
+
+
+async def test_the_item_inspector_shows_the_realtime_answer_a_promotion_paid_for(store):
+    from console.tui.screens.inspector import ItemInspectorScreen
+    from store.answers import RealtimeAnswer
+    from store.model import ItemResult, PriceTier, Usage
+
+    [item] = store.page_items(3, offset=0, limit=1)
+    body = {"id": "chatcmpl-rt", "object": "chat.completion", "model": "gpt-6-luna",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "paid realtime answer"}}],
+            "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8}}
+    store.record_promotion(item.id, ItemResult(item.custom_id, ItemStatus.SUCCEEDED, usage=Usage(5, 3)),
+                           promoted_cost=0.001, realtime_cost=0.001, tier=PriceTier.STANDARD, now=1.0,
+                           answer=RealtimeAnswer(json.dumps(body), "standard"))
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(ItemInspectorScreen(item.id))
+        await settle(pilot)
+        assert "paid realtime answer" in screen_text(app)

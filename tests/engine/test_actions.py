@@ -8,11 +8,8 @@ import json
 
 import pytest
 
-from adapters.openai_batch import OpenAIBatchAdapter
-from console.engine import kept_answers
-from console.engine.kept_answers import PromoteRunning
 from console.engine.types import BadInput, NeedsInput, ReadOnly
-from store.model import BatchStatus, ErrorClass, ItemStatus, PriceTier
+from store.model import BatchStatus, ErrorClass, ItemStatus
 from tests.engine.conftest import anthropic_lines, make_engine, openai_lines, write_jsonl
 
 HOUR = 3600.0
@@ -190,81 +187,48 @@ async def test_promote_refuses_items_that_already_have_a_result(engine, store, e
         engine.estimate_promotion(b, tier="flex")
 
 
-async def test_a_second_promote_of_a_batch_is_refused_while_one_runs(engine, store, emulator, tmp_path):
+async def test_a_second_promote_skips_the_items_a_running_promote_holds(engine, store, emulator, tmp_path):
+    """Items are claimed in the store before any provider call: another live run's claim wins,
+    and the result says how many were skipped and why (no file lock any more)."""
+    from store.claims import new_owner
+
     a, _ = await submitted(engine, store, emulator, tmp_path, n=6)
-    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(a)), a)
+    running = new_owner()  # a promote in this (live) process holding four of the six items
+    held = [i.id for i in store.page_items(a, offset=0, limit=4)]
+    store.claim_items(held, owner=running, until=engine.clock() + 600, now=engine.clock(), statuses={"pending"})
     calls = emulator.state()["calls"]
-    with pytest.raises(PromoteRunning, match=f"another promote of batch #{a} is running"):
-        await engine.promote(a, tier="standard")
-    assert emulator.state()["calls"] == calls  # nothing was sent
-    running.close()  # that run ended: the next one goes ahead
-    assert (await engine.promote(a, tier="standard")).promoted == 6
-
-
-async def test_an_ingest_leaves_a_running_promotes_answers_to_it(engine, store, emulator, tmp_path):
-    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
-    running = _running_promote_with_an_unmarked_answer(engine, store, a)
-    emulator.advance(6 * HOUR)
-    await engine.sync_once()
-    assert store.find_items(a, ["req-0"])[0].status == ItemStatus.SUCCEEDED
-    assert store.events(action="promote.recovered") == []
-    running.close()  # ...but that promote died before marking it: the next promote records it
     result = await engine.promote(a, tier="standard")
-    assert result.promoted == 0 and "1 answer paid for by an interrupted run" in result.summary
-    item = store.find_items(a, ["req-0"])[0]
-    assert item.status == ItemStatus.PROMOTED and item.usage.output_tokens == 4
-    assert item.batch_cost is not None and item.promoted_cost is not None  # both were paid for
+    assert result.promoted == 2 and emulator.state()["calls"] - calls == 1 + 2  # the refresh poll, two answers
+    assert result.skipped == {"claimed by a running promote or resubmit": 4}
+    assert "4 skipped (4 claimed by a running promote or resubmit)" in result.summary
+    store.release_items(running)  # that run ended: the next one goes ahead
+    assert (await engine.promote(a, tier="standard")).promoted == 4
 
 
-async def test_a_dead_promotes_answer_that_an_ingest_skipped_is_recorded_by_a_later_sync(
-        engine, store, emulator, tmp_path):
-    # The batch ends while a promote holds its file, and then that promote dies: nothing of the
-    # batch is left to promote, so no promote would ever record the answer it paid for.
-    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
-    running = _running_promote_with_an_unmarked_answer(engine, store, a)
-    emulator.advance(6 * HOUR)
-    assert (await engine.sync_once()).ingested == {a: 4}
-    assert store.count_items(a, status="pending") == 0
-    assert (await engine.sync_once()).recovered == {}  # still running: still owed, not taken
-    running.close()  # it died
-    report = await engine.sync_once()
-    assert report.recovered == {a: 1} and "recorded 1 answers an interrupted promote paid for" in report.summary
-    item = store.find_items(a, ["req-0"])[0]
-    assert item.status == ItemStatus.PROMOTED and item.usage.output_tokens == 4
-    assert item.batch_cost is not None and item.promoted_cost is not None
-    [event] = store.events(action="promote.recovered")
-    assert event.target == str(a) and event.details["custom_ids"] == ["req-0"]
-    assert (await engine.sync_once()).recovered == {}  # recorded once, and no longer owed
+async def test_a_claimed_item_whose_batch_result_arrived_is_not_bought(engine, store, emulator, tmp_path):
+    """The per-item re-check: an ingest that stored the batch's result after the claim was
+    taken makes the item no longer buyable."""
+    from store.claims import new_owner
 
-
-async def test_a_batch_owed_by_an_ingest_is_forgotten_once_its_promote_finishes(engine, store, emulator, tmp_path):
-    a, _ = await submitted(engine, store, emulator, tmp_path, n=4)
-    running = _running_promote_with_an_unmarked_answer(engine, store, a)
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=3)
+    owner = new_owner()
+    [first, *_] = store.page_items(a, offset=0, limit=3)
+    store.claim_items([first.id], owner=owner, until=engine.clock() + 600, now=engine.clock(), statuses={"pending"})
+    assert store.still_claimed(first.id, owner, {"pending"})
     emulator.advance(6 * HOUR)
     await engine.sync_once()
-    batch = store.get_batch(a)
-    # The promote finishes normally: it marks its answer itself.
-    [item] = store.find_items(a, ["req-0"])
-    kept_answers.Recorder(engine, batch).record(
-        item, OpenAIBatchAdapter.read_realtime("req-0", json.dumps(_LIVE_ANSWER)).result, PriceTier.STANDARD)
-    running.close()
-    assert (await engine.sync_once()).recovered == {}
-    assert store.events(action="promote.recovered") == []
-    assert not any((engine.results_root() / ".answers-owed").iterdir())
+    assert not store.still_claimed(first.id, owner, {"pending"})
 
 
-_LIVE_ANSWER = {"id": "chatcmpl-live", "model": "gpt-6-luna", "choices": [],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14}}
-
-
-def _running_promote_with_an_unmarked_answer(engine, store, batch_id):
-    """A promote of the batch in progress: it holds the file and wrote req-0's answer, not yet
-    marked. Closing the returned file is that promote ending (or dying)."""
-    running = kept_answers.open_for_append(kept_answers.path_for(engine, store.get_batch(batch_id)), batch_id)
-    running.write(kept_answers.line("req-0", reported_tier=None, paid_tier=PriceTier.STANDARD,
-                                    raw=json.dumps(_LIVE_ANSWER)))
-    running.flush()
-    return running
+async def test_the_realtime_answer_is_kept_in_the_store_for_the_inspector(engine, store, emulator, tmp_path):
+    a, _ = await submitted(engine, store, emulator, tmp_path, n=3)
+    assert (await engine.promote(a, tier="standard")).promoted == 3
+    for item in store.page_items(a, offset=0, limit=3):
+        answer = store.realtime_answer(item.id)
+        assert answer is not None and answer.paid_tier == "standard"
+        assert json.loads(answer.response)["usage"]["completion_tokens"] == item.usage.output_tokens
+    assert not list((tmp_path).rglob("promoted.jsonl"))  # no side file beside the database
+    assert store.get_batch(a).promoted == 3  # the batch's count moved with each answer
 
 
 # ---- cancel, track, export, read-only ----------------------------------------------

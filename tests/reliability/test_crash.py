@@ -278,48 +278,112 @@ async def test_a_promotion_recorded_before_a_kill_keeps_its_realtime_answer(tmp_
     assert lost == [], f"{len(lost)} promoted items lost their realtime answer: {lost[:3]}"
 
 
-async def test_an_answer_paid_for_before_a_kill_is_recorded_from_the_file_not_bought_again(tmp_path, emu, env, db):
+async def test_a_promote_killed_before_recording_frees_its_claims_and_the_next_run_buys_the_rest_once(
+        tmp_path, emu, env, db):
+    """The answer is stored with its mark in one transaction (no side file): a kill before that
+    transaction leaves the item unbought-as-far-as-the-store-knows, and the dead run's claims
+    lapse at once, so the next promote finishes the batch and buys every other item once."""
     [batch] = await setup_batches(db, emu, [("openai", openai_rows(40, "paid"))], end=False)
-    # Killed just before the 5th mark: five answers are on disk, four items marked.
     done = cli_crashing_at("record_promotion:before:5", ["promote", str(batch), "--yes", "--concurrency", "1"],
                            env, db)
     assert done.returncode == EXIT_CRASHED, done.stderr
     marked = rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND status = 'promoted'", (batch,))[0][0]
     assert marked == 4
-    sidecar = next((db.parent / "results").rglob("promoted.jsonl"))
-    with open(sidecar, "a", encoding="utf-8") as f:
-        f.write('{"custom_id":"paid-39","tier":"def')  # a line torn by a kill mid-write
+    held = rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND claim IS NOT NULL", (batch,))[0][0]
+    assert held == 36  # the dead run's claims are still written, but lapse with its process
     calls = emu.state()["calls"]
     again = cli(["promote", str(batch), "--yes", "--format", "json"], env, db)
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
-    assert report["promoted"] == 35, report
-    assert "1 answer paid for by an interrupted run was recorded from the kept copy" in report["summary"]
-    assert emu.state()["calls"] - calls == 35, "an answer already paid for was bought again"
+    assert report["promoted"] == 36 and report["skipped"] == {}, report
+    # Two polls (before the estimate, and again once confirmed), then the 36 answers.
+    assert emu.state()["calls"] - calls == 2 + 36, "an item was bought twice"
     statuses = dict(rows(db, "SELECT status, count(*) FROM items WHERE batch_id = ? GROUP BY status", (batch,)))
     assert statuses == {"promoted": 40}
-    assert rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND promoted_cost IS NULL", (batch,))[0][0] == 0
+    assert rows(db, "SELECT count(*) FROM items WHERE batch_id = ? AND claim IS NOT NULL", (batch,))[0][0] == 0
+    assert rows(db, "SELECT count(*) FROM realtime_answers a JOIN items i ON i.id = a.item_id "
+                    "WHERE i.batch_id = ?", (batch,))[0][0] == 40
     exported = [json.loads(line) for line in cli(["export", str(batch)], env, db).stdout.splitlines()]
     assert sorted(e["custom_id"] for e in exported if e["source"] == "realtime" and e["text"]) == sorted(
         f"paid-{i}" for i in range(40))
+    assert not list(tmp_path.rglob("promoted.jsonl"))
 
 
-async def test_an_answer_paid_for_before_a_kill_is_recorded_when_the_batch_finishes_first(tmp_path, emu, env, db):
-    [batch] = await setup_batches(db, emu, [("openai", openai_rows(12, "late"))], end=False)
-    done = cli_crashing_at("record_promotion:before:3", ["promote", str(batch), "--yes", "--concurrency", "1"],
-                           env, db)
+async def test_two_stores_in_one_directory_never_share_paid_answers(tmp_path, emu, env):
+    """Two databases side by side with the same local batch id and custom_ids: each one's
+    promote buys and keeps its own answers (they used to share results/<id>/promoted.jsonl,
+    and B "recovered" A's answers as its own)."""
+    a_db, b_db = tmp_path / "a.db", tmp_path / "b.db"
+    [a] = await setup_batches(a_db, emu, [("openai", openai_rows(6, "same"))], end=False)
+    [b] = await setup_batches(b_db, emu, [("openai", openai_rows(6, "same", model="gpt-6-sol"))], end=False)
+    assert a == b
+    # A's promote dies after paying for its 4th answer, before recording it.
+    done = cli_crashing_at("record_promotion:before:4", ["promote", str(a), "--yes", "--concurrency", "1"],
+                           env, a_db)
     assert done.returncode == EXIT_CRASHED, done.stderr
-    # No one promotes again; the batch ends and its results are ingested.
-    emu.advance(30 * HOUR)
+    calls = emu.state()["calls"]
+    again = cli(["promote", str(b), "--yes", "--format", "json"], env, b_db)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["promoted"] == 6
+    assert emu.state()["calls"] - calls == 2 + 6  # two refresh polls; B bought all of its own six
+    models = {json.loads(line)["response"]["model"] for line in cli(["export", str(b)], env, b_db).stdout.splitlines()}
+    assert models == {"gpt-6-sol"}  # none of A's answers (gpt-6-luna) in B
+
+
+def split_job_rows(prefix: str, models: tuple[str, ...]) -> list[dict]:
+    """One file that submit splits into one OpenAI batch per model (a batch holds one model)."""
+    out: list[dict] = []
+    for k, model in enumerate(models):
+        out += openai_rows(4 + k, f"{prefix}{k}", model=model)
+    return out
+
+
+def test_submit_killed_between_the_batches_of_a_split_job_is_flagged_and_finished_once_by_sync(
+        tmp_path, emu, env, db):
+    path = write_jsonl(tmp_path / "split.jsonl", split_job_rows("sp", ("gpt-6-luna", "gpt-6-sol")))
+    done = cli_crashing_at("item_requests:before:2", ["submit", str(path), "--provider", "openai"], env, db)
+    assert done.returncode == EXIT_CRASHED, done.stderr
+    # Both batches were recorded with their items before the first provider call.
+    assert rows(db, "SELECT count(*) FROM batches")[0][0] == 2
+    assert rows(db, "SELECT count(*) FROM items")[0][0] == 4 + 5
+    assert len(emu.state()["batches"]) == 1
+    listed = cli(["ls"], env, db).stdout
+    assert "is partly sent: 1 of 2 batches reached the provider" in listed
+    [unsent] = [r[0] for r in rows(db, "SELECT id FROM batches WHERE status = 'submitting'")]
+    shown = json.loads(cli(["show", str(unsent), "--format", "json"], env, db).stdout)
+    assert shown["job_partly_sent"] == {"sent": 1, "batches": 2}
+    sync_ok(env, db)  # the rest is young: another submit may still be sending it
+    assert len(emu.state()["batches"]) == 1
+    backdate_intents(db, 120)
+    # sync is killed while it sends the aged intent: the provider accepted, we never recorded it.
+    killed = cli_crashing_at("attach_remote:before:1", ["sync", "--once"], env, db)
+    assert killed.returncode == EXIT_CRASHED, killed.stderr
+    sync_ok(env, db)  # found again by our token, never sent a second time
+    assert len(emu.state()["batches"]) == 2
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False) == []
+    assert "partly sent" not in cli(["ls"], env, db).stdout
+
+
+def test_sync_killed_at_random_while_it_sends_aged_intents_sends_each_once(tmp_path, emu, env, db):
+    rng = random.Random(SEED + 1)
+    models = ("gpt-6-luna", "gpt-6-sol", "gpt-6-astra", "gpt-6.1-sol")
+    for job in range(3):
+        path = write_jsonl(tmp_path / f"j{job}.jsonl", split_job_rows(f"k{job}", models))
+        # Every submit stops after its first batch was sent and recorded: three jobs, nine
+        # batches left as intents.
+        done = cli_crashing_at("item_requests:before:2", ["submit", str(path), "--provider", "openai"], env, db)
+        assert done.returncode == EXIT_CRASHED, done.stderr
+    backdate_intents(db, 120)
+    kills = 0
+    for _ in range(4):
+        _, was_killed = cli_killed_after(["sync", "--once"], env, db, delay=rng.uniform(0.6, 1.6))
+        kills += was_killed
+        backdate_intents(db, 600)  # a killed sync's send claim lapses with it; keep the rest aged
+    assert kills >= 1, "the kill moments should land inside a sync"
     sync_ok(env, db)
-    promoted = rows(db, "SELECT custom_id, promoted_cost IS NOT NULL, batch_cost IS NOT NULL FROM items "
-                        "WHERE batch_id = ? AND status = 'promoted' ORDER BY seq", (batch,))
-    assert [tuple(r) for r in promoted] == [("late-0", 1, 1), ("late-1", 1, 1), ("late-2", 1, 1)]
-    recovered = rows(db, "SELECT details FROM events WHERE action = 'promote.recovered'")
-    assert len(recovered) == 1 and json.loads(recovered[0][0])["custom_ids"] == ["late-2"]
-    exported = {e["custom_id"]: e for e in map(json.loads, cli(["export", str(batch)], env, db).stdout.splitlines())}
-    assert exported["late-2"]["source"] == "realtime" and exported["late-2"]["text"]
-    assert check_store_matches_emulator(db, emu) == []
+    assert check_store_matches_emulator(db, emu, allow_unsent_intents=False, audit=False) == []
+    assert len(emu.state()["batches"]) == 3 * len(models)  # nothing lost, nothing sent twice
+    assert rows(db, "SELECT count(*) FROM batches WHERE status = 'submitting'")[0][0] == 0
 
 
 async def test_an_ingest_killed_after_marking_still_has_its_audit_event(tmp_path, emu, env, db):

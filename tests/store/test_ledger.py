@@ -89,9 +89,31 @@ def test_deepseek_has_no_batch_discount():
     assert cost(u, row, "batch") == cost(u, row, "standard") == pytest.approx(1.76)
 
 
-def test_unknown_model_is_none_and_no_usage_is_zero():
+def test_unknown_model_is_none_and_no_usage_is_unknown_too():
+    """One cost rule, one "unknown" (issue 15 item 4): missing usage is None, not $0."""
     assert cost(Usage(1, 1), None, "batch") is None
-    assert cost(None, BOOK.lookup("openai", "gpt-6-luna"), "batch") == 0.0
+    assert cost(None, BOOK.lookup("openai", "gpt-6-luna"), "batch") is None
+
+
+def test_a_tier_without_a_multiplier_is_unpriced_never_guessed():
+    from dataclasses import replace
+
+    row = replace(BOOK.lookup("openai", "gpt-6-luna"), flex_multiplier=None, priority_multiplier=None)
+    u = Usage(input_tokens=1000, output_tokens=200)
+    assert cost(u, row, "flex") is None and cost(u, row, "priority") is None
+    assert cost(u, row, "standard") == pytest.approx(0.0002)
+
+
+def test_the_engine_prices_with_the_stores_one_cost_function():
+    from console.engine import pricing
+    from store import ledger
+
+    assert pricing.cost is ledger.cost
+
+
+def test_a_succeeded_result_without_usage_costs_unknown_not_zero():
+    row = BOOK.lookup("openai", "gpt-6-luna")
+    assert item_costs(ItemStatus.SUCCEEDED, None, row) == (None, None)
 
 
 def test_only_succeeded_items_are_billed():

@@ -25,6 +25,7 @@ from console.tui.messages import FleetLoaded
 from console.tui.rows import SORTS, batch_cells, batch_sort_key
 from console.tui.screens.filter_box import filter_binding, open_filter_box
 from console.tui.widgets.activity import ActivityBar
+from console.tui.widgets.alerts_line import AlertsLine
 from console.tui.widgets.batch_table import BatchTable
 from console.tui.widgets.field import Field
 from console.tui.widgets.keys_footer import KeysFooter
@@ -120,6 +121,8 @@ class BatchesScreen(Screen):
         self.snapshot: FleetLoaded | None = None
         self.query_text = ""
         self.attention_only = False
+        self.alerted: frozenset[int] = frozenset()
+        """Batches an active alert names (AlertsLine): they need attention too."""
         self.sort_key = "attention"
         self.reverse = False
         self.selected: set[int] = set()
@@ -130,6 +133,7 @@ class BatchesScreen(Screen):
             yield Static("", id="fleet", classes="fleet")
             yield Static("", id="status-line", classes="status-line")
             yield Static("", id="freshness", classes="freshness")
+            yield AlertsLine(id="alerts-line")
             yield Static("", id="why-line", classes="why-line")
             yield Field(placeholder="filter: openai status:failed label:nightly  (enter applies, esc clears)",
                         id="filter-input", classes="filter")
@@ -173,7 +177,7 @@ class BatchesScreen(Screen):
         self.ctx = ctx
         shown = [b for b in snap.batches if matches(b, self.query_text)]
         if self.attention_only:
-            shown = [b for b in shown if attention_reasons(b, now, ctx=ctx)]
+            shown = [b for b in shown if attention_reasons(b, now, ctx=ctx) or b.id in self.alerted]
         shown.sort(key=lambda b: batch_sort_key(b, self.sort_key, now, ctx), reverse=self.reverse)
         self.shown = shown
         self.selected &= {b.id for b in snap.batches}
@@ -281,6 +285,12 @@ class BatchesScreen(Screen):
     def action_reverse(self) -> None:
         self.reverse = not self.reverse
         self._render_rows()
+
+    def on_alerts_line_read(self, message: AlertsLine.Read) -> None:
+        if message.batch_ids != self.alerted:
+            self.alerted = message.batch_ids
+            if self.attention_only and self.snapshot is not None:
+                self._render_rows()
 
     def action_attention(self) -> None:
         self.attention_only = not self.attention_only

@@ -38,6 +38,9 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
              f"{fmt_int(c.expired)} expired / "
              + (f"{fmt_int(c.canceled)} canceled / " if num(c.canceled) else "")
              + f"{fmt_int(pending_of(c))} pending of {fmt_int(c.total)}")
+    promoted = getattr(batch, "promoted", 0)
+    if promoted:  # moves while a promote runs: each answer lands with its count
+        t.append(f" · {fmt_int(promoted)} promoted")
     t.append(f" · saved {fmt_money(saved)}")
     if batch.errors:
         t.append("\nprovider error: ", style=pal.failed)

@@ -8,6 +8,7 @@ a response containing `[bold]` or `\\x1b[2J` reads as those characters and chang
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.text import Text
@@ -100,6 +101,12 @@ class ItemInspectorScreen(Screen):
         store = self.app.store
         item = store.get_item(self.item_id)
         raw = store.raw_result(item) if item is not None else None
+        if item is not None and item.status == "promoted":
+            # The answer a promotion paid for is the item's answer (its batch copy, if any,
+            # was not counted); the store keeps it with the promotion.
+            paid = store.realtime_answer(item.id)
+            if paid is not None:
+                raw = realtime_line(paid.response)
         batch = store.get_batch(item.batch_id) if item is not None else None
         self.post_message(ItemLoaded(item, raw, batch))
 
@@ -143,3 +150,15 @@ class ItemInspectorScreen(Screen):
             self.app.open_item(item.replaces)
         else:
             self.notify("This item is not a replacement.")
+
+
+def realtime_line(response: str) -> str:
+    """A realtime response body in the shape of a batch result line (either provider's), so
+    the answer and response panes read it like any other result."""
+    try:
+        body = json.loads(response)
+    except ValueError:
+        return response
+    return json.dumps({"source": "realtime", "response": {"body": body}, "result": {"message": body}},
+                      ensure_ascii=False)
+
