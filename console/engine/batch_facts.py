@@ -144,7 +144,7 @@ def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> 
         pending = pending_of(counts_of(batch))
         what = f"{pending:,} pending, " if pending else ""
         out.append(Attention("near expiry", f"{what}expires in {fmt_duration(max(0.0, left))}"))
-    risk = deadline_risk(batch, now)
+    risk = None if is_terminal(batch) else deadline_risk(batch, now)  # a late finish needs nothing now
     if risk in ("at risk", "late"):
         out.append(Attention("at risk", "deadline missed" if risk == "late" else "deadline at risk"))
     kept = results_left(batch, now)
