@@ -49,9 +49,11 @@ RULE_KINDS: dict[str, dict[str, float]] = {
     "deadline_risk": {},
     "provider_down": {"minutes": 15.0},
     "heartbeat_stale": {"minutes": 10.0},
+    "results_archiving": {"hours": 48.0},
 }
-"""Every kind of rule. Results archived before ingest is not among them: the store keeps no
-provider retention dates (OpenAI `output_expires_after`, Anthropic `archived_at`) to judge by."""
+"""Every kind of rule. `results_archiving` judges by `batches.results_until` (Anthropic
+`archived_at` or 29 days, OpenAI output file expiry); inputs have no stored retention date, so
+no rule watches them."""
 
 _COMMON_KEYS = {"kind", "name", "enabled", "profiles", "labels", "exclude_labels", "targets",
                 "repeat_minutes", "hold_down_minutes"}

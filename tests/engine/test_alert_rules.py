@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from console.engine.alerts.deliver import Target, redact, secret_pieces
@@ -88,6 +90,26 @@ def test_provider_down_and_heartbeat_read_the_sync_health():
     assert "HTTP 503" in conds[0].why
     never = SyncHealth(last_pass_at=None)
     assert evaluate([rule("heartbeat_stale")], snap(health=never)) == []
+
+
+def test_results_archiving_holds_until_ingested_or_the_date_passes():
+    r = rule("results_archiving", hours=48)
+    soon = replace(batch(1, ingested_at=None), results_until=NOW + 12 * 3600)
+    far = replace(batch(2, ingested_at=None), results_until=NOW + 72 * 3600)
+    running = replace(batch(3, status=BatchStatus.IN_PROGRESS, succeeded=10, ingested_at=None),
+                      results_until=NOW + 3600)
+    unknown = batch(4, ingested_at=None)
+    views = [BatchView(b) for b in (soon, far, running, unknown)]
+    [cond] = evaluate([r], snap(*views))
+    assert cond.key == "results_archiving:batch:1" and cond.numbers["seconds_left"] == 12 * 3600
+    assert "12h 00m" in cond.title and "not ingested" in cond.why
+    assert [(a.verb, a.batch_id, a.args) for a in cond.actions] == [("sync", None, ("--once",)), ("show", 1, ())]
+    assert evaluate([rule("results_archiving", hours=6)], snap(*views)) == []  # 12 h left: over 6 h
+    ingested = replace(soon, ingested_at=NOW - 5)
+    assert evaluate([r], snap(BatchView(ingested))) == []
+    passed = replace(soon, results_until=NOW - 1)
+    assert evaluate([r], snap(BatchView(passed))) == []  # resolved, not "lost": the date may be a rule of thumb
+    assert evaluate([rule("results_archiving", labels=("billing-*",))], snap(*views)) == []
 
 
 def _cond():

@@ -12,6 +12,7 @@ from store import Store
 from store.config import load_config
 from tests.engine.alert_fixtures import exec_alerts, exec_sink, receiving, write_config
 from tests.engine.conftest import anthropic_lines, make_engine, openai_lines, write_jsonl
+from tests.engine.test_discover import keys, other_client_anthropic_batch  # noqa: F401
 
 HOUR = 3600.0
 
@@ -301,3 +302,24 @@ async def test_an_alerting_failure_never_stops_the_sync_pass(engine, store, emul
     assert report.ingested == {a: 5}
     [event] = store.events(action="alert.error")
     assert event.details == {"error": "RuntimeError: rule bug"}
+
+
+async def test_results_about_to_be_archived_fire_with_the_sync_command_and_resolve_once_ingested(
+        engine, store, emulator, tmp_path, receiver, keys, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("OPENAI_API_KEY")
+    out = configure(engine, tmp_path, receiver)
+    pid = other_client_anthropic_batch(emulator, n=3)
+    emulator.advance(28.5 * 24 * HOUR)  # a pipeline's batch nobody looked at: 12 h before Anthropic archives it
+    await engine.sync_once()  # found by discovery; its results are fetched on the next pass
+    batch = store.get_batch(pid)
+    assert batch.ingested_at is None and batch.results_until is not None
+    [fired] = exec_alerts(out)
+    assert (fired["rule"], fired["event"]) == ("results_archiving", "firing")
+    assert fired["batch"]["id"] == batch.id and fired["batch"]["provider_batch_id"] == pid
+    assert fired["numbers"]["seconds_left"] == 12 * HOUR
+    assert fired["commands"] == ["batchdeck sync --once", f"batchdeck show {batch.id}"]
+    assert any("run: batchdeck sync --once" in b["message"] for b in receiver.bodies)
+    await engine.sync_once()
+    assert store.get_batch(pid).ingested_at is not None
+    assert [(x["rule"], x["event"]) for x in exec_alerts(out)] == [
+        ("results_archiving", "firing"), ("results_archiving", "resolved")]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from console.engine.batch_facts import counts_of, deadline_risk, expiry_left, is_terminal, pending_of
+from console.engine.batch_facts import counts_of, deadline_risk, expiry_left, is_terminal, pending_of, results_left
 from console.format.numbers import fmt_duration
 from store.alert_config import AlertRule
 from store.model import Batch, BatchStatus
@@ -197,11 +197,32 @@ def _deadline(rule: AlertRule, view: BatchView, now: float) -> Condition | None:
                  {"pending": pending, "seconds_to_deadline": round(left), "risk": risk}, (Action("promote", b.id),))
 
 
+def _results_archiving(rule: AlertRule, view: BatchView, now: float) -> Condition | None:
+    """An ended batch whose results the provider stops serving within H hours, not ingested yet.
+
+    Once the date has passed the rule lets go (resolved) rather than claiming the results are
+    lost: the date is the provider's word or the adapter's rule of thumb, and the next sync pass
+    still tries to ingest; the batch's row says `archived` from then on.
+    """
+    b = view.batch
+    left = results_left(b, now)  # None: ingested, still running, or no retention date known
+    hours = rule.threshold("hours")
+    if left is None or left <= 0 or left >= hours * 3600:
+        return None
+    total = counts_of(b).total
+    why = (f"the provider stops serving this batch's results in {fmt_duration(left)} (threshold {hours:g} h) "
+           f"and they are not ingested yet; a sync pass downloads them into the store")
+    return _cond(rule, b, f"{name_of(b)} results downloadable {fmt_duration(left)} more, not ingested", why,
+                 {"items": total, "seconds_left": round(left), "results_until": round(left + now)},
+                 (Action("sync", None, ("--once",)), Action("show", b.id)))
+
+
 _BATCH_RULES = {
     "batch_failed": _failed,
     "retryable_failures": _retryable,
     "expiry_soon": _expiry,
     "deadline_risk": _deadline,
+    "results_archiving": _results_archiving,
 }
 
 
