@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from adapters import registry
 from console.demo import lines
+from console.engine.estimate import window_seconds
 from console.tui.clock import DEMO_NOW
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
 
@@ -22,12 +24,29 @@ H, M = 3600.0, 60.0
 ACTOR = "oncall@ops-1"
 HOSTILE_INDEX = 3
 """Which item of the `hostile` batch carries the escape-laden answer (always a success)."""
-ENDPOINT = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages"}
-RAW = {  # normalized status -> each provider's raw word
-    "openai": {"validating": "validating", "in_progress": "in_progress", "completed": "completed",
-               "failed": "failed", "expired": "expired", "canceled": "cancelled", "unknown": "paused"},
-    "anthropic": {"in_progress": "in_progress", "completed": "ended", "expired": "ended",
-                  "canceled": "ended", "failed": "ended"},
+DEMO_IDS: dict[str, tuple[str, dict[str, str]]] = {
+    # provider -> (its batch id shape, normalized status -> its raw status word). The one table
+    # of demo-only provider facts: the registry has no id shapes or reverse status lookup. The
+    # words are the ones adapters/lifecycle.py maps back (tests/console/test_demo_seed.py checks).
+    "openai": ("batch_demo{n:03d}", {
+        "validating": "validating", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
+        "expired": "expired", "canceled": "cancelled", "unknown": "paused"}),
+    "anthropic": ("msgbatch_demo{n:03d}", {
+        "in_progress": "in_progress", "completed": "ended", "expired": "ended", "canceled": "ended",
+        "failed": "ended"}),
+    "gemini": ("batches/demo{n:03d}", {
+        "validating": "BATCH_STATE_PENDING", "in_progress": "BATCH_STATE_RUNNING",
+        "completed": "BATCH_STATE_SUCCEEDED", "failed": "BATCH_STATE_FAILED", "expired": "BATCH_STATE_EXPIRED",
+        "canceled": "BATCH_STATE_CANCELLED"}),
+    "mistral": ("00000000-0000-4000-8000-000000000{n:03d}", {
+        "validating": "QUEUED", "in_progress": "RUNNING", "completed": "SUCCESS", "failed": "FAILED",
+        "expired": "TIMEOUT_EXCEEDED", "canceled": "CANCELLED"}),
+    "groq": ("batch_demo{n:03d}", {
+        "validating": "validating", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
+        "expired": "expired", "canceled": "cancelled"}),
+    "together": ("10000000-0000-4000-8000-000000000{n:03d}", {
+        "validating": "VALIDATING", "in_progress": "IN_PROGRESS", "completed": "COMPLETED", "failed": "FAILED",
+        "expired": "EXPIRED", "canceled": "CANCELLED"}),
 }
 
 
@@ -83,6 +102,14 @@ def fleet(big: int | None = None) -> list[Spec]:
         Spec("anthropic", "canceled-run", "claude-sonnet-5-5", 500, "canceled", 7 * H, ended=5 * H,
              canceled_items=380),
         Spec("openai", "priority-queue", "gpt-4o-mini", 800, "completed", 3 * H, ended=1 * H, promote=5),
+        # The newer providers (issues 16, 17), appended so the ids above stay 1..12.
+        Spec("gemini", "catalog-rewrite", "gemini-2.5-flash", 400, "in_progress", 30 * H, progress=0.7,
+             failures={"RESOURCE_EXHAUSTED": 3}),
+        Spec("mistral", "tickets-fr", "mistral-small-latest", 300, "completed", 6 * H, ended=2 * H,
+             failures={"rate_limit_error": 5, "invalid_request_error": 2}),
+        Spec("groq", "faq-rewrites", "openai/gpt-oss-120b", 250, "in_progress", 40 * M, progress=0.3),
+        Spec("together", "intent-tags", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 200, "completed", 5 * H,
+             ended=3 * H),
     ]
     if big:
         specs.append(Spec("openai", "bench-1m", "gpt-4o-mini", big, "completed", 23 * H, ended=2 * H,
@@ -102,13 +129,14 @@ def seed(store: Any, *, now: float = DEMO_NOW, big: int | None = None, rng_seed:
 def _remote(spec: Spec, n: int, status: str, counts: RequestCounts, now: float) -> RemoteBatch:
     created = now - spec.created
     ended = now - spec.ended if spec.ended is not None else None
-    prefix = "batch_" if spec.provider == "openai" else "msgbatch_"
+    id_shape, raw = DEMO_IDS[spec.provider]
     return RemoteBatch(
-        provider=spec.provider, provider_batch_id=f"{prefix}demo{n:03d}{'ext' if spec.tracked else ''}",
-        status=BatchStatus(status), raw_status=RAW[spec.provider].get(status, status),
-        endpoint=ENDPOINT[spec.provider], model=spec.model, counts=counts, created_at=created,
-        started_at=created + 60 if status != "validating" else None, ended_at=ended,
-        expires_at=created + 24 * H, errors=spec.errors)
+        provider=spec.provider, provider_batch_id=id_shape.format(n=n) + ("ext" if spec.tracked else ""),
+        status=BatchStatus(status), raw_status=raw.get(status, status),
+        endpoint=registry.get(spec.provider).default_endpoint, model=spec.model, counts=counts,
+        created_at=created, started_at=created + 60 if status != "validating" else None, ended_at=ended,
+        # Each provider's own window (Gemini's is 48 h), as the engine reads it.
+        expires_at=created + window_seconds(registry.capabilities(spec.provider)), errors=spec.errors)
 
 
 def _one(store: Any, spec: Spec, n: int, now: float, rng: random.Random) -> int:
@@ -119,15 +147,16 @@ def _one(store: Any, spec: Spec, n: int, now: float, rng: random.Random) -> int:
                                            submitted_by="another-team@ci")
         return batch_id
     batch_id = store.record_intent(
-        provider=spec.provider, profile="default", endpoint=ENDPOINT[spec.provider], model=spec.model,
+        provider=spec.provider, profile="default", endpoint=registry.get(spec.provider).default_endpoint,
+        model=spec.model,
         label=spec.label, deadline=now + spec.deadline if spec.deadline else None, job_id=f"job{n:03d}",
         parent_id=spec.parent, submitted_by=ACTOR, submit_token=f"demo-token-{n:03d}",
         request_count=spec.size, now=created)
     custom = _custom_ids(spec, n)
     store.add_items(batch_id, ((cid, lines.request_body(spec.provider, spec.model, cid, i))
                                for i, cid in enumerate(custom)), model=spec.model)
-    store.attach_remote(batch_id, _remote(spec, n, "validating" if spec.provider == "openai" else
-                                          "in_progress", RequestCounts(total=spec.size), now), now=created + 2)
+    first = "validating" if "validating" in DEMO_IDS[spec.provider][1] else "in_progress"
+    store.attach_remote(batch_id, _remote(spec, n, first, RequestCounts(total=spec.size), now), now=created + 2)
     running = RequestCounts(total=spec.size, processing=spec.size)
     store.update_from_remote(batch_id, _remote(spec, n, "in_progress", running, now), now=created + 60)
     if spec.status in ("in_progress", "unknown"):

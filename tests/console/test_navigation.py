@@ -23,7 +23,7 @@ async def test_select_and_select_all(app):
         assert len(screen.selected) == 1
         await press(pilot, "a")
         assert screen.selected == {b.id for b in screen.shown}
-        assert "12 selected" in screen_text(app)
+        assert "16 selected" in screen_text(app)
         await press(pilot, "escape")
         assert screen.selected == set()
 
@@ -32,9 +32,9 @@ async def test_filter_sort_attention(app):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "slash", *"status:completed", "enter")
-        assert sorted(order(app)) == [1, 8, 10, 12]
+        assert sorted(order(app)) == [1, 8, 10, 12, 14, 16]
         await press(pilot, "escape")
-        assert len(order(app)) == 12
+        assert len(order(app)) == 16
         await press(pilot, "s")  # expires soonest first
         assert app.screen.sort_key == "expires"
         assert order(app)[0] == 4  # embeddings-backfill: 1h 20m left

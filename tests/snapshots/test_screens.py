@@ -18,9 +18,11 @@ def keys(*sequence: str):
 
 
 def test_batches_home(snap_compare, app):
-    """You should see the fleet line (In flight 5, Failures waiting 1,023, savings), the sort
-    line "sort: needs attention first ▲", and 12 batches: embeddings-backfill first with
-    "⚠ 1h 20m" and "at risk", labels-q2 "at risk", the tracked batch with "—" label."""
+    """You should see the fleet line (7 in flight, 1,030 failed, savings), the sort
+    line "sort: needs attention first ▲", and 16 batches: embeddings-backfill first with
+    "⚠ 1h 20m" and "at risk", labels-q2 "at risk", the tracked batch with "—" label, and the
+    newer providers beside the others (gemini with its 48 h window: "18h 00m" left after 30 h;
+    mistral, groq, together)."""
     assert snap_compare(app, terminal_size=SIZE, run_before=keys())
 
 
@@ -105,7 +107,7 @@ def test_promote_modal(snap_compare, app):
 
 
 def test_savings_by_provider(snap_compare, app):
-    """You should see "Saved $3.86 …", 400 unpriced counted apart, a bar per provider with its
+    """You should see "Saved $3.90 …", 600 unpriced counted apart (together has no price), a bar per provider with its
     dollar value printed, and the table by provider."""
     assert snap_compare(app, terminal_size=SIZE, run_before=keys("2"))
 
@@ -148,8 +150,8 @@ def opened(batch_id: int, *sequence: str):
 
 
 def test_batches_60x20(snap_compare, app):
-    """At 60x20 you should see the fleet line on ONE line ("5 in flight · 62,959 pending ·
-    1,023 failed"), the batches, and a footer ending "^p palette ? Keys q Quit"."""
+    """At 60x20 you should see the fleet line on ONE line ("7 in flight · 63,254 pending ·
+    1,030 failed"), the batches, and a footer ending "^p palette ? Keys q Quit"."""
     assert snap_compare(app, terminal_size=TINY, run_before=keys())
 
 
