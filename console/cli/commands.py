@@ -7,7 +7,9 @@ what they share in cli_io.py. Every JSON shape printed is documented in README "
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -156,10 +158,29 @@ def cmd_sync(args: Any) -> int:
                              "and taking over if it stops\n")
             sys.stderr.flush()
 
+    async def serve() -> None:
+        # ctrl+c (SIGINT) or systemd's SIGTERM asks the loop to stop: the pass under way
+        # finishes, the lease is released and the process exits 0. Stopping through an event
+        # rather than by cancelling the task means no library that swallows a cancellation
+        # can keep the service running (seen once: passes went on after SIGINT). A second
+        # signal stops at once, mid-pass.
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+
+        def on_signal() -> None:
+            if stop.is_set() and task is not None:
+                task.cancel()
+            stop.set()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, on_signal)
+        await engine.sync_forever(stop=stop, on_pass=on_pass, lease=True, on_standby=on_standby,
+                                  discover=not args.no_discover)
+
     try:
-        run(engine, engine.sync_forever(on_pass=on_pass, lease=True, on_standby=on_standby,
-                                        discover=not args.no_discover))
-    except KeyboardInterrupt:
+        run(engine, serve())
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
     return EXIT_OK
 

@@ -76,3 +76,22 @@ def test_two_consoles_and_one_service_on_one_store_exactly_one_syncs(tmp_path):
         assert synced[taker] >= 1 and [n for pid, n in synced.items() if pid != taker] == [0], outputs
         with Store.open(db) as store:
             assert store.get_batch(batch).tracked
+
+
+def test_sync_as_a_service_stops_cleanly_on_sigterm_and_releases_the_lease(tmp_path):
+    """systemd stops a service with SIGTERM: `batchdeck sync` finishes its pass, releases the
+    lease (so a console takes over at once) and exits 0."""
+    with running_emulator(seed=5) as emu:
+        env = cli_env(tmp_path, emu)
+        db = tmp_path / "svc.db"
+        service = subprocess.Popen([sys.executable, "-m", "console.cli", "--db", str(db), "sync"],
+                                   cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_for(lambda: passed_once(db), 60), "the service never finished a pass"
+            service.send_signal(signal.SIGTERM)
+            _, err = service.communicate(timeout=60)
+        finally:
+            if service.poll() is None:
+                service.kill()
+        assert service.returncode == 0, err
+        assert holder_pid(db) is None
