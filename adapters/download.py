@@ -14,14 +14,17 @@ redone) and renames it to `dest`, instead of copying every byte once more.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 from adapters.base import DownloadReport
 from adapters.errors import AdapterError, DownloadIncomplete
+from adapters.result_lines import iter_lines_with_offsets
 
 OpenStream = Callable[[dict[str, str]], AbstractAsyncContextManager[Any]]
 """headers -> async context manager yielding a response with status_code, headers, iter_bytes()."""
@@ -207,3 +210,26 @@ async def download(
         size = dest.stat().st_size
     return DownloadReport(dest, size, fetched_total, resumed_any, len(openers))
 
+
+
+async def request_lines(
+    opener: OpenStream, *, wrap: Callable[[BaseException], AdapterError]
+) -> AsyncIterator[tuple[str, str]]:
+    """(custom_id, request body as compact JSON) of each line of an OpenAI-style input file
+    (`{"custom_id", "method", "url", "body"}` per line: OpenAI, Together, Mistral), in file
+    order. The file streams to a private temporary file first, so memory stays flat; lines
+    that are not such objects are skipped."""
+    tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
+    try:
+        tmp.unlink()
+        await download(tmp, [opener], wrap=wrap)
+        dumps = json.dumps
+        for _, line in iter_lines_with_offsets(tmp):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(data, dict) and "custom_id" in data:
+                yield str(data["custom_id"]), dumps(data.get("body") or {}, separators=(",", ":"))
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -27,7 +27,6 @@ from adapters.errors import AdapterError, BadRequest, ResultsNotReady
 from adapters.httpjson import JsonHTTP
 from adapters.lifecycle import batch_status
 from adapters.registry import ProviderSpec
-from adapters.result_lines import iter_lines_with_offsets
 from store.model import BatchStatus, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
 
 DEFAULT_TIMEOUT_HOURS = 24
@@ -188,19 +187,8 @@ class MistralBatchAdapter(BatchAdapter):
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         if not remote.input_file_id:
             raise ResultsNotReady(f"Mistral job {remote.provider_batch_id} names no input file")
-        tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
-        try:
-            tmp.unlink()
-            await dl.download(tmp, [self.http.opener(f"/files/{remote.input_file_id}/content")], wrap=self._wrap)
-            for _, line in iter_lines_with_offsets(tmp):
-                try:
-                    data = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(data, dict) and "custom_id" in data:
-                    yield str(data["custom_id"]), json.dumps(data.get("body") or {}, separators=(",", ":"))
-        finally:
-            tmp.unlink(missing_ok=True)
+        async for pair in dl.request_lines(self.http.opener(f"/files/{remote.input_file_id}/content"), wrap=self._wrap):
+            yield pair
 
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,

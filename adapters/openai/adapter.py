@@ -20,7 +20,6 @@ from adapters.base import BatchAdapter, BatchPage, BatchRequest, Capabilities, D
 from adapters.errors import ResultsNotReady
 from adapters.lifecycle import batch_status
 from adapters.registry import ProviderSpec
-from adapters.result_lines import iter_lines_with_offsets
 from store.model import PriceTier, RemoteBatch, RequestCounts
 
 _TIER_PARAM = {
@@ -220,20 +219,8 @@ class OpenAIBatchAdapter(BatchAdapter):
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         if not remote.input_file_id:
             raise ResultsNotReady(f"{self.label} batch {remote.provider_batch_id} names no input file")
-        tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
-        try:
-            tmp.unlink()
-            await dl.download(tmp, [self._opener(remote.input_file_id)], wrap=self._wrap)
-            dumps = json.dumps
-            for _, line in iter_lines_with_offsets(tmp):
-                try:
-                    data = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(data, dict) and "custom_id" in data:
-                    yield str(data["custom_id"]), dumps(data.get("body") or {}, separators=(",", ":"))
-        finally:
-            tmp.unlink(missing_ok=True)
+        async for pair in dl.request_lines(self._opener(remote.input_file_id), wrap=self._wrap):
+            yield pair
 
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -23,7 +22,6 @@ from adapters.base import BatchAdapter, BatchRequest, Capabilities, DownloadRepo
 from adapters.errors import AdapterError, ResultsNotReady, from_http
 from adapters.lifecycle import batch_status
 from adapters.registry import ProviderSpec
-from adapters.result_lines import iter_lines_with_offsets
 from store.model import PriceTier, RemoteBatch, RequestCounts
 
 TOKEN_FILE = re.compile(r"^batchdeck-(?P<token>[A-Za-z0-9_-]{1,64})\.jsonl$")
@@ -183,19 +181,8 @@ class TogetherBatchAdapter(BatchAdapter):
     async def fetch_requests(self, remote: RemoteBatch) -> AsyncIterator[tuple[str, str]]:
         if not remote.input_file_id:
             raise ResultsNotReady(f"{self.label} job {remote.provider_batch_id} names no input file")
-        tmp = Path(tempfile.mkstemp(prefix="batchdeck-input-", suffix=".jsonl")[1])
-        try:
-            tmp.unlink()
-            await dl.download(tmp, [self._opener(remote.input_file_id)], wrap=self._wrap)
-            for _, line in iter_lines_with_offsets(tmp):
-                try:
-                    data = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(data, dict) and "custom_id" in data:
-                    yield str(data["custom_id"]), json.dumps(data.get("body") or {}, separators=(",", ":"))
-        finally:
-            tmp.unlink(missing_ok=True)
+        async for pair in dl.request_lines(self._opener(remote.input_file_id), wrap=self._wrap):
+            yield pair
 
     # ---- realtime --------------------------------------------------------------------
     async def realtime(self, custom_id: str, body: dict[str, Any], *, endpoint: str,
