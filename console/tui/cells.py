@@ -25,15 +25,29 @@ from console.engine.batch_facts import (
 from console.format.numbers import DASH, Palette, fmt_duration, fmt_int, num, text_or_dash
 from store.model import Batch, BatchStatus, RequestCounts
 
+NARROW_EXPIRY = 8
+"""Cells of the Expires column's narrow form (`⚠ 1h 20m`, `archived`)."""
 
-def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WARN_SECONDS) -> Text:
+
+def compact_duration(seconds: float | None) -> str:
+    """`23h12m`, `3d4h`: a duration without its inner space, for an 8-cell column."""
+    return fmt_duration(seconds).replace(" ", "")
+
+
+def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WARN_SECONDS,
+                *, compact: bool = False) -> Text:
     """`23h 12m`; `⚠ 1h 20m` under the threshold; `expired` after; `—` once finished;
-    `⇩ 3d 4h` while an ended batch's results await ingest before the provider drops them."""
+    `⇩ 3d 4h` while an ended batch's results await ingest before the provider drops them.
+    `compact` drops the space inside a duration that would not fit 8 cells (`⚠ 23h12m`)."""
+    def duration(seconds: float, glyph: str = "") -> str:
+        text = f"{glyph}{fmt_duration(seconds)}"
+        return f"{glyph}{compact_duration(seconds)}" if compact and len(text) > NARROW_EXPIRY else text
+
     kept = results_left(batch, now)
     if kept is not None:  # ended, results not ingested yet: count down to their archiving
         if kept <= 0:
             return Text("archived", style=pal.expired)
-        return Text(f"⇩ {fmt_duration(kept)}", style=pal.warning if kept < RESULTS_WARN_SECONDS else "")
+        return Text(duration(kept, "⇩ "), style=pal.warning if kept < RESULTS_WARN_SECONDS else "")
     if batch.status == BatchStatus.EXPIRED:
         return Text("expired", style=pal.expired)
     if is_terminal(batch):
@@ -44,8 +58,8 @@ def expiry_text(batch: Batch, now: float, pal: Palette, warn: float = EXPIRY_WAR
     if left <= 0:
         return Text("expired", style=pal.expired)
     if left < warn:
-        return Text(f"⚠ {fmt_duration(left)}", style=pal.warning)
-    return Text(fmt_duration(left))
+        return Text(duration(left, "⚠ "), style=pal.warning)
+    return Text(duration(left))
 
 
 def risk_text(batch: Batch, now: float, pal: Palette) -> Text:
@@ -63,15 +77,29 @@ STATUS_GLYPH = {
 }
 
 
-def status_text(status: object, pal: Palette) -> Text:
-    """The normalized status word with a glyph, so it reads without colour."""
+STATUS_SHORT = {
+    BatchStatus.SUBMITTING: "sending", BatchStatus.VALIDATING: "checking",
+    BatchStatus.IN_PROGRESS: "running", BatchStatus.FINALIZING: "closing",
+    BatchStatus.COMPLETED: "done", BatchStatus.FAILED: "failed", BatchStatus.EXPIRED: "expired",
+    BatchStatus.CANCELING: "stopping", BatchStatus.CANCELED: "canceled", BatchStatus.UNKNOWN: "unknown",
+}
+"""A narrow Status column's words: plain English of at most 8 letters, no glyphs (one word
+already reads without colour, and a glyph would not leave room for it); the detail header
+keeps the provider-neutral status name."""
+
+
+def status_text(status: object, pal: Palette, *, short: bool = False) -> Text:
+    """The normalized status word with a glyph, so it reads without colour; `short`: the
+    narrow column's plain word (`running` for in_progress, `done` for completed)."""
     try:
         st = BatchStatus(str(status))  # anything else is not a status either: ValueError
     except ValueError:
-        return Text(f"? {text_or_dash(status, 12)}", style=pal.warning)
+        return Text(f"? {text_or_dash(status, 6 if short else 12)}", style=pal.warning)
     glyph = STATUS_GLYPH.get(st)
     style = {BatchStatus.COMPLETED: pal.ok, BatchStatus.FAILED: pal.failed,
              BatchStatus.EXPIRED: pal.expired, BatchStatus.UNKNOWN: pal.warning}.get(st, "")
+    if short:
+        return Text(STATUS_SHORT[st], style=style)
     # Active states read plainly as words; terminal ones get a glyph as well.
     return Text(f"{glyph} {st.value}" if glyph else st.value, style=style)
 
@@ -89,12 +117,25 @@ def progress_text(counts: RequestCounts, pal: Palette, width: int = 10) -> Text:
     text.append("█" * ok_cells, style=pal.ok)
     text.append("▒" * bad_cells, style=pal.failed)
     text.append("░" * (width - ok_cells - bad_cells), style=pal.muted)
-    pct = 100 * (total - pending_of(counts)) // total
-    text.append(f" {pct:>3d}%")
+    text.append(f" {done_percent(counts, total):>3d}%")
     return text
 
 
+def done_percent(counts: RequestCounts, total: int) -> int:
+    """Share of the requests that have finished, whatever their outcome (rounded down)."""
+    return 100 * (total - pending_of(counts)) // total
+
+
+def percent_text(counts: RequestCounts, pal: Palette) -> Text:
+    """A narrow Progress column: ` 62%` (4 cells), no bar; `   —` when the size is unknown."""
+    total = int(num(counts.total) or 0)
+    if total <= 0:
+        return Text(f"{DASH:>4}", style=pal.muted)
+    return Text(f"{done_percent(counts, total):>3d}%", style=pal.failed if failures_of(counts) else "")
+
+
 def counts_cell(counts: RequestCounts) -> str:
-    """`4812/12/0/176`: succeeded / errored / expired / pending (the column header says so)."""
-    vals = (counts.succeeded, counts.errored, counts.expired)
+    """`4812/12/0/3/176`: succeeded / errored / expired / canceled / pending (the column header
+    says so); the five always add up to the total, a canceled batch's items included."""
+    vals = (counts.succeeded, counts.errored, counts.expired, counts.canceled)
     return "/".join(fmt_int(v) if num(v) is not None else DASH for v in vals) + f"/{pending_of(counts):,}"

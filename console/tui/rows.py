@@ -8,6 +8,7 @@ Batches and item tables, and how batches sort.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -26,7 +27,15 @@ from console.engine.batch_facts import (
 from console.engine.names import display_name
 from console.format.numbers import DASH, Palette, fmt_compact, fmt_duration, fmt_int, fmt_money, num, text_or_dash
 from console.format.wording import cut_middle
-from console.tui.cells import counts_cell, expiry_text, progress_text, risk_text, status_text
+from console.tui.cells import (
+    NARROW_EXPIRY,
+    counts_cell,
+    expiry_text,
+    percent_text,
+    progress_text,
+    risk_text,
+    status_text,
+)
 from store.model import Batch
 
 
@@ -40,23 +49,36 @@ class Column:
     priority: int
     """Lower survives longer: at 80 columns only the most important fit."""
     narrow: int = 0
-    """Width it shrinks to, instead of being dropped, when the terminal is narrow (0: none)."""
+    """Width it shrinks to, instead of being dropped, when the terminal is narrow (0: none).
+    A shrunk column shows its cells' narrow form where the row renderer gives one."""
     keep: bool = False
     """Never dropped while narrowing others (and shrinking this one) can make the row fit."""
+    narrow_label: str = ""
+    """Header once shrunk, when the full one would not fit (`Done` over a bare percentage)."""
+
+    @property
+    def shrunk(self) -> bool:
+        return 0 < self.width <= self.narrow
+
+    @property
+    def header(self) -> str:
+        return self.narrow_label if self.shrunk and self.narrow_label else self.label
 
 
 BATCH_COLUMNS: tuple[Column, ...] = (
-    # At 80 columns: status, progress, expiry, deadline, failed and the provider (as a short
-    # tag) stay, with the name cut in the middle; model, counts, savings and age go first.
+    # At 80 columns (and down to 60): status, progress, expiry, deadline, failed and the
+    # provider stay, with the name cut in the middle; model, counts, savings and age go
+    # first. Then the columns shrink, least important first: the provider to a short tag,
+    # progress to its percentage, status to a short word, the name to its 8-cell minimum.
     Column("sel", " ", 1, 0, keep=True),
     Column("id", "#", 4, 0, keep=True),
     Column("provider", "Provider", 9, 8, narrow=3, keep=True),
     Column("label", "Name", 12, 1, narrow=8, keep=True),
     Column("model", "Model", 18, 12),
-    Column("status", "Status", 11, 2, keep=True),
-    Column("progress", "Progress", 10, 3, keep=True),
-    Column("counts", "ok/err/exp/pend", 15, 10),
-    Column("expires", "Expires", 9, 4, keep=True),
+    Column("status", "Status", 11, 2, narrow=8, keep=True),
+    Column("progress", "Progress", 10, 3, narrow=4, keep=True, narrow_label="Done"),
+    Column("counts", "ok/err/exp/can/pend", 19, 10),
+    Column("expires", "Expires", 9, 4, narrow=NARROW_EXPIRY, keep=True),
     Column("risk", "Deadline", 8, 6, keep=True),
     Column("failed", "Failed", 6, 5, keep=True),
     Column("why", "Needs attention because", 26, 7),
@@ -66,6 +88,19 @@ BATCH_COLUMNS: tuple[Column, ...] = (
 
 CUT_IN_THE_MIDDLE = frozenset({"label"})
 """Cells cut with a middle ellipsis to their column's width (names differ at both ends)."""
+
+
+NARROW = ".narrow"
+"""Suffix of a cell's narrow form in `batch_cells` (`status.narrow`: `running`)."""
+
+
+def shown_cell(column: Column, cells: Mapping[str, Text]) -> Text:
+    """What a row shows in `column`: the narrow form once the column is shrunk (so a whole
+    column switches form together, never row by row), made to fit its width."""
+    cell = cells[column.key]
+    if column.shrunk:
+        cell = cells.get(column.key + NARROW, cell)
+    return fit_cell(column.key, cell, column.width)
 
 
 def fit_cell(key: str, cell: Text, width: int) -> Text:
@@ -91,7 +126,8 @@ def batch_cells(
     warn: float = EXPIRY_WARN_SECONDS,
     ctx: AttentionContext | None = None,
 ) -> dict[str, Text]:
-    """Every cell of a Batches row, keyed by column (the table picks the columns that fit).
+    """Every cell of a Batches row, keyed by column (the table picks the columns that fit),
+    plus the narrow forms of the columns that shrink (`shown_cell` picks one by width).
 
     With `ctx`, Failed counts the failures still waiting (resubmitted or promoted ones no
     longer count, as in the header) and `why` says what needs the operator."""
@@ -108,9 +144,12 @@ def batch_cells(
                       style="" if batch.label else pal.muted),
         "model": Text(text_or_dash(batch.model, 30)),
         "status": status_text(batch.status, pal),
+        "status" + NARROW: status_text(batch.status, pal, short=True),
         "progress": progress_text(counts, pal, width=5),
+        "progress" + NARROW: percent_text(counts, pal),
         "counts": Text(counts_cell(counts)),
         "expires": expiry_text(batch, now, pal, warn),
+        "expires" + NARROW: expiry_text(batch, now, pal, warn, compact=True),
         "risk": risk_text(batch, now, pal),
         "failed": Text(f"✗ {fails:,}" if fails else "0", style=pal.failed if fails else pal.muted),
         "why": Text("; ".join(a.why for a in reasons), style=pal.warning) if reasons else Text(""),

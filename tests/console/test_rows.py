@@ -5,7 +5,7 @@ from __future__ import annotations
 from console.engine.batch_facts import attention_reasons, deadline_risk
 from console.format.numbers import PLAIN, fmt_duration, fmt_money
 from console.format.times import fmt_clock
-from console.tui.cells import expiry_text, progress_text
+from console.tui.cells import expiry_text, percent_text, progress_text, status_text
 from console.tui.clock import DEMO_NOW as NOW
 from console.tui.fleet import notices, savings_by_batch
 from console.tui.messages import FleetLoaded
@@ -85,8 +85,68 @@ def test_narrow_terminal_keeps_the_essentials():
     assert list(shown) == ["sel", "id", "provider", "label", "status", "progress", "expires", "risk", "failed"]
     assert shown["provider"] == 3 and shown["label"] >= 8
     # Narrower still, shrunk columns can be dropped too (a shrunk column is a new Column).
-    assert [c.key for c in columns_for(60)][:3] == ["sel", "id", "label"] and columns_for(40)
+    assert [c.key for c in columns_for(50)][:3] == ["sel", "id", "label"] and columns_for(40)
     assert len(columns_for(200)) == 14  # live-fleet-14: + "Needs attention because"
+
+
+def test_60_columns_keep_deadline_beside_status_progress_expiry_failed_and_a_provider_tag():
+    # tui-fit-18 (issue 18: "at 60x20 the expiry, deadline and failed columns vanish while a
+    # wide label stays"): the essentials shrink to their narrow forms and the table goes
+    # tight (one space between columns) instead of dropping any of them.
+    from console.tui.widgets.batch_table import table_layout
+
+    columns, tight = table_layout(60)
+    shown = {c.key: c for c in columns}
+    assert list(shown) == ["sel", "id", "provider", "label", "status", "progress", "expires", "risk", "failed"]
+    assert tight and sum(c.width + 1 for c in columns) + 1 <= 60
+    assert shown["label"].width == 8 and shown["provider"].width == 3  # the name's minimum
+    assert shown["progress"].header == "Done" and shown["status"].shrunk
+    # At 80 the spacing stays roomy; the bar goes before the name is squeezed.
+    columns, tight = table_layout(80)
+    shown = {c.key: c for c in columns}
+    assert not tight and shown["progress"].shrunk and not shown["status"].shrunk
+    assert shown["label"].width >= 12 and "risk" in shown
+    # Wide terminals keep the full forms.
+    assert not any(c.shrunk for c in table_layout(100)[0] if c.key != "provider")
+
+
+def test_narrow_forms_are_chosen_per_column_by_width():
+    from console.tui.rows import BATCH_COLUMNS, shown_cell
+    from console.tui.widgets.batch_table import columns_for
+
+    cells = batch_cells(running(counts=RequestCounts(total=10, succeeded=6, errored=2)), NOW, PLAIN)
+    narrow = {c.key: shown_cell(c, cells).plain for c in columns_for(60)}
+    full = {c.key: shown_cell(c, cells).plain for c in BATCH_COLUMNS}
+    assert narrow["status"] == "running" and full["status"] == "in_progress"
+    assert narrow["progress"] == " 80%" and full["progress"] == "███▒░  80%"
+    assert narrow["expires"] == full["expires"] == "22h 00m"
+    # A whole column switches together: a terminal status that would fit stays short too.
+    failed = batch_cells(running(status=BatchStatus.FAILED), NOW, PLAIN)
+    assert {c.key: shown_cell(c, failed).plain for c in columns_for(60)}["status"] == "failed"
+    assert status_text(BatchStatus.COMPLETED, PLAIN, short=True).plain == "done"
+    assert status_text("paused-by-provider", PLAIN, short=True).plain == "? pause…"
+    assert all(len(status_text(s, PLAIN, short=True).plain) <= 8 for s in BatchStatus)
+    assert percent_text(RequestCounts(), PLAIN).plain == "   —"
+
+
+def test_compact_expiry_fits_eight_cells():
+    long_warn = 12 * H  # an operator's own threshold: a 9-cell `⚠ 11h 20m` squeezes to 8
+    b = running(expires_at=NOW + 11 * H + 20 * 60)
+    assert expiry_text(b, NOW, PLAIN, long_warn).plain == "⚠ 11h 20m"
+    assert expiry_text(b, NOW, PLAIN, long_warn, compact=True).plain == "⚠ 11h20m"
+    assert expiry_text(running(), NOW, PLAIN, compact=True).plain == "22h 00m"  # fits: unchanged
+
+
+def test_counts_buckets_add_up_to_the_total_after_a_cancel():
+    # tui-fit-18 (issue 18: "after a cancel the counts leave the canceled items in no bucket").
+    from console.tui.cells import counts_cell
+
+    counts = RequestCounts(total=1000, succeeded=600, errored=15, expired=5, canceled=380)
+    cell = counts_cell(counts)
+    assert cell == "600/15/5/380/0"
+    assert sum(int(v.replace(",", "")) for v in cell.split("/")) == 1000
+    assert counts_cell(RequestCounts(total=10, succeeded=4, canceled=1)) == "4/0/0/1/5"
+    assert batch_cells(running(counts=counts), NOW, PLAIN)["counts"].plain == cell
 
 
 def test_names_and_ids_are_cut_in_the_middle_so_two_batches_never_read_the_same():

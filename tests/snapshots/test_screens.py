@@ -27,8 +27,10 @@ def test_batches_home(snap_compare, app):
 
 
 def test_batches_80x24(snap_compare, app):
-    """At 80x24 you should see label, status, progress, expiry, deadline and failure columns
-    (provider, model, counts, savings and age are dropped) and the footer."""
+    """At 80x24 you should see a provider tag ("ope", "ant"), names cut in the middle
+    ("embeddi…ackfill"), full status words ("in_progress", "✓ completed"), progress as a
+    bare percentage under "Done" (no bar), Expires ("⚠ 1h 20m"), Deadline ("at risk") and
+    Failed ("✗ 380"); model, counts, savings and age are dropped; and the footer."""
     assert snap_compare(app, terminal_size=(80, 24), run_before=keys())
 
 
@@ -151,7 +153,10 @@ def opened(batch_id: int, *sequence: str):
 
 def test_batches_60x20(snap_compare, app):
     """At 60x20 you should see the fleet line on ONE line ("7 in flight · 63,254 pending ·
-    1,030 failed"), the batches, and a footer ending "^p palette ? Keys q Quit"."""
+    1,030 failed"), the batches with every essential column one space apart: provider tag,
+    8-cell names cut in the middle ("embe…ill", "supp…age" vs "supp…try"), short status
+    words ("running", "done", "canceled"), "Done" percentages, Expires ("⚠ 1h 20m"),
+    Deadline ("at risk") and Failed ("✗ 600"), and a footer ending "^p palette ? Keys q Quit"."""
     assert snap_compare(app, terminal_size=TINY, run_before=keys())
 
 

@@ -13,13 +13,15 @@ from dataclasses import replace
 from console.tui.rows import Column
 
 
-def fit_columns(columns: Sequence[Column], width: int, *, gap: int, grow: Mapping[str, int]) -> list[Column]:
-    """The columns that fit `width` (each costs its width + `gap`), in display order."""
+def fit_columns(columns: Sequence[Column], width: int, *, gap: int, grow: Mapping[str, int],
+                edge: int = 2) -> list[Column]:
+    """The columns that fit `width` (each costs its width + `gap`, plus `edge` cells for the
+    vertical scrollbar), in display order."""
     chosen = list(columns)
     order = {c.key: i for i, c in enumerate(columns)}  # by key: a shrunk column is a new Column
 
     def used() -> int:
-        return sum(c.width + gap for c in chosen) + 2
+        return sum(c.width + gap for c in chosen) + edge
 
     # First the columns that may go; then shrink those that can (a provider to its tag);
     # then, on a very narrow terminal, drop by priority whatever it takes.
