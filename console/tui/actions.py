@@ -19,10 +19,11 @@ from typing import Any
 from rich.text import Text
 
 from console.engine.providers import names as provider_names
+from console.engine.types import BadInput
 from console.format.numbers import fmt_int, fmt_money
 from console.format.wording import plural
 from console.tui.screens.confirm import ConfirmScreen
-from console.tui.screens.forms import ExportScreen, TrackScreen
+from console.tui.screens.forms import AttachScreen, ExportScreen, TrackScreen
 from console.tui.screens.promote import PromoteScreen
 from console.tui.widgets.activity import Job
 
@@ -267,6 +268,36 @@ class ActionRunner:
             self.app.notify(Text(f"{result.summary} to {where}"), title="Exported")
         finally:
             self._end(job)
+
+    # ---- attach a tracked batch's inputs ---------------------------------------------------
+    def attach(self, batch_id: int) -> None:
+        """Ask for the original input file of a batch whose provider cannot give its requests
+        back, and attach it through the engine (as `batchdeck attach`). Spends nothing and
+        calls no provider (a local file into the store), so read-only mode allows it, as the
+        command line does."""
+        self._start(lambda: self._attach(batch_id), "Attach inputs")
+
+    async def _attach(self, batch_id: int) -> None:
+        engine = self.app.engine
+        batch = await asyncio.to_thread(engine.batch, batch_id)
+        path, error = "", None
+        while True:  # a file the engine refuses brings the form back with its one sentence
+            answer = await self.app.push_screen_wait(AttachScreen(batch_id, str(batch.provider), path, error))
+            if answer is None:
+                return
+            path = answer
+            job = self._job(f"Attach inputs to #{batch_id}")
+            try:
+                count = await asyncio.to_thread(engine.attach_inputs, batch_id, Path(path).expanduser())
+            except BadInput as exc:
+                error = _error_text(exc)
+                continue
+            finally:
+                self._end(job)
+            where = Path(path).expanduser().resolve()
+            self.app.notify(Text(f"Attached {plural(count, 'request')} to #{batch_id} from {where}."),
+                            title="Inputs attached")
+            return
 
 
 def promote_notes(estimates: Sequence[Any]) -> list[str]:

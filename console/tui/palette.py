@@ -25,6 +25,8 @@ SCREEN_ACTIONS = (
      "promote", True),
     ("Cancel batch", "Ask the provider to cancel (c)", "cancel_batch", True),
     ("Export results", "Write the batch's results to a JSONL or CSV file (e)", "export", False),
+    ("Attach input file", "Give a tracked batch whose inputs are unknown its original file (i)",
+     "attach_inputs", False),
     ("Needs attention", "Show only batches with failures, near expiry or at risk (n)", "attention",
      False),
     ("Sort", "Cycle the sort order (s)", "sort", False),
@@ -42,7 +44,8 @@ class BatchdeckCommands(Provider):
         for name, help_, action, spends in SCREEN_ACTIONS:
             if spends and app.read_only:
                 continue
-            if callable(getattr(screen, f"action_{action}", None)):
+            # Offered only where the screen has it and allows it now (attach: inputs unknown).
+            if callable(getattr(screen, f"action_{action}", None)) and screen.check_action(action, ()):
                 out.append((name, help_, partial(screen.run_action, action)))
         for batch in (app.fleet.batches if app.fleet else [])[:500]:
             out.append(_open_batch(app, batch))

@@ -45,4 +45,5 @@ def test_a_batch_whose_inputs_are_unknown_says_how_to_attach_them():
 
     text = summary_text(batch(provider="anthropic", inputs="unknown"), 1e9, PLAIN, utc=True, saved=None,
                         warn=7200).plain
-    assert "inputs unknown: attach the original file with `batchdeck attach 14 FILE`" in text
+    # tui-fit-18: the console's own key (i, the attach form) first, the command after.
+    assert "inputs unknown: i attaches the original file (or `batchdeck attach 14 FILE`)" in text

@@ -33,6 +33,10 @@ class BatchDetailScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="back"),
+        # Only while the batch's inputs are unknown (check_action), and then early in the
+        # footer: the batch has no items for the item keys yet, and promote, resubmit and
+        # export order need its requests.
+        Binding("i", "attach_inputs", "Attach inputs", id="attach_inputs"),
         Binding("enter", "inspect", "Inspect item", id="inspect"),
         Binding("f", "status_filter", "Status filter", id="status_filter"),
         Binding("x", "error_filter", "Error filter", id="error_filter"),
@@ -100,7 +104,10 @@ class BatchDetailScreen(Screen):
     @on(BatchLoaded)
     def _loaded(self, message: BatchLoaded) -> None:
         first = self.loaded is None
+        was_unknown = self._inputs_unknown
         self.loaded = message
+        if self._inputs_unknown != was_unknown:
+            self.refresh_bindings()  # `i Attach inputs` comes and goes with the note
         table = self.query_one(ItemTable)
         if first:
             table.set_source(self._query(), total=message.matching, first_page=message.first_page)
@@ -220,9 +227,16 @@ class BatchDetailScreen(Screen):
             return partial(self._query().all_ids, table.total)
         return sorted(table.selected) or None
 
+    @property
+    def _inputs_unknown(self) -> bool:
+        batch = self.loaded.batch if self.loaded else None
+        return batch is not None and getattr(batch, "inputs", None) == "unknown"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("resubmit", "resubmit_all", "promote", "cancel_batch") and self.app.read_only:
             return False
+        if action == "attach_inputs":
+            return self._inputs_unknown
         return True
 
     def action_resubmit(self) -> None:
@@ -239,6 +253,9 @@ class BatchDetailScreen(Screen):
 
     def action_export(self) -> None:
         self.app.actions.export(self.batch_id)
+
+    def action_attach_inputs(self) -> None:
+        self.app.actions.attach(self.batch_id)
 
     def after_action(self) -> None:
         """An action changed the store: clear the selection and re-read now."""

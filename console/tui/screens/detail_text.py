@@ -54,7 +54,8 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
     if inputs == "unknown":
         # The provider cannot give the requests back: promote and resubmit need the file.
         t.append("\ninputs unknown", style=pal.warning)
-        t.append(f": attach the original file with `batchdeck attach {batch.id} FILE`")
+        # One line at 80 columns: the console's key first, the command line's way after.
+        t.append(f": i attaches the original file (or `batchdeck attach {batch.id} FILE`)")
     elif inputs == "pending":
         t.append("\ninputs: not read yet (the next sync pass reads the provider's input file)", style=pal.muted)
     return t

@@ -1,6 +1,7 @@
-"""Small forms that are their own confirmation: track a batch by id, export a batch to a file.
+"""Small forms that are their own confirmation: track a batch by id, export a batch to a file,
+attach a tracked batch's original input file.
 
-Neither spends money; each says so, and says exactly what will happen, before `enter`/`y`.
+None spends money; each says so, and says exactly what will happen, before `enter`/`y`.
 """
 
 from __future__ import annotations
@@ -108,3 +109,42 @@ class ExportScreen(_Form):
             self.notify("Type a file path first.", severity="warning")
             return
         self.dismiss((path, self.choice() or "jsonl"))
+
+
+class AttachScreen(_Form):
+    """Dismisses with the path typed, or None. Shown again by the action, with the engine's
+    one-sentence refusal under the field and the path kept, when the file does not fit."""
+
+    def __init__(self, batch_id: int, provider: str, path: str = "", error: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.batch_id = batch_id
+        self.provider = provider
+        self.path = path
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Attach the input file of batch #{self.batch_id}", classes="dialog-title")
+            yield Static(Text(f"{self.provider} does not give this batch's requests back. Name the JSONL "
+                              "file it was made from: lines are matched by custom_id and keep the "
+                              "file's order. Once per batch; nothing is sent or spent."),
+                         classes="dialog-body")
+            yield Field(value=self.path, placeholder="path/to/requests.jsonl", id="attach-path")
+            sentence = (self.error or "").rstrip(".") + ("." if self.error else "")
+            error = Static(Text(sentence), id="attach-error", classes="dialog-error")
+            error.display = bool(self.error)
+            yield error
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Attach (enter)", id="yes", variant="primary")
+                yield Button("Cancel (esc)", id="no")
+
+    AUTO_FOCUS = "#attach-path"
+
+    def submit(self) -> None:
+        path = self.query_one(Input).value.strip()
+        if not path:
+            error = self.query_one("#attach-error", Static)
+            error.update(Text("Type the path of the batch's original JSONL file first."))
+            error.display = True
+            return
+        self.dismiss(path)
