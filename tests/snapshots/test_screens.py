@@ -231,3 +231,25 @@ def test_cancel_dialog_80x24(snap_compare, app):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
+
+
+def test_attach_dialog_refused_80x24(snap_compare, app, store):
+    """At 80x24 you should see "Attach the input file of batch #17" over the detail of a
+    tracked anthropic batch, the path field holding "missing.jsonl", the one sentence
+    "cannot read missing.jsonl: No such file or directory." under it, and the footer with
+    "i Attach inputs" (shown only while the batch's inputs are unknown)."""
+    from tests.console.test_attach_inputs import tracked_anthropic_batch, wait_for_form
+    from tests.console.test_keys_in_one_read import ENTER, write
+
+    batch_id = tracked_anthropic_batch(store)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.open_batch(batch_id)
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for_form(pilot)
+        write(pilot.app, "missing.jsonl" + ENTER)
+        await wait_for_form(pilot, refused=True)
+
+    assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
