@@ -15,7 +15,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 
-from console.tui.rows import BATCH_COLUMNS, Column, shown_cell
+from console.tui.rows import BATCH_COLUMNS, NARROW, Column, shown_cell
 from console.tui.widgets.columns import fit_columns
 from console.tui.widgets.keyed_table import KeyedTable
 
@@ -127,9 +127,14 @@ class BatchTable(KeyedTable):
                 written += len(self.columns_shown)
             else:
                 for column in self.columns_shown:
+                    # What a column shows depends on its cell and the cell's narrow form only:
+                    # compare those (cheap) before fitting anything.
+                    key, narrow = column.key, column.key + NARROW
+                    if old[key] == cells[key] and old.get(narrow) == cells.get(narrow):
+                        continue
                     now_shown = shown_cell(column, cells)
                     if shown_cell(column, old) != now_shown:
-                        self.update_cell(str(batch_id), column.key, now_shown)
+                        self.update_cell(str(batch_id), key, now_shown)
                         written += 1
             self.cells[batch_id] = cells
         if new_ids != self.order:
