@@ -196,7 +196,15 @@ class BatchesScreen(Screen):
 
     def _render_status_line(self, shown: int, total: int) -> None:
         mark = "▼ reversed" if self.reverse else "▲"
-        parts = [f"{shown} of {total} batches", f"sort: {SORT_WORDS[self.sort_key]} {mark} (s)"]
+        # Most important first: a narrow terminal cuts the line from the right, so the sort
+        # (always on the column header too) goes last and the freshness stays in view.
+        parts = [f"{shown} of {total} batches"]
+        if self.app.read_only:
+            parts.append("READ-ONLY")
+        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.now)
+                 if self.snapshot is not None else None)
+        if fresh is not None and not fresh.warning:
+            parts.append(fresh.text)
         if self.query_text:
             parts.append(f"filter: {self.query_text}")
         if self.attention_only:
@@ -209,12 +217,7 @@ class BatchesScreen(Screen):
         why_line.update(Text(why, style=self.app.palette.warning))
         if self.selected:
             parts.append(f"{len(self.selected)} selected")
-        if self.app.read_only:
-            parts.append("READ-ONLY")
-        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.now)
-                 if self.snapshot is not None else None)
-        if fresh is not None and not fresh.warning:
-            parts.append(fresh.text)
+        parts.append(f"sort: {SORT_WORDS[self.sort_key]} {mark} (s)")
         self.query_one("#status-line", Static).update(Text(" · ".join(parts)))
         # Stale or failing data is never a quiet suffix: it gets its own line, in warning style.
         banner = self.query_one("#freshness", Static)
