@@ -103,7 +103,8 @@ async def read_pending(engine: Engine, errors: dict[int, str]) -> int:
         except NotFoundError as exc:
             engine.store.set_batch_fields(batch.id, inputs=UNKNOWN)
             engine.audit("inputs.gone", str(batch.id), {"error": exc.message})
-            errors[batch.id] = f"its input file is gone ({exc.message}); attach the original with `attach`"
+            errors[batch.id] = (f"its input file is gone ({exc.message}); attach the original with "
+                                f"`batchdeck attach {batch.id} FILE`")
         except AdapterError as exc:
             errors[batch.id] = f"reading its input file: {exc.message}"
             await learn_expiry(engine, batch)
