@@ -172,7 +172,9 @@ async def test_an_intent_resent_after_a_crash_asks_for_the_window_submit_was_giv
     assert intent.completion_window == "7d"
 
     engine = make_engine(store, emulator)
-    emulator.advance(engine.intent_grace + 1)
+    # The CLI stamped the intent with the wall clock, some seconds after the emulator's clock
+    # started: step well past the grace period so the sync sends it.
+    emulator.advance(engine.intent_grace + 600)
     report = await engine.sync_once()
     await engine.aclose()
     assert report.reconciled == [intent.id]
