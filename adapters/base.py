@@ -244,6 +244,16 @@ class BatchAdapter(ABC):
         """The batch's original requests as (custom_id, body JSON text), where the provider
         can give them back; raises `ReadbackUnsupported` with an operator hint otherwise."""
 
+    async def inputs_until(self, remote: RemoteBatch) -> float | None:
+        """When the provider stops serving this batch's requests, as exactly as it can say.
+
+        The engine asks when a read of the requests failed (how long is left to retry). This
+        default gives the batch's own facts (`remote.inputs_until`, None when unknown); an
+        adapter whose provider keeps the input as a file with its own expiry asks for it (one
+        call) and answers the estimate when that call fails. Never raises for a failed call.
+        """
+        return remote.inputs_until
+
     # ---- realtime ----------------------------------------------------------------
     @abstractmethod
     async def realtime(

@@ -50,10 +50,12 @@ RULE_KINDS: dict[str, dict[str, float]] = {
     "provider_down": {"minutes": 15.0},
     "heartbeat_stale": {"minutes": 10.0},
     "results_archiving": {"hours": 48.0},
+    "inputs_expiring": {"hours": 48.0},
 }
 """Every kind of rule. `results_archiving` judges by `batches.results_until` (Anthropic
-`archived_at` or 29 days, OpenAI output file expiry); inputs have no stored retention date, so
-no rule watches them."""
+`archived_at` or 29 days, OpenAI output file expiry); `inputs_expiring` by
+`batches.inputs_until` (OpenAI's input file expiry) for tracked batches whose requests are not
+read yet."""
 
 _COMMON_KEYS = {"kind", "name", "enabled", "profiles", "labels", "exclude_labels", "targets",
                 "repeat_minutes", "hold_down_minutes"}

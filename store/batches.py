@@ -23,6 +23,7 @@ SETTABLE = frozenset({
     "ended_at", "expires_at", "deadline", "input_file_id", "output_file_id", "error_file_id",
     "results_url", "parent_id", "submitted_by", "errors", "results_path", "ingested_at",
     "provider_batch_id", "profile", "tracked", "cancel_requested_at", "metadata", "inputs", "results_until",
+    "inputs_until", "exported_at",
     *COUNT_COLUMNS,
 })
 
@@ -48,6 +49,7 @@ def _remote_columns(remote: RemoteBatch) -> dict[str, Any]:
         "reported_list_cost": remote.reported_list_cost,
         "metadata": json.dumps(remote.metadata, sort_keys=True) if remote.metadata else None,
         "results_until": remote.results_until,
+        "inputs_until": remote.inputs_until,
         **_counts_columns(remote.counts),
     }
 
@@ -59,6 +61,9 @@ def _counts_columns(counts: RequestCounts) -> dict[str, int]:
 # Status, raw status and counts always follow the provider; the rest only fill in or change
 # when the provider says something (a poll without file ids must not erase the known ones).
 _ALWAYS = {"status", "raw_status", *COUNT_COLUMNS}
+# Only filled in while unknown: a poll's estimate (the provider's default retention counted from
+# the batch's creation) must not replace the exact date learned from the provider since.
+_FILL_ONLY = {"inputs_until"}
 
 
 def _apply_remote(conn: sqlite3.Connection, batch_id: int, remote: RemoteBatch, now: float,
@@ -70,7 +75,9 @@ def _apply_remote(conn: sqlite3.Connection, batch_id: int, remote: RemoteBatch, 
     cols = _remote_columns(remote)
     cols.update(extra or {})
     assignments = [
-        f"{c} = :{c}" if c in _ALWAYS or (extra and c in extra) else f"{c} = coalesce(:{c}, {c})"
+        f"{c} = :{c}" if c in _ALWAYS or (extra and c in extra)
+        else f"{c} = coalesce({c}, :{c})" if c in _FILL_ONLY
+        else f"{c} = coalesce(:{c}, {c})"
         for c in cols
     ]
     conn.execute(
@@ -92,7 +99,7 @@ def _history(conn: sqlite3.Connection, batch_id: int, at: float, status: str, ra
 def record_intent(db: ThreadConnections, *, provider: str, profile: str, endpoint: str | None,
                   model: str | None, label: str | None, deadline: float | None,
                   job_id: str | None, parent_id: int | None, submitted_by: str,
-                  submit_token: str, request_count: int, now: float) -> int:
+                  submit_token: str, request_count: int, now: float, window: str | None = None) -> int:
     with db.transaction() as conn:
         existing = conn.execute(
             "SELECT id FROM batches WHERE submit_token = ?", (submit_token,)
@@ -103,10 +110,11 @@ def record_intent(db: ThreadConnections, *, provider: str, profile: str, endpoin
         cur = conn.execute(
             """INSERT INTO batches (provider, profile, status, endpoint, model, label, deadline,
                    job_id, parent_id, submitted_by, submit_token, total, processing,
-                   created_at, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   created_at, updated_at, completion_window)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (provider, profile, str(BatchStatus.SUBMITTING), endpoint, model, label, deadline,
-             job_id, parent_id, submitted_by, submit_token, request_count, request_count, now, now),
+             job_id, parent_id, submitted_by, submit_token, request_count, request_count, now, now,
+             window),
         )
         batch_id = cur.lastrowid
         assert batch_id is not None  # an INSERT always sets it

@@ -449,3 +449,20 @@ MIGRATIONS = (*MIGRATIONS, Migration(11, "items.truncated, batches.truncated and
                                      _script(V_PROVIDERS)))
 LATEST = MIGRATIONS[-1].version
 
+
+
+# ---- v12 (branch inputs-expiry-14): inputs' retention, last export, the submit window ------
+# inputs_until: when the provider stops serving a batch's requests (OpenAI: the input file's
+# expires_at), so a tracked batch whose inputs are not read yet counts down. exported_at: the
+# last `export` that carried the batch's results (results are then safe in the operator's file).
+# completion_window: the window `submit --window` asked for, kept on the intent so a send
+# after a crash asks for the same one.
+V_INPUTS_EXPIRY = """
+ALTER TABLE batches ADD COLUMN inputs_until REAL;
+ALTER TABLE batches ADD COLUMN exported_at REAL;
+ALTER TABLE batches ADD COLUMN completion_window TEXT;
+"""
+
+MIGRATIONS = (*MIGRATIONS, Migration(12, "batches.inputs_until, exported_at, completion_window (inputs-expiry-14)",
+                                     _script(V_INPUTS_EXPIRY)))
+LATEST = MIGRATIONS[-1].version

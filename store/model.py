@@ -143,6 +143,10 @@ class RemoteBatch:
     results_until: float | None = None
     """When the results stop being downloadable (Anthropic archive, OpenAI output file expiry),
     where the provider says or the adapter knows the rule; None when unknown."""
+    inputs_until: float | None = None
+    """When the provider stops serving the batch's requests (OpenAI: its input file expires),
+    where the batch's facts tell (the adapter's `inputs_until()` may ask more exactly); None
+    when unknown or the provider never serves them back."""
 
 
 @dataclass(slots=True)
@@ -215,6 +219,12 @@ class Batch:
     """Items of this batch a promotion answered so far (moves while a promote runs)."""
     results_until: float | None = None
     """When the provider stops serving this batch's results (None: not known)."""
+    inputs_until: float | None = None
+    """When the provider stops serving this batch's requests (None: not known)."""
+    exported_at: float | None = None
+    """The last `export` that carried this batch's results (they are then in the operator's file)."""
+    completion_window: str | None = None
+    """The completion window `submit --window` asked for (None: the provider's default)."""
 
 
 @dataclass(slots=True)

@@ -26,6 +26,7 @@ BATCH_COLUMNS = (
     "submitted_by", "submit_token", "errors", "results_path", "ingested_at", "updated_at",
     "tracked", "cancel_requested_at", "metadata", "inputs", "promoted",
     "results_until", "truncated", "reported_cost", "reported_list_cost",
+    "inputs_until", "exported_at", "completion_window",
 )
 BATCH_SELECT = "SELECT " + ", ".join(BATCH_COLUMNS) + " FROM batches"
 

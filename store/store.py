@@ -166,16 +166,19 @@ class Store:
         submit_token: str,
         request_count: int,
         now: float,
+        window: str | None = None,
     ) -> int:
         """Insert a batch in status SUBMITTING before the provider is called; return its id.
 
         Idempotent on `submit_token`: recording the same intent again returns the same id.
+        `window`: the completion window asked for (None: the provider's default), kept so a
+        send after a crash asks for the same one.
         """
         return batches.record_intent(
             self._db, provider=provider, profile=profile, endpoint=endpoint, model=model,
             label=label, deadline=deadline, job_id=job_id, parent_id=parent_id,
             submitted_by=submitted_by, submit_token=submit_token, request_count=request_count,
-            now=now,
+            now=now, window=window,
         )
 
     def attach_remote(self, batch_id: int, remote: RemoteBatch, *, now: float) -> None:

@@ -267,3 +267,26 @@ def test_every_flag_has_help_text():
         return missing
 
     assert bare(build_parser(), "batchdeck") == []
+
+
+def test_show_and_ls_say_when_requests_not_read_yet_stop_being_downloadable(cli, emu):
+    """A batch another client created, tracked but not yet read: `show` counts down to the
+    provider dropping its requests (ls names the sooner date: here the batch's expiry); once
+    read, show no longer says it."""
+    import io
+
+    client = emu.openai_client(max_retries=0)
+    line = json.dumps(openai_lines(1)[0]) + "\n"
+    uploaded = client.files.create(file=("in.jsonl", io.BytesIO(line.encode())), purpose="batch")
+    theirs = client.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                                   completion_window="24h")
+    assert cli("track", "openai", "--all").returncode == 0  # tracked; read by the next sync pass
+    shown = cli("show", theirs.id)
+    assert "inputs: not read yet" in shown.stdout
+    assert "requests downloadable" in shown.stdout and "not yet in the store" in shown.stdout
+    [row] = [r for r in cli("ls").stdout.splitlines() if theirs.id in r]
+    assert " inputs " not in row  # the batch's own expiry (a day away) comes first; 30 days for the file
+    data = json.loads(cli("show", theirs.id, "--format", "json").stdout)["batch"]
+    assert data["inputs"] == "pending" and data["inputs_until"] > data["created_at"]
+    assert cli("sync", "--once").returncode == 0
+    assert "requests downloadable" not in cli("show", theirs.id).stdout

@@ -9,6 +9,12 @@ from adapters.openai.results import RESULTS
 from adapters.registry import ProviderSpec
 from store.model import PriceTier
 
+INPUT_FILE_RETENTION = 30 * 86_400.0
+"""Input files uploaded with `purpose=batch` expire 30 days after upload unless the uploader
+set `expires_after` (confirmed: reference §2.6, the SDK's file_create_params). Counted here from
+the batch's creation, which follows the upload (usually by seconds); the input file's own
+`expires_at` is asked for when it matters (`OpenAIBatchAdapter.inputs_until`)."""
+
 SPEC = ProviderSpec(
     name="openai",
     display_name="OpenAI",
@@ -32,5 +38,6 @@ SPEC = ProviderSpec(
         max_embedding_inputs=50_000,
     ),
     default_concurrency=16,
+    options={"input_retention": INPUT_FILE_RETENTION},
     rank=0,
 )

@@ -56,6 +56,9 @@ class OpenAIBatchAdapter(BatchAdapter):
         # A service whose SDK takes the host root (Groq) keeps its API under a path of its own.
         base_url = base_url.rstrip("/") + str(spec.options.get("api_path", ""))
         self.paged_list = bool(spec.options.get("paged_list", True))
+        # The service's default input-file retention, where known (OpenAI); others: unknown.
+        retention = spec.options.get("input_retention")
+        self._input_retention = float(retention) if isinstance(retention, (int, float)) else None
         # Services that add batch analytics only when asked (Doubleword: include=analytics).
         self._include: dict[str, Any] = (
             {"extra_query": {"include": str(spec.options["include"])}} if spec.options.get("include") else {})
@@ -87,6 +90,8 @@ class OpenAIBatchAdapter(BatchAdapter):
         # Doubleword's `analytics` (billed and list cost), where the service sends it.
         analytics = (getattr(b, "model_extra", None) or {}).get("analytics")
         analytics = analytics if isinstance(analytics, dict) else {}
+        created = float(b.created_at) if b.created_at else None
+        input_file_id = _none_if_empty(b.input_file_id)
         return RemoteBatch(
             provider=self.name,
             provider_batch_id=b.id,
@@ -95,18 +100,20 @@ class OpenAIBatchAdapter(BatchAdapter):
             endpoint=b.endpoint,
             model=getattr(b, "model", None),
             counts=counts,
-            created_at=float(b.created_at) if b.created_at else None,
+            created_at=created,
             started_at=float(b.in_progress_at) if b.in_progress_at else None,
             ended_at=float(ended) if ended else None,
             expires_at=float(b.expires_at) if b.expires_at else None,
             cancel_requested_at=float(b.cancelling_at) if b.cancelling_at else None,
-            input_file_id=_none_if_empty(b.input_file_id),
+            input_file_id=input_file_id,
             output_file_id=_none_if_empty(b.output_file_id),
             error_file_id=_none_if_empty(b.error_file_id),
             metadata=dict(b.metadata or {}),
             errors=errors,
             reported_cost=_money(analytics.get("total_cost")),
             reported_list_cost=_money(analytics.get("total_list_cost")),
+            inputs_until=(created + self._input_retention
+                          if created is not None and input_file_id and self._input_retention else None),
         )
 
     # ---- batches ---------------------------------------------------------------------
@@ -160,6 +167,14 @@ class OpenAIBatchAdapter(BatchAdapter):
             return None
         expires = getattr(info, "expires_at", None)
         return float(expires) if isinstance(expires, (int, float)) and expires else None
+
+    async def inputs_until(self, remote: RemoteBatch) -> float | None:
+        """The input file's own `expires_at` (one call): exact where the batch's facts only
+        estimate (an uploader may have set a shorter `expires_after`); the estimate if the
+        call fails or the service does not say."""
+        if not remote.input_file_id:
+            return remote.inputs_until
+        return await self._file_expiry(remote.input_file_id) or remote.inputs_until
 
     async def list_batches(self, *, since: float | None = None) -> AsyncIterator[RemoteBatch]:
         cursor: str | None = None

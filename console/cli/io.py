@@ -178,6 +178,10 @@ def batch_json(b: Batch) -> dict[str, Any]:
         "errors": b.errors, "ingested": b.ingested_at is not None,
         "inputs": getattr(b, "inputs", None),
         "promoted": getattr(b, "promoted", 0),
+        # When the provider stops serving what batchdeck may not hold yet (None: unknown).
+        "results_until": getattr(b, "results_until", None), "inputs_until": getattr(b, "inputs_until", None),
+        "exported_at": getattr(b, "exported_at", None),
+        "completion_window": getattr(b, "completion_window", None),
     }
 
 

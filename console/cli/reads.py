@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from typing import Any
 
 from console.cli.io import (
@@ -53,11 +54,41 @@ def cmd_ls(args: Any) -> int:
     return EXIT_OK
 
 
-def expires_cell(b: Any) -> str:
-    """When an unfinished batch expires (ISO, like every time here); `-` once it has ended."""
-    from console.engine.batch_facts import is_terminal
+def expires_cell(b: Any, now: float | None = None) -> str:
+    """When an unfinished batch expires (ISO, like every time here); `-` once it has ended.
+    Sooner than that (or once ended), when the provider stops serving requests not read yet
+    (`inputs 2026-12-07 09:00`) or results neither ingested nor exported (`results ...`)."""
+    from console.engine.batch_facts import inputs_left, is_terminal, results_left
 
-    return "-" if is_terminal(b) or not b.expires_at else fmt_utc_minute(b.expires_at)
+    now = time.time() if now is None else now
+    dates = [] if is_terminal(b) or not b.expires_at else [(float(b.expires_at), "")]
+    if inputs_left(b, now) is not None:
+        dates.append((float(b.inputs_until), "inputs "))
+    if results_left(b, now) is not None:
+        dates.append((float(b.results_until), "results "))
+    if not dates:
+        return "-"
+    at, what = min(dates)
+    return what + fmt_utc_minute(at)
+
+
+def retention_lines(b: Any, now: float) -> list[str]:
+    """`show`'s countdowns to the provider dropping what batchdeck does not hold yet."""
+    from console.engine.batch_facts import inputs_left, results_left
+    from console.format.numbers import fmt_duration
+
+    lines = []
+    for left, until, what, safe in (
+            (inputs_left(b, now), b.inputs_until, "requests", "the next sync pass reads them"),
+            (results_left(b, now), b.results_until, "results", "the next sync pass ingests them")):
+        if left is None:
+            continue
+        if left <= 0:
+            lines.append(f"  {what} no longer downloadable since {fmt_utc_minute(until)} (provider's date)")
+        else:
+            lines.append(f"  {what} downloadable {fmt_duration(left)} more (until {fmt_utc_minute(until)}), "
+                         f"not yet in the store: {safe}")
+    return lines
 
 
 def partly_sent_note(job: str, sent: int, total: int) -> str:
@@ -113,6 +144,8 @@ def cmd_show(args: Any) -> int:
             f"file with `batchdeck attach {b.id} FILE` to promote or resubmit its items")
     elif b.inputs == "pending":
         out("  inputs: not read yet (the next sync pass reads the provider's input file)")
+    for line in retention_lines(b, time.time()):
+        out(line)
     if b.reported_cost is not None:
         out(f"  provider billed {fmt_money(b.reported_cost)}"
             + (f" (list {fmt_money(b.reported_list_cost)})" if b.reported_list_cost is not None else ""))

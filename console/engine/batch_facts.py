@@ -22,11 +22,32 @@ RESULTS_WARN_SECONDS = 2 * 86_400
 ingested yet), the batch needs attention."""
 
 
+INPUTS_WARN_SECONDS = 2 * 86_400
+"""Under this much time left before the provider drops a batch's requests (and they are not
+read into the store yet), the batch needs attention."""
+
+INPUTS_NOT_READ = "pending"
+"""`Batch.inputs` of a batch whose requests the provider keeps and we have not read yet."""
+
+
 def results_left(batch: Batch, now: float) -> float | None:
-    """Seconds until an ended batch's results can no longer be downloaded, while they are not
-    ingested yet; None when ingested, still running, or the provider's rule is not known."""
+    """Seconds until an ended batch's results can no longer be downloaded, while they are
+    neither ingested nor exported; None when safe, still running, or the provider's rule is
+    not known."""
     until = num(batch.results_until)
     if until is None or batch.ingested_at is not None or not is_terminal(batch):
+        return None
+    if num(getattr(batch, "exported_at", None)) is not None:
+        return None  # an export carried the results: they are in the operator's file
+    return until - now
+
+
+def inputs_left(batch: Batch, now: float) -> float | None:
+    """Seconds until the provider stops serving a batch's requests, while they are not read
+    into the store yet (a tracked batch whose input the provider keeps); None when read (or
+    ours: stored at submit), or the date is not known."""
+    until = num(getattr(batch, "inputs_until", None))
+    if until is None or getattr(batch, "inputs", None) != INPUTS_NOT_READ:
         return None
     return until - now
 
@@ -130,7 +151,8 @@ def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> 
 
     Failed batch; failures still waiting (handled ones no longer count); pending items near the
     provider's expiry; the deadline at risk or missed; results about to stop being downloadable
-    before they were ingested; the batch's account failing. Pure: `now` and `ctx` are given.
+    before they were ingested or exported; requests about to stop being downloadable before
+    they were read; the batch's account failing. Pure: `now` and `ctx` are given.
     """
     ctx = ctx or AttentionContext()
     out: list[Attention] = []
@@ -151,6 +173,10 @@ def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> 
     if kept is not None and kept < RESULTS_WARN_SECONDS:
         out.append(Attention("results expiring", "results no longer downloadable" if kept <= 0
                              else f"results downloadable {fmt_duration(kept)} more, not ingested"))
+    unread = inputs_left(batch, now)
+    if unread is not None and unread < INPUTS_WARN_SECONDS:
+        out.append(Attention("inputs expiring", "inputs no longer downloadable" if unread <= 0
+                             else f"inputs downloadable {fmt_duration(unread)} more, not read"))
     if (batch.provider, batch.profile or "default") in ctx.failing:
         out.append(Attention("provider failing", f"{batch.provider}:{batch.profile or 'default'} failing"))
     return out

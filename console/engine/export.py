@@ -62,6 +62,7 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
         writer.writerow(CSV_COLUMNS)
     dumps = json.dumps
     rows = 0
+    carried = 0  # rows holding the batch's own result
     offset = 0
     while True:
         page = engine.store.page_items(batch.id, offset=offset, limit=PAGE)
@@ -82,6 +83,7 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
                     except ValueError:
                         response = None
                     source = "batch"
+                    carried += 1
             text = cls.response_text(response) if response is not None else None
             u = item.usage
             usage = None if u is None else {"input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
@@ -107,6 +109,10 @@ def export(engine: Engine, batch: Batch, out: IO[str], *, format: str = "jsonl",
         if len(page) < PAGE:
             break
         offset += PAGE
-    engine.audit("export", str(batch.id), {"rows": rows, "format": format})
+    if carried:
+        # The results are now in the operator's file too: their retention no longer needs
+        # attention (batch_facts.results_left). An export without them secures nothing.
+        engine.store.set_batch_fields(batch.id, exported_at=engine.clock())
+    engine.audit("export", str(batch.id), {"rows": rows, "format": format, "results": carried})
     return ExportResult(batch_id=batch.id, rows=rows, format=format,
                         summary=f"exported {plural(rows, 'item')} of batch #{batch.id} as {format}")

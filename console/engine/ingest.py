@@ -56,6 +56,8 @@ def remote_from_batch(b: Batch) -> RemoteBatch:
         output_file_id=b.output_file_id,
         error_file_id=b.error_file_id,
         results_url=b.results_url,
+        results_until=b.results_until,
+        inputs_until=b.inputs_until,
     )
 
 

@@ -15,16 +15,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapters.errors import AdapterError, ReadbackUnsupported
+from adapters.errors import AdapterError, NotFoundError, ReadbackUnsupported
 from console.engine import providers, retry
 from console.engine import requests as reqs
+from console.engine.batch_facts import INPUTS_NOT_READ
 from console.engine.types import BadInput
 from store.model import Batch, RemoteBatch
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
 
-PENDING, READ, UNKNOWN, ATTACHED = "pending", "read", "unknown", "attached"
+READ, UNKNOWN, ATTACHED = "read", "unknown", "attached"
+PENDING = INPUTS_NOT_READ  # "pending": the provider keeps them, not read yet
 INPUT_CHUNK = 5_000
 """Requests written per store transaction while reading an input file (memory stays flat)."""
 
@@ -86,14 +88,44 @@ async def read_inputs(engine: Engine, batch: Batch) -> int:
 
 
 async def read_pending(engine: Engine, errors: dict[int, str]) -> int:
-    """Read every `pending` batch's input (a sync pass's first step); errors per batch."""
+    """Read every `pending` batch's input (a sync pass's first step), the ones the provider
+    drops soonest first; errors per batch.
+
+    A read that fails leaves the batch `pending` for the next pass, with the provider's exact
+    date for its input learned (`learn_expiry`): the countdown and the needs-attention reason
+    say how long is left to retry. An input the provider no longer has (404) is `unknown` from
+    then on: the operator can attach the original file.
+    """
     read = 0
-    for batch in engine.store.batches_with_inputs(PENDING):
+    for batch in sorted(engine.store.batches_with_inputs(PENDING), key=_soonest_first):
         try:
             read += await read_inputs(engine, batch)
+        except NotFoundError as exc:
+            engine.store.set_batch_fields(batch.id, inputs=UNKNOWN)
+            engine.audit("inputs.gone", str(batch.id), {"error": exc.message})
+            errors[batch.id] = (f"its input file is gone ({exc.message}); attach the original with "
+                                f"`batchdeck attach {batch.id} FILE`")
         except AdapterError as exc:
             errors[batch.id] = f"reading its input file: {exc.message}"
+            await learn_expiry(engine, batch)
     return read
+
+
+def _soonest_first(batch: Batch) -> tuple[bool, float, int]:
+    return batch.inputs_until is None, batch.inputs_until or 0.0, batch.id
+
+
+async def learn_expiry(engine: Engine, batch: Batch) -> None:
+    """Store when the provider stops serving this batch's requests, as exactly as the adapter
+    can say (one call at most, never retried: this is extra to a read that just failed)."""
+    from console.engine.ingest import remote_from_batch
+
+    try:
+        until = await engine.adapter(batch.provider, batch.profile).inputs_until(remote_from_batch(batch))
+    except AdapterError:
+        return
+    if until is not None and until != batch.inputs_until:
+        engine.store.set_batch_fields(batch.id, inputs_until=until)
 
 
 def _requests_in(path: Path, provider: str) -> Iterator[tuple[str, str]]:

@@ -124,6 +124,7 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
         remote = await submit.send(engine, intent.id, intent.submit_token, provider=provider,
                                    profile=profile, endpoint=intent.endpoint or adapter.default_endpoint,
                                    model=intent.model, job_id=intent.job_id, items=items,
+                                   window=intent.completion_window,  # as `submit --window` asked
                                    event="submit.resent",
                                    details={"reason": f"no provider batch matched after {age:.0f} s"})
         if remote is not None:

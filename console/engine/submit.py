@@ -14,8 +14,9 @@ so the work is never sent twice and never lost. Only a 429 is retried here (the 
 not accept); an ambiguous failure (timeout, 5xx, broken connection) leaves the intent for
 reconciliation instead of risking a duplicate.
 
-Test hook: `BATCHDECK_CRASH_AT=after_provider_accept` exits the process (status 75) right
-after the provider accepted a batch and before it is recorded.
+Test hooks: `BATCHDECK_CRASH_AT=after_provider_accept` exits the process (status 75) right
+after the provider accepted a batch and before it is recorded; `before_provider_call` exits
+after the intent is recorded and before the provider is called.
 """
 
 from __future__ import annotations
@@ -72,19 +73,21 @@ def record(
     parent_id: int | None,
     items: list[tuple[str, str]],
     replaces: list[int] | None = None,
+    window: str | None = None,
 ) -> tuple[int, str]:
     """Step 1: record the intent and its items in ONE transaction; returns (local id, token).
 
     A kill can never leave an intent without (some of) its items, which a later reconcile
     would send as a short or empty batch. `replaces` (resubmit) are the old items' ids: they
     are linked to the new items in the same transaction, so a kill cannot leave a recorded
-    resubmission whose old items still look unreplaced (and get resubmitted again).
+    resubmission whose old items still look unreplaced (and get resubmitted again). `window`
+    (`submit --window`) is kept on the intent: a send after a crash asks for the same window.
     """
     token = new_token()
     with engine.store.transaction():
         batch_id = _record(engine, token, provider=provider, profile=profile, endpoint=endpoint,
                            model=model, label=label, deadline=deadline, job_id=job_id,
-                           parent_id=parent_id, items=items)
+                           parent_id=parent_id, items=items, window=window)
         if replaces:
             engine.store.link_resubmission(replaces, batch_id, now=engine.clock())
     return batch_id, token
@@ -92,7 +95,7 @@ def record(
 
 def _record(engine: Engine, token: str, *, provider: str, profile: str | None, endpoint: str,
             model: str | None, label: str | None, deadline: float | None, job_id: str | None,
-            parent_id: int | None, items: list[tuple[str, str]]) -> int:
+            parent_id: int | None, items: list[tuple[str, str]], window: str | None = None) -> int:
     batch_id = engine.store.record_intent(
         provider=provider,
         profile=profile or "default",
@@ -106,6 +109,7 @@ def _record(engine: Engine, token: str, *, provider: str, profile: str | None, e
         submit_token=token,
         request_count=len(items),
         now=engine.clock(),
+        window=window,
     )
     engine.store.add_items(batch_id, items, model=model)
     return batch_id
@@ -121,6 +125,7 @@ async def send(engine: Engine, batch_id: int, token: str, *, provider: str, prof
     `event` (with `details`): the audit event recording the accepted batch, appended in the
     same transaction as `attach_remote` (with `provider_batch_id` added), so a kill can never
     leave a batch that reached the provider without its audit record."""
+    _crash_point("before_provider_call")
     adapter = engine.adapter(provider, profile)
     batch_requests = [BatchRequest(cid, json.loads(body) if isinstance(body, str) else body)
                       for cid, body in items]
@@ -245,7 +250,7 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
             chunk_model = model or chunk[0].model
             batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
                                      model=chunk_model, label=label, deadline=deadline, job_id=job_id,
-                                     parent_id=None, items=items)
+                                     parent_id=None, items=items, window=window)
             planned.append((batch_id, token, ep, chunk_model))
             batch_ids.append(batch_id)
     for batch_id, token, ep, chunk_model in planned:

@@ -112,6 +112,41 @@ def test_results_archiving_holds_until_ingested_or_the_date_passes():
     assert evaluate([rule("results_archiving", labels=("billing-*",))], snap(*views)) == []
 
 
+def test_inputs_expiring_holds_until_read_or_the_date_passes_and_filters_like_the_others():
+    r = rule("inputs_expiring", hours=48)
+    soon = replace(batch(1, status=BatchStatus.IN_PROGRESS, succeeded=10, ingested_at=None, label="pipeline-a"),
+                   inputs="pending", inputs_until=NOW + 12 * 3600)
+    far = replace(soon, id=2, inputs_until=NOW + 72 * 3600)
+    read = replace(soon, id=3, inputs="read")
+    ours = replace(soon, id=4, inputs=None)  # submitted by batchdeck: its requests are stored
+    unknown = replace(soon, id=5, inputs_until=None)
+    views = [BatchView(b) for b in (soon, far, read, ours, unknown)]
+    [cond] = evaluate([r], snap(*views))
+    assert cond.key == "inputs_expiring:batch:1" and cond.numbers["seconds_left"] == 12 * 3600
+    assert cond.numbers["inputs_until"] == NOW + 12 * 3600
+    assert "12h 00m" in cond.title and "not read" in cond.why
+    assert [(a.verb, a.batch_id, a.args) for a in cond.actions] == [("sync", None, ("--once",)), ("show", 1, ())]
+    assert evaluate([rule("inputs_expiring", hours=6)], snap(*views)) == []  # 12 h left: over 6 h
+    assert evaluate([r], snap(BatchView(replace(soon, inputs_until=NOW - 1)))) == []  # resolved past the date
+    assert evaluate([rule("inputs_expiring", labels=("billing-*",))], snap(*views)) == []
+    assert evaluate([rule("inputs_expiring", exclude_labels=("pipeline-*",))], snap(*views)) == []
+    assert evaluate([rule("inputs_expiring", profiles=("prod",))], snap(*views)) == []
+    assert [c.key for c in evaluate([rule("inputs_expiring", profiles=("default",))], snap(*views))] == [cond.key]
+    assert "inputs_expiring" in [d.kind for d in DEFAULT_RULES]
+
+
+def test_config_sets_the_inputs_expiring_threshold(tmp_path):
+    path = write_config(tmp_path, """
+        [alerts]
+        [alerts.rules.inputs_expiring]
+        hours = 6
+        labels = ["billing-*"]
+        """)
+    rules = {r.name: r for r in load_config(path).alerts.rules}
+    assert rules["inputs_expiring"].threshold("hours") == 6 and rules["inputs_expiring"].labels == ("billing-*",)
+    assert rules["results_archiving"].threshold("hours") == 48
+
+
 def _cond():
     views = [BatchView(batch(status=BatchStatus.EXPIRED, succeeded=50, expired=50), 50, 50)]
     return evaluate([rule("batch_failed")], snap(*views))[0]

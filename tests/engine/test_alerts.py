@@ -12,7 +12,7 @@ from store import Store
 from store.config import load_config
 from tests.engine.alert_fixtures import exec_alerts, exec_sink, receiving, write_config
 from tests.engine.conftest import anthropic_lines, make_engine, openai_lines, write_jsonl
-from tests.engine.test_discover import keys, other_client_anthropic_batch  # noqa: F401
+from tests.engine.test_discover import keys, other_client_anthropic_batch, other_client_openai_batch  # noqa: F401
 
 HOUR = 3600.0
 
@@ -323,3 +323,46 @@ async def test_results_about_to_be_archived_fire_with_the_sync_command_and_resol
     assert store.get_batch(pid).ingested_at is not None
     assert [(x["rule"], x["event"]) for x in exec_alerts(out)] == [
         ("results_archiving", "firing"), ("results_archiving", "resolved")]
+
+
+async def test_inputs_about_to_expire_unread_fire_survive_a_restart_and_resolve_once_read(
+        engine, store, emulator, tmp_path, receiver, keys, monkeypatch):  # noqa: F811
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    out = configure(engine, tmp_path, receiver, extra="""
+        [alerts.rules.inputs_expiring]
+        hours = 24
+        exclude_labels = ["scratch-*"]
+        """)
+    pid = other_client_openai_batch(emulator, n=3, metadata={"label": "billing-extract"})
+    quiet = other_client_openai_batch(emulator, n=2, metadata={"label": "scratch-run"})
+    emulator.advance(29.5 * 24 * HOUR)  # a pipeline's batches nobody tracked: their input files expire in 12 h
+    await engine.track("openai", None, all=True)  # the next pass reads their requests...
+    emulator.set_faults(http_500_rate=1.0)  # ...but the provider refuses it
+    await engine.sync_once()
+    batch = store.get_batch(pid)
+    assert batch.inputs == "pending" and store.get_batch(quiet).inputs == "pending"
+    [fired] = exec_alerts(out)  # the scratch batch is excluded by its label
+    assert (fired["rule"], fired["event"]) == ("inputs_expiring", "firing")
+    assert fired["batch"]["id"] == batch.id and fired["batch"]["label"] == "billing-extract"
+    assert abs(fired["numbers"]["seconds_left"] - 12 * HOUR) <= 1  # the provider's times are whole seconds
+    assert fired["commands"] == ["batchdeck sync --once", f"batchdeck show {batch.id}"]
+    assert any("run: batchdeck sync --once" in b["message"] for b in receiver.bodies)
+
+    # A restart while the provider still refuses: a new process says nothing again.
+    path = store.path
+    await engine.aclose()
+    again = Store.open(path)
+    try:
+        engine2 = make_engine(again, emulator)
+        engine2.config = engine.config
+        await engine2.sync_once()
+        assert len(exec_alerts(out)) == 1 and len(receiver.bodies) == 1
+        emulator.set_faults(http_500_rate=0.0)
+        await engine2.sync_once()  # reads the requests: the condition ends
+        assert again.get_batch(pid).inputs == "read"
+        assert [(x["rule"], x["event"]) for x in exec_alerts(out)] == [
+            ("inputs_expiring", "firing"), ("inputs_expiring", "resolved")]
+        assert receiver.bodies[-1]["title"].startswith("batchdeck RESOLVED:")
+        await engine2.aclose()
+    finally:
+        again.close()

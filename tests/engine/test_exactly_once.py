@@ -154,3 +154,32 @@ async def test_submit_writes_the_submit_event_in_the_attach_transaction(engine, 
     assert await engine.reconcile_intents() == [intent.id]
     [event] = store.events(action="submit.reconciled")
     assert event.details["provider_batch_id"] == store.get_batch(intent.id).provider_batch_id
+
+
+async def test_an_intent_resent_after_a_crash_asks_for_the_window_submit_was_given(emulator, store, tmp_path):
+    """`submit --window 7d` dies after recording the intent and before calling the provider;
+    the sync that sends the intent later asks for 7d, not the provider's default 24h."""
+    from tests.providers.test_openai_family import MODELS
+
+    db = tmp_path / "batchdeck.db"
+    path = write_jsonl(tmp_path / "in.jsonl", openai_lines(5, model=MODELS["groq"]))
+    env = {**os.environ, "GROQ_API_KEY": "test-key", "GROQ_BASE_URL": emulator.base_url_for("groq"),
+           "BATCHDECK_CRASH_AT": "before_provider_call"}
+    crashed = run_cli(["--db", str(db), "submit", str(path), "--provider", "groq", "--window", "7d", "--yes"], env)
+    assert crashed.returncode == 75, crashed.stderr
+    assert emulator.state()["batches"] == []  # the provider never heard of it
+    [intent] = store.pending_intents()
+    assert intent.completion_window == "7d"
+
+    engine = make_engine(store, emulator)
+    # The CLI stamped the intent with the wall clock, some seconds after the emulator's clock
+    # started: step well past the grace period so the sync sends it.
+    emulator.advance(engine.intent_grace + 600)
+    report = await engine.sync_once()
+    await engine.aclose()
+    assert report.reconciled == [intent.id]
+    [remote] = emulator.state()["batches"]
+    assert emulator.emulator.state.batches[remote["id"]].completion_window == "7d"
+    batch = store.get_batch(intent.id)
+    assert batch.expires_at - batch.created_at > 6 * 24 * 3600
+    assert len(store.events(action="submit.resent")) == 1

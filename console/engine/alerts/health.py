@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.engine.alerts.rules import FAILED_BATCH_WATCH_SECONDS, BatchView, ProviderHealth, Snapshot, SyncHealth
+from console.engine.batch_facts import INPUTS_NOT_READ
 from store import alerts as alert_store
 from store.model import Batch
 
@@ -35,9 +36,10 @@ def sync_health(store: Store) -> SyncHealth:
 
 
 def watched(batch: Batch, now: float) -> bool:
-    """Batches a rule can hold for: not done yet, or ended recently."""
+    """Batches a rule can hold for: not done yet, ended recently, or requests not read yet."""
     ended = batch.ended_at or batch.updated_at
-    return batch.ingested_at is None or ended is None or now - ended <= FAILED_BATCH_WATCH_SECONDS
+    return (batch.ingested_at is None or ended is None or now - ended <= FAILED_BATCH_WATCH_SECONDS
+            or batch.inputs == INPUTS_NOT_READ)
 
 
 def snapshot(store: Store, now: float) -> Snapshot:

@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from console.engine.batch_facts import counts_of, deadline_risk, expiry_left, is_terminal, pending_of, results_left
+from console.engine.batch_facts import (
+    counts_of,
+    deadline_risk,
+    expiry_left,
+    inputs_left,
+    is_terminal,
+    pending_of,
+    results_left,
+)
 from console.format.numbers import fmt_duration
 from store.alert_config import AlertRule
 from store.model import Batch, BatchStatus
@@ -217,12 +225,34 @@ def _results_archiving(rule: AlertRule, view: BatchView, now: float) -> Conditio
                  (Action("sync", None, ("--once",)), Action("show", b.id)))
 
 
+def _inputs_expiring(rule: AlertRule, view: BatchView, now: float) -> Condition | None:
+    """A tracked batch whose requests the provider stops serving within H hours, not read yet.
+
+    Sync passes read them on their own; this holds only while reads keep failing. Like
+    `results_archiving`, it lets go once the date has passed (a read that then finds the file
+    gone marks the inputs unknown, and the batch's row offers to attach the original file).
+    """
+    b = view.batch
+    left = inputs_left(b, now)  # None: read (or ours), or no date known
+    hours = rule.threshold("hours")
+    if left is None or left <= 0 or left >= hours * 3600:
+        return None
+    total = counts_of(b).total
+    why = (f"the provider stops serving this batch's requests in {fmt_duration(left)} (threshold {hours:g} h) "
+           "and they are not read into the store yet; without them its items cannot be promoted or "
+           "resubmitted. A sync pass reads them")
+    return _cond(rule, b, f"{name_of(b)} inputs downloadable {fmt_duration(left)} more, not read", why,
+                 {"items": total, "seconds_left": round(left), "inputs_until": round(left + now)},
+                 (Action("sync", None, ("--once",)), Action("show", b.id)))
+
+
 _BATCH_RULES = {
     "batch_failed": _failed,
     "retryable_failures": _retryable,
     "expiry_soon": _expiry,
     "deadline_risk": _deadline,
     "results_archiving": _results_archiving,
+    "inputs_expiring": _inputs_expiring,
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.engine.batch_facts import counts_of, deadline_risk, pending_of
-from console.format.numbers import DASH, Palette, fmt_int, fmt_money, num, text_or_dash
+from console.engine.batch_facts import INPUTS_WARN_SECONDS, counts_of, deadline_risk, inputs_left, pending_of
+from console.format.numbers import DASH, Palette, fmt_duration, fmt_int, fmt_money, num, text_or_dash
 from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, status_text
 
@@ -58,6 +58,12 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
         t.append(f": i attaches the original file (or `batchdeck attach {batch.id} FILE`)")
     elif inputs == "pending":
         t.append("\ninputs: not read yet (the next sync pass reads the provider's input file)", style=pal.muted)
+        left = inputs_left(batch, now)
+        if left is not None and left <= 0:
+            t.append(" · no longer downloadable", style=pal.expired)
+        elif left is not None:  # a countdown to the provider dropping them
+            t.append(f" · ⇩ {fmt_duration(left)} left to read them",
+                     style=pal.warning if left < INPUTS_WARN_SECONDS else pal.muted)
     return t
 
 
