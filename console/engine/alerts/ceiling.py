@@ -29,7 +29,7 @@ from store.model import ItemStatus, PriceRow, PriceTier, Usage
 
 if TYPE_CHECKING:
     from console.engine.service import Engine
-    from store.model import Batch, Item
+    from store.model import Batch
 
 BYTES_PER_TOKEN_FLOOR = 1
 """UNCONFIRMED: no tokenizer in use emits more than one token per UTF-8 byte of text (byte-level
@@ -103,20 +103,38 @@ def batch_ceilings(engine: Engine, batch: Batch) -> Ceilings:
     offered = tuple(t.value for t in caps.tiers if t.value in REALTIME_TIERS)
     items = select.all_with_status(engine, batch.id, ItemStatus.PENDING.value)
     bodies = bodies_mod.from_store(engine, items)
-    rows: dict[str | None, PriceRow | None] = {}
     out: list[ItemCeiling] = []
     embeddings = (batch.endpoint or "").endswith("/embeddings")
+    rates: dict[str | None, dict[str, tuple[float, float] | None]] = {}
     for item in items:
         text = bodies.get(item.custom_id)
-        tokens, why = _token_ceiling(text, embeddings=embeddings)
-        if tokens is None:
+        body = _parsed(text)
+        # The stored text is JSON: its bytes bound its strings' UTF-8 bytes whatever its escaping.
+        tokens, why = token_ceiling(body, embeddings=embeddings, json_bytes=len(text.encode()) if text else None)
+        if tokens is None or not isinstance(body, dict):
             out.append(ItemCeiling(item.id, dict.fromkeys(offered), why))
             continue
-        model = _model(text, item, batch)
-        if model not in rows:
-            rows[model] = pricing.price_row(engine.store, batch.provider, model)
-        out.append(ItemCeiling(item.id, {t: cost_ceiling(rows[model], t, *tokens) for t in offered}))
+        named = body.get("model")
+        model = (named if isinstance(named, str) and named else None) or item.model or batch.model
+        if model not in rates:
+            row = pricing.price_row(engine.store, batch.provider, model)
+            rates[model] = {t: _unit_ceilings(row, t) for t in offered}
+        costs: dict[str, float | None] = {}
+        for tier, unit in rates[model].items():
+            costs[tier] = None if unit is None else (tokens[0] * unit[0] + tokens[1] * unit[1]) / PER_UNIT
+        out.append(ItemCeiling(item.id, costs))
     return Ceilings(batch.id, offered, out)
+
+
+PER_UNIT = 1_000_000
+
+
+def _unit_ceilings(row: PriceRow | None, tier: str) -> tuple[float, float] | None:
+    """(ceiling of a million input tokens, of a million output tokens) at `tier`: cost is linear
+    in tokens, so an item's ceiling is these scaled (priced once per model, not per item)."""
+    per_in = cost_ceiling(row, tier, PER_UNIT, 0)
+    per_out = cost_ceiling(row, tier, 0, PER_UNIT)
+    return None if per_in is None or per_out is None else (per_in, per_out)
 
 
 def cost_ceiling(row: PriceRow | None, tier: PriceTier | str, input_tokens: int, output_tokens: int) -> float | None:
@@ -129,8 +147,10 @@ def cost_ceiling(row: PriceRow | None, tier: PriceTier | str, input_tokens: int,
     return None if any(c is None for c in costs) else max(c for c in costs if c is not None)
 
 
-def token_ceiling(body: object, *, embeddings: bool = False) -> tuple[tuple[int, int] | None, str | None]:
-    """(input tokens at most, output tokens at most) of one request body, or (None, why not)."""
+def token_ceiling(body: object, *, embeddings: bool = False,
+                  json_bytes: int | None = None) -> tuple[tuple[int, int] | None, str | None]:
+    """(input tokens at most, output tokens at most) of one request body, or (None, why not).
+    `json_bytes`: the size of the body as stored JSON, if at hand (else it is serialized)."""
     if not isinstance(body, dict):
         return None, NO_REQUEST
     if any(_is_media(node) for node in _walk(body)):
@@ -144,31 +164,22 @@ def token_ceiling(body: object, *, embeddings: bool = False) -> tuple[tuple[int,
         if limit is None or limit < 0:
             return None, NO_OUTPUT_LIMIT
         out = limit * _answers(body)
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    tokens = len(text.encode("utf-8")) // BYTES_PER_TOKEN_FLOOR
+    if json_bytes is None:
+        json_bytes = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    tokens = json_bytes // BYTES_PER_TOKEN_FLOOR
     tokens += MESSAGE_OVERHEAD_CEILING * (_messages(body) + 1) + REQUEST_OVERHEAD_CEILING
     if body.get("tools"):
         tokens += TOOLS_OVERHEAD_CEILING
     return (tokens, out), None
 
 
-def _token_ceiling(text: str | None, *, embeddings: bool) -> tuple[tuple[int, int] | None, str | None]:
+def _parsed(text: str | None) -> object:
     if text is None:
-        return None, NO_REQUEST
+        return None
     try:
-        body = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        return None, NO_REQUEST
-    return token_ceiling(body, embeddings=embeddings)
-
-
-def _model(text: str | None, item: Item, batch: Batch) -> str | None:
-    try:
-        body = json.loads(text) if text is not None else None
-    except ValueError:
-        body = None
-    named = body.get("model") if isinstance(body, dict) else None
-    return (named if isinstance(named, str) and named else None) or item.model or batch.model
+        return None
 
 
 def _answers(body: dict[str, object]) -> int:
