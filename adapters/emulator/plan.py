@@ -1,7 +1,8 @@
 """How an emulated batch unfolds: each item's outcome and finish time, and the phase lengths.
 
 A pure function of (seed, batch id, custom_ids, faults): an item's outcome and finish time come
-from a hash of (seed, batch id, custom_id), on a realistic curve (a Kumaraswamy(1.6, 3) draw
+from a hash of (seed, batch id, custom_id) (whether an error is retryable from a second hash
+under its own key, so it is independent of whether the item errs), on a realistic curve (a Kumaraswamy(1.6, 3) draw
 scaled to the batch's duration: a fast start, a peak, a long tail).
 
 Timeline of a batch (emulated seconds; `n` = number of requests, `u` = per-batch hash draws):
@@ -90,6 +91,7 @@ def make_plan(life: Lifecycle, batch_id: str, created_at: float, items: Items, f
                            "Please try again once some in_progress batches have been completed."})
 
     key = rand.key_for(seed, batch_id)
+    retry_key = rand.key_for(seed, batch_id, "retryable")
     h128 = rand.h128
     kum = _kumaraswamy
     err_rate, retry_share, expire = f.error_rate, f.retryable_share, f.expire
@@ -111,7 +113,9 @@ def make_plan(life: Lifecycle, batch_id: str, created_at: float, items: Items, f
         if i in invalid:
             outcome[i] = ERR_INVALID
         elif u1 < err_rate:
-            u2 = ((h >> 48) & 0xFFFF) / 65536.0
+            # Its own keyed hash: every bit of `h` already feeds another draw (bits 48-63 are
+            # u1's own top bits, which made every error retryable whenever err_rate <= share).
+            u2 = rand.unit(h128(retry_key, cid), 0)
             outcome[i] = ERR_RETRY if u2 < retry_share else ERR_PERM
         elif expire > 0 and ((h >> 112) & 0xFFFF) / 65536.0 < expire:
             continue  # never finishes inside the window

@@ -268,9 +268,12 @@ class Engine:
     async def reconcile_intents(self) -> list[int]:
         """Match batches left SUBMITTING by a crash to the provider's batches (by our token
         in metadata, or for Anthropic by time window + request count), or send them if the
-        provider never got them. Returns the local ids resolved."""
-        from console.engine import reconcile
+        provider never got them. Returns the local ids resolved. Also sweeps the private
+        file copies killed submits left beside the store (submit.sweep_copies)."""
+        from console.engine import reconcile, submit
 
+        if not self.read_only:
+            submit.sweep_copies(self.store.path.parent)
         return await reconcile.reconcile_intents(self)
 
     async def sync_once(self, *, force: bool = True, discover: bool = True) -> SyncReport:

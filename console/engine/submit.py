@@ -14,6 +14,12 @@ so the work is never sent twice and never lost. Only a 429 is retried here (the 
 not accept); an ambiguous failure (timeout, 5xx, broken connection) leaves the intent for
 reconciliation instead of risking a duplicate.
 
+The private copy of the file (`.submit-*.jsonl` beside the store, see `submit_file`) is needed
+only until the intents and their items are recorded: every send and re-send reads the store.
+It is deleted right then, and its submit holds an exclusive lock on it while it lives; a copy
+left by a killed submit (no lock, untouched for STALE_COPY_SECONDS) is swept by the next
+submit or sync (`sweep_copies`).
+
 Test hooks: `BATCHDECK_CRASH_AT=after_provider_accept` exits the process (status 75) right
 after the provider accepted a batch and before it is recorded; `before_provider_call` exits
 after the intent is recorded and before the provider is called.
@@ -21,10 +27,13 @@ after the intent is recorded and before the provider is called.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +51,10 @@ if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run ti
     from store.store import Store
 
 CRASH_ENV = "BATCHDECK_CRASH_AT"
+COPY_GLOB = ".submit-*.jsonl"
+STALE_COPY_SECONDS = 15 * 60.0
+"""A copy nobody holds a lock on and nobody wrote for this long was left by a killed submit.
+(A live submit writes its copy while validating, then holds the lock: both keep it safe.)"""
 
 
 def _crash_point(name: str) -> None:
@@ -208,11 +221,57 @@ async def submit_file(engine: Engine, path: Path, *, provider: str, model: str |
     # while its batches go out cannot make a later batch differ from what was approved.
     scanned = reqs.scan(path, cls, model=model, endpoint=endpoint, copy_into=engine.store.path.parent)
     try:
-        return await _submit_scanned(engine, path, scanned, cls, provider=provider, model=model,
-                                     deadline=deadline, label=label, endpoint=endpoint,
-                                     profile=profile, approve=approve, window=window)
+        with holding(scanned.copy):
+            return await _submit_scanned(engine, path, scanned, cls, provider=provider, model=model,
+                                         deadline=deadline, label=label, endpoint=endpoint,
+                                         profile=profile, approve=approve, window=window)
     finally:
         scanned.discard()
+
+
+@contextlib.contextmanager
+def holding(copy: Path | None) -> Iterator[None]:
+    """Hold an exclusive lock on this submit's private copy while it runs. The kernel drops
+    the lock when the process dies, however it dies (SIGKILL included): that is how
+    `sweep_copies` tells a leftover from a copy in use."""
+    if copy is None:
+        yield
+        return
+    fd = os.open(copy, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def sweep_copies(directory: Path, *, now: float | None = None) -> int:
+    """Delete the private copies killed submits left in `directory` (the store's); how many.
+
+    A copy is left alone while its submit holds its lock, and while it was written less than
+    STALE_COPY_SECONDS ago (it may be a submit still validating, before it takes the lock)."""
+    now = time.time() if now is None else now
+    removed = 0
+    for path in directory.glob(COPY_GLOB):
+        try:
+            if path.stat().st_mtime > now - STALE_COPY_SECONDS:
+                continue
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)  # a live submit holds it
+            continue
+        try:
+            path.unlink(missing_ok=True)
+            removed += 1
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cls: Any, *,
@@ -253,6 +312,8 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
                                      parent_id=None, items=items, window=window)
             planned.append((batch_id, token, ep, chunk_model))
             batch_ids.append(batch_id)
+    # Recorded: every send (and a re-send after a crash) reads the store from here on.
+    scanned.discard()
     for batch_id, token, ep, chunk_model in planned:
         items = engine.store.item_requests(batch_id)  # what was recorded is what is sent
         details = {"provider": provider, "job_id": job_id, "requests": len(items),

@@ -253,6 +253,33 @@ async def test_deadline_guard_promotes_on_the_cheapest_tier_within_its_cap(engin
     assert len(store.events(action="promote")) == 1  # nothing pending: never twice
 
 
+async def test_deadline_guard_sends_only_the_items_whose_ceilings_fit_and_says_so(
+        engine, store, emulator, tmp_path, receiver):
+    from console.engine.alerts.guard import engine_estimator
+
+    emulator.set_faults(duration=3 * HOUR)
+    a = await submit(engine, tmp_path, "openai", 12, "a", deadline=emulator.emulator.now() + 2 * HOUR)
+    ceilings = sorted(c for c, _ in engine_estimator(engine)(a).at("flex"))
+    cap = sum(ceilings[:5]) + ceilings[5] / 2  # room for five items' ceilings, not six
+    out = configure(engine, tmp_path, receiver, extra=f"""
+        [alerts.deadline_guard]
+        enabled = true
+        max_per_batch = {cap!r}
+        max_per_day = 10.0
+        """)
+    await engine.sync_once()
+    emulator.advance(1.25 * HOUR)
+    await engine.sync_once()
+    [promote] = store.events(action="promote")
+    assert promote.details["tier"] == "flex" and promote.details["items"] == 5
+    [guarded] = store.events(action="deadline_guard.promoted")
+    assert guarded.details["items"] == 5 and guarded.details["pending"] == 12
+    assert guarded.details["left"] == {"over the budget": 7}
+    assert guarded.details["spent"] <= guarded.details["claimed"] <= cap
+    acted = next(x for x in exec_alerts(out) if x["event"] == "action")
+    assert "sent 5 of 12 pending items and left 7 (over the budget)" in acted["why"]
+
+
 async def test_deadline_guard_declines_over_its_cap_and_says_so_once(engine, store, emulator, tmp_path, receiver):
     out = configure(engine, tmp_path, receiver, extra="""
         [alerts.deadline_guard]

@@ -7,6 +7,7 @@ at 3 a.m. says what acting on it spends before anyone acts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -55,11 +56,17 @@ def tier_cost(est: PromotionEstimate, tier: str) -> float | None:
     return next((c.cost for c in est.costs if c.tier == tier), None)
 
 
+def deadline_tiers(offered: Sequence[str], *, lead_seconds: float | None) -> list[str]:
+    """The realtime tiers among `offered` trusted to meet a deadline `lead_seconds` away,
+    cheapest first (flex is not trusted with less than FLEX_MIN_LEAD_SECONDS left)."""
+    slow = lead_seconds is not None and lead_seconds < FLEX_MIN_LEAD_SECONDS
+    return [t for t in REALTIME_ORDER if t in offered and not (slow and t == "flex")]
+
+
 def cheapest_tier(est: PromotionEstimate, *, lead_seconds: float | None) -> str | None:
     """The cheapest realtime tier the provider offers that can meet a deadline `lead_seconds` away."""
-    offered = [c for c in est.costs if c.tier in REALTIME_ORDER and c.available]
-    if lead_seconds is not None and lead_seconds < FLEX_MIN_LEAD_SECONDS:
-        offered = [c for c in offered if c.tier != "flex"]
+    meets = deadline_tiers([c.tier for c in est.costs if c.available], lead_seconds=lead_seconds)
+    offered = [c for c in est.costs if c.tier in meets and c.available]
     if not offered:
         return None
     priced = [c for c in offered if c.cost is not None]
