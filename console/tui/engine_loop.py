@@ -96,3 +96,4 @@ class EngineLoop:
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(timeout)
         self._thread = None
+        self.stopping = asyncio.Event()  # a fresh one, should the loop be started again
