@@ -175,6 +175,11 @@ def demo_session(folder: Path, *, seed: int = 7, speed: float = 60.0,
         asyncio.run(yesterday())
         emulator.set_speed(speed)
         clock.set_speed(speed)
+        # The sync loop runs while tonight's wave is uploaded: it must not take a submission
+        # still in flight for a lost one and send it again. Its grace is in the engine's
+        # (emulated) seconds; at `speed` it would be a real second, shorter than uploading
+        # 50,000 lines. Scaled, it is the same real minute as on a live console.
+        engine.intent_grace *= max(1.0, speed)
         yield DemoSession(folder, emulator, store, engine, clock, tonight_wave)
     finally:
         if store is not None:
