@@ -60,9 +60,12 @@ def build_engine(
     profile: str | None = None,
     actor: str | None = None,
     clock: Callable[[], float] = time.time,
+    heartbeat_clock: Callable[[], float] | None = None,
 ) -> Engine:
-    """The engine over `store`. Read-only if the flag says so or the config does."""
+    """The engine over `store`. Read-only if the flag says so or the config does.
+    `heartbeat_clock`: real time for the lease and heartbeat when `clock` is emulated (demo)."""
     from console.engine.service import Engine
 
     read_only = read_only or bool(config is not None and config.read_only)
-    return Engine(store, config, read_only=read_only, profile=profile, actor=actor, clock=clock)
+    return Engine(store, config, read_only=read_only, profile=profile, actor=actor, clock=clock,
+                  heartbeat_clock=heartbeat_clock)

@@ -2,8 +2,13 @@
 
     python -m tests.render_screenshots [--out screenshots]
 
-Deterministic: same seed, same clock (2025-06-12 03:00 UTC), same size (100x32), and Rich's SVG
-ids are content hashes, so an unchanged screen rewrites the same bytes.
+Deterministic: same seed, same clock (2025-06-12 03:00 UTC), same size (100x32; the
+needs-attention list 132x32, wide enough for its reasons column), and Rich's SVG ids are
+content hashes, so an unchanged screen rewrites the same bytes.
+
+The store is the seeded demo fleet plus what a syncing process leaves: a lease and a finished
+pass, written through the store's own lease API at the frozen instant, so the header reads its
+heartbeat ("synced 6s ago") as it would on a live console.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from pathlib import Path
 from tests.console.support import build_template, make_app, open_copy, press, settle
 
 SIZE = (100, 32)
+WIDE = (132, 32)
+"""The needs-attention list: at this width each row shows why it needs the operator."""
+SYNCER = {"holder": "screenshots", "who": "ops@ops-host", "host": "ops-host", "pid": 4242}
+"""The syncing process the screenshots' store has (another host's service, as on call)."""
 
 
 async def wait_for(pilot, name: str) -> None:
@@ -26,8 +35,19 @@ async def wait_for(pilot, name: str) -> None:
     await settle(pilot)
 
 
+def heartbeat(store, now: float, *, last_pass_ago: float = 6.0) -> None:
+    """A sync service holds the store's lease and finished a pass `last_pass_ago` seconds
+    before `now`: the header's "synced 6s ago"."""
+    from console.engine.lease import LEASE_TTL
+
+    lease = store.take_lease(**SYNCER, now=now - 40, ttl=LEASE_TTL)
+    store.take_lease(**SYNCER, now=now - last_pass_ago, ttl=LEASE_TTL)  # renewed on its last pass
+    store.record_sync_pass(holder=lease.holder, now=now - last_pass_ago)
+
+
 async def render(store, out: Path) -> list[Path]:
     app = make_app(store)
+    heartbeat(store, app.clock.now())
     written: list[Path] = []
 
     def shot(name: str) -> None:
@@ -57,18 +77,18 @@ async def render(store, out: Path) -> list[Path]:
         shot("audit-log")
         await press(pilot, "1", "question_mark")
         shot("help")
-        # live-fleet-14: the heartbeat turned warning (an account failing for 3 minutes) and
-        # needs-attention mode, with why the batch under the cursor needs the operator.
-        now = app.clock.now()
-        lease = store.take_lease(holder="svc", who="ops@ops-host", host="ops-host", pid=4242,
-                                 now=now - 30, ttl=90)
-        store.record_sync_pass(holder=lease.holder, now=now - 6)
-        store.record_profile_calls("openai", "default", now=now - 180, ok=False, error="Connection error.")
-        await press(pilot, "escape")
-        app.refresh_now()
+    # Needs-attention mode, wide enough that every row says why; then the same list once an
+    # account has failed for three minutes (the heartbeat turns to a warning).
+    app = make_app(store)
+    async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         await press(pilot, "n")
         shot("needs-attention")
+        store.record_profile_calls("openai", "default", now=app.clock.now() - 180, ok=False,
+                                   error="Connection error.")
+        app.refresh_now()
+        await settle(pilot)
+        shot("heartbeat-warning")
     return written
 
 

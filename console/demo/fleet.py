@@ -1,12 +1,13 @@
 """What the live demo submits: a realistic fleet, as JSONL files the engine sends for real.
 
-Two waves. "Yesterday" is submitted at the start of an emulated day-old clock and left to
+The batches are listed in console/demo/fleet.toml (`[[live.*]]`); no provider is named here.
+
+Two live waves. "Yesterday" is submitted at the start of an emulated day-old clock and left to
 finish (one completed batch with a day of history, one that will expire with items still
 unfinished about an hour after the console opens). "Tonight" goes in when the console opens:
-every provider the emulator serves (OpenAI, Anthropic, Groq, Together, Doubleword, Gemini,
-Mistral), several
-models, 10 to 50,000 items, failures of both kinds, one batch close to the operator's deadline.
-Request lines are written through each provider's own format (the neutral chat form).
+every provider the emulator serves, several models, 10 to 50,000 items, failures of both
+kinds, one batch close to the operator's deadline. Request lines are written through each
+provider's own format (the neutral chat form).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from adapters import registry
 from adapters.neutral import NeutralChat, Turn
+from console.demo.config import H, fleet_file, seconds
 from console.demo.lines import TOPICS
 
-H = 3600.0
+__all__ = ["H", "TONIGHT", "YESTERDAY", "DemoBatch", "live_wave", "write_requests"]
 
 
 @dataclass(frozen=True)
@@ -34,29 +37,20 @@ class DemoBatch:
     """Seconds from submission to the operator's deadline."""
 
 
-YESTERDAY = (
-    DemoBatch("support-triage", "anthropic", "claude-sonnet-5-5", 1200,
-              {"error_rate": 0.04, "retryable_share": 0.8}),
-    DemoBatch("doc-summaries", "anthropic", "claude-haiku-4-5", 2000, {"expire": 0.3}),
-)
-TONIGHT = (
-    DemoBatch("nightly-evals", "openai", "gpt-4o-mini", 5000,
-              {"error_rate": 0.02, "retryable_share": 0.9}, deadline_in=8 * H),
-    DemoBatch("labels-q2", "openai", "gpt-6-luna", 50000, {"duration": 10 * H}, deadline_in=3 * H),
-    DemoBatch("support-triage-eu", "anthropic", "claude-sonnet-5-5", 3000,
-              {"error_rate": 0.1, "retryable_share": 0.5}),
-    DemoBatch("ticket-summaries", "anthropic", "claude-haiku-4-5", 10),
-    DemoBatch("classify-small", "openai", "gpt-6-luna", 10, {"error_rate": 0.3}),
-    DemoBatch("embeddings-backfill", "openai", "gpt-4o-mini", 8000, {"duration": 4 * H}),
-    DemoBatch("faq-rewrites", "groq", "openai/gpt-oss-120b", 1500, {"error_rate": 0.03}),
-    DemoBatch("intent-tags", "together", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 800,
-              {"error_rate": 0.05, "retryable_share": 0.6}),
-    DemoBatch("screenshot-captions", "doubleword", "Qwen3-VL-30B-A3B-Instruct-FP8", 600, {"duration": 2 * H}),
-    # Gemini's window is 48 h: a long run with its deadline inside it; Mistral's output file holds failures.
-    DemoBatch("catalog-rewrite", "gemini", "gemini-2.5-flash", 2000,
-              {"error_rate": 0.05, "retryable_share": 0.3, "duration": 30 * H}, deadline_in=20 * H),
-    DemoBatch("tickets-fr", "mistral", "mistral-small-latest", 1500, {"error_rate": 0.08, "retryable_share": 0.3}),
-)
+def _live(entry: dict[str, Any]) -> DemoBatch:
+    faults = {k: seconds(v) if isinstance(v, str) else v for k, v in entry.get("faults", {}).items()}
+    deadline = entry.get("deadline_in")
+    return DemoBatch(entry["label"], entry["provider"], entry["model"], int(entry["size"]), faults,
+                     seconds(deadline) if deadline is not None else None)
+
+
+def live_wave(name: str) -> tuple[DemoBatch, ...]:
+    """One wave of the live demo (`yesterday`, `tonight`), in the file's order."""
+    return tuple(_live(entry) for entry in fleet_file()["live"][name])
+
+
+YESTERDAY = live_wave("yesterday")
+TONIGHT = live_wave("tonight")
 
 
 def write_requests(spec: DemoBatch, folder: Path) -> Path:

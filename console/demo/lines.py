@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
 from typing import Any
 
 from adapters import registry
 from adapters.neutral import NeutralChat, Turn
+from console.demo.config import provider_facts, result_templates
 from store.model import Usage
 
 TOPICS = ("refund request", "login loop", "invoice mismatch", "slow dashboard", "API 500s",
@@ -51,74 +52,44 @@ def _answer(i: int, hostile: bool) -> str:
 
 def result_line(provider: str, model: str | None, custom_id: str, i: int, status: str,
                 etype: str | None, usage: Usage | None, hostile: bool = False) -> dict[str, Any]:
-    """One line of the provider's results file for this item, in that provider's shape."""
-    shape = RESULT_SHAPES.get(provider)
-    if shape is None and registry.get(provider).results is registry.get("openai").results:
-        shape = _openai_line  # Groq, Together, Doubleword... read OpenAI's lines
-    if shape is None:
+    """One line of the provider's results file for this item, in that provider's shape (named
+    for each provider in console/demo/fleet.toml, its template there)."""
+    facts = provider_facts().get(provider)
+    if facts is None or facts.results is None:
         raise ValueError(f"the demo writes no {provider} results lines; seed its batches in progress")
-    return shape(model, custom_id, i, status, etype, usage, hostile)
-
-
-ResultShape = Callable[[str | None, str, int, str, str | None, Usage | None, bool], dict[str, Any]]
-
-
-def _anthropic_line(model: str | None, custom_id: str, i: int, status: str, etype: str | None,
-                    usage: Usage | None, hostile: bool) -> dict[str, Any]:
-    if status == "succeeded":
+    templates = result_templates(facts.results)
+    outcome = "succeeded" if status == "succeeded" else "errored" if status == "errored" else "unfinished"
+    template = templates.get(outcome) or templates["errored"]
+    if outcome == "succeeded":
         assert usage is not None
-        result: dict[str, Any] = {"type": "succeeded", "message": {
-            "id": f"msg_demo{i:06d}", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": _answer(i, hostile)}], "stop_reason": "end_turn",
-            "usage": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}}}
-    elif status == "errored":
-        result = {"type": "errored", "error": {"type": "error", "error": {
-            "type": etype, "message": error_message(etype)}}}
-    else:
-        result = {"type": status}
-    return {"custom_id": custom_id, "result": result}
+    code = http_status(etype) or UNFINISHED_STATUS
+    values: dict[str, Any] = {
+        "n": f"{i:06d}", "custom_id": custom_id, "model": model, "answer": _answer(i, hostile), "status": status,
+        "input_tokens": usage.input_tokens if usage else None, "output_tokens": usage.output_tokens if usage else None,
+        "total_tokens": usage.input_tokens + usage.output_tokens if usage else None,
+        "error_type": etype or status, "error_message": error_message(etype) or status,
+        "http_status": code, "http_code": str(code),
+    }
+    line: dict[str, Any] = fill(json.loads(template), values)
+    return line
 
 
-def _chat_completion(model: str | None, i: int, hostile: bool, usage: Usage) -> dict[str, Any]:
-    return {"id": f"chatcmpl-demo{i:06d}", "object": "chat.completion", "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": _answer(i, hostile)},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": usage.input_tokens, "completion_tokens": usage.output_tokens,
-                      "total_tokens": usage.input_tokens + usage.output_tokens}}
+UNFINISHED_STATUS = 408
+"""The HTTP status an OpenAI-style line carries for an item that never ran (expired, canceled)."""
+
+_PLACEHOLDER = re.compile(r"\$([a-z_]+)")
 
 
-def _openai_line(model: str | None, custom_id: str, i: int, status: str, etype: str | None,
-                 usage: Usage | None, hostile: bool) -> dict[str, Any]:
-    """OpenAI's batch output line (Groq, Together and the OpenAI-compatible services copy it)."""
-    if status == "succeeded":
-        assert usage is not None
-        return {"id": f"batch_req_demo{i:06d}", "custom_id": custom_id,
-                "response": {"status_code": 200, "request_id": f"req_demo{i:06d}",
-                             "body": _chat_completion(model, i, hostile, usage)},
-                "error": None}
-    code = http_status(etype) or 408
-    return {"id": f"batch_req_demo{i:06d}", "custom_id": custom_id,
-            "response": {"status_code": code, "request_id": f"req_demo{i:06d}",
-                         "body": {"error": {"message": error_message(etype) or status,
-                                            "type": etype or status}}},
-            "error": None}
-
-
-def _mistral_line(model: str | None, custom_id: str, i: int, status: str, etype: str | None,
-                  usage: Usage | None, hostile: bool) -> dict[str, Any]:
-    """Mistral's output line: OpenAI's envelope, its own flat error body (`{object: "error", ...}`)."""
-    if status == "succeeded":
-        assert usage is not None
-        body = _chat_completion(model, i, hostile, usage)
-        return {"id": f"demo-{i:06d}", "custom_id": custom_id, "response": {"status_code": 200, "body": body},
-                "error": None}
-    code = http_status(etype) or 408
-    return {"id": f"demo-{i:06d}", "custom_id": custom_id,
-            "response": {"status_code": code, "body": {"object": "error", "message": error_message(etype) or status,
-                                                       "type": etype or status, "code": str(code)}},
-            "error": None}
-
-
-RESULT_SHAPES: dict[str, ResultShape] = {"anthropic": _anthropic_line, "mistral": _mistral_line}
-"""Providers whose results lines are their own (the ones sharing OpenAI's decoder write OpenAI's).
-The demo's Gemini batch is in progress, so no Gemini line is written."""
+def fill(template: Any, values: dict[str, Any]) -> Any:
+    """The template with its placeholders filled: a string that is exactly `$name` becomes the
+    value itself (any JSON type); `$name` inside a longer string, the value's text."""
+    if isinstance(template, dict):
+        return {key: fill(value, values) for key, value in template.items()}
+    if isinstance(template, list):
+        return [fill(value, values) for value in template]
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+    return template

@@ -16,6 +16,7 @@ from typing import Any
 
 from adapters import registry
 from console.demo import lines
+from console.demo.config import fleet_file, provider_facts, seconds
 from console.engine.estimate import window_seconds
 from console.tui.clock import DEMO_NOW
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts, Usage
@@ -25,29 +26,10 @@ ACTOR = "oncall@ops-1"
 HOSTILE_INDEX = 3
 """Which item of the `hostile` batch carries the escape-laden answer (always a success)."""
 DEMO_IDS: dict[str, tuple[str, dict[str, str]]] = {
-    # provider -> (its batch id shape, normalized status -> its raw status word). The one table
-    # of demo-only provider facts: the registry has no id shapes or reverse status lookup. The
-    # words are the ones adapters/lifecycle.py maps back (tests/console/test_demo_seed.py checks).
-    "openai": ("batch_demo{n:03d}", {
-        "validating": "validating", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
-        "expired": "expired", "canceled": "cancelled", "unknown": "paused"}),
-    "anthropic": ("msgbatch_demo{n:03d}", {
-        "in_progress": "in_progress", "completed": "ended", "expired": "ended", "canceled": "ended",
-        "failed": "ended"}),
-    "gemini": ("batches/demo{n:03d}", {
-        "validating": "BATCH_STATE_PENDING", "in_progress": "BATCH_STATE_RUNNING",
-        "completed": "BATCH_STATE_SUCCEEDED", "failed": "BATCH_STATE_FAILED", "expired": "BATCH_STATE_EXPIRED",
-        "canceled": "BATCH_STATE_CANCELLED"}),
-    "mistral": ("00000000-0000-4000-8000-000000000{n:03d}", {
-        "validating": "QUEUED", "in_progress": "RUNNING", "completed": "SUCCESS", "failed": "FAILED",
-        "expired": "TIMEOUT_EXCEEDED", "canceled": "CANCELLED"}),
-    "groq": ("batch_demo{n:03d}", {
-        "validating": "validating", "in_progress": "in_progress", "completed": "completed", "failed": "failed",
-        "expired": "expired", "canceled": "cancelled"}),
-    "together": ("10000000-0000-4000-8000-000000000{n:03d}", {
-        "validating": "VALIDATING", "in_progress": "IN_PROGRESS", "completed": "COMPLETED", "failed": "FAILED",
-        "expired": "EXPIRED", "canceled": "CANCELLED"}),
-}
+    name: (facts.batch_id, facts.statuses) for name, facts in provider_facts().items()}
+"""provider -> (its batch id shape, normalized status -> its raw status word), from the fleet
+file's `[providers.*]` tables: the registry has no id shapes or reverse status lookup. The words
+are the ones adapters/lifecycle.py maps back (tests/console/test_demo_seed.py checks)."""
 
 
 @dataclass
@@ -78,51 +60,40 @@ class Spec:
     """Plant a response full of markup and escape sequences (the literal-text test)."""
 
 
+def _spec(entry: dict[str, Any], size: int | None = None) -> Spec:
+    """One `[[seeded]]` table of the fleet file as a Spec (durations in seconds)."""
+    def maybe(key: str) -> float | None:
+        return seconds(entry[key]) if key in entry else None
+
+    return Spec(provider=entry["provider"], label=entry.get("label"), model=entry.get("model"),
+                size=int(entry["size"] if size is None else size), status=entry["status"],
+                created=seconds(entry["created"]), ended=maybe("ended"), progress=float(entry.get("progress", 0.0)),
+                failures=dict(entry.get("failures", {})), expired_items=int(entry.get("expired_items", 0)),
+                canceled_items=int(entry.get("canceled_items", 0)), deadline=maybe("deadline"),
+                parent=entry.get("parent"), promote=int(entry.get("promote", 0)), errors=entry.get("errors"),
+                tracked=bool(entry.get("tracked", False)), hostile=bool(entry.get("hostile", False)))
+
+
 def fleet(big: int | None = None) -> list[Spec]:
-    """The demo fleet; `big` adds one completed batch of that many items (the benchmark)."""
-    specs = [
-        Spec("anthropic", "support-triage", "claude-sonnet-5-5", 1200, "completed", 30 * H, ended=26 * H,
-             failures={"overloaded_error": 38, "invalid_request_error": 4}),
-        Spec("anthropic", "support-triage retry", "claude-sonnet-5-5", 38, "in_progress", 20 * M,
-             progress=0.5, parent=1),
-        Spec("openai", "nightly-evals", "gpt-4o-mini", 5000, "in_progress", 5 * H, progress=0.62,
-             failures={"rate_limit_error": 12}, deadline=6 * H),
-        Spec("openai", "embeddings-backfill", "gpt-4o-mini", 20000, "in_progress", 22 * H + 40 * M,
-             progress=0.4),
-        Spec("anthropic", "doc-summaries", "claude-haiku-4-5", 2000, "expired", 26 * H, ended=2 * H,
-             expired_items=600),
-        Spec("openai", "bad-input-run", "gpt-6-luna", 300, "failed", 4 * H, ended=4 * H - 30,
-             errors="line 12: model 'gpt-6-lunar' does not exist; line 40: missing 'messages'"),
-        Spec("openai", "labels-q2", "gpt-6-luna", 50000, "in_progress", 1 * H, progress=0.02,
-             deadline=3 * H),
-        Spec("anthropic", "literal-check", "claude-haiku-4-5", 10, "completed", 4 * H, ended=3 * H,
-             failures={"invalid_request_error": 1}, hostile=True),
-        Spec("openai", None, None, 0, "unknown", 2 * H, tracked=True),
-        Spec("openai", "fine-tune-eval", "ft:gpt-4o-mini:acme:v3", 400, "completed", 8 * H, ended=6 * H),
-        Spec("anthropic", "canceled-run", "claude-sonnet-5-5", 500, "canceled", 7 * H, ended=5 * H,
-             canceled_items=380),
-        Spec("openai", "priority-queue", "gpt-4o-mini", 800, "completed", 3 * H, ended=1 * H, promote=5),
-        # The newer providers (issues 16, 17), appended so the ids above stay 1..12.
-        Spec("gemini", "catalog-rewrite", "gemini-2.5-flash", 400, "in_progress", 30 * H, progress=0.7,
-             failures={"RESOURCE_EXHAUSTED": 3}),
-        Spec("mistral", "tickets-fr", "mistral-small-latest", 300, "completed", 6 * H, ended=2 * H,
-             failures={"rate_limit_error": 5, "invalid_request_error": 2}),
-        Spec("groq", "faq-rewrites", "openai/gpt-oss-120b", 250, "in_progress", 40 * M, progress=0.3),
-        Spec("together", "intent-tags", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 200, "completed", 5 * H,
-             ended=3 * H),
-    ]
+    """The seeded fleet (console/demo/fleet.toml `[[seeded]]`); `big` adds the `[bench]` batch
+    with that many items (the benchmark)."""
+    data = fleet_file()
+    specs = [_spec(entry) for entry in data["seeded"]]
     if big:
-        specs.append(Spec("openai", "bench-1m", "gpt-4o-mini", big, "completed", 23 * H, ended=2 * H,
-                          failures={"rate_limit_error": big // 1000}))
+        bench = data["bench"]
+        spec = _spec(bench, size=big)
+        spec.failures = {etype: big * per // 1000 for etype, per in bench.get("failures_per_thousand", {}).items()}
+        specs.append(spec)
     return specs
 
 
 def seed(store: Any, *, now: float = DEMO_NOW, big: int | None = None, rng_seed: int = 7) -> list[int]:
     """Fill `store` with the demo fleet as seen at `now`; returns the local batch ids."""
     rng = random.Random(rng_seed)
-    ids = [_one(store, spec, i + 1, now, rng) for i, spec in enumerate(fleet(big))]
+    specs = fleet(big)
+    ids = [_one(store, spec, i + 1, now, rng) for i, spec in enumerate(specs)]
     _resubmission_links(store, ids, now)
-    _audit(store, ids, now)
+    _audit(store, ids, specs, now)
     return ids
 
 
@@ -250,18 +221,23 @@ def _resubmission_links(store: Any, ids: list[int], now: float) -> None:
     store.link_resubmission([i.id for i in retryable], child, now=now - 20 * M)
 
 
-def _audit(store: Any, ids: list[int], now: float) -> None:
+def _audit(store: Any, ids: list[int], specs: list[Spec], now: float) -> None:
+    """A night's audit log over the seeded fleet (positions in `[[seeded]]`, 0-based)."""
+    def submitted(k: int) -> dict[str, object]:
+        return {"provider": specs[k].provider, "requests": specs[k].size}
+
+    tracked = store.get_batch(ids[8])
     events = [
-        (30 * H, "submit", ids[0], {"provider": "anthropic", "requests": 1200}),
-        (22 * H + 40 * M, "submit", ids[3], {"provider": "openai", "requests": 20000}),
-        (8 * H, "submit", ids[9], {"provider": "openai", "requests": 400}),
-        (5 * H, "submit", ids[2], {"provider": "openai", "requests": 5000}),
-        (5 * H + 1, "cancel", ids[10], {"pending_items": 380}),
-        (4 * H, "submit", ids[5], {"provider": "openai", "requests": 300}),
-        (2 * H, "track", ids[8], {"provider": "openai", "provider_batch_id": "batch_demo009ext"}),
-        (80 * M, "promote", ids[11], {"items": 5, "tier": "standard", "cost": 0.0021}),
-        (1 * H, "submit", ids[6], {"provider": "openai", "requests": 50000}),
-        (20 * M, "resubmit", ids[0], {"items": 38, "new_batch_ids": [ids[1]]}),
+        (30 * H, "submit", ids[0], submitted(0)),
+        (22 * H + 40 * M, "submit", ids[3], submitted(3)),
+        (8 * H, "submit", ids[9], submitted(9)),
+        (5 * H, "submit", ids[2], submitted(2)),
+        (5 * H + 1, "cancel", ids[10], {"pending_items": specs[10].canceled_items}),
+        (4 * H, "submit", ids[5], submitted(5)),
+        (2 * H, "track", ids[8], {"provider": specs[8].provider, "provider_batch_id": tracked.provider_batch_id}),
+        (80 * M, "promote", ids[11], {"items": specs[11].promote, "tier": "standard", "cost": 0.0021}),
+        (1 * H, "submit", ids[6], submitted(6)),
+        (20 * M, "resubmit", ids[0], {"items": specs[1].size, "new_batch_ids": [ids[1]]}),
     ]
     for ago, action, target, details in sorted(events, key=lambda e: -e[0]):
         store.append_event(action, str(target), details, actor=ACTOR, now=now - ago)

@@ -182,7 +182,7 @@ class AccountTally:
         self.errors: dict[tuple[str, str], str] = {}
 
     def record(self, engine: Engine) -> None:
-        now = engine.clock()
+        now = engine.heartbeat_clock()  # real time, as the lease (Engine.heartbeat_clock)
         for key in self.ok | set(self.errors):
             engine.store.record_profile_calls(key[0], key[1], now=now, ok=key in self.ok,
                                               error=self.errors.get(key))

@@ -75,6 +75,8 @@ class Engine:
             cancel); reads, sync, track, estimate and export stay allowed.
         actor: who acts, for the audit log (default `user@host`).
         clock: seconds since the epoch (injectable for tests).
+        heartbeat_clock: wall-clock seconds for the sync lease, the heartbeat and account
+            health (default: `clock`); see `heartbeat_clock` below.
         sleep: async sleep used by backoff (injectable for tests).
         adapter_factory: (provider, profile) -> adapter; default builds the registry's
             adapter with the profile's (or environment's) key and base URL.
@@ -95,12 +97,20 @@ class Engine:
         results_dir: str | Path | None = None,
         retry: RetryPolicy | None = None,
         profile: str | None = None,
+        heartbeat_clock: Callable[[], float] | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.read_only = read_only
         self.actor = actor or default_actor()
         self.clock = clock
+        self.heartbeat_clock = heartbeat_clock or clock
+        """Real (wall-clock) seconds, for what measures a process rather than a batch: the sync
+        lease, the heartbeat and each account's health. A lease's TTL (lease.LEASE_TTL) and the
+        header's STALE_AFTER are real seconds: a process is alive or frozen in real time, even
+        when `clock` runs emulated (the demo's clock runs 60x; its lease would lapse between two
+        passes and "synced 1 min ago" would mean one real second). Everything a provider dates
+        (created, expires, polls, deadlines) stays on `clock`."""
         self.sleep = sleep
         self.profile = profile
         self.retry = retry or RetryPolicy()

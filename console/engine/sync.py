@@ -189,7 +189,7 @@ async def sync_forever(engine: Engine, *, stop: asyncio.Event | None = None,
     from console.engine.lease import LEASE_TTL, LeaseHolder
 
     stop = stop or asyncio.Event()
-    holder = LeaseHolder(engine.store, engine.clock, engine.actor, lease_ttl or LEASE_TTL) if lease else None
+    holder = LeaseHolder(engine.store, engine.heartbeat_clock, engine.actor, lease_ttl or LEASE_TTL) if lease else None
     try:
         while not stop.is_set():
             if holder is not None:

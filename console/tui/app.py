@@ -8,8 +8,9 @@ Operator actions go through `ActionRunner` to the engine; the app never calls a 
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
@@ -134,9 +135,10 @@ class BatchdeckApp(App[int]):
         return cast("Engine", self._engine)  # a factory was called (and replaced) above
 
     # ---- fleet watcher -------------------------------------------------------------------
-    background: Any = None
-    """A callable returning a coroutine to run on the engine loop while the app is up
-    (the live demo's submit-and-sync task); cancelled on exit."""
+    background: Callable[[asyncio.Event], Coroutine[Any, Any, Any]] | None = None
+    """Called with the engine loop's stop event, returns a coroutine to run on the engine loop
+    while the app is up (the live demo's submit-and-sync task); it returns once the event is
+    set on exit (cancelled only if it does not within engine_loop.STOP_GRACE)."""
     syncs: bool = False
     """Run sync passes in the background (on the engine loop) while no other live process
     holds the store's sync lease: the console keeps itself current (console/engine/lease.py)."""
@@ -149,11 +151,12 @@ class BatchdeckApp(App[int]):
         # those waits; the cost is a little more switching between threads.
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+        stop = self.engine_loop.stopping  # set on exit: the pass ends, the lease is released
         if self.background is not None:
-            future = self.engine_loop.submit(self.background())
+            future = self.engine_loop.submit(self.background(stop))
             future.add_done_callback(self._background_ended)
         elif self.syncs:
-            future = self.engine_loop.submit(self.engine.sync_forever(lease=True))
+            future = self.engine_loop.submit(self.engine.sync_forever(lease=True, stop=stop))
             future.add_done_callback(self._background_ended)
         self.refresh_now()
         if self.refresh_interval:
@@ -185,7 +188,7 @@ class BatchdeckApp(App[int]):
 
     @work(thread=True, exclusive=True, group="fleet", exit_on_error=False, description="read fleet")
     def load_fleet(self) -> None:
-        snapshot = read_fleet(self.store, self.clock.now())
+        snapshot = read_fleet(self.store, self.clock.now(), self.clock.wall())
         if not get_current_worker().is_cancelled:
             self.post_message(snapshot)
 

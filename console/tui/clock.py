@@ -26,5 +26,11 @@ class Clock:
     def now(self) -> float:
         return self.frozen if self.frozen is not None else time.time()
 
+    def wall(self) -> float:
+        """Real time at `now()`, for the sync lease and heartbeat (the header's "synced 8s ago").
+        The same as `now()` here; a clock that runs emulated time (the demo's) answers real time
+        (see Engine.heartbeat_clock)."""
+        return self.now()
+
     __call__ = now
 

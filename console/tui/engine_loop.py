@@ -3,8 +3,9 @@
 Why not the UI loop: the engine writes SQLite synchronously (ingesting 50,000 results would
 freeze the screen). Why not `asyncio.run` per action: the engine caches one SDK client per
 event loop, so a loop per action would leak a connection pool each time. One long-lived loop
-keeps the clients warm, hosts the live demo's sync task too, and is shut down (tasks
-cancelled, clients closed) when the app exits.
+keeps the clients warm, hosts the background sync (the console's, or the live demo's) too,
+and is shut down when the app exits: first asked (`stopping` is set, so a sync loop ends its
+pass and releases the store's lease), then, past STOP_GRACE, cancelled; clients closed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from collections.abc import Coroutine
 from concurrent.futures import Future
 from typing import Any
 
+STOP_GRACE = 3.0
+"""Seconds the tasks get to end by themselves once `stopping` is set, before being cancelled.
+Asking first means a library that swallows a cancellation cannot keep a sync loop running
+after quit; cancelling after means a pass stuck on a provider cannot keep the terminal."""
+
 
 class EngineLoop:
     """A daemon thread running an asyncio loop; `submit` schedules a coroutine on it."""
@@ -24,6 +30,9 @@ class EngineLoop:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.stopping = asyncio.Event()
+        """Set (on the loop) when the app exits: long-running tasks watch it and return.
+        Created unbound: it binds to the engine loop when first awaited there."""
 
     def start(self) -> EngineLoop:
         if self._thread is None:
@@ -59,16 +68,21 @@ class EngineLoop:
         """Await `coro` from another loop (the UI's) while it runs on the engine loop."""
         return await asyncio.wrap_future(self.submit(coro))
 
-    def stop(self, engine: Any = None, timeout: float = 5.0) -> None:
-        """Cancel what still runs, close the engine's clients, stop the thread."""
+    def stop(self, engine: Any = None, timeout: float = 5.0, grace: float = STOP_GRACE) -> None:
+        """Ask what still runs to stop (`stopping`), cancel what has not after `grace` seconds,
+        close the engine's clients, stop the thread."""
         if self.loop is None or self._thread is None:
             return
         loop = self.loop
 
         async def shutdown() -> None:
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self.stopping.set()
+            tasks = list(self._tasks)
+            if tasks:
+                _, late = await asyncio.wait(tasks, timeout=grace)
+                for task in late:
+                    task.cancel()
+                await asyncio.gather(*late, return_exceptions=True)
             if engine is not None and hasattr(engine, "aclose"):
                 try:
                     await engine.aclose()
@@ -76,9 +90,10 @@ class EngineLoop:
                     pass
 
         try:
-            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout)
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout + grace)
         except Exception:  # noqa: BLE001 - a stuck task must not keep the terminal hostage
             pass
         loop.call_soon_threadsafe(loop.stop)
         self._thread.join(timeout)
         self._thread = None
+        self.stopping = asyncio.Event()  # a fresh one, should the loop be started again

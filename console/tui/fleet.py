@@ -25,13 +25,14 @@ def savings_by_batch(rows: list[Any]) -> dict[int, float]:
     return out
 
 
-def read_fleet(store: Any, now: float) -> FleetLoaded:
-    """Every batch, the header totals and per-batch savings, read in one go."""
+def read_fleet(store: Any, now: float, wall: float | None = None) -> FleetLoaded:
+    """Every batch, the header totals and per-batch savings, read in one go. `wall`: real time
+    for the heartbeat when `now` is emulated (Clock.wall)."""
     batches = store.list_batches()
     totals = store.fleet_totals(now=now)
     saved = savings_by_batch(store.savings(by="batch"))
     return FleetLoaded(batches, totals, saved, now, store.read_lease(), store.profile_health(),
-                       store.failures_waiting_by_batch())
+                       store.failures_waiting_by_batch(), wall)
 
 
 def attention_context(snapshot: FleetLoaded, warn: float) -> AttentionContext:

@@ -33,6 +33,12 @@ class FleetLoaded(_Replaceable):
     """Each account's last success and error, for the header's freshness line."""
     waiting: dict[int, int] = field(default_factory=dict)
     """batch id -> failures not yet resubmitted or promoted (agrees with the header)."""
+    wall: float | None = None
+    """Real time at `now`, against which the lease and health read (None: `now`)."""
+
+    @property
+    def heartbeat_now(self) -> float:
+        return self.now if self.wall is None else self.wall
 
 
 @dataclass

@@ -42,9 +42,20 @@ def main(db_path: str | None, *, read_only: bool, utc: bool, bell: bool = False)
 def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=None,
         background=None, title: str | None = None, expiry_warn: float | None = None,
         syncs: bool = False) -> int:
-    """Run the app on an open store. `engine` is an Engine or a factory for one; `background`
-    makes a coroutine run on the engine thread while the app is up (the demo's sync loop);
-    `syncs` keeps the store current in the background unless another process syncs it."""
+    """Run the app on an open store (see `build_app`); returns an exit code."""
+    app = build_app(store, read_only=read_only, utc=utc, engine=engine, bell=bell, clock=clock,
+                    background=background, title=title, expiry_warn=expiry_warn, syncs=syncs)
+    result = app.run()
+    return int(result or 0)
+
+
+def build_app(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=None,
+              background=None, title: str | None = None, expiry_warn: float | None = None,
+              syncs: bool = False):
+    """The app on an open store. `engine` is an Engine or a factory for one; `background`,
+    called with the engine loop's stop event, makes a coroutine run on the engine thread while
+    the app is up (the demo's sync loop); `syncs` keeps the store current in the background
+    unless another process syncs it."""
     from console.tui.app import BatchdeckApp
 
     extra: dict[str, Any] = {} if expiry_warn is None else {"expiry_warn": expiry_warn}
@@ -55,5 +66,4 @@ def run(store, *, read_only: bool, utc: bool, engine, bell: bool = False, clock=
     if background is not None:
         app.background = background
     app.syncs = syncs
-    result = app.run()
-    return int(result or 0)
+    return app

@@ -201,7 +201,7 @@ class BatchesScreen(Screen):
         parts = [f"{shown} of {total} batches"]
         if self.app.read_only:
             parts.append("READ-ONLY")
-        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.now)
+        fresh = (freshness(self.snapshot.lease, self.snapshot.health, self.snapshot.heartbeat_now)
                  if self.snapshot is not None else None)
         if fresh is not None and not fresh.warning:
             parts.append(fresh.text)
