@@ -131,7 +131,7 @@ class AttentionContext:
 @dataclass(frozen=True, slots=True)
 class Attention:
     """One reason a batch needs the operator now: a short `tag` (filters, sorting, alerts)
-    and `why` in words for the row ("12 failures to resubmit or promote")."""
+    and `why` in words for the row ("12 failures waiting", the header's word for them)."""
 
     tag: str
     why: str
@@ -160,12 +160,13 @@ def attention(batch: Batch, now: float, ctx: AttentionContext | None = None) -> 
         out.append(Attention("failed", "batch failed"))
     waiting = waiting_failures(batch, ctx)
     if waiting:
-        out.append(Attention("failures", f"{waiting:,} failures to resubmit or promote"))
+        # "waiting" as in the header's "Failures waiting": not resubmitted or promoted yet.
+        out.append(Attention("failures", f"{waiting:,} failure{'' if waiting == 1 else 's'} waiting"))
     left = expiry_left(batch, now)
     if not is_terminal(batch) and left is not None and left < ctx.warn:
         pending = pending_of(counts_of(batch))
         what = f"{pending:,} pending, " if pending else ""
-        out.append(Attention("near expiry", f"{what}expires in {fmt_duration(max(0.0, left))}"))
+        out.append(Attention("near expiry", f"{what}{fmt_duration(max(0.0, left))} to expiry"))
     risk = None if is_terminal(batch) else deadline_risk(batch, now)  # a late finish needs nothing now
     if risk in ("at risk", "late"):
         out.append(Attention("at risk", "deadline missed" if risk == "late" else "deadline at risk"))

@@ -81,7 +81,7 @@ BATCH_COLUMNS: tuple[Column, ...] = (
     Column("expires", "Expires", 9, 4, narrow=NARROW_EXPIRY, keep=True),
     Column("risk", "Deadline", 8, 6, keep=True),
     Column("failed", "Failed", 6, 5, keep=True),
-    Column("why", "Needs attention because", 26, 7),
+    Column("why", "Needs attention because", 30, 7),
     Column("saved", "Saved", 9, 9),
     Column("age", "Age", 7, 11),
 )

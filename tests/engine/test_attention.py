@@ -28,7 +28,7 @@ async def test_resubmitted_failures_stop_needing_attention_and_show_says_where_t
     waiting = store.failures_waiting_by_batch()
     assert waiting[a] > 0 and store.fleet_totals(now=now).failures_waiting == sum(waiting.values())
     [why] = [r.why for r in attention(batch, now, ctx_of(store)) if r.tag == "failures"]
-    assert why == f"{waiting[a]:,} failures to resubmit or promote"
+    assert why == f"{waiting[a]:,} failure{'' if waiting[a] == 1 else 's'} waiting"
     result = await engine.resubmit(a)
     [child] = result.new_batch_ids
     after = store.failures_waiting_by_batch()
@@ -48,7 +48,7 @@ def test_each_reason_says_why():
               created_at=NOW - 20 * 3600, started_at=NOW - 20 * 3600, expires_at=NOW + 3600)
     reasons = attention(b, NOW, AttentionContext(warn=7200, failing=frozenset({("openai", "prod")})))
     assert [(r.tag, r.why) for r in reasons] == [
-        ("near expiry", "60 pending, expires in 1h 00m"),
+        ("near expiry", "60 pending, 1h 00m to expiry"),
         ("at risk", "deadline at risk"),
         ("provider failing", "openai:prod failing"),
     ]
