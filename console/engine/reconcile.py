@@ -17,8 +17,10 @@ intent whose stored items do not add up to its recorded total is never sent: it 
 FAILED with the reason and a `submit.abandoned` audit event (see `abandon`).
 
 Two syncing processes (a console plus a cron `sync`) must not both send one aged intent: each
-aged intent is claimed in the store (one transaction, a lease of `SEND_LEASE`) BEFORE the
-provider is listed, and only the holder sends it. The listing is taken after the claim, so a
+aged intent is claimed in the store (one transaction, a lease of `submit.SEND_LEASE`) BEFORE the
+provider is listed, and only the holder sends it. A submit (or resubmit) records its intents
+already claimed (`submit.record(owner=...)`), so however long its upload takes, no sync sends
+them meanwhile; a killed submit's claim lapses at once on this host. The listing is taken after the claim, so a
 process that claims an intent another process sent meanwhile finds that batch and attaches it
 instead of sending it again.
 
@@ -45,9 +47,6 @@ WINDOW = 600.0
 """Seconds after an intent in which its Anthropic batch must have been created."""
 SLACK = 120.0
 """Clock skew allowed between us and the provider."""
-SEND_LEASE = 300.0
-"""Seconds a process's claim to send an aged intent lasts (it lapses at once if that process
-dies on this host). Longer than any one create call with its retries."""
 
 
 async def reconcile_intents(engine: Engine) -> list[int]:
@@ -75,7 +74,7 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
     claim_now = engine.clock()
     sendable = {b.id for b in group
                 if claim_now - (b.created_at or claim_now) >= engine.intent_grace
-                and engine.store.claim_intent(b.id, owner=owner, until=claim_now + SEND_LEASE, now=claim_now)}
+                and engine.store.claim_intent(b.id, owner=owner, until=claim_now + submit.SEND_LEASE, now=claim_now)}
     since = min((b.created_at or 0) for b in group) - SLACK
     # Paged and retried like every provider call (a 429 here used to fail the whole pass).
     remotes = await list_since(engine, adapter, since, policy=engine.poll_policy)
@@ -125,7 +124,7 @@ async def _reconcile_group(engine: Engine, provider: str, profile: str | None, g
                                    profile=profile, endpoint=intent.endpoint or adapter.default_endpoint,
                                    model=intent.model, job_id=intent.job_id, items=items,
                                    window=intent.completion_window,  # as `submit --window` asked
-                                   event="submit.resent",
+                                   event="submit.resent", owner=owner,
                                    details={"reason": f"no provider batch matched after {age:.0f} s"})
         if remote is not None:
             resolved.append(intent.id)

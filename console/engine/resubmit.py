@@ -135,13 +135,13 @@ async def resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] | No
                                               endpoint=endpoint, model=model or batch.model,
                                               label=batch.label, deadline=batch.deadline, job_id=job_id,
                                               parent_id=batch.id, items=pairs,
-                                              replaces=[i.id for i in chunk])
+                                              replaces=[i.id for i in chunk], owner=owner)
             sent += len(chunk)
             new_ids.append(new_id)
             await submit.send(engine, new_id, token, provider=batch.provider, profile=batch.profile,
                               endpoint=endpoint, model=model or batch.model, job_id=job_id, items=pairs,
                               event="resubmit.sent", details={"parent_id": batch.id, "job_id": job_id,
-                                                              "requests": len(pairs)})
+                                                              "requests": len(pairs)}, owner=owner)
     skipped = taken.skipped_text()
     engine.audit("resubmit" if new_ids else "resubmit.refused", str(batch.id), {
         "items": sent, "new_batches": new_ids, "include_permanent": include_permanent,

@@ -44,6 +44,7 @@ from console.engine import requests as reqs
 from console.engine.estimate import token_tally
 from console.engine.types import BadInput, ProviderFailed, SubmitPreview, SubmitResult
 from console.format.wording import plural
+from store.claims import new_owner
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
 
 if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run time
@@ -73,6 +74,18 @@ def metadata_for(token: str, batch_id: int, job_id: str | None) -> dict[str, str
     return meta
 
 
+SEND_LEASE = 300.0
+"""Seconds a process's claim to send an intent lasts (it lapses at once if that process dies on
+this host). Longer than any one create call with its retries; renewed before each send."""
+
+
+def claim_send(engine: Engine, batch_id: int, owner: str) -> bool:
+    """Take (or renew) this run's claim to send intent `batch_id`; False when another live
+    process holds it (it sends the intent, or attaches what it finds)."""
+    now = engine.clock()
+    return engine.store.claim_intent(batch_id, owner=owner, until=now + SEND_LEASE, now=now)
+
+
 def record(
     engine: Engine,
     *,
@@ -87,6 +100,7 @@ def record(
     items: list[tuple[str, str]],
     replaces: list[int] | None = None,
     window: str | None = None,
+    owner: str | None = None,
 ) -> tuple[int, str]:
     """Step 1: record the intent and its items in ONE transaction; returns (local id, token).
 
@@ -95,6 +109,9 @@ def record(
     are linked to the new items in the same transaction, so a kill cannot leave a recorded
     resubmission whose old items still look unreplaced (and get resubmitted again). `window`
     (`submit --window`) is kept on the intent: a send after a crash asks for the same window.
+    `owner` (a `store.claims.new_owner`): the intent is recorded already claimed for sending by
+    this run, so a sync in another process (a console, a cron `sync`) never sends it while this
+    run is still uploading, however long that takes past `engine.intent_grace`.
     """
     token = new_token()
     with engine.store.transaction():
@@ -103,6 +120,8 @@ def record(
                            parent_id=parent_id, items=items, window=window)
         if replaces:
             engine.store.link_resubmission(replaces, batch_id, now=engine.clock())
+        if owner is not None:
+            claim_send(engine, batch_id, owner)  # a brand-new intent: nobody else can hold it
     return batch_id, token
 
 
@@ -131,13 +150,21 @@ def _record(engine: Engine, token: str, *, provider: str, profile: str | None, e
 async def send(engine: Engine, batch_id: int, token: str, *, provider: str, profile: str | None,
                endpoint: str, model: str | None, job_id: str | None,
                items: Iterable[tuple[str, str]], event: str | None = None,
-               details: dict[str, Any] | None = None, window: str | None = None) -> Any:
+               details: dict[str, Any] | None = None, window: str | None = None,
+               owner: str | None = None) -> Any:
     """Steps 2 and 3: call the provider and attach its batch. Returns the RemoteBatch, or
     None when the outcome is ambiguous (left SUBMITTING for reconciliation).
 
     `event` (with `details`): the audit event recording the accepted batch, appended in the
     same transaction as `attach_remote` (with `provider_batch_id` added), so a kill can never
-    leave a batch that reached the provider without its audit record."""
+    leave a batch that reached the provider without its audit record.
+
+    `owner`: the claim this run took on the intent; it is renewed here, and if another process
+    took the intent meanwhile (this run's lease lapsed), nothing is sent: that process sends or
+    attaches it, and this run reports it as awaiting confirmation."""
+    if owner is not None and not claim_send(engine, batch_id, owner):
+        engine.audit("submit.skipped", str(batch_id), {"reason": "another process holds this intent's send claim"})
+        return None
     _crash_point("before_provider_call")
     adapter = engine.adapter(provider, profile)
     batch_requests = [BatchRequest(cid, json.loads(body) if isinstance(body, str) else body)
@@ -300,6 +327,7 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
                                              "requests": len(scanned.lines), "batches": len(chunks),
                                              "estimated_cost": preview.cost})
     planned: list[tuple[int, str, str, str | None]] = []
+    owner = new_owner()  # this run's claim on its intents: no other process sends them meanwhile
     # Every batch of the job, with its items, before the first provider call (one transaction).
     with engine.store.transaction():
         for chunk in chunks:
@@ -309,18 +337,20 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
             chunk_model = model or chunk[0].model
             batch_id, token = record(engine, provider=provider, profile=profile, endpoint=ep,
                                      model=chunk_model, label=label, deadline=deadline, job_id=job_id,
-                                     parent_id=None, items=items, window=window)
+                                     parent_id=None, items=items, window=window, owner=owner)
             planned.append((batch_id, token, ep, chunk_model))
             batch_ids.append(batch_id)
     # Recorded: every send (and a re-send after a crash) reads the store from here on.
     scanned.discard()
-    for batch_id, token, ep, chunk_model in planned:
+    for n, (batch_id, token, ep, chunk_model) in enumerate(planned):
+        for later in planned[n + 1:]:  # the job's later batches wait their turn under our claim
+            claim_send(engine, later[0], owner)
         items = engine.store.item_requests(batch_id)  # what was recorded is what is sent
         details = {"provider": provider, "job_id": job_id, "requests": len(items),
                    "label": label, "deadline": deadline, "file": str(path)}
         remote = await send(engine, batch_id, token, provider=provider, profile=profile,
                             endpoint=ep, model=chunk_model, job_id=job_id, items=items,
-                            event="submit", details=details, window=window)
+                            event="submit", details=details, window=window, owner=owner)
         provider_ids.append(remote.provider_batch_id if remote else None)
         if remote is None:
             # Nothing attached: the intent (recorded above) waits for reconciliation.

@@ -183,3 +183,58 @@ async def test_an_intent_resent_after_a_crash_asks_for_the_window_submit_was_giv
     batch = store.get_batch(intent.id)
     assert batch.expires_at - batch.created_at > 6 * 24 * 3600
     assert len(store.events(action="submit.resent")) == 1
+
+
+async def test_a_submit_still_uploading_past_the_grace_is_not_sent_again_by_another_sync(store, emulator):
+    """A submit records its intent and is still uploading when the intent passes the grace
+    period (a big file, a 429 storm): a sync in another engine on the same store (a console, a
+    cron `sync`) must leave it alone, because the submit run holds its send claim. Exactly one
+    batch reaches the provider, and the run that recorded it attaches it."""
+    from console.engine import submit
+    from store.claims import new_owner
+
+    submitter = make_engine(store, emulator)
+    syncer = make_engine(store, emulator)  # another process's engine: its own claim owner
+    owner = new_owner()
+    items = [(r["custom_id"], json.dumps(r["body"])) for r in openai_lines(6)]
+    batch_id, token = submit.record(submitter, provider="openai", profile=None, endpoint="/v1/chat/completions",
+                                    model="gpt-6-luna", label=None, deadline=None, job_id="j-slow",
+                                    parent_id=None, items=items, owner=owner)
+    emulator.advance(syncer.intent_grace + 30)  # the upload is still going
+    assert await syncer.reconcile_intents() == []
+    assert emulator.state()["batches"] == []
+    remote = await submit.send(submitter, batch_id, token, provider="openai", profile=None,
+                               endpoint="/v1/chat/completions", model="gpt-6-luna", job_id="j-slow",
+                               items=items, event="submit", details={}, owner=owner)
+    assert remote is not None
+    assert len(emulator.state()["batches"]) == 1
+    assert store.get_batch(batch_id).provider_batch_id == remote.provider_batch_id
+    assert await syncer.reconcile_intents() == []
+    assert len(emulator.state()["batches"]) == 1
+    await submitter.aclose()
+    await syncer.aclose()
+
+
+async def test_a_submit_whose_claim_was_taken_sends_nothing_and_says_so(store, emulator):
+    """If a submit run's claim lapsed and a sync took the intent, the submit run does not send
+    it too: it records `submit.skipped` and reports the batch as awaiting confirmation."""
+    from console.engine import submit
+    from store.claims import new_owner
+
+    submitter = make_engine(store, emulator)
+    owner = new_owner()
+    items = [(r["custom_id"], json.dumps(r["body"])) for r in openai_lines(3)]
+    batch_id, token = submit.record(submitter, provider="openai", profile=None, endpoint="/v1/chat/completions",
+                                    model="gpt-6-luna", label=None, deadline=None, job_id="j-lapsed",
+                                    parent_id=None, items=items, owner=owner)
+    emulator.advance(submit.SEND_LEASE + 1)  # this run's lease lapses ...
+    now = emulator.now()
+    assert store.claim_intent(batch_id, owner="elsewhere:1:x", until=now + 600, now=now)  # ... and another host takes it
+    remote = await submit.send(submitter, batch_id, token, provider="openai", profile=None,
+                               endpoint="/v1/chat/completions", model="gpt-6-luna", job_id="j-lapsed",
+                               items=items, owner=owner)
+    assert remote is None
+    assert emulator.state()["batches"] == []
+    [event] = store.events(action="submit.skipped")
+    assert event.target == str(batch_id)
+    await submitter.aclose()
