@@ -23,8 +23,8 @@ SMALL_YESTERDAY = (replace(YESTERDAY[0], size=3),)
 SMALL_TONIGHT = tuple(replace(spec, size=3) for spec in TONIGHT[:3])
 
 
-HEARTBEAT = re.compile(r"· synced (just now|\d+s ago)$")
-"""The live heartbeat at the end of the status line (not "not synced yet", not a warning)."""
+HEARTBEAT = re.compile(r"· synced (just now|\d+s ago)( ·|$)")
+"""The live heartbeat in the status line (not "not synced yet", not a warning)."""
 
 
 def live(app) -> bool:

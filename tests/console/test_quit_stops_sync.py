@@ -13,9 +13,7 @@ from console.engine.service import Engine
 from console.tui.app import BatchdeckApp
 from console.tui.clock import Clock
 from console.tui.engine_loop import EngineLoop
-from store import Store
-from store.model import BatchStatus, RemoteBatch, RequestCounts
-from tests.console.test_live_sync import DEAD, T0, no_wait
+from tests.console.test_live_sync import DEAD, T0, no_wait, store_with_a_pipeline_batch
 
 
 class RecordingEngine(Engine):
@@ -33,10 +31,7 @@ class RecordingEngine(Engine):
 
 
 async def test_quit_ends_the_console_sync_by_its_stop_event_and_releases_the_lease(tmp_path):
-    store = Store.open(tmp_path / "quit.db")
-    store.upsert_tracked(RemoteBatch("openai", "batch_pipeline_1", BatchStatus.IN_PROGRESS, "in_progress",
-                                     counts=RequestCounts(total=10, processing=10), created_at=T0 - 600,
-                                     expires_at=T0 + 80_000), profile="default", now=T0 - 600)
+    store = store_with_a_pipeline_batch(tmp_path / "quit.db")
     clock = Clock(T0)
     engine = RecordingEngine(store, None, clock=clock.now, sleep=no_wait, actor="ops@console",
                              adapter_factory=lambda provider, profile: adapters.get_adapter(

@@ -3,6 +3,7 @@ through a real apprise target (json:// to an HTTP receiver on 127.0.0.1) and an 
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -37,6 +38,22 @@ def configure(engine, tmp_path, receiver, extra: str = "", **top: object):
     return out
 
 
+@contextlib.asynccontextmanager
+async def restarted(engine, emulator):
+    """A new process on the same store file: the old engine closed, a new store and engine
+    with the same config (what a restart of `batchdeck sync` amounts to)."""
+    path = engine.store.path
+    await engine.aclose()
+    again = Store.open(path)
+    engine2 = make_engine(again, emulator)
+    engine2.config = engine.config
+    try:
+        yield again, engine2
+        await engine2.aclose()
+    finally:
+        again.close()
+
+
 async def submit(engine, tmp_path, provider: str, n: int, name: str, **kw) -> int:
     lines = openai_lines(n, prefix=name) if provider == "openai" else anthropic_lines(n, prefix=name)
     result = await engine.submit(write_jsonl(tmp_path / f"{name}.jsonl", lines), provider=provider, **kw)
@@ -69,12 +86,7 @@ async def test_expired_batch_fires_once_survives_a_restart_and_resolves_after_re
 
     # A restart in the middle: a new process (store and engine) sends nothing again.
     await engine.sync_once()
-    path = store.path
-    await engine.aclose()
-    again = Store.open(path)
-    try:
-        engine2 = make_engine(again, emulator)
-        engine2.config = engine.config
+    async with restarted(engine, emulator) as (again, engine2):
         await engine2.sync_once()
         await alerts.check(engine2)
         assert len(receiver.bodies) == 2 and len(exec_alerts(out)) == 2
@@ -88,9 +100,6 @@ async def test_expired_batch_fires_once_survives_a_restart_and_resolves_after_re
         assert all(b["title"].startswith("batchdeck RESOLVED:") for b in receiver.bodies[2:])
         actions = [e.action for e in again.events(limit=500) if e.action.startswith("alert.")]
         assert sorted(actions) == ["alert.firing", "alert.firing", "alert.resolved", "alert.resolved"]
-        await engine2.aclose()
-    finally:
-        again.close()
 
 
 async def test_pending_items_near_expiry_alert_with_promote_command_and_cost(
@@ -376,12 +385,7 @@ async def test_inputs_about_to_expire_unread_fire_survive_a_restart_and_resolve_
     assert any("run: batchdeck sync --once" in b["message"] for b in receiver.bodies)
 
     # A restart while the provider still refuses: a new process says nothing again.
-    path = store.path
-    await engine.aclose()
-    again = Store.open(path)
-    try:
-        engine2 = make_engine(again, emulator)
-        engine2.config = engine.config
+    async with restarted(engine, emulator) as (again, engine2):
         await engine2.sync_once()
         assert len(exec_alerts(out)) == 1 and len(receiver.bodies) == 1
         emulator.set_faults(http_500_rate=0.0)
@@ -390,6 +394,3 @@ async def test_inputs_about_to_expire_unread_fire_survive_a_restart_and_resolve_
         assert [(x["rule"], x["event"]) for x in exec_alerts(out)] == [
             ("inputs_expiring", "firing"), ("inputs_expiring", "resolved")]
         assert receiver.bodies[-1]["title"].startswith("batchdeck RESOLVED:")
-        await engine2.aclose()
-    finally:
-        again.close()

@@ -229,7 +229,8 @@ async def test_a_submit_whose_claim_was_taken_sends_nothing_and_says_so(store, e
                                     parent_id=None, items=items, owner=owner)
     emulator.advance(submit.SEND_LEASE + 1)  # this run's lease lapses ...
     now = emulator.now()
-    assert store.claim_intent(batch_id, owner="elsewhere:1:x", until=now + 600, now=now)  # ... and another host takes it
+    # ... and another host takes it:
+    assert store.claim_intent(batch_id, owner="elsewhere:1:x", until=now + 600, now=now)
     remote = await submit.send(submitter, batch_id, token, provider="openai", profile=None,
                                endpoint="/v1/chat/completions", model="gpt-6-luna", job_id="j-lapsed",
                                items=items, owner=owner)
