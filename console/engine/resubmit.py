@@ -23,7 +23,7 @@ from console.engine import requests as reqs
 from console.engine.ceiling import CeilingTally
 from console.engine.estimate import EXPECTED_BASIS, EXPECTED_OUTPUT_TOKENS, window_words
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
-from console.format.spend import ceiling_words, money
+from console.format.spend import CEILING_BASIS, ceiling_words, money
 from console.format.wording import plural
 from store.claims import ClaimResult, new_owner
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
@@ -81,7 +81,8 @@ def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] |
         summary = (f"resubmit {plural(len(items), 'failed item')} of batch #{batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
                    f"{batch.provider} batch at batch prices: expected {expected} ({EXPECTED_BASIS}); "
-                   f"{ceiling_words(ceiling.bounded_cost, ceiling.unbounded, len(items), ceiling.reasons, 'item')}")
+                   f"{ceiling_words(ceiling.bounded_cost, ceiling.unbounded, len(items), ceiling.reasons, 'item')}"
+                   f"{'' if ceiling.unbounded else f' ({CEILING_BASIS})'}")
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
                             retryable=len(items) - permanent, permanent=permanent,
                             missing_requests=missing, needs_input=needs_input, batches=n_batches,

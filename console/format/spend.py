@@ -9,9 +9,10 @@ guessed figure; a model without a price reads "unpriced", never $0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 
-from console.format.numbers import fmt_cost, fmt_int
+from console.format.numbers import fmt_cost, fmt_int, fmt_money, num
 from console.format.wording import plural
 
 CEILING_BASIS = "the most it can bill: every output limit used in full, input at most a token per byte"
@@ -23,6 +24,13 @@ def money(value: float | None) -> str:
     return fmt_cost(value, unknown="unpriced")
 
 
+def bound_money(value: float | None) -> str:
+    """A ceiling to the cent for screens, rounded up (a bound shown lower than it is would not
+    be one): `$0.71` for 0.7012; "unpriced" when unknown."""
+    v = num(value)
+    return "unpriced" if v is None else fmt_money(math.ceil(round(v * 100, 6)) / 100)
+
+
 def reasons_words(reasons: Mapping[str, int]) -> str:
     """`no max_tokens`, or `100 no max_tokens, 20 images/audio/files` (largest first)."""
     if len(reasons) == 1:
@@ -32,18 +40,18 @@ def reasons_words(reasons: Mapping[str, int]) -> str:
 
 
 def ceiling_words(bounded_cost: float | None, unbounded: int, total: int, reasons: Mapping[str, int],
-                  noun: str = "request") -> str:
+                  noun: str = "request", fmt: Callable[[float | None], str] = money) -> str:
     """The ceiling of `total` requests, `unbounded` of which have none: `ceiling $0.0420`,
     `ceiling unpriced`, `ceiling: none for 120 of 1,000 requests (no max_tokens); $0.0420 for
     the other 880`, or `ceiling: none for all 3 requests (no max_tokens)`."""
     if unbounded <= 0:
-        return f"ceiling {money(bounded_cost)}"
+        return f"ceiling {fmt(bounded_cost)}"
     why = reasons_words(reasons) if reasons else "no bound"
     if unbounded >= total:
         every = f"the {noun}" if total == 1 else f"all {plural(total, noun)}"
         return f"ceiling: none for {every} ({why})"
     return (f"ceiling: none for {fmt_int(unbounded)} of {plural(total, noun)} ({why}); "
-            f"{money(bounded_cost)} for the other {fmt_int(total - unbounded)}")
+            f"{fmt(bounded_cost)} for the other {fmt_int(total - unbounded)}")
 
 
 def add_reasons(into: dict[str, int], reasons: Mapping[str, int]) -> dict[str, int]:
