@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -168,7 +167,7 @@ def token_ceiling(body: object, *, embeddings: bool = False,
     `json_bytes`: the size of the body as stored JSON, if at hand (else it is serialized)."""
     if not isinstance(body, dict):
         return None, NO_REQUEST
-    if any(_is_media(node) for node in _walk(body)):
+    if _has_media(body):
         return None, HAS_MEDIA
     if not _client_tools_only(body):
         return None, SERVER_TOOLS
@@ -215,19 +214,20 @@ def _messages(body: dict[str, object]) -> int:
     return total
 
 
-def _walk(node: object) -> Iterator[dict[str, object]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
-def _is_media(node: dict[str, object]) -> bool:
-    kind = node.get("type")
-    return (isinstance(kind, str) and kind in MEDIA_KINDS) or any(k in node for k in MEDIA_KEYS)
+def _has_media(root: object) -> bool:
+    """Whether any object in the body is an image, audio or file part. A loop over containers
+    only (strings are never looked into): every submit scans each line with it."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if (isinstance(kind, str) and kind in MEDIA_KINDS) or not MEDIA_KEYS.isdisjoint(node):
+                return True
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return False
 
 
 def _client_tools_only(body: dict[str, object]) -> bool:
