@@ -133,7 +133,9 @@ def test_submit_shows_its_cost_first_and_on_a_terminal_asks(cli, emu, tmp_path, 
     path = write_jsonl(tmp_path / "s.jsonl", openai_lines(3))
     scripted = cli("submit", str(path), "--provider", "openai")  # a script is never asked
     assert scripted.returncode == 0
-    assert scripted.stderr.startswith("submit 3 requests to openai as 1 batch: batch cost about $")
+    # Changed on purpose (branch ceilings): the preview names the expected cost and the ceiling.
+    assert scripted.stderr.startswith("submit 3 requests to openai as 1 batch at batch prices: expected $")
+    assert "; ceiling $" in scripted.stderr.splitlines()[0]
     monkeypatch.setattr("sys.stdin", _Terminal("n"))
     declined = cli("submit", str(path), "--provider", "openai")
     assert declined.returncode == 0 and "Submit 3 requests? [y/N] nothing sent" in declined.stderr

@@ -35,6 +35,7 @@ from console.cli.query import cmd_info, cmd_query
 from console.cli.reads import cmd_export, cmd_ls, cmd_savings, cmd_show
 from console.engine.types import BadInput
 from console.format.numbers import fmt_cost
+from console.format.spend import CEILING_BASIS, ceiling_words
 from console.format.wording import plural
 
 MAX_PROMOTE_CONCURRENCY = 256
@@ -69,9 +70,12 @@ def cmd_submit(args: Any) -> int:
     store = open_store(args)
     engine = make_engine(args, store)
 
+    shown: list[Any] = []
+
     def approve(preview: Any) -> bool:
         # The cost is always shown. On a terminal the operator is asked; a script is not,
         # because the contract for `submit` has always been that the file is the instruction.
+        shown.append(preview)
         sys.stderr.write(preview.summary + "\n")
         if args.yes or not isatty(sys.stdin):
             return True
@@ -85,7 +89,7 @@ def cmd_submit(args: Any) -> int:
     if not result.batch_ids:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
-    print_result(args, result)
+    print_spent(args, result, spend_figures(shown[-1], shown[-1].cost, "batch") if shown else {})
     if args.format != "json":
         # Both ids, so the next command (show, cancel, the console's #) needs no lookup.
         for batch_id, provider_id in zip(result.batch_ids, result.provider_batch_ids, strict=False):
@@ -205,7 +209,7 @@ def cmd_resubmit(args: Any) -> int:
         sys.stderr.write("nothing sent\n")
         return EXIT_OK
     result = run(engine, engine.resubmit(args.batch, **kw))
-    print_result(args, result)
+    print_spent(args, result, spend_figures(est, est.cost.cost, "batch"))
     return EXIT_OK
 
 
@@ -230,8 +234,9 @@ def cmd_promote(args: Any) -> int:
         mark = "*" if c.tier == est.tier else " "
         avail = "" if c.available else "  (not offered)"
         lines.append(f" {mark} {c.tier:<9} {fmt_cost(c.cost):>14}  {c.note}{avail}")
-    lines.append(f"   expected  {fmt_cost(est.expected_cost):>14}  at {est.tier}")
-    lines.append(f"   ceiling   {fmt_cost(est.ceiling_cost):>14}  at {est.tier}, every item using its max_tokens")
+    lines.append(f"   expected  {fmt_cost(est.expected_cost):>14}  at {est.tier}, {est.expected_basis}")
+    lines.append(ceiling_line(est.ceiling_bounded_cost, est.ceiling_unbounded, est.items, est.ceiling_reasons,
+                              est.tier))
     sys.stderr.write("\n".join(lines) + "\n")
     if args.cancel_batch and not est.cancel_offered:
         raise BadInput(f"--cancel-batch: batch {est.batch_id} still has pending items that are not being "
@@ -243,7 +248,7 @@ def cmd_promote(args: Any) -> int:
         return EXIT_OK
     result = run(engine, engine.promote(args.batch, concurrency=args.concurrency,
                                         cancel_batch=args.cancel_batch, **kw))
-    print_result(args, result)
+    print_spent(args, result, spend_figures(est, est.expected_cost, est.tier))
     return EXIT_OK if not result.failed or result.promoted else EXIT_FAIL
 
 
@@ -261,6 +266,30 @@ def cmd_cancel(args: Any) -> int:
     result = run(engine, engine.cancel(args.batch))
     print_result(args, result)
     return EXIT_OK
+
+
+def ceiling_line(bounded_cost: float | None, unbounded: int, items: int, reasons: dict[str, int], tier: str) -> str:
+    """The promote table's ceiling row: the bound and what it is, or `none` and for which items
+    (never a guessed figure where a request has no bound)."""
+    if not unbounded:
+        return f"   ceiling   {fmt_cost(bounded_cost):>14}  at {tier}, {CEILING_BASIS}"
+    words = ceiling_words(bounded_cost, unbounded, items, reasons, "item").removeprefix("ceiling: none ")
+    return f"   ceiling   {'none':>14}  {words}, at {tier}"
+
+
+def spend_figures(preview: Any, expected: float | None, tier: str) -> dict[str, Any]:
+    """The two figures a spend showed before it asked, for its JSON result (README: JSON output)."""
+    return {"priced_at": tier, "expected_cost": expected, "expected_basis": preview.expected_basis,
+            "ceiling_cost": preview.ceiling_cost, "ceiling_bounded_cost": preview.ceiling_bounded_cost,
+            "ceiling_unbounded": preview.ceiling_unbounded, "ceiling_reasons": preview.ceiling_reasons}
+
+
+def print_spent(args: Any, result: Any, figures: dict[str, Any]) -> None:
+    """A spend's result; with --format json, the preview's expected and ceiling figures beside it."""
+    if args.format != "json":
+        print_result(args, result)
+        return
+    emit_json({**result.to_dict(), **figures, "summary": result.summary})
 
 
 def asked(engine: Any, action: str, batch_id: int, details: dict[str, Any], question: str, yes: bool) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from console.engine import pricing, providers
 from console.engine import requests as reqs
+from console.engine.ceiling import CeilingTally
 from console.engine.types import FileEstimate, TierCost
 from store.model import PriceTier
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:  # annotations only: no import cycle, nothing loaded at run ti
     from adapters.base import Capabilities
     from console.engine.service import Engine
 
+EXPECTED_OUTPUT_TOKENS = 256
+"""Output tokens expected of a request without max_tokens. UNCONFIRMED: a round guess for short
+answers; such a request has no ceiling (console.engine.ceiling), and the preview says so."""
 BATCH_WINDOW = 24 * 3600.0
 """The window when a provider names none (`Capabilities.windows`)."""
 REALTIME_CONCURRENCY = 32
@@ -65,12 +69,25 @@ def estimate_file(engine: Engine, path: Path, *, provider: str, model: str | Non
                         unpriced_models=unpriced)
 
 
+EXPECTED_BASIS = f"input as characters / 4, output each request's max_tokens or {EXPECTED_OUTPUT_TOKENS}"
+"""How `token_tally` reaches the expected cost of request lines, said beside the figure."""
+
+
 def token_tally(engine: Engine, provider: str, model: str | None,
                 lines: Iterable[reqs.LineInfo]) -> pricing.TokenTally:
     """Estimated tokens of scanned request lines, summed per model (`--model` for lines without)."""
     tally = pricing.TokenTally(engine.store, provider)
     for li in lines:
-        tally.add(li.model or model, pricing.estimate_tokens(li.input_chars), li.max_output or 256)
+        tally.add(li.model or model, pricing.estimate_tokens(li.input_chars), li.max_output or EXPECTED_OUTPUT_TOKENS)
+    return tally
+
+
+def ceiling_tally(engine: Engine, provider: str, model: str | None,
+                  lines: Iterable[reqs.LineInfo]) -> CeilingTally:
+    """The cost ceilings of scanned request lines (console.engine.ceiling), summed per model."""
+    tally = CeilingTally(engine.store, provider)
+    for li in lines:
+        tally.add(li.model or model, li.ceiling, li.no_ceiling)
     return tally
 
 

@@ -30,11 +30,13 @@ from typing import TYPE_CHECKING, Any
 from adapters.errors import AdapterError
 from console.engine import bodies as bodies_mod
 from console.engine import cancel as cancel_mod
-from console.engine import pricing, providers, retry, select, sync
+from console.engine import estimate, pricing, providers, retry, select, sync
 from console.engine import requests as reqs
+from console.engine.ceiling import REALTIME_TIERS, CeilingTally, token_ceiling
 from console.engine.estimate import window_words
 from console.engine.types import BadInput, EngineError, PromoteResult, PromotionEstimate, SyncReport, TierCost
 from console.format.numbers import fmt_cost, fmt_int, fmt_money
+from console.format.spend import CEILING_BASIS, ceiling_words
 from console.format.wording import plural
 from store.answers import RealtimeAnswer
 from store.model import FAILED_ITEM_STATUSES, BatchStatus, ItemStatus, PriceTier
@@ -60,10 +62,10 @@ CLAIM_LEASE = 900.0
 """Seconds a promote's claim on its items lasts unless renewed; a running promote renews it
 every third of that. A killed promote's claims lapse at once on this host (see store.claims)."""
 
-EXPECTED_OUTPUT_TOKENS = 256
+EXPECTED_OUTPUT_TOKENS = estimate.EXPECTED_OUTPUT_TOKENS
 """Output tokens expected per item when the batch has no finished item to learn from yet
-(never more than the item's max_tokens). UNCONFIRMED: a round guess for short answers; the
-ceiling beside it is what max_tokens allows."""
+(never more than the item's max_tokens). UNCONFIRMED: a round guess for short answers. It is
+never a ceiling: an item without max_tokens has none (console.engine.ceiling), and says so."""
 
 SKIP_FINISHED_MEANWHILE = "finished in the batch while the promote ran"
 
@@ -179,8 +181,9 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
                        custom_ids: Sequence[str] | None, tier: str | None,
                        input_path: str | Path | None, note: str | None = None) -> PromotionEstimate:
     """What promoting would cost: the expected cost (prompt tokens + the output this batch's
-    finished items produced, or EXPECTED_OUTPUT_TOKENS) and the ceiling (max_tokens x items),
-    each named; what keeps running in the batch; whether cancelling the batch is offered."""
+    finished items produced, or EXPECTED_OUTPUT_TOKENS) and the ceiling (console.engine.ceiling:
+    the most it can bill; items without a bound counted and named), each named; what keeps
+    running in the batch; whether cancelling the batch is offered."""
     caps = providers.capabilities(batch.provider)
     chosen = _default_tier(caps, tier)
     items = _selection(engine, batch, item_ids, custom_ids)
@@ -189,12 +192,13 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
                                      or not batch.input_file_id)
     learned = _expected_output(engine, batch)
     expected = pricing.TokenTally(engine.store, batch.provider)
-    ceiling = pricing.TokenTally(engine.store, batch.provider)
+    ceilings = CeilingTally(engine.store, batch.provider, embeddings=(batch.endpoint or "").endswith("/embeddings"))
     for item in items:
         body: Any = None
-        if item.custom_id in bodies:
+        text = bodies.get(item.custom_id)
+        if text is not None:
             try:
-                body = json.loads(bodies[item.custom_id])
+                body = json.loads(text)
             except ValueError:
                 body = None
         i_tok = pricing.estimate_tokens(reqs.prompt_chars(body)) if body is not None else 0
@@ -202,9 +206,14 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
         guess = learned if learned is not None else EXPECTED_OUTPUT_TOKENS
         model = (body.get("model") if isinstance(body, dict) else None) or item.model or batch.model
         expected.add(model, i_tok, min(guess, cap) if cap is not None else guess)
-        ceiling.add(model, i_tok, cap if cap is not None else guess)
+        # The bound, or the reason there is none: never the guess above dressed up as one.
+        bound, why = token_ceiling(body, embeddings=ceilings.embeddings,
+                                   json_bytes=len(text.encode()) if text is not None else None)
+        ceilings.add(model, bound, why)
     totals = {t: expected.total(t) for t in ("batch", "flex", "standard", "priority")}
-    ceiling_cost = ceiling.total(chosen)
+    ceiling = ceilings.at(chosen)
+    tier_ceilings: dict[str, float | None] = {t.value: ceilings.at(t).bounded_cost for t in caps.tiers
+                                              if t.value in REALTIME_TIERS}
     costs = [TierCost("batch", totals["batch"], TIER_NOTES["batch"].format(window=window_words(caps)))]
     for t in (PriceTier.FLEX, PriceTier.STANDARD, PriceTier.PRIORITY):
         costs.append(TierCost(t.value, totals[t.value], TIER_NOTES[t.value], available=t in caps.tiers))
@@ -220,9 +229,10 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
+        ceiling_text = ceiling_words(ceiling.bounded_cost, ceiling.unbounded, len(items), ceiling.reasons, "item")
         summary = (f"promote {plural(len(items), 'item')} of batch #{batch.id} to realtime at {chosen.value}: "
                    f"expected cost {_money(totals[chosen.value])} ({basis}); "
-                   f"ceiling {_money(ceiling_cost)} (every item using its max_tokens); "
+                   f"{ceiling_text}{'' if ceiling.unbounded else f' ({CEILING_BASIS})'}; "
                    f"vs {_money(totals['batch'])} expected if left in the batch")
         if running and promoting_pending:
             summary += (". The batch copies of these items keep running at the provider and are billed "
@@ -236,8 +246,10 @@ def estimate_promotion(engine: Any, batch: Any, *, item_ids: Sequence[int] | Non
                              items=len(items), missing_requests=missing, needs_input=needs_input,
                              input_tokens=expected.input_tokens, output_tokens=expected.output_tokens,
                              costs=costs, tier=chosen.value, summary=summary,
-                             expected_cost=totals[chosen.value], ceiling_cost=ceiling_cost,
-                             ceiling_output_tokens=ceiling.output_tokens,
+                             expected_cost=totals[chosen.value], expected_basis=basis,
+                             ceiling_cost=ceiling.cost, ceiling_bounded_cost=ceiling.bounded_cost,
+                             ceiling_unbounded=ceiling.unbounded, ceiling_reasons=ceiling.reasons,
+                             tier_ceilings=tier_ceilings, ceiling_output_tokens=ceiling.output_tokens,
                              batch_copies_running=promoting_pending if running else 0,
                              cancel_offered=cancel_offered)
 

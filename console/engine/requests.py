@@ -44,6 +44,10 @@ class LineInfo:
     max_output: int | None = None
     embedding_inputs: int = 0
     """Inputs this line embeds (each element of an array `input` counts as one)."""
+    ceiling: tuple[int, int] | None = None
+    """(input, output) tokens this request can bill at most (console.engine.ceiling); None:
+    no bound, and `no_ceiling` says why (no output limit, media, provider-run tools)."""
+    no_ceiling: str | None = None
 
 
 @dataclass(slots=True)
@@ -268,6 +272,9 @@ def scan(path: Path, spec: ProviderSpec, *, model: str | None = None, endpoint: 
 
 def _scan_lines(f: BinaryIO, copy: BinaryIO | None, out: ScannedFile, seen: dict[str, int],
                 spec: ProviderSpec, caps: Any, model: str | None, endpoint: str | None, dumps: Any) -> None:
+    # Here, not at the top: the ceiling rule reads requests' output limits from this module.
+    from console.engine.ceiling import token_ceiling
+
     offset = 0
     for line_no, (length, raw) in enumerate(bounded_lines(f, caps.max_line_bytes + 2), start=1):
         here = offset
@@ -332,8 +339,9 @@ def _scan_lines(f: BinaryIO, copy: BinaryIO | None, out: ScannedFile, seen: dict
                 bad(f"request is {size:,} bytes, over the {caps.max_line_bytes:,}-byte limit per request", custom_id)
                 continue
             embeds = embedding_inputs(body) if caps.max_embedding_inputs and ep.endswith("/embeddings") else 0
+            bound, no_bound = token_ceiling(body, embeddings=ep.endswith("/embeddings"), json_bytes=len(wire))
             out.lines.append(LineInfo(line_no, here, length, custom_id, ep, body_model, size,
-                                      prompt_chars(body), max_output_tokens(body), embeds))
+                                      prompt_chars(body), max_output_tokens(body), embeds, bound, no_bound))
         except RecursionError:
             # Loadable JSON, but too deep to map, validate or encode.
             cid = obj.get("custom_id") if isinstance(obj, dict) and isinstance(obj.get("custom_id"), str) else None

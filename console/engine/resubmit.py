@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from console.engine import bodies as bodies_mod
 from console.engine import pricing, providers, select, submit
 from console.engine import requests as reqs
-from console.engine.estimate import window_words
+from console.engine.ceiling import CeilingTally
+from console.engine.estimate import EXPECTED_BASIS, EXPECTED_OUTPUT_TOKENS, window_words
 from console.engine.types import BadInput, ResubmitEstimate, ResubmitResult, TierCost
-from console.format.numbers import fmt_about
+from console.format.spend import CEILING_BASIS, ceiling_words, money
 from console.format.wording import plural
 from store.claims import ClaimResult, new_owner
 from store.model import FAILED_ITEM_STATUSES, ErrorClass, ItemStatus, PriceTier
@@ -65,6 +66,10 @@ def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] |
     needs_input = bool(missing) and (input_path is not None or not caps.supports_request_readback
                                      or not batch.input_file_id)
     cost = _batch_cost(engine, batch, bodies)
+    ceilings = CeilingTally(engine.store, batch.provider, embeddings=(batch.endpoint or "").endswith("/embeddings"))
+    for item in items:  # an item whose request is not at hand has no bound, and is counted so
+        ceilings.add_text(bodies.get(item.custom_id), item.model or batch.model)
+    ceiling = ceilings.at(PriceTier.BATCH)
     n_batches = max(1, -(-len(items) // caps.max_requests)) if items else 0
     if not items:
         summary = f"batch #{batch.id} has no failed items to resubmit" + (
@@ -72,15 +77,19 @@ def estimate_resubmit(engine: Engine, batch: Batch, *, item_ids: Sequence[int] |
     elif needs_input:
         summary = bodies_mod.needs_input_message(batch, missing)
     else:
-        money = fmt_about(cost, unknown="cost unknown (model not in the price book)")
+        expected = "unpriced (model not in the price book)" if cost is None else money(cost)
         summary = (f"resubmit {plural(len(items), 'failed item')} of batch #{batch.id} "
                    f"({len(items) - permanent} retryable, {permanent} permanent) as a new "
-                   f"{batch.provider} batch: {money} at batch prices")
+                   f"{batch.provider} batch at batch prices: expected {expected} ({EXPECTED_BASIS}); "
+                   f"{ceiling_words(ceiling.bounded_cost, ceiling.unbounded, len(items), ceiling.reasons, 'item')}"
+                   f"{'' if ceiling.unbounded else f' ({CEILING_BASIS})'}")
     return ResubmitEstimate(batch_id=batch.id, provider=batch.provider, items=len(items),
                             retryable=len(items) - permanent, permanent=permanent,
                             missing_requests=missing, needs_input=needs_input, batches=n_batches,
                             cost=TierCost("batch", cost, f"{window_words(caps)} window, usually under an hour"),
-                            summary=summary)
+                            summary=summary, expected_basis=EXPECTED_BASIS, ceiling_cost=ceiling.cost,
+                            ceiling_bounded_cost=ceiling.bounded_cost, ceiling_unbounded=ceiling.unbounded,
+                            ceiling_reasons=ceiling.reasons)
 
 
 def _batch_cost(engine: Engine, batch: Batch, bodies: dict[str, str]) -> float | None:
@@ -92,7 +101,7 @@ def _batch_cost(engine: Engine, batch: Batch, bodies: dict[str, str]) -> float |
             continue
         model = body.get("model") if isinstance(body, dict) else None
         tally.add(model or batch.model, pricing.estimate_tokens(reqs.prompt_chars(body)),
-                  reqs.max_output_tokens(body) or 256)
+                  reqs.max_output_tokens(body) or EXPECTED_OUTPUT_TOKENS)
     return tally.total(PriceTier.BATCH)
 
 

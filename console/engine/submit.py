@@ -41,8 +41,9 @@ from adapters.base import BatchRequest
 from adapters.errors import AdapterError, RateLimited
 from console.engine import pricing, providers, retry
 from console.engine import requests as reqs
-from console.engine.estimate import token_tally
+from console.engine.estimate import EXPECTED_BASIS, ceiling_tally, token_tally
 from console.engine.types import BadInput, ProviderFailed, SubmitPreview, SubmitResult
+from console.format.spend import CEILING_BASIS, ceiling_words, money
 from console.format.wording import plural
 from store.claims import new_owner
 from store.model import BatchStatus, ErrorClass, ItemResult, ItemStatus, PriceTier, RemoteBatch, RequestCounts
@@ -325,7 +326,8 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
     provider_ids: list[str | None] = []
     engine.audit("submit.start", str(path), {"provider": provider, "job_id": job_id,
                                              "requests": len(scanned.lines), "batches": len(chunks),
-                                             "estimated_cost": preview.cost})
+                                             "estimated_cost": preview.cost, "ceiling_cost": preview.ceiling_cost,
+                                             "ceiling_unbounded": preview.ceiling_unbounded})
     planned: list[tuple[int, str, str, str | None]] = []
     owner = new_owner()  # this run's claim on its intents: no other process sends them meanwhile
     # Every batch of the job, with its items, before the first provider call (one transaction).
@@ -369,11 +371,19 @@ async def _submit_scanned(engine: Any, path: Path, scanned: reqs.ScannedFile, cl
 
 def _preview(engine: Engine, path: Path, provider: str, model: str | None, lines: list[reqs.LineInfo],
              batches: int) -> SubmitPreview:
+    """What the submit will cost at batch prices, both figures named: expected (the estimate,
+    with its basis) and the ceiling (the most it can bill; requests without a bound said so)."""
     tally = token_tally(engine, provider, model, lines)
     cost, unpriced = tally.total(PriceTier.BATCH), tally.unpriced_models()
+    ceiling = ceiling_tally(engine, provider, model, lines).at(PriceTier.BATCH)
     summary = (f"submit {plural(len(lines), 'request')} to {provider} as "
-               f"{plural(batches, 'batch', 'batches')}: batch cost {pricing.about(cost)}")
+               f"{plural(batches, 'batch', 'batches')} at batch prices: expected {money(cost)} ({EXPECTED_BASIS}); "
+               f"{ceiling_words(ceiling.bounded_cost, ceiling.unbounded, len(lines), ceiling.reasons)}")
+    if not ceiling.unbounded:
+        summary += f" ({CEILING_BASIS})"
     if unpriced:
         summary += f" ({pricing.unpriced_note(provider, unpriced)})"
     return SubmitPreview(path=str(path), provider=provider, requests=len(lines), batches=batches,
-                         cost=cost, unpriced_models=unpriced, summary=summary)
+                         cost=cost, unpriced_models=unpriced, summary=summary, expected_basis=EXPECTED_BASIS,
+                         ceiling_cost=ceiling.cost, ceiling_bounded_cost=ceiling.bounded_cost,
+                         ceiling_unbounded=ceiling.unbounded, ceiling_reasons=ceiling.reasons)

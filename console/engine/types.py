@@ -149,6 +149,17 @@ class SubmitPreview(_Dict):
     """Estimated batch cost in USD; None when a model is unpriced (never $0 for unknown)."""
     unpriced_models: list[str]
     summary: str
+    expected_basis: str = ""
+    """How `cost` (the expected cost) was reached."""
+    ceiling_cost: float | None = None
+    """The most the submit can bill (console.engine.ceiling); None when any request has no
+    bound (`ceiling_unbounded`) or a model is unpriced."""
+    ceiling_bounded_cost: float | None = None
+    """The bound of the requests that have one (None: unpriced)."""
+    ceiling_unbounded: int = 0
+    """Requests with no bound (no max_tokens, media, provider-run tools)."""
+    ceiling_reasons: dict[str, int] = field(default_factory=dict)
+    """Why those requests have none, counted."""
 
 
 @dataclass(slots=True)
@@ -248,6 +259,14 @@ class ResubmitEstimate(_Dict):
     batches: int
     cost: TierCost
     summary: str
+    expected_basis: str = ""
+    """How `cost` (the expected cost) was reached."""
+    ceiling_cost: float | None = None
+    """The most the new batch can bill (console.engine.ceiling); None when any item has no
+    bound (`ceiling_unbounded`) or a model is unpriced."""
+    ceiling_bounded_cost: float | None = None
+    ceiling_unbounded: int = 0
+    ceiling_reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -284,8 +303,20 @@ class PromotionEstimate(_Dict):
     expected_cost: float | None = None
     """The chosen tier's expected cost: prompt tokens plus the output this batch's finished
     items produced per item (or promote.EXPECTED_OUTPUT_TOKENS); None when unpriced."""
+    expected_basis: str = ""
+    """How `expected_cost` was reached (the output per item and where it was learned)."""
     ceiling_cost: float | None = None
-    """The most the chosen tier can cost: every item using its max_tokens."""
+    """The most the chosen tier can bill (console.engine.ceiling: each output limit in full,
+    input at most a token per byte, at the dearest input rate); None when any item has no
+    bound (`ceiling_unbounded`) or a model is unpriced."""
+    ceiling_bounded_cost: float | None = None
+    """The chosen tier's bound of the items that have one (None: unpriced)."""
+    ceiling_unbounded: int = 0
+    """Items with no bound (no max_tokens, media, provider-run tools, request not at hand)."""
+    ceiling_reasons: dict[str, int] = field(default_factory=dict)
+    """Why those items have none, counted."""
+    tier_ceilings: dict[str, float | None] = field(default_factory=dict)
+    """Every offered realtime tier's bound of the items that have one (the console's tier choice)."""
     ceiling_output_tokens: int = 0
     batch_copies_running: int = 0
     """Promoted items whose batch copies keep running at the provider (billed too if they finish)."""

@@ -21,6 +21,7 @@ from rich.text import Text
 from console.engine.providers import names as provider_names
 from console.engine.types import BadInput
 from console.format.numbers import fmt_int, fmt_money
+from console.format.spend import add_reasons, bound_money, ceiling_words
 from console.format.wording import plural
 from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.forms import AttachScreen, ExportScreen, TrackScreen
@@ -121,8 +122,6 @@ class ActionRunner:
             self.app.notify(f"Nothing to resubmit: no failures not yet replaced{hint}.")
             return
         items = sum(e.items for e in todo)
-        cost = sum(e.cost.cost or 0.0 for e in todo)
-        unpriced = any(e.cost.cost is None for e in todo)
         lines: list[str | Text] = [Text(e.summary) for e in todo]
         if not include_permanent and any(e.permanent for e in estimates):
             lines.append("Permanent failures are not included (the request must change first).")
@@ -131,8 +130,7 @@ class ActionRunner:
         ok = await self.app.push_screen_wait(ConfirmScreen(
             f"Resubmit {plural(items, 'failed item')} as a new batch",
             lines + ["A new batch is submitted and linked to its parent; the old items become 'resubmitted'."],
-            cost=f"about {fmt_money(cost)} through batch" + (" (some items unpriced)" if unpriced else ""),
-            confirm="Resubmit"))
+            cost=resubmit_cost(todo), confirm="Resubmit"))
         if not ok:
             self._audit("resubmit.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Resubmit cancelled: nothing was sent.")
@@ -173,8 +171,7 @@ class ActionRunner:
                 slot[2] = slot[2] and c.available
         costs = [(tier, v[0], v[1], v[2]) for tier, v in tiers.items()]
         where = f"batch #{todo[0].batch_id}" if len(todo) == 1 else f"{len(todo)} batches"
-        notes = [f"Tokens: about {fmt_int(sum(e.input_tokens for e in todo))} in, "
-                 f"{fmt_int(sum(e.output_tokens for e in todo))} out."]
+        notes: list[str] = []
         missing = sum(e.missing_requests for e in todo)
         if missing:
             verb = "has" if missing == 1 else "have"
@@ -183,7 +180,7 @@ class ActionRunner:
         notes.extend(f"⚠ {note}." for note in refreshed.values() if note)
         tier = await self.app.push_screen_wait(PromoteScreen(
             f"Promote {plural(items, 'item')} of {where} to realtime", items, costs,
-            todo[0].tier, notes))
+            todo[0].tier, notes, tier_ceilings(todo)))
         if tier is None:
             self._audit("promote.declined", [e.batch_id for e in todo], {"items": items})
             self.app.notify("Promote cancelled: nothing was sent.")
@@ -300,23 +297,63 @@ class ActionRunner:
             return
 
 
+def _total(values: Sequence[float | None]) -> float | None:
+    """A sum of costs, or None (unpriced) when any is: never a partial sum shown as the whole."""
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def resubmit_cost(estimates: Sequence[Any]) -> str:
+    """The resubmit dialog's cost, one sentence: both figures named, at batch prices; a model
+    without a price makes the expected figure "unpriced", never a partial sum."""
+    items = sum(e.items for e in estimates)
+    reasons: dict[str, int] = {}
+    for e in estimates:
+        add_reasons(reasons, e.ceiling_reasons)
+    ceiling = ceiling_words(_total([e.ceiling_bounded_cost for e in estimates]),
+                            sum(e.ceiling_unbounded for e in estimates), items, reasons, "item", fmt=bound_money)
+    expected = _total([e.cost.cost for e in estimates])
+    return f"expected {'unpriced' if expected is None else fmt_money(expected)} at batch prices; {ceiling}"
+
+
+def tier_ceilings(estimates: Sequence[Any]) -> dict[str, str]:
+    """Each realtime tier's ceiling in words, for the tier choice: the bound of the whole
+    promote, or "none" when some item has no bound (the notes say which and what the others'
+    bound is); "unpriced" when a model has no price there (never $0)."""
+    unbounded = sum(e.ceiling_unbounded for e in estimates)
+    tiers = {t for e in estimates for t in e.tier_ceilings}
+    return {t: "none" if unbounded else bound_money(_total([e.tier_ceilings.get(t) for e in estimates]))
+            for t in tiers}
+
+
 def promote_notes(estimates: Sequence[Any]) -> list[str]:
     """What the promote dialog says beside the tiers: the same facts as the command line
-    (expected and ceiling, named; the batch copies that keep running; the cancel offer)."""
-    def total(values: list[float | None]) -> float | None:
-        return None if any(v is None for v in values) else sum(v for v in values if v is not None)
-
-    expected = total([e.expected_cost for e in estimates])
-    ceiling = total([e.ceiling_cost for e in estimates])
-    notes = [f"Expected cost {fmt_money(expected)}; ceiling {fmt_money(ceiling)} "
-             "(every item using its max_tokens)."]
+    (expected and ceiling, named, with their bases; the batch copies that keep running; the
+    cancel offer), one line each at 80 columns where the facts allow."""
+    tokens = (f"about {fmt_int(sum(e.input_tokens for e in estimates))} tokens in, "
+              f"{fmt_int(sum(e.output_tokens for e in estimates))} out")
+    bases = {e.expected_basis for e in estimates}
+    basis = bases.pop() if len(bases) == 1 else "each batch's own output per item"
+    notes = [f"Expected: {tokens}; {basis}."]
+    items = sum(e.items for e in estimates)
+    unbounded = sum(e.ceiling_unbounded for e in estimates)
+    if not unbounded:
+        notes.append("Ceiling: the most it can bill (every output limit used in full).")
+    else:
+        reasons: dict[str, int] = {}
+        for e in estimates:
+            add_reasons(reasons, e.ceiling_reasons)
+        words = ceiling_words(None, unbounded, items, reasons, "item").removeprefix("ceiling: ")
+        if unbounded < items:
+            bounded = ", ".join(f"{t} {bound_money(_total([e.tier_ceilings.get(t) for e in estimates]))}"
+                                for t in ("flex", "standard", "priority")
+                                if all(t in e.tier_ceilings for e in estimates))
+            words = words.split(";")[0] + f"; the other {fmt_int(items - unbounded)}: {bounded}"
+        notes.append(f"Ceiling: {words}.")
     running = sum(e.batch_copies_running for e in estimates)
     if running:
-        notes.append(f"The batch copies of {plural(running, 'item')} keep running and are billed too "
-                     "if they finish.")
+        notes.append(f"Batch copies of {plural(running, 'item')} keep running; billed too if they finish.")
     offered = [e.batch_id for e in estimates if e.cancel_offered]
     if offered:
-        notes.append(f"Every pending item is promoted: cancel batch {', '.join(f'#{i}' for i in offered)} first "
-                     "(c, or promote --cancel-batch).")
+        notes.append(f"All pending items go: cancel batch {', '.join(f'#{i}' for i in offered)} first "
+                     "(c, or --cancel-batch).")
     return notes
-

@@ -66,6 +66,8 @@ async def test_resubmit_confirmed_creates_linked_batch(store, provider_env):
         await pilot.press("r")
         dialog = await wait_for_screen(pilot, ConfirmScreen)
         assert "600" in dialog.title_text
+        # Both figures named in the one cost sentence (branch ceilings).
+        assert dialog.cost.startswith("expected $") and "at batch prices; ceiling $" in dialog.cost
         await pilot.press("y")
         await settle(pilot, actions=True)
     children = store.children(5)
@@ -123,13 +125,47 @@ async def test_promote_dialog_names_expected_and_ceiling_and_the_running_batch_c
         await press(pilot, "space", "space")
         await pilot.press("p")
         dialog = await wait_for_screen(pilot, PromoteScreen)
-        assert any(n.startswith("Expected cost ") and "; ceiling " in n for n in dialog.notes), dialog.notes
-        assert any("keep running and are billed too" in n for n in dialog.notes), dialog.notes
+        # Changed on purpose (branch ceilings): each tier names its expected cost and its ceiling
+        # (the bound of console.engine.ceiling), and the notes say what each figure rests on.
+        assert any(n.startswith("Expected: about ") and "output tokens per item" in n for n in dialog.notes)
+        assert "Ceiling: the most it can bill (every output limit used in full)." in dialog.notes
+        assert set(dialog.ceilings) == {"flex", "standard", "priority"}
+        assert all(c.startswith("$") for c in dialog.ceilings.values()), dialog.ceilings
+        shown = screen_text(app)
+        assert "standard expected " in shown and "), ceiling $" in shown, shown
+        assert any("keep running; billed too if they finish" in n for n in dialog.notes), dialog.notes
         await pilot.press("1", "y")
         await settle(pilot, actions=True)
     first = store.page_items(3, offset=0, limit=1)[0]
     assert first.status == ItemStatus.PROMOTED
     assert store.realtime_answer(first.id) is not None  # what the item inspector shows
+
+async def test_promote_dialog_says_which_items_have_no_ceiling(store):
+    """Items whose requests set no max_tokens have no ceiling: the dialog says so in words and
+    shows no tier a figure for the whole promote (never the 256-token guess priced as a bound)."""
+    [first, second, *_] = store.page_items(3, offset=0, limit=3)
+    for item in (first, second):
+        body = json.loads(store.conn.execute("SELECT body FROM item_requests WHERE item_id = ?",
+                                             (item.id,)).fetchone()[0])
+        assert body.pop("max_completion_tokens", None) is not None
+        with store.conn:
+            store.conn.execute("UPDATE item_requests SET body = ? WHERE item_id = ?", (json.dumps(body), item.id))
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, 3)
+        await press(pilot, "space", "space", "space")  # two items without max_tokens, one with
+        await pilot.press("p")
+        dialog = await wait_for_screen(pilot, PromoteScreen)
+        [note] = [n for n in dialog.notes if n.startswith("Ceiling: ")]
+        assert note.startswith("Ceiling: none for 2 of 3 items (no max_tokens); the other 1: flex $"), note
+        assert ", standard $" in note and ", priority $" in note
+        assert dialog.ceilings == {"flex": "none", "standard": "none", "priority": "none"}
+        assert "), ceiling none" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot, actions=True)
+    assert store.count_items(3, status=ItemStatus.PROMOTED) == 0
+
 
 async def test_promote_escape_sends_nothing(store):
     app = make_app(store)

@@ -207,7 +207,7 @@ async def _subset(store: Store) -> None:
 
 
 def test_a_request_has_a_ceiling_only_when_what_it_can_bill_is_bounded():
-    from console.engine.alerts import ceiling
+    from console.engine import ceiling
 
     chat = {"model": "m", "messages": [{"role": "user", "content": "数据"}], "max_tokens": 100}
     (tokens, out), why = ceiling.token_ceiling(chat)

@@ -109,7 +109,13 @@ async def test_submit_shows_what_it_would_send_and_cost_and_sends_nothing_if_dec
     [preview] = shown
     assert (preview.requests, preview.batches, preview.provider) == (6, 1, "openai")
     assert preview.cost == pytest.approx(engine.estimate_file(path, provider="openai").costs[0].cost)
-    assert preview.summary == f"submit 6 requests to openai as 1 batch: batch cost about ${preview.cost:.4f}"
+    # Changed on purpose (branch ceilings): both figures, named, each with its basis.
+    assert preview.summary == (
+        f"submit 6 requests to openai as 1 batch at batch prices: expected ${preview.cost:.4f} "
+        "(input as characters / 4, output each request's max_tokens or 256); "
+        f"ceiling ${preview.ceiling_cost:.4f} (the most it can bill: every output limit used in full, "
+        "input at most a token per byte)")
+    assert preview.cost < preview.ceiling_cost and preview.ceiling_unbounded == 0
     assert declined.batch_ids == [] and declined.summary == "nothing submitted"
     assert store.list_batches() == [] and store.events(action="submit.start") == []
     assert emulator.state()["calls"] == calls  # the provider never heard of it
@@ -117,6 +123,28 @@ async def test_submit_shows_what_it_would_send_and_cost_and_sends_nothing_if_dec
     assert len(accepted.batch_ids) == 1
     [start] = store.events(action="submit.start")
     assert start.details["estimated_cost"] == pytest.approx(preview.cost)
+
+
+async def test_the_submit_preview_says_which_requests_have_no_ceiling(engine, store, emulator, tmp_path):
+    rows = openai_lines(5)
+    del rows[1]["body"]["max_tokens"]
+    rows[3]["body"]["messages"] = [{"role": "user", "content": [
+        {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]
+    shown = []
+    await engine.submit(write_jsonl(tmp_path / "m.jsonl", rows), provider="openai",
+                        approve=lambda p: shown.append(p) or False)
+    [preview] = shown
+    assert preview.cost is not None  # the expected figure is unchanged: max_tokens or 256
+    assert preview.ceiling_cost is None and preview.ceiling_unbounded == 2
+    assert preview.ceiling_reasons == {"no max_tokens": 1, "images/audio/files": 1}
+    assert preview.ceiling_bounded_cost is not None and 0 < preview.ceiling_bounded_cost
+    assert (f"ceiling: none for 2 of 5 requests (1 images/audio/files, 1 no max_tokens); "
+            f"${preview.ceiling_bounded_cost:.4f} for the other 3") in preview.summary
+    unpriced = []
+    await engine.submit(write_jsonl(tmp_path / "u.jsonl", openai_lines(2, model="gpt-nonesuch")), provider="openai",
+                        approve=lambda p: unpriced.append(p) or False)
+    assert unpriced[0].ceiling_cost is None and unpriced[0].ceiling_unbounded == 0
+    assert "expected unpriced" in unpriced[0].summary and "ceiling unpriced" in unpriced[0].summary
 
 
 async def test_anthropic_custom_ids_are_checked_before_sending(engine, tmp_path):

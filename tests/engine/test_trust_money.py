@@ -37,12 +37,48 @@ async def test_the_estimate_names_the_expected_cost_and_the_ceiling_and_the_runn
     assert est.expected_cost is not None and est.ceiling_cost is not None
     assert est.expected_cost < est.ceiling_cost  # 256 expected output tokens vs 4,000 allowed
     assert f"expected cost ${est.expected_cost:.4f}" in est.summary
-    assert f"ceiling ${est.ceiling_cost:.4f} (every item using its max_tokens)" in est.summary
+    # Changed on purpose (branch ceilings): the ceiling is the bound of console.engine.ceiling.
+    assert f"ceiling ${est.ceiling_cost:.4f} (the most it can bill: every output limit used in full" in est.summary
+    assert est.ceiling_unbounded == 0 and est.ceiling_bounded_cost == est.ceiling_cost
     assert "keep running at the provider and are billed too" in est.summary
     assert est.batch_copies_running == 6 and est.cancel_offered
     assert "--cancel-batch" in est.summary
     partial = engine.estimate_promotion(a, custom_ids=["req-0"])
     assert not partial.cancel_offered  # five pending items would still run in the batch
+
+
+async def test_the_ceiling_is_never_less_than_what_the_promote_is_billed(engine, store, tmp_path):
+    """The ceiling is a bound: the emulator bills each answer's real usage, and what the
+    promote paid at the tier never passes the ceiling named before it asked."""
+    a = await submitted(engine, tmp_path, n=12, max_tokens=300)
+    for tier in ("flex", "priority"):
+        est = engine.estimate_promotion(a, custom_ids=[f"req-{i}" for i in range(6)] if tier == "flex" else None,
+                                        tier=tier)
+        assert est.ceiling_cost is not None and est.ceiling_unbounded == 0
+        assert est.ceiling_cost == est.tier_ceilings[tier]
+        result = await engine.promote(a, custom_ids=[f"req-{i}" for i in range(6)] if tier == "flex" else None,
+                                      tier=tier)
+        assert result.promoted == est.items == 6
+        assert result.cost is not None and 0 < result.cost <= est.ceiling_cost
+        assert est.expected_cost is not None and est.expected_cost <= est.ceiling_cost
+
+
+async def test_an_item_without_max_tokens_has_no_ceiling_and_the_estimate_says_so(engine, store, tmp_path):
+    lines = openai_lines(6)
+    for line in lines[:4]:
+        line["body"]["max_tokens"] = 100
+    for line in lines[4:]:
+        del line["body"]["max_tokens"]
+    batch = (await engine.submit(write_jsonl(tmp_path / "mixed.jsonl", lines), provider="openai")).batch_ids[0]
+    est = engine.estimate_promotion(batch, tier="standard")
+    assert est.ceiling_cost is None  # no bound for the whole promote, never a guess
+    assert est.ceiling_unbounded == 2 and est.ceiling_reasons == {"no max_tokens": 2}
+    assert est.ceiling_bounded_cost is not None and est.ceiling_bounded_cost > 0
+    assert est.expected_cost is not None  # the expected figure is still there
+    assert (f"ceiling: none for 2 of 6 items (no max_tokens); ${est.ceiling_bounded_cost:.4f} for the other 4"
+            in est.summary)
+    only = engine.estimate_promotion(batch, custom_ids=["req-4", "req-5"])
+    assert only.ceiling_cost is None and "ceiling: none for all 2 items (no max_tokens)" in only.summary
 
 
 async def test_the_expected_output_is_learned_from_the_batchs_finished_items(engine, store, emulator, tmp_path):

@@ -90,10 +90,7 @@ def test_item_inspector_literal(snap_compare, app):
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_promote_modal(snap_compare, app):
-    """You should see "Promote 5,000 items of batch #3 to realtime", the batch cost, and three
-    tiers flex / standard / priority each with its cost and "vs batch" difference, standard
-    marked "▶ ●"."""
+def promote_dialog(app):
     async def run_before(pilot) -> None:
         await settle(pilot)
         app.open_batch(3)
@@ -105,7 +102,23 @@ def test_promote_modal(snap_compare, app):
                 break
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return run_before
+
+
+def test_promote_modal(snap_compare, app):
+    """You should see "Promote 5,000 items of batch #3 to realtime", the batch's expected cost,
+    "Expected: …" with its basis, "Ceiling: the most it can bill …", and three tiers flex /
+    standard / priority each with "expected" cost, "vs batch" difference and "ceiling", standard
+    marked "▶ ●"."""
+    assert snap_compare(app, terminal_size=SIZE, run_before=promote_dialog(app))
+
+
+def test_promote_modal_80x24(snap_compare, app):
+    """At 80x24 you should see the whole promote dialog, its buttons included: one line of
+    facts, the expected basis (two lines), the ceiling line, the running copies, the cancel
+    offer, the refresh warning, three tiers each on two lines ("expected $0.39 ($0.00 vs
+    batch), ceiling $0.71") and "Promote (y)" / "Cancel (n/esc)"."""
+    assert snap_compare(app, terminal_size=(80, 24), run_before=promote_dialog(app))
 
 
 def test_savings_by_provider(snap_compare, app):

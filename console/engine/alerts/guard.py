@@ -3,7 +3,7 @@ meet its deadline, on the cheapest realtime tier that can, within a budget per b
 
 It acts only on `deadline_risk` conditions of batches that have a deadline, and never in
 read-only mode. The caps are hard: the guard reserves each item's cost *ceiling* at the chosen
-tier (alerts.ceiling: the output limit and a byte bound on input, at the dearest input rate),
+tier (engine.ceiling: the output limit and a byte bound on input, at the dearest input rate),
 never an estimate, so what a promotion spends can never pass what was reserved. It picks the
 tier (among those offered that can meet the deadline) that promotes the most pending items
 within what is left of both caps, the cheaper on a tie; when not every item fits it promotes
@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.engine.alerts.advice import deadline_tiers, usd
-from console.engine.alerts.ceiling import Ceilings, batch_ceilings
 from console.engine.alerts.rules import Action, Condition, name_of
+from console.engine.ceiling import Ceilings, batch_ceilings
 from console.engine.types import EngineError
 from console.format.wording import plural
 from store import alerts as alert_store

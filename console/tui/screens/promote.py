@@ -25,14 +25,25 @@ TIER_WORDS = {
 }
 
 
-def tier_line(tier: str, cost: float | None, batch_cost: float | None, note: str = "") -> Text:
-    """`flex      $0.42  (+$0.02 vs batch)  cheaper, slower…` — numbers in words, not colour."""
-    line = Text(f"{tier:<9}{fmt_money(cost):>10}")
-    if cost is not None and batch_cost is not None:
-        line.append(f"  ({fmt_money(cost - batch_cost, signed=True)} vs batch)")
-    elif cost is None:
-        line.append("  (unpriced: cost unknown)")
-    line.append(f"\n        {note or TIER_WORDS.get(tier, '')}", style="dim")
+NOTE_WIDTH = 60
+"""A tier's note longer than this would wrap inside an 80-column dialog: its short words instead."""
+
+
+def tier_line(tier: str, cost: float | None, batch_cost: float | None, note: str = "",
+              ceiling: str | None = None) -> Text:
+    """`flex     expected $0.42 (+$0.02 vs batch), ceiling $0.90` over the tier's note: both
+    figures named, numbers in words, not colour. `ceiling`: the bound in words ("$0.90",
+    "none", "unpriced"); None leaves it out."""
+    if cost is None:
+        line = Text(f"{tier:<9}expected unpriced (cost unknown)")
+    else:
+        line = Text(f"{tier:<9}expected {fmt_money(cost)}")
+        if batch_cost is not None:
+            line.append(f" ({fmt_money(cost - batch_cost, signed=True)} vs batch)")
+    if ceiling is not None:
+        line.append(f", ceiling {ceiling}")
+    words = note if note and len(note) <= NOTE_WIDTH else TIER_WORDS.get(tier, note)
+    line.append(f"\n        {words}", style="dim")
     return line
 
 
@@ -42,9 +53,12 @@ class PromoteScreen(ModalScreen[str | None]):
     Args:
         title: e.g. "Promote 212 items of batch #14 to realtime".
         items: how many items would be sent.
-        costs: (tier, cost, note, available) with "batch" first (the cost of waiting).
+        costs: (tier, cost, note, available) with "batch" first (the cost of waiting); `cost`
+            is the expected cost.
         default: the tier preselected (the engine's suggestion).
         notes: extra facts (items without a request body, tokens).
+        ceilings: tier -> its ceiling in words ("$0.90", "none", "unpriced"), shown beside the
+            expected cost so whichever tier is picked shows both figures.
     """
 
     BINDINGS = [
@@ -53,8 +67,9 @@ class PromoteScreen(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, items: int, costs: list[tuple[str, float | None, str, bool]],
-                 default: str, notes: list[str]) -> None:
+                 default: str, notes: list[str], ceilings: dict[str, str] | None = None) -> None:
         super().__init__(classes="dialog-screen")
+        self.ceilings = ceilings or {}
         self.title_text = title
         self.items = items
         self.batch_cost = next((c for t, c, _, _ in costs if t == "batch"), None)
@@ -65,13 +80,15 @@ class PromoteScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.title_text), classes="dialog-title")
-            facts = Text(f"{plural(self.items, 'item')} will be sent to the realtime API now.\n")
-            facts.append(f"Left in the batch they would cost {fmt_money(self.batch_cost)}.")
+            # One line each where it can be: the dialog must keep its buttons at 80x24.
+            facts = Text(f"{plural(self.items, 'item')} {'goes' if self.items == 1 else 'go'} to realtime now; "
+                         f"left in the batch, expected {fmt_money(self.batch_cost)}.")
             for note in self.notes:
                 facts.append(f"\n{note}")
             yield Static(facts, classes="dialog-body")
             yield Choice([(tier, tier_line(tier, cost, self.batch_cost,
-                                           note if available else "not offered for this model"), available)
+                                           note if available else "not offered for this model",
+                                           self.ceilings.get(tier)), available)
                           for tier, cost, note, available in self.tiers], self.default, id="tiers")
             yield Static(Text("Choose a tier with ↑/↓ (or 1-3), then y to promote; esc cancels."),
                          classes="dialog-hint")

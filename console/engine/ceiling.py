@@ -13,12 +13,16 @@ guesses: what a provider bills for an item can never be more than its ceiling he
   write: a cache write is billed above plain input), by the one cost rule (store.ledger).
 An item without a ceiling, or whose model has no price at a tier, is never promoted by the
 guard at that tier: an unknown cost is not $0 and no cap can be kept with it.
+
+The same rule is the "ceiling" every spend preview names beside its expected cost (submit,
+resubmit, promote; `CeilingTally`): requests without a bound are counted and said to have
+none, never given a guessed figure.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +34,7 @@ from store.model import ItemStatus, PriceRow, PriceTier, Usage
 if TYPE_CHECKING:
     from console.engine.service import Engine
     from store.model import Batch
+    from store.store import Store
 
 BYTES_PER_TOKEN_FLOOR = 1
 """UNCONFIRMED: no tokenizer in use emits more than one token per UTF-8 byte of text (byte-level
@@ -56,6 +61,15 @@ NO_OUTPUT_LIMIT = "no output token limit in the request"
 HAS_MEDIA = "images, audio or files in the request"
 SERVER_TOOLS = "provider-run tools (search, code) in the request"
 UNPRICED = "model unpriced at that tier"
+
+PREVIEW_WORDS = {
+    NO_REQUEST: "request not at hand",
+    NO_OUTPUT_LIMIT: "no max_tokens",
+    HAS_MEDIA: "images/audio/files",
+    SERVER_TOOLS: "provider-run tools",
+}
+"""Why a request has no ceiling, in the few words a spend preview has room for (and what to
+change: set max_tokens, drop the media or the provider-run tool, pass --input FILE)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +167,7 @@ def token_ceiling(body: object, *, embeddings: bool = False,
     `json_bytes`: the size of the body as stored JSON, if at hand (else it is serialized)."""
     if not isinstance(body, dict):
         return None, NO_REQUEST
-    if any(_is_media(node) for node in _walk(body)):
+    if _has_media(body):
         return None, HAS_MEDIA
     if not _client_tools_only(body):
         return None, SERVER_TOOLS
@@ -200,19 +214,20 @@ def _messages(body: dict[str, object]) -> int:
     return total
 
 
-def _walk(node: object) -> Iterator[dict[str, object]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
-def _is_media(node: dict[str, object]) -> bool:
-    kind = node.get("type")
-    return (isinstance(kind, str) and kind in MEDIA_KINDS) or any(k in node for k in MEDIA_KEYS)
+def _has_media(root: object) -> bool:
+    """Whether any object in the body is an image, audio or file part. A loop over containers
+    only (strings are never looked into): every submit scans each line with it."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            kind = node.get("type")
+            if (isinstance(kind, str) and kind in MEDIA_KINDS) or not MEDIA_KEYS.isdisjoint(node):
+                return True
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return False
 
 
 def _client_tools_only(body: dict[str, object]) -> bool:
@@ -234,3 +249,69 @@ def _client_tools_only(body: dict[str, object]) -> bool:
         if kind not in CLIENT_TOOL_TYPES:
             return False
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class SpendCeiling:
+    """The most a spend of many requests can cost at one tier.
+
+    `bounded_cost` bounds the `bounded` requests (None: a model of theirs is unpriced there);
+    the `unbounded` others have no bound at all, counted by why in `reasons` (PREVIEW_WORDS).
+    """
+
+    tier: str
+    bounded: int
+    bounded_cost: float | None
+    unbounded: int
+    reasons: dict[str, int]
+    output_tokens: int
+    """Output tokens the bounded requests may produce at most (their limits x answers)."""
+
+    @property
+    def cost(self) -> float | None:
+        """The bound of the whole spend: None when any request has none, or it is unpriced."""
+        return None if self.unbounded else self.bounded_cost
+
+
+class CeilingTally:
+    """Per-request ceilings summed per model, priced once per model and tier at the end (cost
+    is linear in tokens, as in pricing.TokenTally): the ceiling of a spend of any size."""
+
+    def __init__(self, store: Store, provider: str, *, embeddings: bool = False) -> None:
+        self.store = store
+        self.provider = provider
+        self.embeddings = embeddings
+        self.tokens: dict[str | None, list[int]] = {}
+        self.reasons: Counter[str] = Counter()
+        self.bounded = 0
+        self._rows: dict[str | None, PriceRow | None] = {}
+
+    def add(self, model: str | None, tokens: tuple[int, int] | None, why: str | None) -> None:
+        """One request: its (input, output) token ceiling, or None and why it has none."""
+        if tokens is None:
+            self.reasons[PREVIEW_WORDS.get(why or NO_REQUEST, why or NO_REQUEST)] += 1
+            return
+        sums = self.tokens.setdefault(model, [0, 0])
+        sums[0] += tokens[0]
+        sums[1] += tokens[1]
+        self.bounded += 1
+
+    def add_text(self, text: str | None, model: str | None) -> None:
+        """One request as stored JSON text (None: not at hand); its own "model" wins over `model`."""
+        body = _parsed(text)
+        tokens, why = token_ceiling(body, embeddings=self.embeddings,
+                                    json_bytes=len(text.encode()) if text else None)
+        named = body.get("model") if isinstance(body, dict) else None
+        self.add(named if isinstance(named, str) and named else model, tokens, why)
+
+    def at(self, tier: PriceTier | str) -> SpendCeiling:
+        name = tier.value if isinstance(tier, PriceTier) else tier
+        total: float | None = 0.0
+        output = 0
+        for model, (i_tok, o_tok) in self.tokens.items():
+            output += o_tok
+            if model not in self._rows:
+                self._rows[model] = pricing.price_row(self.store, self.provider, model)
+            cost = cost_ceiling(self._rows[model], name, i_tok, o_tok)
+            total = None if cost is None or total is None else total + cost
+        return SpendCeiling(name, self.bounded, total, sum(self.reasons.values()), dict(self.reasons), output)
