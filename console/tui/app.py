@@ -26,7 +26,7 @@ from console.format.numbers import PLAIN, Palette
 from console.tui.actions import ActionRunner
 from console.tui.clock import Clock
 from console.tui.engine_loop import EngineLoop
-from console.tui.fleet import notices, read_fleet
+from console.tui.fleet import notices, one_toast, read_fleet
 from console.tui.literal import clean
 from console.tui.messages import FleetLoaded
 from console.tui.palette import BatchdeckCommands
@@ -196,8 +196,10 @@ class BatchdeckApp(App[int]):
     def _fleet(self, snapshot: FleetLoaded) -> None:
         previous, self.fleet = self.fleet, snapshot
         if previous is not None:
-            for severity, message in notices(previous, snapshot, self.expiry_warn):
-                self.notify(Text(message), severity=severity, timeout=10)
+            toast = one_toast(notices(previous, snapshot, self.expiry_warn))
+            if toast is not None:
+                severity, title, message = toast
+                self.notify(Text(message), title=title, severity=severity, timeout=10)  # type: ignore[arg-type]
                 if self.bell_on_notice:
                     self.bell()
         self.fleet_signal.publish(snapshot)

@@ -2,7 +2,8 @@
 
 Both are plain functions: `read_fleet` runs in the fleet watcher's thread; `notices` compares
 two snapshots and returns (severity, message) for batches that completed, failed, expired or
-crossed the expiry-warning threshold since the previous tick.
+crossed the expiry-warning threshold since the previous tick; `one_toast` folds one tick's
+notices into a single toast.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def attention_context(snapshot: FleetLoaded, warn: float) -> AttentionContext:
 
 
 def _name(batch: Any) -> str:
+    """`#13 tickets-fr`: short, so a notice fits one line of a toast at 80 columns."""
     return f"#{batch.id} {batch.label or batch.provider_batch_id or ''}".strip()
 
 
@@ -56,18 +58,41 @@ def notices(before: FleetLoaded, after: FleetLoaded, warn: float) -> list[tuple[
         if prev.status != batch.status and is_terminal(batch):
             fails = failures_of(batch.counts)
             if batch.status == BatchStatus.COMPLETED:
-                tail = f" with {fails:,} failures" if fails else ""
-                out.append(("warning" if fails else "information", f"Batch {_name(batch)} completed{tail}."))
+                tail = f", {fails:,} failed" if fails else ""
+                out.append(("warning" if fails else "information", f"{_name(batch)} completed{tail}."))
             elif batch.status == BatchStatus.FAILED:
-                out.append(("error", f"Batch {_name(batch)} failed."))
+                out.append(("error", f"{_name(batch)} failed."))
             elif batch.status == BatchStatus.EXPIRED:
-                out.append(("error", f"Batch {_name(batch)} expired with items unfinished."))
+                out.append(("error", f"{_name(batch)} expired with items unfinished."))
             else:
-                out.append(("warning", f"Batch {_name(batch)} is {batch.status}."))
+                out.append(("warning", f"{_name(batch)} is {batch.status}."))
             continue
         left_before = expiry_left(prev, before.now)
         left_now = expiry_left(batch, after.now)
         if (not is_terminal(batch) and left_now is not None and 0 < left_now < warn
                 and (left_before is None or left_before >= warn)):
-            out.append(("warning", f"Batch {_name(batch)} expires in {fmt_duration(left_now)}."))
+            out.append(("warning", f"{_name(batch)} expires in {fmt_duration(left_now)}."))
     return out
+
+
+SEVERITY_ORDER = ("information", "warning", "error")
+TOAST_LINES = 4
+"""Notices listed in one toast: at 80x24 a stack of toasts (a whole wave of batches ending in
+one pass) would cover the batch list it is reporting on."""
+
+
+def one_toast(said: list[tuple[str, str]]) -> tuple[str, str, str] | None:
+    """One tick's notices as one toast: (severity, title, message). The worst severity wins and
+    the worst notices come first; past TOAST_LINES the rest are counted, and the batch list
+    (n: needs attention) has them."""
+    if not said:
+        return None
+    if len(said) == 1:
+        severity, message = said[0]
+        return severity, "", message
+    worst_first = sorted(said, key=lambda n: -SEVERITY_ORDER.index(n[0]))  # stable: tick order otherwise
+    severity = worst_first[0][0]
+    lines = [m for _, m in worst_first[:TOAST_LINES]]
+    if len(said) > TOAST_LINES:
+        lines.append(f"… and {len(said) - TOAST_LINES} more (n lists what needs attention)")
+    return severity, f"{len(said)} batch changes", "\n".join(lines)

@@ -7,7 +7,7 @@ from console.format.numbers import PLAIN, fmt_duration, fmt_money
 from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, percent_text, progress_text, status_text
 from console.tui.clock import DEMO_NOW as NOW
-from console.tui.fleet import notices, savings_by_batch
+from console.tui.fleet import notices, one_toast, savings_by_batch
 from console.tui.messages import FleetLoaded
 from console.tui.rows import batch_cells, item_cells
 from console.tui.widgets.bar_chart import bar, bar_chart_text
@@ -178,8 +178,19 @@ def test_notices_on_completion_and_expiry_threshold():
     after = FleetLoaded([running(status=BatchStatus.COMPLETED),
                          running(id=2, expires_at=NOW + 3 * H)], None, {}, NOW + 1.5 * H)
     said = notices(before, after, warn=2 * H)
-    assert ("information", "Batch #1 x completed.") in said
-    assert ("warning", "Batch #2 x expires in 1h 30m.") in said
+    assert ("information", "#1 x completed.") in said
+    assert ("warning", "#2 x expires in 1h 30m.") in said
+
+
+def test_one_tick_of_notices_is_one_toast_with_the_worst_severity():
+    """A wave of batches ending in one pass is one toast, not a stack covering the list."""
+    assert one_toast([]) is None
+    assert one_toast([("information", "#1 x completed.")]) == ("information", "", "#1 x completed.")
+    said = [("information", f"#{i} x completed.") for i in range(1, 7)] + [("error", "#9 y failed.")]
+    severity, title, message = one_toast(said)
+    assert (severity, title) == ("error", "7 batch changes")
+    assert message.splitlines() == ["#9 y failed.", "#1 x completed.", "#2 x completed.", "#3 x completed.",
+                                    "… and 3 more (n lists what needs attention)"]
 
 
 def test_savings_keys_and_bars():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.tui.screens.savings import chart_rows, group_label
+from console.tui.screens.savings import chart_rows, group_label, savings_cells
 from store.model import SavingsRow
 from tests.console.support import press, screen_text, settle
 
@@ -18,6 +18,16 @@ def test_losses_are_charted_even_below_many_gains():
     rows = [row(str(i), 10.0 - i) for i in range(9)] + [row("99", -0.5)]
     keys = [r.key for r in chart_rows(rows)]
     assert len(keys) == 8 and keys[-1] == "99" and keys[0] == "0"
+
+
+def test_a_group_with_no_priced_item_reads_unpriced_never_zero_dollars():
+    """Together's 800 demo items have no price row: the table says unpriced, the chart has no bar."""
+    unpriced = SavingsRow(key="together", items=800, priced_items=0, unpriced_items=800, batch_cost=0.0,
+                          realtime_cost=0.0, promoted_cost=0.0)
+    cells = [c.plain for c in savings_cells(unpriced)]
+    assert cells == ["together", "unpriced", "800", "800", "unpriced", "unpriced", "unpriced"]
+    assert [r.key for r in chart_rows([row("openai", 1.0), unpriced])] == ["openai"]
+    assert "$" in savings_cells(row("openai", 1.0))[1].plain
 
 
 def test_a_batch_group_is_named_by_its_label():

@@ -44,17 +44,23 @@ def group_label(row: SavingsRow, by: str, labels: Mapping[int, str | None]) -> s
 
 
 def savings_cells(row: SavingsRow, label: str | None = None) -> list[Text]:
+    def money(value: float) -> str:
+        # A group with no priced item has no dollar figure at all (as `batchdeck savings`).
+        return fmt_money(value) if row.priced_items else "unpriced"
+
     return [Text(text_or_dash(label if label is not None else row.key)),
-            Text(fmt_money(row.savings), style="bold"), Text(fmt_int(row.items)),
-            Text(fmt_int(row.unpriced_items)), Text(fmt_money(row.batch_cost)),
-            Text(fmt_money(row.realtime_cost)), Text(fmt_money(row.promoted_cost))]
+            Text(money(row.savings), style="bold"), Text(fmt_int(row.items)),
+            Text(fmt_int(row.unpriced_items)), Text(money(row.batch_cost)),
+            Text(money(row.realtime_cost)), Text(money(row.promoted_cost))]
 
 
 def chart_rows(rows: list[SavingsRow]) -> list[SavingsRow]:
     """The rows the chart draws: the biggest savings, plus every loss (up to CHART_LOSSES),
-    which sorting by savings would otherwise push off the bottom."""
-    losses = sorted((r for r in rows if r.savings < 0), key=lambda r: r.savings)[:CHART_LOSSES]
-    gains = [r for r in sorted(rows, key=lambda r: -r.savings) if r.savings >= 0]
+    which sorting by savings would otherwise push off the bottom; groups with no priced item
+    are left to the table, which says "unpriced"."""
+    priced = [r for r in rows if r.priced_items]  # an unpriced group has no bar, not a $0 one
+    losses = sorted((r for r in priced if r.savings < 0), key=lambda r: r.savings)[:CHART_LOSSES]
+    gains = [r for r in sorted(priced, key=lambda r: -r.savings) if r.savings >= 0]
     return gains[:CHART_ROWS - len(losses)] + sorted(losses, key=lambda r: -r.savings)
 
 
