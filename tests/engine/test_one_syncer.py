@@ -63,7 +63,10 @@ def test_two_consoles_and_one_service_on_one_store_exactly_one_syncs(tmp_path):
             console_pids = {c.pid for c in consoles}
             assert wait_for(lambda: holder_pid(db) in console_pids), "no console took over"
             taker = holder_pid(db)
-            time.sleep(3)
+            # The taker makes a pass (seconds on a loaded host: its first pass lists the account),
+            # and holds the lease throughout: the other console still stands by.
+            taker_log = logs[[c.pid for c in consoles].index(taker)]
+            assert wait_for(lambda: "pass" in taker_log.read_text(), 60), "the taker never made a pass"
             assert holder_pid(db) == taker
         finally:
             for proc in [service, *consoles]:

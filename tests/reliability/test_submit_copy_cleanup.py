@@ -11,7 +11,6 @@ These run `batchdeck` as real subprocesses against a running emulator.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -60,21 +59,15 @@ def test_a_sigkilled_submit_leaves_its_copy_until_a_later_sync_sweeps_it(tmp_pat
     store_dir = tmp_path / "store"
     store_dir.mkdir()
     db = store_dir / "batchdeck.db"
-    # Large enough that validating takes a while: the copy is being written when the kill lands.
-    path = write_jsonl(tmp_path / "big.jsonl", openai_rows(40_000, "big"))
-    left: list[Path] = []
-    for _ in range(5):  # on a fast machine the kill may miss the copy; try again
-        proc = subprocess.Popen(_cmd(["submit", str(path), "--provider", "openai"], db), cwd=ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while not copies(store_dir) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.002)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        left = copies(store_dir)
-        if proc.returncode == -signal.SIGKILL and left:
-            break
-    assert left, "no submit was killed while its copy existed"
+    path = write_jsonl(tmp_path / "job.jsonl", openai_rows(20, "big"))
+    # Dies like kill -9 (os._exit: no finally, no cleanup) when it is about to record its
+    # intent: validated, its copy written and locked, nothing recorded yet.
+    killed = subprocess.run(_cmd(["submit", str(path), "--provider", "openai"], db, "tests.reliability.crashpoint"),
+                            cwd=ROOT, env={**env, "BATCHDECK_TEST_CRASH": "record_intent:before:1"},
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 137, killed.stderr
+    left = copies(store_dir)
+    assert len(left) == 1, "the killed submit left no copy to sweep"
 
     # A fresh copy may be a submit still validating: the next sync leaves it.
     assert cli(["sync", "--once"], env, db).returncode == 0
