@@ -8,7 +8,7 @@ binding claims is read back as what was typed: esc, then the character. The two 
 the path any two keys of one read take (a Field holds keys that follow an esc until focus has
 moved; widgets/field.py), so the character goes to whatever the esc leaves focused.
 
-Three more shapes of the same bytes, from the parser's tables rather than its alt rule:
+Two more shapes of the same bytes, from the parser's tables rather than its alt rule:
 - ESC + a digit is a macOS Option-digit character ("\\x1b3" is "£", "\\x1b2" is "™").
 - ESC + a character + ESC in one read makes the first ESC a caret ("^"), as an unknown
   sequence is shown in caret notation.
@@ -16,11 +16,11 @@ Both are also characters a keyboard types (a UK keyboard's shift+3 is "£"), and
 those are meant as text; outside one they have no binding and mean nothing here, so only there
 are they read as esc (then the digit).
 
-Left alone, because the bytes no longer say an esc was typed:
-- ESC + punctuation, space or enter ("\\x1b/" is reported as a plain `/`, the ESC dropped).
-- ESC + b or f: iTerm's option+left/right word motion (reported as ctrl+left/right), which a
-  text field uses; esc then f on a batch is rare and its f (status filter) would be lost anyway,
-  since the esc leaves the batch.
+Left alone:
+- ESC + punctuation, space or enter: the parser drops the ESC ("\\x1b/" is a plain `/`), so
+  nothing here can tell that an esc was typed.
+- ESC + b or f: the parser's ctrl+left/right (iTerm's option+left/right), which text fields
+  use for word motion and a real ctrl+left/right also sends; read as esc they would pop a screen.
 - A real alt key from a terminal with the kitty keyboard protocol: it carries no character.
 """
 
