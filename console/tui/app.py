@@ -14,11 +14,12 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
 from textual.theme import Theme
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from console.engine.batch_facts import EXPIRY_WARN_SECONDS
@@ -26,6 +27,7 @@ from console.format.numbers import PLAIN, Palette
 from console.tui.actions import ActionRunner
 from console.tui.clock import Clock
 from console.tui.engine_loop import EngineLoop
+from console.tui.esc_burst import typed_keys
 from console.tui.fleet import notices, one_toast, read_fleet
 from console.tui.literal import clean
 from console.tui.messages import FleetLoaded
@@ -210,6 +212,24 @@ class BatchdeckApp(App[int]):
             error = event.worker.error
             self.notify(Text(f"{event.worker.description}: {error}"), title="Could not read the store",
                         severity="error", timeout=8)
+
+    # ---- keys ----------------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        # A key straight from the terminal (not one already on its way through the widgets)
+        # that is really an esc and the next key, read together: hand on the two keys, in
+        # order, as the terminal would have had they come in two reads (console/tui/esc_burst.py).
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            keys = typed_keys(event.key, event.character, in_text_field=isinstance(self.focused, Input))
+            if keys is not None and not self._claimed(event.key):
+                for key, character in keys:
+                    await super().on_event(events.Key(key, character))
+                return
+        await super().on_event(event)
+
+    def _claimed(self, key: str) -> bool:
+        """Whether a binding anywhere in the active chain (priority ones included, and those
+        below a modal screen) names `key`: then an alt+x is meant as alt+x."""
+        return any(key in bindings.key_to_bindings for _, bindings in self.screen._binding_chain)
 
     # ---- navigation ------------------------------------------------------------------------
     def open_batch(self, batch_id: int) -> None:

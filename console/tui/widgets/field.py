@@ -11,7 +11,8 @@ Keys that follow an enter or esc in the same read belong to whatever gets focus 
 the `j` moves the table's cursor), but that focus change happens a few message hops later. So
 after such a key the Field holds the rest, re-queueing each behind the pending work until focus
 has moved (then they go to the app, in order) or, if it stays (a refused filter keeps the box
-open), types them as usual.
+open), types them as usual. An esc read together with the next key (which the parser reports as
+one key, alt+j) gets here as the two keys: the app splits it first (console/tui/esc_burst.py).
 """
 
 from __future__ import annotations
