@@ -103,7 +103,8 @@ def usage_of(u: OpenAIUsage | None) -> Usage | None:
     if details is None:
         return Usage(prompt, output, 0, 0)
     cached, written = details.cached_tokens, details.cache_write_tokens
-    return Usage(max(0, prompt - cached - written), output, cached, written)
+    uncached = prompt - cached - written
+    return Usage(uncached if uncached > 0 else 0, output, cached, written)  # not max(): a call per line
 
 
 def normalize_usage(usage: Any) -> Usage | None:
