@@ -84,3 +84,32 @@ def test_a_chunk_reaches_the_end_of_its_furthest_line(store):
     # every row in the full shape, in line order, for the general write path
     full = chunks[0].all_rows()
     assert [(r[1], r[5]) for r in full] == [("a", None), ("b", "rate_limit_exceeded"), ("c", None)]
+
+
+@pytest.mark.parametrize("kind", ["tracked", "submitted"])
+def test_clean_rows_written_many_per_statement_land_one_by_one(store, kind):
+    from store.ingest import ROWS_PER_INSERT
+
+    n = 2 * ROWS_PER_INSERT + 22  # two whole statements and a rest written one by one
+    ids = [f"r{i:03d}" for i in range(n)]
+    lines = [clean(cid, it=100 + i, offset=i * 10) for i, cid in enumerate(ids)]
+    lines.insert(5, clean(ids[9], it=9999))  # r009 twice, in one statement: its later line wins
+    bid = _tracked(store) if kind == "tracked" else _submitted(store, ids)
+    stats = store.ingest_results(bid, lines, results_path=None, now=T0)
+    assert stats.lines == n + 1
+    got = dict(store.conn.execute(
+        "SELECT custom_id, input_tokens FROM items WHERE batch_id = ? AND status = 'succeeded'", (bid,)))
+    assert got == {cid: 100 + i for i, cid in enumerate(ids)}
+    if kind == "tracked":  # created in line order: seq is the line number
+        seqs = dict(store.conn.execute("SELECT custom_id, seq FROM items WHERE batch_id = ?", (bid,)))
+        assert seqs["r000"] == 0 and seqs[ids[-1]] == n  # the repeated line took seq 5
+    assert _kept(store) == _recomputed(store)
+
+
+def test_a_line_for_an_id_the_batch_never_had_is_added_and_counted_once(store):
+    bid = _submitted(store, ["a", "b"])
+    stats = store.ingest_results(bid, [clean("a"), clean("stranger"), clean("b")], results_path=None, now=T0)
+    assert (stats.lines, stats.inserted) == (3, 1)
+    assert _row(store, bid, "stranger")[0] == "succeeded"
+    assert store.savings(by="batch")[0].items == 3
+    assert _kept(store) == _recomputed(store)
