@@ -227,10 +227,8 @@ def _write_clean(conn: sqlite3.Connection, rows: list[tuple[object, ...]], batch
     per = ROWS_PER_INSERT
     whole = len(rows) - len(rows) % per
     if whole:
-        width = per * len(CLEAN_ROW)
-        values = list(chain.from_iterable(rows[:whole]))
         conn.executemany(_insert(batch_id, first_seq, day, file_id, now, CLEAN_ROW, per) + _UPSERT_PENDING_SET,
-                         (values[i:i + width] for i in range(0, len(values), width)))
+                         (list(chain.from_iterable(rows[i:i + per])) for i in range(0, whole, per)))
     if whole < len(rows):
         conn.executemany(_insert(batch_id, first_seq, day, file_id, now, CLEAN_ROW) + _UPSERT_PENDING_SET,
                          rows[whole:])
