@@ -1,5 +1,5 @@
 """Reading a downloaded results file line by line, for every adapter: each line with its byte
-offset (items point back into the file by offset), and a guard (`decode_lines`, `tolerant`)
+offset (items point back into the file by offset), and a guard (`decode_lines`, `read_results`)
 so that one unreadable line never stops an ingest."""
 
 from __future__ import annotations
@@ -86,26 +86,12 @@ def decode_lines(decode: Callable[[bytes], ItemResult | None],
     return parse
 
 
-def tolerant(parse: Callable[[bytes], ItemResult | None],
-             id_field: str = "custom_id") -> Callable[[bytes], ItemResult | None]:
-    """Wrap a line parser so a line with wrong types or shapes never stops an ingest.
-
-    A provider can send anything; one unreadable line must not leave the other 49,999
-    results un-ingested. When its id can still be read, the item is recorded as errored
-    (`malformed_result`, retryable: resubmitting is how to get a readable answer); otherwise
-    the line is skipped and the item is later settled as `missing_result`.
-    """
-    id_of = id_reader(id_field)
-
-    def parse_or_flag(line: bytes) -> ItemResult | None:
-        try:
-            return parse(line)
-        except (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError,
-                RecursionError) as exc:
-            item_id = id_of(line)
-            return None if item_id is None else malformed(item_id, type(exc).__name__)
-
-    return parse_or_flag
+_PARSER_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError)
+"""What a line parser may raise on a line of unexpected shape. A provider can send anything;
+one unreadable line must not leave the other 49,999 results un-ingested: when its id can still
+be read, the item is recorded as errored (`malformed_result`, retryable: resubmitting is how to
+get a readable answer); otherwise the line is skipped and the item is later settled as
+`missing_result`."""
 
 
 class _HasLineParser(Protocol):
@@ -118,12 +104,27 @@ def read_results(spec: _HasLineParser, path: Path, start: int = 0) -> Iterator[I
     committed lines end), so a resumed ingest reads only what it has not stored yet.
 
     Streams line by line with the provider's decoder (`spec.line_parser()`); a line that
-    cannot be read is flagged or skipped, never fatal (`tolerant`)."""
-    parse = tolerant(spec.line_parser(), getattr(spec, "id_field", "custom_id"))
-    for offset, line in iter_lines_with_offsets(path, start=start):
-        result = parse(line)
-        if result is None:
-            continue
-        result.offset = offset
-        result.length = len(line)
-        yield result
+    cannot be read is flagged or skipped, never fatal (`_PARSER_ERRORS`). The line loop
+    (`iter_lines_with_offsets`) and that guard are written out here rather than stacked as a
+    generator and a wrapper: this loop runs once per result line, and each layer costs ~0.1 us
+    of a line's ~7 us ingest (measured, tests/providers/bench_results.py)."""
+    parse = spec.line_parser()
+    id_of = id_reader(getattr(spec, "id_field", "custom_id"))
+    offset = start
+    with open(path, "rb", buffering=1 << 20) as f:
+        f.seek(start)
+        for line in f:
+            n = len(line)
+            stripped = line.rstrip(b"\r\n")
+            # Only a line that starts with blank space needs the (copying) strip test.
+            if stripped and (stripped[0] not in b" \t" or stripped.strip()):
+                try:
+                    result = parse(stripped)
+                except _PARSER_ERRORS as exc:
+                    item_id = id_of(stripped)
+                    result = None if item_id is None else malformed(item_id, type(exc).__name__)
+                if result is not None:
+                    result.offset = offset
+                    result.length = len(stripped)
+                    yield result
+            offset += n

@@ -3,6 +3,11 @@
 `build_chunks` turns ItemResults into `RowChunk`s of up to INGEST_CHUNK row tuples, costed from
 per-model rates computed once, each chunk sorted by custom_id and carrying its own rollup
 contribution. It touches no database (store/ingest.py writes the chunks).
+
+A row without an error (most of them) leaves out the four error columns (`CLEAN_ROW`): Python's
+sqlite3 binds None through its adapter lookup (a tuple built and two attribute lookups), about
+0.3 us per value, so four Nones cost a success row ~1 us, a quarter of its write (measured,
+tests/providers/bench_results.py); the statement writes NULL for them instead.
 """
 
 from __future__ import annotations
@@ -29,21 +34,40 @@ ROW = ("seq", "custom_id", "status", "model", "error_class", "error_type", "erro
        "batch_cost", "realtime_cost", "result_offset", "result_length", "truncated")
 """The values of one row tuple, in order (?1 .. ?17 in the statements); seq is relative to
 its chunk's first line."""
+ERROR_COLUMNS = ("error_class", "error_type", "error_message", "http_status")
+CLEAN_ROW = tuple(c for c in ROW if c not in ERROR_COLUMNS)
+"""A row whose four error columns are all NULL, without them (13 values)."""
 _CUSTOM_ID = itemgetter(ROW.index("custom_id"))
+_LINE_ORDER = itemgetter(ROW.index("custom_id"), ROW.index("seq"))
+_NO_ERROR = (None,) * len(ERROR_COLUMNS)
+_CUT = ROW.index(ERROR_COLUMNS[0])
 
 
 @dataclass(slots=True)
 class RowChunk:
-    """Up to INGEST_CHUNK consecutive result lines as row tuples (`ROW`), sorted by custom_id.
+    """Up to INGEST_CHUNK consecutive result lines as row tuples, each list sorted by custom_id:
+    `clean` (`CLEAN_ROW`: no error column set) and `rows` (`ROW`: the others).
 
     `sums[model]` is the chunk's rollup contribution: items, priced, unpriced, not succeeded,
-    batch $, realtime $, input tokens, output tokens.
+    batch $, realtime $, input tokens, output tokens. `reach`: the byte just past the last line
+    the rows came from (0 without offsets), the checkpoint committed with them.
     """
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    clean: list[tuple[Any, ...]] = field(default_factory=list)
     lines: int = 0
     unpriced: int = 0
+    reach: int = 0
     sums: dict[str | None, list[Any]] = field(default_factory=dict)
+
+    def all_rows(self) -> list[tuple[Any, ...]]:
+        """Every row as a `ROW` tuple, in (custom_id, line) order: a custom_id's duplicate
+        lines in the order the file has them (for the general write path, where it matters)."""
+        cut = _CUT
+        rows = [(*r[:cut], *_NO_ERROR, *r[cut:]) for r in self.clean]
+        rows += self.rows
+        rows.sort(key=_LINE_ORDER)
+        return rows
 
 
 def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
@@ -56,11 +80,11 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
     size = size or INGEST_CHUNK  # read now, so a test can shrink chunks for a whole process
     rates_by_model: dict[str | None, tuple[float, ...] | None] = {}
     chunk = RowChunk()
-    rows, sums = chunk.rows, chunk.sums
+    rows, clean, sums = chunk.rows, chunk.clean, chunk.sums
     last_model: object = object()
     rates: tuple[float, ...] | None = None
     acc: list[Any] = []
-    seq = 0
+    seq = reach = 0
     for r in results:
         model = r.model or batch_model
         if model != last_model:
@@ -98,22 +122,31 @@ def build_chunks(book: PriceBook, provider: str, batch_model: str | None,
         if plain != "succeeded":
             acc[3] += 1
         ec = r.error_class
-        rows.append((seq, r.custom_id, plain, model,
-                     _PLAIN[ec] if ec is not None else _RETRYABLE_BY_STATUS.get(status), r.error_type,
-                     r.error_message, r.http_status, it, ot, cr, cw, bc, rc, r.offset, r.length,
-                     1 if r.truncated else 0))
+        eclass = _PLAIN[ec] if ec is not None else _RETRYABLE_BY_STATUS.get(status)
+        etype, message, http = r.error_type, r.error_message, r.http_status
+        offset, length = r.offset, r.length
+        if offset is not None and length is not None and offset + length > reach:
+            reach = offset + length
+        if eclass is None and etype is None and message is None and http is None:
+            clean.append((seq, r.custom_id, plain, model, it, ot, cr, cw, bc, rc, offset, length,
+                          1 if r.truncated else 0))
+        else:
+            rows.append((seq, r.custom_id, plain, model, eclass, etype, message, http, it, ot, cr, cw,
+                         bc, rc, offset, length, 1 if r.truncated else 0))
         seq += 1
         if seq == size:
-            chunk.lines = seq
+            chunk.lines, chunk.reach = seq, reach
             # Results arrive in completion order, i.e. scattered over the batch's rows: in
             # key order each index and table page is visited once per chunk (~2x faster).
             # The sort is stable, so duplicate lines of one custom_id keep their order.
+            clean.sort(key=_CUSTOM_ID)
             rows.sort(key=_CUSTOM_ID)
             yield chunk
             chunk = RowChunk()
-            rows, sums = chunk.rows, chunk.sums
-            last_model, seq = object(), 0
+            rows, clean, sums = chunk.rows, chunk.clean, chunk.sums
+            last_model, seq, reach = object(), 0, 0
     if seq:
-        chunk.lines = seq
+        chunk.lines, chunk.reach = seq, reach
+        clean.sort(key=_CUSTOM_ID)
         rows.sort(key=_CUSTOM_ID)
         yield chunk

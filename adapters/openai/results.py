@@ -103,7 +103,8 @@ def usage_of(u: OpenAIUsage | None) -> Usage | None:
     if details is None:
         return Usage(prompt, output, 0, 0)
     cached, written = details.cached_tokens, details.cache_write_tokens
-    return Usage(max(0, prompt - cached - written), output, cached, written)
+    uncached = prompt - cached - written
+    return Usage(uncached if uncached > 0 else 0, output, cached, written)  # not max(): a call per line
 
 
 def normalize_usage(usage: Any) -> Usage | None:
@@ -140,11 +141,14 @@ def result_of(line: OpenAILine) -> ItemResult:
     if response is not None:
         code, body = response.status_code, response.body
         if code is not None and 200 <= code < 300 and type(body) is _Body:  # the common line, first
+            # Positional arguments only, and `truncated` set on the few lines it is true of:
+            # a keyword argument costs the dataclass's __init__ ~80 ns, on every line.
+            result = ItemResult(line.custom_id if type(line.custom_id) is str else str(line.custom_id),
+                                _SUCCEEDED, usage_of(body.usage), body.model)
             choices = body.choices
-            return ItemResult(line.custom_id if type(line.custom_id) is str else str(line.custom_id),
-                              _SUCCEEDED, usage_of(body.usage), body.model,
-                              truncated=body.status == "incomplete" or (
-                                  bool(choices) and choices[0].finish_reason == "length"))  # type: ignore[index]
+            if body.status == "incomplete" or (choices and choices[0].finish_reason == "length"):
+                result.truncated = True
+            return result
     else:
         code = body = None
     custom_id = str(line.custom_id)
