@@ -29,6 +29,7 @@ from console.tui.clock import Clock
 from console.tui.engine_loop import EngineLoop
 from console.tui.esc_burst import typed_keys
 from console.tui.fleet import notices, one_toast, read_fleet
+from console.tui.hangup import watch_hangup
 from console.tui.literal import clean
 from console.tui.messages import FleetLoaded
 from console.tui.palette import BatchdeckCommands
@@ -163,6 +164,8 @@ class BatchdeckApp(App[int]):
         self.refresh_now()
         if self.refresh_interval:
             self.set_interval(self.refresh_interval, self._tick)
+        if not self.is_headless:  # a real terminal: leave with it when it hangs up
+            watch_hangup(self.exit, self.set_interval)
 
     def _background_ended(self, future: Any) -> None:  # runs on the engine thread
         if future.cancelled() or future.exception() is None or not self.is_running:
