@@ -90,6 +90,25 @@ class _Dict:
         return data
 
 
+@dataclass(slots=True, kw_only=True)
+class _SpendFigures(_Dict):
+    """The two named figures every spend shows before it asks (submit, resubmit, promote): how
+    the expected cost was reached, and the ceiling (console.engine.ceiling)."""
+
+    expected_basis: str = ""
+    """How the expected cost was reached."""
+    ceiling_cost: float | None = None
+    """The most the spend can bill (each output limit in full, input at most a token per byte,
+    at the dearest input rate); None when any request has no bound (`ceiling_unbounded`) or a
+    model is unpriced."""
+    ceiling_bounded_cost: float | None = None
+    """The bound of the requests that have one (None: unpriced)."""
+    ceiling_unbounded: int = 0
+    """Requests with no bound (no max_tokens, media, provider-run tools, request not at hand)."""
+    ceiling_reasons: dict[str, int] = field(default_factory=dict)
+    """Why those requests have none, counted."""
+
+
 @dataclass(slots=True)
 class TierCost(_Dict):
     """Estimated cost of sending items through one route.
@@ -138,7 +157,7 @@ class FileEstimate(_Dict):
 
 
 @dataclass(slots=True)
-class SubmitPreview(_Dict):
+class SubmitPreview(_SpendFigures):
     """What a `submit` is about to send, shown (and asked about) before anything is recorded."""
 
     path: str
@@ -149,17 +168,6 @@ class SubmitPreview(_Dict):
     """Estimated batch cost in USD; None when a model is unpriced (never $0 for unknown)."""
     unpriced_models: list[str]
     summary: str
-    expected_basis: str = ""
-    """How `cost` (the expected cost) was reached."""
-    ceiling_cost: float | None = None
-    """The most the submit can bill (console.engine.ceiling); None when any request has no
-    bound (`ceiling_unbounded`) or a model is unpriced."""
-    ceiling_bounded_cost: float | None = None
-    """The bound of the requests that have one (None: unpriced)."""
-    ceiling_unbounded: int = 0
-    """Requests with no bound (no max_tokens, media, provider-run tools)."""
-    ceiling_reasons: dict[str, int] = field(default_factory=dict)
-    """Why those requests have none, counted."""
 
 
 @dataclass(slots=True)
@@ -246,7 +254,7 @@ class SyncReport(_Dict):
 
 
 @dataclass(slots=True)
-class ResubmitEstimate(_Dict):
+class ResubmitEstimate(_SpendFigures):
     """What `resubmit` would do: items chosen, how many lack a request body, batch cost."""
 
     batch_id: int
@@ -259,14 +267,6 @@ class ResubmitEstimate(_Dict):
     batches: int
     cost: TierCost
     summary: str
-    expected_basis: str = ""
-    """How `cost` (the expected cost) was reached."""
-    ceiling_cost: float | None = None
-    """The most the new batch can bill (console.engine.ceiling); None when any item has no
-    bound (`ceiling_unbounded`) or a model is unpriced."""
-    ceiling_bounded_cost: float | None = None
-    ceiling_unbounded: int = 0
-    ceiling_reasons: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -280,7 +280,7 @@ class ResubmitResult(_Dict):
 
 
 @dataclass(slots=True)
-class PromotionEstimate(_Dict):
+class PromotionEstimate(_SpendFigures):
     """What `promote` would cost: per tier, beside leaving the items in the batch.
 
     `costs` has one TierCost per route ("batch" first, then the provider's realtime tiers,
@@ -303,18 +303,6 @@ class PromotionEstimate(_Dict):
     expected_cost: float | None = None
     """The chosen tier's expected cost: prompt tokens plus the output this batch's finished
     items produced per item (or promote.EXPECTED_OUTPUT_TOKENS); None when unpriced."""
-    expected_basis: str = ""
-    """How `expected_cost` was reached (the output per item and where it was learned)."""
-    ceiling_cost: float | None = None
-    """The most the chosen tier can bill (console.engine.ceiling: each output limit in full,
-    input at most a token per byte, at the dearest input rate); None when any item has no
-    bound (`ceiling_unbounded`) or a model is unpriced."""
-    ceiling_bounded_cost: float | None = None
-    """The chosen tier's bound of the items that have one (None: unpriced)."""
-    ceiling_unbounded: int = 0
-    """Items with no bound (no max_tokens, media, provider-run tools, request not at hand)."""
-    ceiling_reasons: dict[str, int] = field(default_factory=dict)
-    """Why those items have none, counted."""
     tier_ceilings: dict[str, float | None] = field(default_factory=dict)
     """Every offered realtime tier's bound of the items that have one (the console's tier choice)."""
     ceiling_output_tokens: int = 0
