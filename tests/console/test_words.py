@@ -48,6 +48,17 @@ def test_canceled_items_have_their_own_bucket_in_the_detail_counts():
     assert "380 canceled" in text and "0 pending of 1,000" in text
 
 
+def test_an_ended_batch_shows_no_expiry_and_says_whether_its_deadline_was_met():
+    """Once a batch has ended its window no longer matters: no "expires" line; a deadline reads
+    "(met)" or "(late)", and no deadline means no line at all."""
+    plain = summary_text(finished(), NOW, PLAIN, utc=True, saved=None, warn=H).plain
+    assert "expires" not in plain and "deadline" not in plain
+    met = finished(deadline=NOW + H)
+    assert "(met)" in summary_text(met, NOW, PLAIN, utc=True, saved=None, warn=H).plain
+    late = finished(deadline=NOW - 5 * H)
+    assert "(late)" in summary_text(late, NOW, PLAIN, utc=True, saved=None, warn=H).plain
+
+
 async def test_monochrome_has_no_colour_even_in_json_and_toasts_stay_off_the_cost_column(store):
     import re
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.engine.batch_facts import INPUTS_WARN_SECONDS, counts_of, deadline_risk, inputs_left, pending_of
+from console.engine.batch_facts import (
+    INPUTS_WARN_SECONDS,
+    counts_of,
+    deadline_risk,
+    inputs_left,
+    is_terminal,
+    pending_of,
+)
 from console.format.numbers import DASH, Palette, fmt_duration, fmt_int, fmt_money, num, text_or_dash
 from console.format.times import fmt_clock
 from console.tui.cells import expiry_text, status_text
@@ -25,10 +32,16 @@ def summary_text(batch, now: float, pal: Palette, *, utc: bool, saved: float | N
     t.append(f"\nprovider id {text_or_dash(batch.provider_batch_id, 40)}")
     t.append(f" · created {fmt_clock(batch.created_at, utc=utc, now=now)}")
     t.append(f" · ended {fmt_clock(batch.ended_at, utc=utc, now=now)}")
-    t.append("\nexpires ")
-    t.append_text(expiry_text(batch, now, pal, warn))
-    t.append(f" ({fmt_clock(batch.expires_at, utc=utc, now=now)})")
-    t.append(f" · deadline {fmt_clock(batch.deadline, utc=utc, now=now)}")
+    if is_terminal(batch):  # the window no longer matters once the batch has ended
+        if batch.deadline is not None:
+            t.append(f"\ndeadline {fmt_clock(batch.deadline, utc=utc, now=now)}")
+            if deadline_risk(batch, now) is None and batch.ended_at is not None:
+                t.append(" (met)")
+    else:
+        t.append("\nexpires ")
+        t.append_text(expiry_text(batch, now, pal, warn))
+        t.append(f" ({fmt_clock(batch.expires_at, utc=utc, now=now)})")
+        t.append(f" · deadline {fmt_clock(batch.deadline, utc=utc, now=now)}")
     risk = deadline_risk(batch, now)
     if risk:
         against = "" if batch.deadline else " of expiring before done"
