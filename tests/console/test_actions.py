@@ -167,7 +167,7 @@ async def test_promote_dialog_says_which_items_have_no_ceiling(store):
     assert store.count_items(3, status=ItemStatus.PROMOTED) == 0
 
 
-async def test_promote_escape_sends_nothing(store):
+async def test_promote_escape_sends_nothing_and_the_decline_is_an_audit_event(store):
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -178,6 +178,8 @@ async def test_promote_escape_sends_nothing(store):
         await settle(pilot, actions=True)
     assert store.count_items(3, status=ItemStatus.PROMOTED) == 0
     assert len(events(store, "promote")) == 1  # only the seeded one
+    [declined] = events(store, "promote.declined")
+    assert declined.target == "3" and declined.details["items"] > 0
 
 
 # ---- cancel -----------------------------------------------------------------------------
@@ -271,19 +273,6 @@ async def test_read_only_refuses_and_hides(store):
         assert any("Read-only" in str(n.message) for n in app._notifications)
     assert store.events(limit=500) == before
     assert store.children(5) == []
-
-
-async def test_a_declined_promote_is_an_audit_event(store):
-    app = make_app(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_detail(pilot, 3)
-        await pilot.press("p")
-        await wait_for_screen(pilot, PromoteScreen)
-        await pilot.press("escape")
-        await settle(pilot, actions=True)
-    [declined] = events(store, "promote.declined")
-    assert declined.target == "3" and declined.details["items"] > 0
 
 
 async def test_the_item_inspector_shows_the_realtime_answer_a_promotion_paid_for(store):
